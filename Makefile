@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# keyhandover: hand a LUKS volume key to the next kernel across kexec.
+#
+#   make                 the module (for KERNELRELEASE) and the tool
+#   make demo            the whole thing in QEMU, narrated
+#   make test            every test: unit, DKMS, QEMU end to end
+#   make check           static checks: W=1 module build, cppcheck
+#   make install         tool and module into DESTDIR/PREFIX
+#   make dkms-install    sources into /usr/src and dkms add/build/install
+#
+# Packagers: KERNELRELEASE, KDIR, DESTDIR, PREFIX, V=1 are honoured.
+
+VERSION := 0.1.0
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+DKMS_DIR := $(DESTDIR)/usr/src/keyhandover-$(VERSION)
+
+# What DKMS needs, and nothing else: no tests, no userspace.
+DKMS_SOURCES := dkms.conf kmod/Kbuild kmod/Makefile \
+	$(wildcard kmod/*.c kmod/*.h) kmod/uapi/keyhandover.h
+
+all: module tool
+
+module:
+	$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) module
+
+tool:
+	$(MAKE) -C userspace
+
+deps:
+	scripts/deps.sh build
+
+deps-test:
+	scripts/deps.sh test
+
+unit:
+	$(MAKE) -C userspace check
+
+test: deps-test
+	tests/run-all.sh
+
+demo: deps-test
+	tests/qemu/run.sh --demo
+
+check: deps
+	$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) check
+	$(MAKE) -C userspace lint
+
+install: tool
+	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) \
+		DESTDIR=$(DESTDIR) module module-install
+
+# Copy the module's sources where DKMS looks for them.
+dkms-src:
+	install -d $(DKMS_DIR)
+	for f in $(DKMS_SOURCES); do \
+		install -D -m 0644 $$f $(DKMS_DIR)/$$f || exit 1; \
+	done
+
+dkms-install: dkms-src
+	dkms add -m keyhandover -v $(VERSION)
+	dkms build -m keyhandover -v $(VERSION) -k $(KERNELRELEASE)
+	dkms install -m keyhandover -v $(VERSION) -k $(KERNELRELEASE)
+
+clean:
+	$(MAKE) -C userspace clean
+	-$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) clean
+	rm -rf build
+
+.PHONY: all module tool deps deps-test unit test demo check install \
+	dkms-src dkms-install clean

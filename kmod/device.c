@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/keyhandover: a misc device with four ioctls and nothing else (no
+ * read, write, mmap or seek). One opener at a time, CAP_SYS_ADMIN only.
+ * docs/interface.md describes it for users.
+ *
+ *	fd = open("/dev/keyhandover", O_RDWR);
+ *	ioctl(fd, KH_IOC_ARM, &arm);		old kernel, before kexec
+ *	ioctl(fd, KH_IOC_READ, &rd);		new kernel, once
+ *	ioctl(fd, KH_IOC_STATUS, &st);
+ *	ioctl(fd, KH_IOC_WIPE);
+ */
+#include <linux/bitops.h>
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "keyhandover.h"
+
+static struct kh_stash *kh_device_stash;
+static unsigned long kh_device_busy;
+
+static int kh_device_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	/* Never two readers of one key: a second opener waits its turn. */
+	if (test_and_set_bit_lock(0, &kh_device_busy))
+		return -EBUSY;
+	return nonseekable_open(inode, file);
+}
+
+static int kh_device_release(struct inode *inode, struct file *file)
+{
+	clear_bit_unlock(0, &kh_device_busy);
+	return 0;
+}
+
+static long kh_device_arm(void __user *argp)
+{
+	struct kh_entry *entries;
+	struct kh_arm arm;
+	size_t len;
+	long ret;
+
+	if (copy_from_user(&arm, argp, sizeof(arm)))
+		return -EFAULT;
+	if (arm.flags || arm.count == 0 || arm.count > KH_MAX_ENTRIES)
+		return -EINVAL;
+
+	len = array_size(arm.count, sizeof(*entries));
+	entries = kmalloc(len, GFP_KERNEL);
+	if (!entries)
+		return -ENOMEM;
+	if (copy_from_user(entries, u64_to_user_ptr(arm.entries), len))
+		ret = -EFAULT;
+	else
+		ret = kh_stash_arm(kh_device_stash, entries, arm.count);
+	kfree_sensitive(entries);
+	return ret;
+}
+
+struct kh_device_read_ctx {
+	struct kh_read req;
+	struct kh_read __user *argp;
+};
+
+/* Copy out the entries first, then the header that says how many. */
+static int kh_device_deliver(void *ctx, const struct kh_entry *entries,
+			     u32 count, u32 verdict)
+{
+	struct kh_device_read_ctx *rc = ctx;
+
+	if (count && copy_to_user(u64_to_user_ptr(rc->req.entries), entries,
+				  array_size(count, sizeof(*entries))))
+		return -EFAULT;
+	rc->req.count = count;
+	rc->req.verdict = verdict;
+	if (copy_to_user(rc->argp, &rc->req, sizeof(rc->req)))
+		return -EFAULT;
+	return 0;
+}
+
+static long kh_device_read(void __user *argp)
+{
+	struct kh_device_read_ctx rc = { .argp = argp };
+
+	if (copy_from_user(&rc.req, argp, sizeof(rc.req)))
+		return -EFAULT;
+	if (rc.req.capacity < KH_MAX_ENTRIES || rc.req.reserved)
+		return -EINVAL;
+	return kh_stash_read(kh_device_stash, kh_device_deliver, &rc);
+}
+
+static long kh_device_status(void __user *argp)
+{
+	struct kh_status st;
+
+	kh_stash_status(kh_device_stash, &st);
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long kh_device_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case KH_IOC_ARM:
+		return kh_device_arm(argp);
+	case KH_IOC_STATUS:
+		return kh_device_status(argp);
+	case KH_IOC_READ:
+		return kh_device_read(argp);
+	case KH_IOC_WIPE:
+		kh_stash_wipe(kh_device_stash);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations kh_device_fops = {
+	.owner = THIS_MODULE,
+	.open = kh_device_open,
+	.release = kh_device_release,
+	.unlocked_ioctl = kh_device_ioctl,
+	/* Fixed-layout structs with 64-bit pointers: no translation. */
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice kh_device_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = KBUILD_MODNAME,
+	.fops = &kh_device_fops,
+	.mode = 0600,
+};
+
+int kh_device_init(struct kh_stash *stash)
+{
+	kh_device_stash = stash;
+	return misc_register(&kh_device_misc);
+}
+
+void kh_device_exit(void)
+{
+	misc_deregister(&kh_device_misc);
+	kh_device_stash = NULL;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * keyhandover: internal interfaces between the module's parts.
+ *
+ *   main.c           module parameters, init and exit
+ *   region_memmap.c  the memmap= backend: find, claim, map, wipe the region
+ *   stash.c          what the region holds and the rules for changing it
+ *   device.c         /dev/keyhandover and its ioctls
+ *   format.c         the handover format v1 codec (shared with userspace)
+ */
+#ifndef KH_KEYHANDOVER_H
+#define KH_KEYHANDOVER_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#include "uapi/keyhandover.h"
+
+struct resource;
+
+/* A claimed, mapped region of RAM that survives kexec. */
+struct kh_region {
+	phys_addr_t phys;
+	size_t size;
+	void *virt;
+	struct resource *res;
+};
+
+int kh_region_claim(struct kh_region *region, const char *spec);
+void kh_region_release(struct kh_region *region);
+void kh_region_wipe(struct kh_region *region);
+void kh_region_sync(struct kh_region *region);
+
+/* The stash: the region plus what this kernel knows about it. */
+struct kh_stash {
+	struct kh_region region;
+	struct mutex lock;		/* serialises every state change */
+	enum kh_state state;
+	enum kh_verdict verdict;
+	u32 count;
+};
+
+void kh_stash_init(struct kh_stash *stash);
+void kh_stash_exit(struct kh_stash *stash);
+int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
+		 u32 count);
+void kh_stash_status(struct kh_stash *stash, struct kh_status *st);
+/*
+ * Hands the stash to @deliver once, under the lock. If @deliver fails the
+ * stash is kept for another try; otherwise the region is wiped.
+ */
+typedef int (*kh_deliver_fn)(void *ctx, const struct kh_entry *entries,
+			     u32 count, u32 verdict);
+int kh_stash_read(struct kh_stash *stash, kh_deliver_fn deliver, void *ctx);
+void kh_stash_wipe(struct kh_stash *stash);
+
+int kh_device_init(struct kh_stash *stash);
+void kh_device_exit(void);
+
+#endif /* KH_KEYHANDOVER_H */

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The memmap= backend: a range the kernel reserved at boot because its
+ * command line said memmap=SIZE$ADDR. kexec does not pass memmap= changes
+ * on, so the next kernel must be booted with the same memmap= to keep its
+ * hands off the range until this module claims it again.
+ *
+ * The address arrives as a module parameter, so it is never trusted: the
+ * range must lie wholly inside firmware-map "Reserved" memory above 1 MiB,
+ * must not touch System RAM, and must not be claimed by anyone else.
+ * request_mem_region() then marks it busy, which keeps /dev/mem
+ * (CONFIG_IO_STRICT_DEVMEM) out of it while the module holds it.
+ */
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+
+#ifdef CONFIG_X86
+#include <asm/cacheflush.h>
+#endif
+
+#include "format.h"
+#include "keyhandover.h"
+
+/* The format needs one page; anything much larger is a mistake. */
+#define KH_REGION_MAX_SIZE	SZ_1M
+/* Below 1 MiB lives the BIOS and legacy ROM shadow; never there. */
+#define KH_REGION_MIN_ADDR	SZ_1M
+
+/* Parse "SIZE$ADDR" (memmap= syntax) or "SIZE@ADDR", K/M/G suffixes. */
+static int kh_region_parse(const char *spec, u64 *addr, u64 *size)
+{
+	char *end;
+
+	if (!spec || !*spec)
+		return -EINVAL;
+	*size = memparse(spec, &end);
+	if (end == spec || (*end != '$' && *end != '@'))
+		return -EINVAL;
+	spec = end + 1;
+	*addr = memparse(spec, &end);
+	if (end == spec || (*end && *end != '\n'))
+		return -EINVAL;
+	return 0;
+}
+
+static int kh_region_add_covered(struct resource *res, void *arg)
+{
+	u64 *covered = arg;
+
+	*covered += resource_size(res);
+	return 0;
+}
+
+/* Every byte of [addr, addr + size) in an E820 "Reserved" resource. */
+static bool kh_region_is_reserved(u64 addr, u64 size)
+{
+	u64 covered = 0;
+
+	walk_iomem_res_desc(IORES_DESC_RESERVED, IORESOURCE_MEM, addr,
+			    addr + size - 1, &covered, kh_region_add_covered);
+	return covered == size;
+}
+
+static int kh_region_check(u64 addr, u64 size)
+{
+	if (!size || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(size)) {
+		pr_err("region %#llx+%#llx is not page aligned\n", addr, size);
+		return -EINVAL;
+	}
+	if (kh_format_capacity(size) == 0 || size > KH_REGION_MAX_SIZE) {
+		pr_err("region size %llu outside %zu..%u bytes\n", size,
+		       (size_t)kh_format_size(1), KH_REGION_MAX_SIZE);
+		return -EINVAL;
+	}
+	if (addr < KH_REGION_MIN_ADDR || addr + size < addr ||
+	    addr + size - 1 > (u64)(phys_addr_t)-1) {
+		pr_err("region %#llx+%#llx is not a usable address\n", addr,
+		       size);
+		return -EINVAL;
+	}
+	if (region_intersects(addr, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_err("region %#llx+%#llx overlaps System RAM\n", addr, size);
+		return -EINVAL;
+	}
+	if (!kh_region_is_reserved(addr, size)) {
+		pr_err("region %#llx+%#llx is not reserved memory: boot with memmap=%llu$%#llx\n",
+		       addr, size, size, addr);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+int kh_region_claim(struct kh_region *region, const char *spec)
+{
+	u64 addr, size;
+	int ret;
+
+	ret = kh_region_parse(spec, &addr, &size);
+	if (ret) {
+		pr_err("region=SIZE$ADDR is required (as in memmap=), got \"%s\"\n",
+		       spec ? spec : "");
+		return ret;
+	}
+	ret = kh_region_check(addr, size);
+	if (ret)
+		return ret;
+
+	region->res = request_mem_region(addr, size, KBUILD_MODNAME);
+	if (!region->res) {
+		pr_err("region %#llx+%#llx is already claimed\n", addr, size);
+		return -EBUSY;
+	}
+	region->virt = memremap(addr, size, MEMREMAP_WB);
+	if (!region->virt) {
+		ret = -ENOMEM;
+		goto out_release;
+	}
+	region->phys = addr;
+	region->size = size;
+	return 0;
+
+out_release:
+	release_mem_region(addr, size);
+	region->res = NULL;
+	return ret;
+}
+
+void kh_region_release(struct kh_region *region)
+{
+	memunmap(region->virt);
+	release_mem_region(region->phys, region->size);
+	memset(region, 0, sizeof(*region));
+}
+
+/*
+ * Push the region's bytes from the CPU caches to RAM: what kexec hands
+ * over, and what survives a power cut, is what is in DRAM.
+ */
+void kh_region_sync(struct kh_region *region)
+{
+#ifdef CONFIG_X86
+	clflush_cache_range(region->virt, region->size);
+#endif
+	wmb();
+}
+
+/* Idempotent; every path that forgets the key ends here. */
+void kh_region_wipe(struct kh_region *region)
+{
+	memzero_explicit(region->virt, region->size);
+	kh_region_sync(region);
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * keyhandover: hand a disk volume key to the next kernel across kexec.
+ *
+ * The userspace ABI of /dev/keyhandover. Every structure has a fixed
+ * layout with explicit padding so that 32-bit and 64-bit callers agree.
+ * See docs/interface.md for the semantics of each ioctl.
+ */
+#ifndef _UAPI_LINUX_KEYHANDOVER_H
+#define _UAPI_LINUX_KEYHANDOVER_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define KH_DEVICE_PATH		"/dev/keyhandover"
+
+#define KH_KEY_MAX		64	/* largest volume key, in bytes */
+#define KH_UUID_LEN		40	/* 36 characters, NUL, zero padding */
+#define KH_NAME_LEN		64	/* mapping name, NUL-terminated */
+#define KH_MAX_ENTRIES		16	/* volumes in one hand-over */
+#define KH_NONCE_LEN		16
+
+/* One volume: which device, under which name, and its volume key. */
+struct kh_entry {
+	__u32 key_size;			/* 1..KH_KEY_MAX */
+	__u32 flags;			/* must be zero */
+	char uuid[KH_UUID_LEN];		/* canonical lower/upper-case UUID */
+	char name[KH_NAME_LEN];		/* device-mapper name to activate */
+	__u8 key[KH_KEY_MAX];		/* bytes past key_size are zero */
+};
+
+/* KH_IOC_ARM: stash @count entries read from the user array @entries. */
+struct kh_arm {
+	__u32 count;			/* 1..KH_MAX_ENTRIES */
+	__u32 flags;			/* must be zero */
+	__u64 entries;			/* user pointer to struct kh_entry[] */
+};
+
+/* What the region holds, as seen by this kernel. */
+enum kh_state {
+	KH_STATE_EMPTY = 0,	/* all zero: nothing handed over */
+	KH_STATE_ARMED = 1,	/* armed by this kernel, waiting for kexec */
+	KH_STATE_PENDING = 2,	/* a valid stash from the previous kernel */
+	KH_STATE_INVALID = 3,	/* contents that do not parse (see verdict) */
+	KH_STATE_CONSUMED = 4,	/* read once and wiped */
+};
+
+/*
+ * Why a region was accepted or refused. Returned in kh_status.verdict and
+ * kh_read.verdict so that the tool can say exactly what was wrong.
+ */
+enum kh_verdict {
+	KH_VERDICT_OK = 0,
+	KH_VERDICT_EMPTY = 1,		/* all zero */
+	KH_VERDICT_BAD_MAGIC = 2,
+	KH_VERDICT_BAD_VERSION = 3,	/* unknown or newer format */
+	KH_VERDICT_TRUNCATED = 4,	/* a size points past the region */
+	KH_VERDICT_BAD_CHECKSUM = 5,
+	KH_VERDICT_BAD_HEADER = 6,	/* checksum fine, header fields not */
+	KH_VERDICT_BAD_KEY = 7,		/* key length or padding */
+	KH_VERDICT_BAD_UUID = 8,
+	KH_VERDICT_BAD_NAME = 9,
+	KH_VERDICT_BAD_ENTRY = 10,	/* flags or reserved bytes */
+	KH_VERDICT_MAX,
+};
+
+/* KH_IOC_STATUS: never returns key bytes. */
+struct kh_status {
+	__u32 state;			/* enum kh_state */
+	__u32 verdict;			/* enum kh_verdict */
+	__u32 count;			/* entries armed or pending */
+	__u32 capacity;			/* entries the region can hold */
+	__u64 region_size;		/* bytes */
+	__u32 format_version;		/* version this module writes */
+	__u32 reserved;
+};
+
+/*
+ * KH_IOC_READ: once per boot. On return the region is wiped, whatever
+ * the verdict. @capacity must be at least KH_MAX_ENTRIES.
+ */
+struct kh_read {
+	__u32 capacity;			/* in: entries that fit at @entries */
+	__u32 count;			/* out: entries written */
+	__u32 verdict;			/* out: enum kh_verdict */
+	__u32 reserved;			/* must be zero */
+	__u64 entries;			/* user pointer to struct kh_entry[] */
+};
+
+#define KH_IOC_MAGIC		0xB8
+#define KH_IOC_ARM		_IOW(KH_IOC_MAGIC, 1, struct kh_arm)
+#define KH_IOC_STATUS		_IOR(KH_IOC_MAGIC, 2, struct kh_status)
+#define KH_IOC_READ		_IOWR(KH_IOC_MAGIC, 3, struct kh_read)
+#define KH_IOC_WIPE		_IO(KH_IOC_MAGIC, 4)
+
+#endif /* _UAPI_LINUX_KEYHANDOVER_H */
