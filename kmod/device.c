@@ -47,7 +47,8 @@ static long kh_device_arm(void __user *argp)
 
 	if (copy_from_user(&arm, argp, sizeof(arm)))
 		return -EFAULT;
-	if (arm.flags || arm.count == 0 || arm.count > KH_MAX_ENTRIES)
+	if (arm.flags || arm.reserved || arm.count == 0 ||
+	    arm.count > KH_MAX_ENTRIES || arm.timeout > KH_TIMEOUT_MAX)
 		return -EINVAL;
 
 	len = array_size(arm.count, sizeof(*entries));
@@ -57,7 +58,8 @@ static long kh_device_arm(void __user *argp)
 	if (copy_from_user(entries, u64_to_user_ptr(arm.entries), len))
 		ret = -EFAULT;
 	else
-		ret = kh_stash_arm(kh_device_stash, entries, arm.count);
+		ret = kh_stash_arm(kh_device_stash, entries, arm.count,
+				   arm.timeout);
 	kfree_sensitive(entries);
 	return ret;
 }

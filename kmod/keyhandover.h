@@ -6,6 +6,7 @@
  *   region_memmap.c  the memmap= backend: find, claim, map, wipe the region
  *   stash.c          what the region holds and the rules for changing it
  *   device.c         /dev/keyhandover and its ioctls
+ *   lifecycle.c      wipe on reboot, power-off and panic; keep on kexec
  *   format.c         the handover format v1 codec (shared with userspace)
  */
 #ifndef KH_KEYHANDOVER_H
@@ -13,6 +14,7 @@
 
 #include <linux/mutex.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "uapi/keyhandover.h"
 
@@ -38,12 +40,15 @@ struct kh_stash {
 	enum kh_state state;
 	enum kh_verdict verdict;
 	u32 count;
+	unsigned int default_timeout;	/* seconds, from the module param */
+	struct delayed_work expire;	/* wipes a stash nobody collected */
+	unsigned long expires;		/* jiffies, while ARMED or PENDING */
 };
 
-void kh_stash_init(struct kh_stash *stash);
+void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout);
 void kh_stash_exit(struct kh_stash *stash);
 int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
-		 u32 count);
+		 u32 count, unsigned int timeout);
 void kh_stash_status(struct kh_stash *stash, struct kh_status *st);
 /*
  * Hands the stash to @deliver once, under the lock. If @deliver fails the
@@ -53,6 +58,9 @@ typedef int (*kh_deliver_fn)(void *ctx, const struct kh_entry *entries,
 			     u32 count, u32 verdict);
 int kh_stash_read(struct kh_stash *stash, kh_deliver_fn deliver, void *ctx);
 void kh_stash_wipe(struct kh_stash *stash);
+
+int kh_lifecycle_init(struct kh_stash *stash);
+void kh_lifecycle_exit(void);
 
 int kh_device_init(struct kh_stash *stash);
 void kh_device_exit(void);

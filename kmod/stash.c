@@ -7,7 +7,12 @@
  *
  * A kernel never reads back what it armed itself: that would turn the
  * module into a way for root to pull a key out of the kernel.
+ *
+ * A stash nobody collects does not wait forever: ARMED expires after the
+ * arm's timeout (no kexec came), PENDING after the default timeout from
+ * module load (the new kernel never ran `keyhandover restore`).
  */
+#include <linux/jiffies.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -15,19 +20,31 @@
 #include "format.h"
 #include "keyhandover.h"
 
+static void kh_stash_expire(struct work_struct *work);
+
+/* Called with the lock held. */
+static void kh_stash_set_timer(struct kh_stash *stash, unsigned int seconds)
+{
+	stash->expires = jiffies + seconds * HZ;
+	mod_delayed_work(system_wq, &stash->expire, seconds * HZ);
+}
+
 /* Decide what the region holds at load time, without consuming it. */
-void kh_stash_init(struct kh_stash *stash)
+void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout)
 {
 	struct kh_region *r = &stash->region;
 	u32 count;
 	int verdict;
 
 	mutex_init(&stash->lock);
+	INIT_DELAYED_WORK(&stash->expire, kh_stash_expire);
+	stash->default_timeout = default_timeout;
 	verdict = kh_format_parse(r->virt, r->size, NULL, 0, &count, NULL);
 	stash->verdict = verdict;
 	stash->count = count;
 	if (verdict == KH_VERDICT_OK) {
 		stash->state = KH_STATE_PENDING;
+		kh_stash_set_timer(stash, default_timeout);
 		pr_info("a hand-over with %u volume(s) is waiting to be read\n",
 			count);
 	} else if (verdict == KH_VERDICT_EMPTY) {
@@ -42,14 +59,32 @@ void kh_stash_init(struct kh_stash *stash)
 /* Called with the lock held. */
 static void kh_stash_clear(struct kh_stash *stash, enum kh_state state)
 {
+	/* Not _sync: the work itself takes the lock we hold. */
+	cancel_delayed_work(&stash->expire);
+	stash->expires = 0;
 	kh_region_wipe(&stash->region);
 	stash->state = state;
 	stash->verdict = KH_VERDICT_EMPTY;
 	stash->count = 0;
 }
 
+static void kh_stash_expire(struct work_struct *work)
+{
+	struct kh_stash *stash = container_of(to_delayed_work(work),
+					      struct kh_stash, expire);
+
+	mutex_lock(&stash->lock);
+	/* A wipe or read may have won the race for the lock: then no-op. */
+	if (stash->expires && time_after_eq(jiffies, stash->expires)) {
+		pr_info("stash not collected in time: region wiped\n");
+		kh_stash_clear(stash, KH_STATE_EMPTY);
+	}
+	mutex_unlock(&stash->lock);
+}
+
 void kh_stash_exit(struct kh_stash *stash)
 {
+	cancel_delayed_work_sync(&stash->expire);
 	mutex_lock(&stash->lock);
 	kh_stash_clear(stash, KH_STATE_EMPTY);
 	mutex_unlock(&stash->lock);
@@ -61,7 +96,7 @@ void kh_stash_exit(struct kh_stash *stash)
  * the first byte is written, so a refused arm leaves the old state.
  */
 int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
-		 u32 count)
+		 u32 count, unsigned int timeout)
 {
 	struct kh_region *r = &stash->region;
 	u8 nonce[KH_NONCE_LEN];
@@ -69,8 +104,11 @@ int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
 	u32 i;
 	int ret = 0;
 
-	if (count == 0 || count > kh_format_capacity(r->size))
+	if (count == 0 || count > kh_format_capacity(r->size) ||
+	    timeout > KH_TIMEOUT_MAX)
 		return -EINVAL;
+	if (!timeout)
+		timeout = stash->default_timeout;
 	for (i = 0; i < count; i++)
 		if (kh_format_check_entry(&entries[i]) != KH_VERDICT_OK)
 			return -EINVAL;
@@ -93,7 +131,9 @@ int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
 	stash->state = KH_STATE_ARMED;
 	stash->verdict = KH_VERDICT_OK;
 	stash->count = count;
-	pr_info("armed with %u volume(s)\n", count);
+	kh_stash_set_timer(stash, timeout);
+	pr_info("armed with %u volume(s), wiped in %u s unless kexec comes first\n",
+		count, timeout);
 out_unlock:
 	mutex_unlock(&stash->lock);
 	return ret;
@@ -109,6 +149,8 @@ void kh_stash_status(struct kh_stash *stash, struct kh_status *st)
 	st->capacity = kh_format_capacity(stash->region.size);
 	st->region_size = stash->region.size;
 	st->format_version = KH_FORMAT_VERSION;
+	if (stash->expires && time_before(jiffies, stash->expires))
+		st->expires_in = DIV_ROUND_UP(stash->expires - jiffies, HZ);
 	mutex_unlock(&stash->lock);
 }
 

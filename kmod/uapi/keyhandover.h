@@ -33,8 +33,12 @@ struct kh_entry {
 struct kh_arm {
 	__u32 count;			/* 1..KH_MAX_ENTRIES */
 	__u32 flags;			/* must be zero */
+	__u32 timeout;			/* seconds until wiped, 0: default */
+	__u32 reserved;			/* must be zero */
 	__u64 entries;			/* user pointer to struct kh_entry[] */
 };
+
+#define KH_TIMEOUT_MAX		86400	/* a day: longer is a mistake */
 
 /* What the region holds, as seen by this kernel. */
 enum kh_state {
@@ -72,7 +76,7 @@ struct kh_status {
 	__u32 capacity;			/* entries the region can hold */
 	__u64 region_size;		/* bytes */
 	__u32 format_version;		/* version this module writes */
-	__u32 reserved;
+	__u32 expires_in;		/* seconds until the stash is wiped */
 };
 
 /*

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * When the stash must go: any reboot, halt or power-off that is not a
+ * kexec, and a panic. Only kexec hands RAM to a kernel that will look for
+ * the key; after any other path the next owner of that RAM is firmware or
+ * a kernel that never asked for it, and a cold-boot attacker is the one
+ * who benefits.
+ *
+ * kernel_kexec() runs the reboot notifiers with SYS_RESTART and the
+ * string "kexec reboot"; that is the one case the stash survives.
+ */
+#include <linux/notifier.h>
+#include <linux/panic_notifier.h>
+#include <linux/reboot.h>
+#include <linux/string.h>
+
+#include "keyhandover.h"
+
+static struct kh_stash *kh_lifecycle_stash;
+
+static bool kh_lifecycle_is_kexec(unsigned long action, void *data)
+{
+	return action == SYS_RESTART && data &&
+	       !strcmp(data, "kexec reboot");
+}
+
+static int kh_lifecycle_reboot(struct notifier_block *nb,
+			       unsigned long action, void *data)
+{
+	if (kh_lifecycle_is_kexec(action, data))
+		pr_info("kexec: keeping the stash for the next kernel\n");
+	else
+		kh_stash_wipe(kh_lifecycle_stash);
+	return NOTIFY_DONE;
+}
+
+/*
+ * Best effort: the system is dying, locks may be held and other CPUs may
+ * be anywhere. Zeroing a mapping we own needs neither.
+ */
+static int kh_lifecycle_panic(struct notifier_block *nb,
+			      unsigned long action, void *data)
+{
+	kh_region_wipe(&kh_lifecycle_stash->region);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block kh_reboot_nb = {
+	.notifier_call = kh_lifecycle_reboot,
+};
+
+static struct notifier_block kh_panic_nb = {
+	.notifier_call = kh_lifecycle_panic,
+	/* Before kdump's or anyone's panic work that might not return. */
+	.priority = INT_MAX,
+};
+
+int kh_lifecycle_init(struct kh_stash *stash)
+{
+	int ret;
+
+	kh_lifecycle_stash = stash;
+	ret = register_reboot_notifier(&kh_reboot_nb);
+	if (ret)
+		return ret;
+	atomic_notifier_chain_register(&panic_notifier_list, &kh_panic_nb);
+	return 0;
+}
+
+void kh_lifecycle_exit(void)
+{
+	atomic_notifier_chain_unregister(&panic_notifier_list, &kh_panic_nb);
+	unregister_reboot_notifier(&kh_reboot_nb);
+	kh_lifecycle_stash = NULL;
+}
