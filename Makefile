@@ -5,6 +5,7 @@
 #   make                 the module (for KERNELRELEASE) and the tool
 #   make demo            the whole thing in QEMU, narrated
 #   make test            every test: unit, DKMS, QEMU end to end
+#   make fuzz            the format fuzzer, FUZZ_SECONDS (600)
 #   make check           static checks: W=1 module build, cppcheck
 #   make install         tool and module into DESTDIR/PREFIX
 #   make dkms-install    sources into /usr/src and dkms add/build/install
@@ -45,6 +46,9 @@ test: deps-test
 demo: deps-test
 	tests/qemu/run.sh --demo
 
+fuzz: deps-test
+	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600)
+
 check: deps
 	$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) check
 	$(MAKE) -C userspace lint
@@ -71,5 +75,5 @@ clean:
 	-$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) clean
 	rm -rf build
 
-.PHONY: all module tool deps deps-test unit test demo check install \
+.PHONY: all module tool deps deps-test unit test demo fuzz check install \
 	dkms-src dkms-install clean
