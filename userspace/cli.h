@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Command-line parsing, kept apart from execution so that it can be unit
+ * tested: argv in, a filled struct kh_opts or an error message out.
+ */
+#ifndef KH_CLI_H
+#define KH_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "uapi/keyhandover.h"
+
+/* What a subcommand accepts; the command table lists them per command. */
+#define KH_OPT_NAME		(1u << 0)	/* --name NAME, repeatable */
+#define KH_OPT_KEY_FILE		(1u << 1)	/* --key-file FILE */
+#define KH_OPT_VERBOSE		(1u << 2)	/* --verbose */
+#define KH_OPT_KERNEL		(1u << 3)	/* --kernel FILE, required */
+#define KH_OPT_INITRD		(1u << 4)	/* --initrd FILE, required */
+#define KH_OPT_APPEND		(1u << 5)	/* --append STR */
+#define KH_OPT_REUSE_CMDLINE	(1u << 6)	/* --reuse-cmdline */
+#define KH_ARG_DEVICES		(1u << 7)	/* DEVICE..., at least one */
+
+#define KH_CLI_STASH	(KH_OPT_NAME | KH_OPT_KEY_FILE | KH_OPT_VERBOSE | \
+			 KH_ARG_DEVICES)
+#define KH_CLI_LOAD	(KH_OPT_KERNEL | KH_OPT_INITRD | KH_OPT_APPEND | \
+			 KH_OPT_REUSE_CMDLINE)
+#define KH_CLI_RESTORE	KH_OPT_VERBOSE
+#define KH_CLI_STATUS	0u
+#define KH_CLI_WIPE	0u
+
+/* Room for one error line from the parser. */
+#define KH_CLI_ERR_LEN	256
+
+enum kh_cli_action {
+	KH_CLI_RUN,		/* run opts->cmd */
+	KH_CLI_HELP,		/* usage of opts->cmd, or of the tool if NULL */
+	KH_CLI_VERSION,
+};
+
+struct kh_opts;
+
+/* One subcommand: the dispatcher entry and its line of the usage text. */
+struct kh_cli_cmd {
+	const char *name;
+	int (*run)(const struct kh_opts *o);
+	unsigned int accepts;		/* KH_OPT_* | KH_ARG_* */
+	const char *help;		/* one line */
+};
+
+struct kh_opts {
+	enum kh_cli_action action;
+	const struct kh_cli_cmd *cmd;
+	bool verbose;
+	bool reuse_cmdline;
+	const char *key_file;
+	const char *kernel;
+	const char *initrd;
+	const char *append;
+	const char *names[KH_MAX_ENTRIES];
+	unsigned int n_names;
+	const char *devices[KH_MAX_ENTRIES];
+	unsigned int n_devices;
+};
+
+int kh_cli_parse(int argc, char **argv, const struct kh_cli_cmd *cmds,
+		 struct kh_opts *o, char *err, size_t err_len);
+void kh_cli_usage(FILE *f, const struct kh_cli_cmd *cmds);
+void kh_cli_cmd_usage(FILE *f, const struct kh_cli_cmd *cmd);
+
+#endif /* KH_CLI_H */

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /dev/keyhandover client: thin wrappers around the four ioctls of
+ * kmod/uapi/keyhandover.h. Entry arrays carry keys, so they always live
+ * in locked memory from kh_handover_alloc_entries().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "handover.h"
+#include "secmem.h"
+
+/* The device fd, or -errno (-ENOENT: the module is not loaded). */
+int kh_handover_open(void)
+{
+	int fd = open(KH_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+void kh_handover_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Room for KH_MAX_ENTRIES zeroed entries in locked memory. */
+int kh_handover_alloc_entries(struct kh_entry **out)
+{
+	void *p;
+	int ret;
+
+	ret = kh_secmem_alloc(KH_MAX_ENTRIES * sizeof(struct kh_entry), &p);
+	if (ret)
+		return ret;
+	*out = p;
+	return 0;
+}
+
+void kh_handover_free_entries(struct kh_entry *entries)
+{
+	kh_secmem_free(entries);
+}
+
+static int kh_ioctl(int fd, unsigned long req, void *arg)
+{
+	int ret;
+
+	do
+		ret = ioctl(fd, req, arg);
+	while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : 0;
+}
+
+/* Stash @count entries in one go: the module arms all or none. */
+int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count)
+{
+	struct kh_arm arm;
+
+	if (!count || count > KH_MAX_ENTRIES)
+		return -EINVAL;
+	memset(&arm, 0, sizeof(arm));
+	arm.count = count;
+	arm.entries = (uintptr_t)entries;
+	return kh_ioctl(fd, KH_IOC_ARM, &arm);
+}
+
+int kh_handover_status(int fd, struct kh_status *st)
+{
+	struct kh_status tmp;
+	int ret;
+
+	memset(&tmp, 0, sizeof(tmp));
+	ret = kh_ioctl(fd, KH_IOC_STATUS, &tmp);
+	if (ret)
+		return ret;
+	*st = tmp;
+	return 0;
+}
+
+/*
+ * Read the stash once into @entries (KH_MAX_ENTRIES of them). The module
+ * wipes the region whatever the verdict. On KH_VERDICT_OK, *@count
+ * entries are valid; a count the module should never report is refused.
+ */
+int kh_handover_read(int fd, struct kh_entry *entries, uint32_t *count,
+		     uint32_t *verdict)
+{
+	struct kh_read rd;
+	int ret;
+
+	memset(&rd, 0, sizeof(rd));
+	rd.capacity = KH_MAX_ENTRIES;
+	rd.entries = (uintptr_t)entries;
+	ret = kh_ioctl(fd, KH_IOC_READ, &rd);
+	if (ret)
+		return ret;
+	if (rd.count > KH_MAX_ENTRIES)
+		return -EPROTO;
+	*count = rd.count;
+	*verdict = rd.verdict;
+	return 0;
+}
+
+int kh_handover_wipe(int fd)
+{
+	return kh_ioctl(fd, KH_IOC_WIPE, NULL);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The /dev/keyhandover client.
+ */
+#ifndef KH_HANDOVER_H
+#define KH_HANDOVER_H
+
+#include <stdint.h>
+
+#include "uapi/keyhandover.h"
+
+int kh_handover_open(void);
+void kh_handover_close(int fd);
+int kh_handover_alloc_entries(struct kh_entry **out);
+void kh_handover_free_entries(struct kh_entry *entries);
+int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count);
+int kh_handover_status(int fd, struct kh_status *st);
+int kh_handover_read(int fd, struct kh_entry *entries, uint32_t *count,
+		     uint32_t *verdict);
+int kh_handover_wipe(int fd);
+
+#endif /* KH_HANDOVER_H */

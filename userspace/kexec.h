@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loading the next kernel: kexec_file_load, or kexec-tools as a fallback.
+ */
+#ifndef KH_KEXEC_H
+#define KH_KEXEC_H
+
+int kh_kexec_open_image(const char *path);
+int kh_kexec_read_cmdline(char **out);
+int kh_kexec_file_load(int kernel_fd, int initrd_fd, const char *cmdline);
+int kh_kexec_tools_load(const char *kernel, const char *initrd,
+			const char *cmdline, int *exit_status);
+
+#endif /* KH_KEXEC_H */

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libcryptsetup wrappers: open LUKS devices, derive and use volume keys.
+ *
+ * libcryptsetup checks a volume key against the LUKS header digest before
+ * it activates anything, so a wrong or planted key never opens a volume:
+ * that check is the backstop behind the region's own checksum.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libcryptsetup.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "luks.h"
+
+#define KH_UUID_MAX	36	/* canonical 8-4-4-4-12 form */
+
+static bool kh_luks_verbose;
+
+/*
+ * libcryptsetup logs through this callback. Its messages never hold key
+ * bytes, but a scan of every block device makes it noisy: stay quiet
+ * unless asked.
+ */
+static void kh_luks_log(int level, const char *msg, void *usrptr)
+{
+	(void)usrptr;
+	if (!kh_luks_verbose || level == CRYPT_LOG_DEBUG ||
+	    level == CRYPT_LOG_DEBUG_JSON)
+		return;
+	fputs(msg, stderr);
+}
+
+void kh_luks_set_verbose(bool verbose)
+{
+	kh_luks_verbose = verbose;
+	crypt_set_log_callback(NULL, kh_luks_log, NULL);
+}
+
+/* Open @path as a LUKS1 or LUKS2 device; -EINVAL when it is not one. */
+int kh_luks_open(const char *path, struct crypt_device **out)
+{
+	struct crypt_device *cd;
+	int ret;
+
+	/* crypt_init() says -ENOTBLK for a path that does not exist. */
+	if (access(path, F_OK) < 0)
+		return -errno;
+	ret = crypt_init(&cd, path);
+	if (ret < 0)
+		return ret;
+	ret = crypt_load(cd, NULL, NULL);
+	if (ret < 0)
+		goto out_free;
+	*out = cd;
+	return 0;
+
+out_free:
+	crypt_free(cd);
+	return ret;
+}
+
+void kh_luks_close(struct crypt_device *cd)
+{
+	crypt_free(cd);
+}
+
+const char *kh_luks_uuid(struct crypt_device *cd)
+{
+	return crypt_get_uuid(cd);
+}
+
+const char *kh_luks_path(struct crypt_device *cd)
+{
+	return crypt_get_device_name(cd);
+}
+
+int kh_luks_key_size(struct crypt_device *cd)
+{
+	int size = crypt_get_volume_key_size(cd);
+
+	return size > 0 ? size : -EINVAL;
+}
+
+/*
+ * Unlock any key slot with @pass and write the volume key to @key, which
+ * must hold exactly kh_luks_key_size() bytes. -EPERM: wrong passphrase.
+ */
+int kh_luks_derive(struct crypt_device *cd, const char *pass, size_t pass_len,
+		   void *key, size_t key_size)
+{
+	size_t size = key_size;
+	int ret;
+
+	if ((int)key_size != crypt_get_volume_key_size(cd))
+		return -EINVAL;
+	ret = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, key, &size, pass,
+				   pass_len);
+	if (ret < 0)
+		return ret;
+	return size == key_size ? 0 : -EINVAL;
+}
+
+/* 1 if the active mapping @name is the volume @uuid, 0 if not, or -errno. */
+static int kh_luks_mapping_matches(const char *name, const char *uuid)
+{
+	struct crypt_device *cd;
+	const char *active;
+	int ret;
+
+	ret = crypt_init_by_name(&cd, name);
+	if (ret < 0)
+		return ret;
+	active = crypt_get_uuid(cd);
+	ret = active && !strcasecmp(active, uuid);
+	crypt_free(cd);
+	return ret;
+}
+
+/* An existing mapping @name is fine only if it is this very volume. */
+static int kh_luks_check_existing(struct crypt_device *cd, const char *name)
+{
+	crypt_status_info st = crypt_status(NULL, name);
+	int ret;
+
+	if (st != CRYPT_ACTIVE && st != CRYPT_BUSY)
+		return 0;
+	ret = kh_luks_mapping_matches(name, crypt_get_uuid(cd));
+	if (ret < 0)
+		return ret;
+	return ret ? KH_LUKS_ALREADY_OPEN : -EEXIST;
+}
+
+/*
+ * Map the volume as /dev/mapper/@name with @key. Returns 0 when opened,
+ * KH_LUKS_ALREADY_OPEN when that mapping already exists for this volume,
+ * -EPERM when the key does not match the header, -EEXIST when @name is
+ * taken by another device.
+ */
+int kh_luks_activate(struct crypt_device *cd, const char *name,
+		     const void *key, size_t key_size)
+{
+	int ret;
+
+	ret = kh_luks_check_existing(cd, name);
+	if (ret)
+		return ret;
+	/* A key of the wrong size cannot match the header digest either. */
+	if ((int)key_size != crypt_get_volume_key_size(cd))
+		return -EPERM;
+	/* A NULL name only checks the key: a clear -EPERM before any dm call. */
+	ret = crypt_activate_by_volume_key(cd, NULL, key, key_size, 0);
+	if (ret < 0)
+		return ret;
+	ret = crypt_activate_by_volume_key(cd, name, key, key_size, 0);
+	/* Someone else (udev, cryptroot) may have won the race. */
+	if (ret == -EEXIST) {
+		ret = kh_luks_check_existing(cd, name);
+		return ret ? ret : -EEXIST;
+	}
+	return ret < 0 ? ret : 0;
+}
+
+/* Only hex digits and dashes: the UUID goes into a path. */
+static bool kh_luks_uuid_valid(const char *uuid)
+{
+	size_t len = strlen(uuid);
+	size_t i;
+
+	if (!len || len > KH_UUID_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)uuid[i]) && uuid[i] != '-')
+			return false;
+	return true;
+}
+
+/* Open @path if it is a LUKS device with @uuid; -ENODEV otherwise. */
+static int kh_luks_try(const char *path, const char *uuid,
+		       struct crypt_device **out)
+{
+	struct crypt_device *cd;
+	const char *found;
+
+	if (kh_luks_open(path, &cd) < 0)
+		return -ENODEV;
+	found = crypt_get_uuid(cd);
+	if (!found || strcasecmp(found, uuid)) {
+		crypt_free(cd);
+		return -ENODEV;
+	}
+	*out = cd;
+	return 0;
+}
+
+/* udev names the link after the UUID as blkid prints it: lower case. */
+static int kh_luks_try_by_uuid_link(const char *uuid,
+				    struct crypt_device **out)
+{
+	char path[PATH_MAX];
+	size_t i, len;
+
+	len = snprintf(path, sizeof(path), "/dev/disk/by-uuid/%s", uuid);
+	if (!kh_luks_try(path, uuid, out))
+		return 0;
+	for (i = len - strlen(uuid); i < len; i++)
+		path[i] = tolower((unsigned char)path[i]);
+	return kh_luks_try(path, uuid, out);
+}
+
+static bool kh_sysfs_exists(const char *dev, const char *attr)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/class/block/%s/%s", dev, attr);
+	return !access(path, F_OK);
+}
+
+/* A zero-sized device (empty loop, CD drive without a disc) holds nothing. */
+static bool kh_sysfs_empty(const char *dev)
+{
+	char path[PATH_MAX];
+	unsigned long long size = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/block/%s/size", dev);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	if (fscanf(f, "%llu", &size) != 1)
+		size = 0;
+	fclose(f);
+	return !size;
+}
+
+/*
+ * dm devices are mappings we would be opening on top of; RAM disks and
+ * detached loop devices cannot hold a LUKS header worth opening.
+ */
+static bool kh_sysfs_skip(const char *dev)
+{
+	if (dev[0] == '.')
+		return true;
+	if (!strncmp(dev, "dm-", 3) || !strncmp(dev, "ram", 3))
+		return true;
+	if (!strncmp(dev, "loop", 4) &&
+	    !kh_sysfs_exists(dev, "loop/backing_file"))
+		return true;
+	return kh_sysfs_empty(dev);
+}
+
+/* Without udev (a bare initramfs) there are no links: scan sysfs. */
+static int kh_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int ret = -ENODEV;
+	DIR *dir;
+
+	dir = opendir("/sys/class/block");
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (kh_sysfs_skip(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+		ret = kh_luks_try(path, uuid, out);
+		if (!ret)
+			break;
+	}
+	closedir(dir);
+	return ret;
+}
+
+/* Find and open the LUKS device whose header carries @uuid; -ENODEV. */
+int kh_luks_open_by_uuid(const char *uuid, struct crypt_device **out)
+{
+	if (!kh_luks_uuid_valid(uuid))
+		return -EINVAL;
+	if (!kh_luks_try_by_uuid_link(uuid, out))
+		return 0;
+	return kh_luks_scan_sysfs(uuid, out);
+}

@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keyhandover: hand LUKS volume keys to the next kernel across kexec.
+ *
+ * In the running system:
+ *   keyhandover stash [--name NAME]... [--key-file FILE] DEVICE...
+ *   keyhandover load --kernel FILE --initrd FILE
+ *                    [--append STR | --reuse-cmdline]
+ *   systemctl kexec
+ * In the new kernel's initramfs:
+ *   keyhandover restore
+ * At any time: keyhandover status, keyhandover wipe.
+ *
+ * Exit codes: 0 success, 1 failure, 2 usage error, 3 (restore) nothing
+ * was handed over.
+ *
+ * The modules below return negative errno values and never print; this
+ * file alone turns them into one line on stderr and an exit code. No key
+ * byte is ever printed, here or anywhere.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "format.h"
+#include "handover.h"
+#include "kexec.h"
+#include "luks.h"
+#include "passphrase.h"
+#include "secmem.h"
+
+#ifndef KH_VERSION
+#define KH_VERSION	"0.1"
+#endif
+
+enum {
+	KH_EXIT_OK = 0,
+	KH_EXIT_FAILURE = 1,
+	KH_EXIT_USAGE = 2,
+	KH_EXIT_NOTHING = 3,	/* restore: nothing was handed over */
+};
+
+static void __attribute__((format(printf, 1, 2))) kh_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("keyhandover: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The errors every request to /dev/keyhandover can meet. */
+static void kh_device_error(const char *what, int err)
+{
+	switch (-err) {
+	case ENOENT:
+		kh_err("module not loaded: %s missing", KH_DEVICE_PATH);
+		break;
+	case EPERM:
+	case EACCES:
+		kh_err("permission denied: %s needs root (CAP_SYS_ADMIN)",
+		       KH_DEVICE_PATH);
+		break;
+	case EBUSY:
+		kh_err("device busy: another keyhandover is running");
+		break;
+	case ENOTTY:
+		kh_err("%s: %s does not know this request (module and tool versions differ?)",
+		       what, KH_DEVICE_PATH);
+		break;
+	default:
+		kh_err("%s: %s", what, strerror(-err));
+	}
+}
+
+static int kh_device_open(void)
+{
+	int fd = kh_handover_open();
+
+	if (fd < 0)
+		kh_device_error("cannot open " KH_DEVICE_PATH, fd);
+	return fd;
+}
+
+/* Keys from the previous kernel that nobody has restored yet. */
+static void kh_pending_error(void)
+{
+	kh_err("keys handed over by the previous kernel are pending: run 'keyhandover restore' or 'keyhandover wipe' first");
+}
+
+/* ---- stash ---------------------------------------------------------- */
+
+struct kh_stash {
+	const struct kh_opts *o;
+	int fd;
+	struct kh_entry *entries;
+	struct kh_passphrase key_file;	/* read once, used for every device */
+};
+
+/* Before any prompt: would the module refuse, or overwrite a stash? */
+static int kh_stash_precheck(struct kh_stash *s)
+{
+	struct kh_status st;
+	int ret;
+
+	ret = kh_handover_status(s->fd, &st);
+	if (ret) {
+		kh_device_error("cannot query the hand-over", ret);
+		return ret;
+	}
+	/* The module would replace an armed stash: make that explicit. */
+	if (st.state == KH_STATE_ARMED) {
+		kh_err("a hand-over is already armed: run 'keyhandover wipe' first");
+		return -EALREADY;
+	}
+	if (st.state == KH_STATE_PENDING) {
+		kh_pending_error();
+		return -EBUSY;
+	}
+	if (s->o->n_devices > st.capacity) {
+		kh_err("the region holds at most %u volumes, %u given",
+		       st.capacity, s->o->n_devices);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int kh_stash_read_key_file(struct kh_stash *s)
+{
+	const char *path = s->o->key_file;
+	int ret;
+
+	ret = kh_passphrase_read_file(path, &s->key_file);
+	if (ret == -EFBIG)
+		kh_err("key file %s is larger than %d bytes", path,
+		       KH_PASSPHRASE_MAX);
+	else if (ret == -ENODATA)
+		kh_err("key file %s is empty", path);
+	else if (ret)
+		kh_err("cannot read key file %s: %s", path, strerror(-ret));
+	return ret;
+}
+
+static int kh_stash_open(const char *dev, struct crypt_device **cd)
+{
+	int ret = kh_luks_open(dev, cd);
+
+	if (ret == -EINVAL || ret == -ENODEV)
+		kh_err("%s is not a LUKS device", dev);
+	else if (ret)
+		kh_err("cannot open %s: %s", dev, strerror(-ret));
+	return ret;
+}
+
+/* Fill @e's UUID, name and key size; the key comes later. */
+static int kh_stash_describe(struct kh_stash *s, unsigned int i,
+			     struct crypt_device *cd)
+{
+	const char *dev = s->o->devices[i];
+	struct kh_entry *e = &s->entries[i];
+	const char *uuid = kh_luks_uuid(cd);
+	int size = kh_luks_key_size(cd);
+	unsigned int j;
+
+	if (!uuid || strlen(uuid) >= KH_UUID_LEN) {
+		kh_err("%s has no usable LUKS UUID", dev);
+		return -EINVAL;
+	}
+	for (j = 0; j < i; j++) {
+		if (!strcasecmp(s->entries[j].uuid, uuid)) {
+			kh_err("%s is the same volume as %s (%s)", dev,
+			       s->o->devices[j], uuid);
+			return -EEXIST;
+		}
+	}
+	if (size <= 0 || size > KH_KEY_MAX) {
+		kh_err("%s: a volume key of %d bytes does not fit (at most %d)",
+		       dev, size, KH_KEY_MAX);
+		return -E2BIG;
+	}
+	e->key_size = size;
+	strcpy(e->uuid, uuid);
+	if (s->o->n_names)
+		snprintf(e->name, sizeof(e->name), "%s", s->o->names[i]);
+	else
+		snprintf(e->name, sizeof(e->name), "luks-%s", uuid);
+	return 0;
+}
+
+static int kh_stash_passphrase(const char *dev, struct kh_passphrase *pw)
+{
+	int ret = kh_passphrase_read(dev, pw);
+
+	if (ret == -ENODATA)
+		kh_err("no passphrase for %s on standard input", dev);
+	else if (ret == -EFBIG)
+		kh_err("the passphrase for %s is longer than %d bytes", dev,
+		       KH_PASSPHRASE_MAX);
+	else if (ret)
+		kh_err("cannot read the passphrase for %s: %s", dev,
+		       strerror(-ret));
+	return ret;
+}
+
+static int kh_stash_derive(struct kh_stash *s, unsigned int i,
+			   struct crypt_device *cd)
+{
+	const char *dev = s->o->devices[i];
+	struct kh_entry *e = &s->entries[i];
+	struct kh_passphrase own = { NULL, 0 };
+	const struct kh_passphrase *pw = &s->key_file;
+	int ret;
+
+	if (!s->o->key_file) {
+		ret = kh_stash_passphrase(dev, &own);
+		if (ret)
+			return ret;
+		pw = &own;
+	}
+	ret = kh_luks_derive(cd, pw->buf, pw->len, e->key, e->key_size);
+	kh_passphrase_free(&own);
+	if (ret == -EPERM)
+		kh_err("wrong passphrase for %s", dev);
+	else if (ret == -ENOENT)
+		kh_err("%s has no key slot that can be unlocked", dev);
+	else if (ret == -ENOMEM)
+		kh_err("not enough memory to derive the key of %s", dev);
+	else if (ret)
+		kh_err("cannot derive the volume key of %s: %s", dev,
+		       strerror(-ret));
+	return ret;
+}
+
+static int kh_stash_one(struct kh_stash *s, unsigned int i)
+{
+	struct crypt_device *cd;
+	int verdict, ret;
+
+	ret = kh_stash_open(s->o->devices[i], &cd);
+	if (ret)
+		return ret;
+	ret = kh_stash_describe(s, i, cd);
+	if (!ret)
+		ret = kh_stash_derive(s, i, cd);
+	kh_luks_close(cd);
+	if (ret)
+		return ret;
+	/* The module applies the same rules: say which device breaks them. */
+	verdict = kh_format_check_entry(&s->entries[i]);
+	if (verdict != KH_VERDICT_OK) {
+		kh_err("%s cannot be handed over: %s", s->o->devices[i],
+		       kh_format_verdict_str(verdict));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int kh_stash_arm(struct kh_stash *s)
+{
+	unsigned int i, n = s->o->n_devices;
+	int ret;
+
+	ret = kh_handover_arm(s->fd, s->entries, n);
+	if (ret == -EBUSY)
+		kh_pending_error();
+	else if (ret)
+		kh_device_error("cannot arm the hand-over", ret);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		printf("stashed %s as %s (%s)\n", s->o->devices[i],
+		       s->entries[i].name, s->entries[i].uuid);
+	return 0;
+}
+
+static int kh_stash_run(struct kh_stash *s)
+{
+	unsigned int i;
+	int ret;
+
+	ret = kh_stash_precheck(s);
+	if (ret)
+		return ret;
+	if (s->o->key_file) {
+		ret = kh_stash_read_key_file(s);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < s->o->n_devices; i++) {
+		ret = kh_stash_one(s, i);
+		if (ret)
+			return ret;
+	}
+	return kh_stash_arm(s);
+}
+
+static int kh_cmd_stash(const struct kh_opts *o)
+{
+	struct kh_stash s = { .o = o };
+	int ret;
+
+	s.fd = kh_device_open();
+	if (s.fd < 0)
+		return KH_EXIT_FAILURE;
+	ret = kh_handover_alloc_entries(&s.entries);
+	if (ret) {
+		kh_err("cannot lock memory for the keys: %s", strerror(-ret));
+		goto out_close;
+	}
+	ret = kh_stash_run(&s);
+	kh_passphrase_free(&s.key_file);
+	kh_handover_free_entries(s.entries);
+out_close:
+	kh_handover_close(s.fd);
+	return ret ? KH_EXIT_FAILURE : KH_EXIT_OK;
+}
+
+/* ---- load ----------------------------------------------------------- */
+
+static int kh_load_cmdline(const struct kh_opts *o, char **out)
+{
+	if (o->reuse_cmdline) {
+		int ret = kh_kexec_read_cmdline(out);
+
+		if (ret)
+			kh_err("cannot read /proc/cmdline: %s", strerror(-ret));
+		return ret;
+	}
+	*out = strdup(o->append ? o->append : "");
+	if (!*out) {
+		kh_err("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void kh_load_error(const char *kernel, int err)
+{
+	switch (-err) {
+	case EPERM:
+		kh_err("loading %s not permitted (under lockdown the image must be signed)",
+		       kernel);
+		break;
+	case EKEYREJECTED:
+	case EKEYREVOKED:
+	case ENOKEY:
+	case EBADMSG:
+	case ENODATA:
+	case ENOPKG:
+		kh_err("the kernel refused the signature of %s: %s", kernel,
+		       strerror(-err));
+		break;
+	case ENOEXEC:
+		kh_err("%s is not a kernel image this kernel can load", kernel);
+		break;
+	case EBUSY:
+		kh_err("kexec busy: a kexec is already in progress");
+		break;
+	default:
+		kh_err("cannot load %s: %s", kernel, strerror(-err));
+	}
+}
+
+/* kernels without kexec_file_load: kexec-tools and the older syscall. */
+static int kh_load_fallback(const struct kh_opts *o, const char *cmdline)
+{
+	int status, ret;
+
+	kh_err("kexec_file_load is not available: falling back to kexec_load via kexec-tools");
+	fflush(stderr);
+	ret = kh_kexec_tools_load(o->kernel, o->initrd, cmdline, &status);
+	if (ret == -ENOENT)
+		kh_err("kexec-tools not found in PATH, /sbin or /usr/sbin");
+	else if (ret == -EIO)
+		kh_err("kexec-tools could not load %s (exit status %d)",
+		       o->kernel, status);
+	else if (ret)
+		kh_err("cannot run kexec-tools: %s", strerror(-ret));
+	return ret;
+}
+
+static int kh_load_image(const char *what, const char *path)
+{
+	int fd = kh_kexec_open_image(path);
+
+	if (fd < 0)
+		kh_err("cannot open %s %s: %s", what, path, strerror(-fd));
+	return fd;
+}
+
+static int kh_load_kernel(const struct kh_opts *o, const char *cmdline)
+{
+	int kfd, ifd, ret;
+
+	kfd = kh_load_image("kernel", o->kernel);
+	if (kfd < 0)
+		return kfd;
+	ifd = kh_load_image("initrd", o->initrd);
+	if (ifd < 0) {
+		ret = ifd;
+		goto out_close_kernel;
+	}
+	ret = kh_kexec_file_load(kfd, ifd, cmdline);
+	if (ret == -ENOSYS)
+		ret = kh_load_fallback(o, cmdline);
+	else if (ret)
+		kh_load_error(o->kernel, ret);
+	close(ifd);
+out_close_kernel:
+	close(kfd);
+	return ret;
+}
+
+/* An armed stash must not outlive a kexec that will not happen. */
+static void kh_load_abort(void)
+{
+	struct kh_status st;
+	int fd, ret;
+
+	fd = kh_handover_open();
+	if (fd == -ENOENT)
+		return;
+	if (fd < 0) {
+		kh_device_error("cannot check for an armed hand-over", fd);
+		return;
+	}
+	ret = kh_handover_status(fd, &st);
+	if (!ret && st.state == KH_STATE_ARMED) {
+		ret = kh_handover_wipe(fd);
+		if (!ret)
+			kh_err("wiped the armed hand-over");
+	}
+	if (ret)
+		kh_device_error("cannot wipe the armed hand-over", ret);
+	kh_handover_close(fd);
+}
+
+static int kh_cmd_load(const struct kh_opts *o)
+{
+	char *cmdline = NULL;
+	int ret;
+
+	ret = kh_load_cmdline(o, &cmdline);
+	if (!ret)
+		ret = kh_load_kernel(o, cmdline);
+	free(cmdline);
+	if (ret) {
+		kh_load_abort();
+		return KH_EXIT_FAILURE;
+	}
+	printf("loaded %s with %s\n", o->kernel, o->initrd);
+	return KH_EXIT_OK;
+}
+
+/* ---- restore -------------------------------------------------------- */
+
+static int kh_restore_find(const struct kh_entry *e, struct crypt_device **cd)
+{
+	int ret = kh_luks_open_by_uuid(e->uuid, cd);
+
+	if (ret == -ENODEV)
+		kh_err("%s: no such device here, skipped", e->uuid);
+	else if (ret == -EINVAL)
+		kh_err("%s: not a valid UUID, skipped", e->uuid);
+	else if (ret)
+		kh_err("%s: cannot look for the device: %s", e->uuid,
+		       strerror(-ret));
+	return ret;
+}
+
+static int kh_restore_one(struct kh_entry *e)
+{
+	struct crypt_device *cd;
+	const char *dev;
+	int ret;
+
+	/* The module validated the entry; NUL-termination is cheap to keep. */
+	if (!memchr(e->uuid, 0, sizeof(e->uuid)) ||
+	    !memchr(e->name, 0, sizeof(e->name)) || e->key_size > KH_KEY_MAX) {
+		kh_err("a malformed entry was skipped");
+		return -EINVAL;
+	}
+	ret = kh_restore_find(e, &cd);
+	if (ret)
+		return ret;
+	dev = kh_luks_path(cd);
+	ret = kh_luks_activate(cd, e->name, e->key, e->key_size);
+	if (!ret)
+		printf("%s: opened as /dev/mapper/%s\n", dev, e->name);
+	else if (ret == KH_LUKS_ALREADY_OPEN)
+		printf("%s: already open as /dev/mapper/%s\n", dev, e->name);
+	else if (ret == -EPERM)
+		kh_err("key does not match the LUKS header of %s", dev);
+	else if (ret == -EEXIST)
+		kh_err("%s: /dev/mapper/%s already exists for another device",
+		       dev, e->name);
+	else
+		kh_err("cannot open %s as %s: %s", dev, e->name,
+		       strerror(-ret));
+	kh_luks_close(cd);
+	return ret < 0 ? ret : 0;
+}
+
+/* Returns the exit code: the verdict decides before any volume is tried. */
+static int kh_restore_entries(struct kh_entry *entries, uint32_t count,
+			      uint32_t verdict)
+{
+	unsigned int i, failed = 0;
+
+	if (verdict == KH_VERDICT_EMPTY ||
+	    (verdict == KH_VERDICT_OK && !count)) {
+		kh_err("nothing was handed over");
+		return KH_EXIT_NOTHING;
+	}
+	if (verdict != KH_VERDICT_OK) {
+		kh_err("refused the handed-over region: %s",
+		       kh_format_verdict_str(verdict));
+		return KH_EXIT_FAILURE;
+	}
+	for (i = 0; i < count; i++) {
+		if (kh_restore_one(&entries[i]))
+			failed++;
+		explicit_bzero(entries[i].key, sizeof(entries[i].key));
+	}
+	return failed ? KH_EXIT_FAILURE : KH_EXIT_OK;
+}
+
+static int kh_cmd_restore(const struct kh_opts *o)
+{
+	struct kh_entry *entries;
+	uint32_t count = 0, verdict = KH_VERDICT_EMPTY;
+	int fd, ret;
+
+	(void)o;
+	fd = kh_device_open();
+	if (fd < 0)
+		return KH_EXIT_FAILURE;
+	ret = kh_handover_alloc_entries(&entries);
+	if (ret) {
+		kh_err("cannot lock memory for the keys: %s", strerror(-ret));
+		kh_handover_close(fd);
+		return KH_EXIT_FAILURE;
+	}
+	ret = kh_handover_read(fd, entries, &count, &verdict);
+	kh_handover_close(fd);
+	if (ret == -EBUSY) {
+		kh_err("this kernel armed the hand-over: restore runs in the next kernel");
+		ret = KH_EXIT_FAILURE;
+	} else if (ret) {
+		kh_device_error("cannot read the hand-over", ret);
+		ret = KH_EXIT_FAILURE;
+	} else {
+		ret = kh_restore_entries(entries, count, verdict);
+	}
+	kh_handover_free_entries(entries);
+	return ret;
+}
+
+/* ---- status, wipe --------------------------------------------------- */
+
+static const char *kh_state_str(uint32_t state)
+{
+	static const char *const names[] = {
+		[KH_STATE_EMPTY] = "empty",
+		[KH_STATE_ARMED] = "armed",
+		[KH_STATE_PENDING] = "pending",
+		[KH_STATE_INVALID] = "invalid",
+		[KH_STATE_CONSUMED] = "consumed",
+	};
+
+	if (state < sizeof(names) / sizeof(names[0]))
+		return names[state];
+	return "unknown";
+}
+
+static int kh_cmd_status(const struct kh_opts *o)
+{
+	struct kh_status st;
+	int fd, ret;
+
+	(void)o;
+	fd = kh_device_open();
+	if (fd < 0)
+		return KH_EXIT_FAILURE;
+	ret = kh_handover_status(fd, &st);
+	kh_handover_close(fd);
+	if (ret) {
+		kh_device_error("cannot query the hand-over", ret);
+		return KH_EXIT_FAILURE;
+	}
+	if (st.state == KH_STATE_INVALID)
+		printf("state: invalid (%s)\n",
+		       kh_format_verdict_str(st.verdict));
+	else
+		printf("state: %s\n", kh_state_str(st.state));
+	printf("entries: %u\ncapacity: %u\nregion size: %llu bytes\n"
+	       "format version: %u\n", st.count, st.capacity,
+	       (unsigned long long)st.region_size, st.format_version);
+	return KH_EXIT_OK;
+}
+
+static int kh_cmd_wipe(const struct kh_opts *o)
+{
+	int fd, ret;
+
+	(void)o;
+	fd = kh_device_open();
+	if (fd < 0)
+		return KH_EXIT_FAILURE;
+	ret = kh_handover_wipe(fd);
+	kh_handover_close(fd);
+	if (ret) {
+		kh_device_error("cannot wipe the hand-over", ret);
+		return KH_EXIT_FAILURE;
+	}
+	puts("wiped");
+	return KH_EXIT_OK;
+}
+
+/* The dispatcher and the usage text: one line per command. */
+static const struct kh_cli_cmd kh_commands[] = {
+	{ "stash", kh_cmd_stash, KH_CLI_STASH,
+	  "derive the volume keys of LUKS DEVICEs and arm the hand-over" },
+	{ "load", kh_cmd_load, KH_CLI_LOAD,
+	  "load the next kernel; wipes an armed hand-over if that fails" },
+	{ "restore", kh_cmd_restore, KH_CLI_RESTORE,
+	  "in the new kernel: read the hand-over once and open the volumes" },
+	{ "status", kh_cmd_status, KH_CLI_STATUS,
+	  "show the state of the hand-over region (never a key)" },
+	{ "wipe", kh_cmd_wipe, KH_CLI_WIPE, "wipe the hand-over region" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static int kh_show(const struct kh_opts *o)
+{
+	if (o->action == KH_CLI_VERSION)
+		printf("keyhandover %s (handover format %d)\n", KH_VERSION,
+		       KH_FORMAT_VERSION);
+	else if (o->cmd)
+		kh_cli_cmd_usage(stdout, o->cmd);
+	else
+		kh_cli_usage(stdout, kh_commands);
+	return KH_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	char err[KH_CLI_ERR_LEN];
+	struct kh_opts o;
+	int ret;
+
+	ret = kh_secmem_harden_process();
+	if (ret) {
+		kh_err("cannot disable core dumps: %s", strerror(-ret));
+		return KH_EXIT_FAILURE;
+	}
+	if (kh_cli_parse(argc, argv, kh_commands, &o, err, sizeof(err))) {
+		kh_err("%s", err);
+		return KH_EXIT_USAGE;
+	}
+	if (o.action != KH_CLI_RUN) {
+		ret = kh_show(&o);
+	} else {
+		kh_luks_set_verbose(o.verbose);
+		ret = o.cmd->run(&o);
+	}
+	/* A lost "stashed ..." line must not look like success. */
+	if (fflush(stdout) && ret == KH_EXIT_OK) {
+		kh_err("cannot write output: %s", strerror(errno));
+		ret = KH_EXIT_FAILURE;
+	}
+	return ret;
+}

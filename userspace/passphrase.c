@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Passphrases from a key file, the terminal or a line of stdin.
+ *
+ * Nothing here goes through stdio: its buffers live on the ordinary heap,
+ * where a passphrase could be swapped out or outlive its use. Bytes are
+ * read with read(2) straight into locked memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "passphrase.h"
+#include "secmem.h"
+
+/* The terminal whose echo we turned off, for the signal handler. */
+static int kh_tty_fd = -1;
+static struct termios kh_tty_saved;
+static volatile sig_atomic_t kh_tty_echo_off;
+
+static const int kh_tty_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define KH_TTY_NSIG	(sizeof(kh_tty_signals) / sizeof(kh_tty_signals[0]))
+
+static int kh_passphrase_alloc(struct kh_passphrase *pw)
+{
+	void *buf;
+	int ret;
+
+	ret = kh_secmem_alloc(KH_PASSPHRASE_MAX + 1, &buf);
+	if (ret)
+		return ret;
+	pw->buf = buf;
+	pw->len = 0;
+	return 0;
+}
+
+void kh_passphrase_free(struct kh_passphrase *pw)
+{
+	kh_secmem_free(pw->buf);
+	pw->buf = NULL;
+	pw->len = 0;
+}
+
+static ssize_t kh_read_retry(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* Read all of @fd; more than KH_PASSPHRASE_MAX bytes is an error. */
+static int kh_read_all(int fd, struct kh_passphrase *pw)
+{
+	for (;;) {
+		ssize_t n = kh_read_retry(fd, pw->buf + pw->len,
+					  KH_PASSPHRASE_MAX + 1 - pw->len);
+
+		if (n < 0)
+			return n;
+		if (!n)
+			break;
+		pw->len += n;
+		if (pw->len > KH_PASSPHRASE_MAX)
+			return -EFBIG;
+	}
+	return pw->len ? 0 : -ENODATA;
+}
+
+/*
+ * One byte at a time, so that a second device's line stays unread in the
+ * pipe. The newline is dropped; EOF after some bytes ends the line too.
+ */
+static int kh_read_line(int fd, struct kh_passphrase *pw)
+{
+	char c;
+
+	for (;;) {
+		ssize_t n = kh_read_retry(fd, &c, 1);
+
+		if (n < 0)
+			return n;
+		if (!n)
+			return pw->len ? 0 : -ENODATA;
+		if (c == '\n')
+			return 0;
+		if (pw->len == KH_PASSPHRASE_MAX)
+			return -EFBIG;
+		pw->buf[pw->len++] = c;
+		c = 0;
+	}
+}
+
+/* cryptsetup key-file semantics: the whole file, verbatim; "-" is stdin. */
+int kh_passphrase_read_file(const char *path, struct kh_passphrase *pw)
+{
+	int fd, ret;
+
+	ret = kh_passphrase_alloc(pw);
+	if (ret)
+		return ret;
+	if (!strcmp(path, "-")) {
+		ret = kh_read_all(STDIN_FILENO, pw);
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0) {
+			ret = -errno;
+			goto out_free;
+		}
+		ret = kh_read_all(fd, pw);
+		close(fd);
+	}
+	if (ret)
+		goto out_free;
+	return 0;
+
+out_free:
+	kh_passphrase_free(pw);
+	return ret;
+}
+
+static void kh_tty_restore(void)
+{
+	if (kh_tty_echo_off) {
+		tcsetattr(kh_tty_fd, TCSAFLUSH, &kh_tty_saved);
+		kh_tty_echo_off = 0;
+	}
+}
+
+/* Never leave the user's terminal without echo, even when interrupted. */
+static void kh_tty_on_signal(int sig)
+{
+	kh_tty_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void kh_tty_catch(struct sigaction old[KH_TTY_NSIG])
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kh_tty_on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < KH_TTY_NSIG; i++)
+		sigaction(kh_tty_signals[i], &sa, &old[i]);
+}
+
+static void kh_tty_uncatch(const struct sigaction old[KH_TTY_NSIG])
+{
+	size_t i;
+
+	for (i = 0; i < KH_TTY_NSIG; i++)
+		sigaction(kh_tty_signals[i], &old[i], NULL);
+}
+
+static int kh_tty_echo_disable(int fd)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &kh_tty_saved) < 0)
+		return -errno;
+	t = kh_tty_saved;
+	t.c_lflag &= ~(ECHO | ECHOE | ECHOK | ECHONL);
+	kh_tty_fd = fd;
+	kh_tty_echo_off = 1;
+	if (tcsetattr(fd, TCSAFLUSH, &t) < 0) {
+		kh_tty_echo_off = 0;
+		return -errno;
+	}
+	return 0;
+}
+
+static int kh_tty_prompt(int fd, const char *device, struct kh_passphrase *pw)
+{
+	struct sigaction old[KH_TTY_NSIG];
+	int ret;
+
+	if (dprintf(fd, "Enter passphrase for %s: ", device) < 0)
+		return -EIO;
+	kh_tty_catch(old);
+	ret = kh_tty_echo_disable(fd);
+	if (!ret)
+		ret = kh_read_line(fd, pw);
+	kh_tty_restore();
+	kh_tty_uncatch(old);
+	/* The user's Enter was not echoed: end the prompt line ourselves. */
+	if (write(fd, "\n", 1) < 0 && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+/*
+ * Ask on the terminal when stdin is one, else take one line of stdin (a
+ * pipe from a script or an initramfs helper).
+ */
+int kh_passphrase_read(const char *device, struct kh_passphrase *pw)
+{
+	int fd, ret;
+
+	ret = kh_passphrase_alloc(pw);
+	if (ret)
+		return ret;
+	if (!isatty(STDIN_FILENO)) {
+		ret = kh_read_line(STDIN_FILENO, pw);
+		goto out;
+	}
+	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = kh_tty_prompt(fd, device, pw);
+	close(fd);
+out:
+	if (ret)
+		kh_passphrase_free(pw);
+	return ret;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the command-line parser: no device, no root. Each case
+ * parses one command line against the same option sets main.c uses.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int kh_test_run(const struct kh_opts *o)
+{
+	(void)o;
+	return 0;
+}
+
+/* The option sets are main.c's; only the handlers are stand-ins. */
+static const struct kh_cli_cmd kh_test_cmds[] = {
+	{ "stash", kh_test_run, KH_CLI_STASH, "stash" },
+	{ "load", kh_test_run, KH_CLI_LOAD, "load" },
+	{ "restore", kh_test_run, KH_CLI_RESTORE, "restore" },
+	{ "status", kh_test_run, KH_CLI_STATUS, "status" },
+	{ "wipe", kh_test_run, KH_CLI_WIPE, "wipe" },
+	{ NULL, NULL, 0, NULL },
+};
+
+static unsigned int kh_passed, kh_failed;
+static struct kh_opts kh_o;
+static char kh_errbuf[KH_CLI_ERR_LEN];
+
+static void kh_report(int ok, const char *name)
+{
+	unsigned int n = kh_passed + kh_failed + 1;
+
+	if (ok) {
+		kh_passed++;
+		printf("ok %u - %s\n", n, name);
+	} else {
+		kh_failed++;
+		printf("not ok %u - %s\n", n, name);
+		printf("#   error: '%s'\n", kh_errbuf);
+	}
+}
+
+/* Parse "keyhandover" + the NULL-terminated @args into kh_o / kh_errbuf. */
+static int kh_parse_argv(const char *const *args)
+{
+	char *argv[64];
+	int argc = 0;
+
+	argv[argc++] = "keyhandover";
+	while (*args && argc < 63)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	return kh_cli_parse(argc, argv, kh_test_cmds, &kh_o, kh_errbuf,
+			    sizeof(kh_errbuf));
+}
+
+#define KH_PARSE(...) kh_parse_argv((const char *const[]){ __VA_ARGS__, NULL })
+
+/* A usage error whose message contains @needle. */
+static int kh_usage_error(int ret, const char *needle)
+{
+	return ret == -EINVAL && strstr(kh_errbuf, needle);
+}
+
+static int kh_is_cmd(const char *name)
+{
+	return kh_o.cmd && !strcmp(kh_o.cmd->name, name) &&
+	       kh_o.action == KH_CLI_RUN;
+}
+
+static void kh_test_global(void)
+{
+	int ret;
+
+	ret = kh_parse_argv((const char *const[]){ NULL });
+	kh_report(kh_usage_error(ret, "missing command"), "no command");
+	ret = KH_PARSE("frobnicate");
+	kh_report(kh_usage_error(ret, "unknown command 'frobnicate'"),
+		  "unknown command");
+	ret = KH_PARSE("--help");
+	kh_report(!ret && kh_o.action == KH_CLI_HELP && !kh_o.cmd, "--help");
+	ret = KH_PARSE("-h");
+	kh_report(!ret && kh_o.action == KH_CLI_HELP && !kh_o.cmd, "-h");
+	ret = KH_PARSE("--version");
+	kh_report(!ret && kh_o.action == KH_CLI_VERSION, "--version");
+	ret = KH_PARSE("--bogus", "status");
+	kh_report(kh_usage_error(ret, "unknown option '--bogus'"),
+		  "unknown global option");
+	ret = KH_PARSE("-x");
+	kh_report(kh_usage_error(ret, "unknown option '-x'"),
+		  "unknown short option");
+	ret = KH_PARSE("--help=yes");
+	kh_report(kh_usage_error(ret, "'--help' takes no argument"),
+		  "--help with an argument");
+}
+
+static void kh_test_stash_ok(void)
+{
+	int ret;
+
+	ret = KH_PARSE("stash", "/dev/vda2");
+	kh_report(!ret && kh_is_cmd("stash") && kh_o.n_devices == 1 &&
+		  !strcmp(kh_o.devices[0], "/dev/vda2") && !kh_o.n_names &&
+		  !kh_o.key_file && !kh_o.verbose,
+		  "stash DEVICE");
+	ret = KH_PARSE("stash", "--name", "root", "--name=swap",
+		       "--key-file", "/k", "--verbose", "/dev/a", "/dev/b");
+	kh_report(!ret && kh_o.n_devices == 2 && kh_o.n_names == 2 &&
+		  !strcmp(kh_o.names[0], "root") &&
+		  !strcmp(kh_o.names[1], "swap") &&
+		  !strcmp(kh_o.key_file, "/k") && kh_o.verbose,
+		  "stash with every option");
+	ret = KH_PARSE("stash", "/dev/a", "--name", "root");
+	kh_report(!ret && kh_o.n_devices == 1 && kh_o.n_names == 1,
+		  "stash options after DEVICE");
+	ret = KH_PARSE("stash", "--key-file", "-", "--", "-odd");
+	kh_report(!ret && !strcmp(kh_o.key_file, "-") &&
+		  !strcmp(kh_o.devices[0], "-odd"),
+		  "stash --key-file - and a DEVICE after --");
+}
+
+static void kh_test_stash_errors(void)
+{
+	int ret;
+
+	ret = KH_PARSE("stash");
+	kh_report(kh_usage_error(ret, "stash: missing DEVICE"),
+		  "stash without DEVICE");
+	ret = KH_PARSE("stash", "--name", "a", "/dev/a", "/dev/b");
+	kh_report(kh_usage_error(ret, "1 --name for 2 devices"),
+		  "stash names count mismatch");
+	ret = KH_PARSE("stash", "--name", "a", "--name", "a", "/dev/a",
+		       "/dev/b");
+	kh_report(kh_usage_error(ret, "given twice"), "stash duplicate name");
+	ret = KH_PARSE("stash", "--name", "a/b", "/dev/a");
+	kh_report(kh_usage_error(ret, "invalid --name 'a/b'"),
+		  "stash name with a slash");
+	ret = KH_PARSE("stash", "--name", ".hidden", "/dev/a");
+	kh_report(kh_usage_error(ret, "invalid --name"),
+		  "stash name with a leading dot");
+	ret = KH_PARSE("stash", "--name",
+		       "0123456789012345678901234567890123456789012345678901234567890123",
+		       "/dev/a");
+	kh_report(kh_usage_error(ret, "longer than 63"), "stash long name");
+	ret = KH_PARSE("stash", "--name");
+	kh_report(kh_usage_error(ret, "'--name' needs an argument"),
+		  "stash --name without argument");
+	ret = KH_PARSE("stash", "--key-file", "a", "--key-file", "b", "/d");
+	kh_report(kh_usage_error(ret, "--key-file given twice"),
+		  "stash --key-file twice");
+	ret = KH_PARSE("stash", "--kernel", "k", "/dev/a");
+	kh_report(kh_usage_error(ret, "stash: unknown option '--kernel'"),
+		  "stash rejects load's options");
+	ret = KH_PARSE("stash", "--verbose=1", "/dev/a");
+	kh_report(kh_usage_error(ret, "'--verbose' takes no argument"),
+		  "stash --verbose=1");
+}
+
+static void kh_test_stash_limits(void)
+{
+	int ret;
+
+	ret = KH_PARSE("stash", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+		       "10", "11", "12", "13", "14", "15", "16");
+	kh_report(!ret && kh_o.n_devices == KH_MAX_ENTRIES,
+		  "stash 16 devices");
+	ret = KH_PARSE("stash", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+		       "10", "11", "12", "13", "14", "15", "16", "17");
+	kh_report(kh_usage_error(ret, "too many devices: at most 16"),
+		  "stash 17 devices");
+}
+
+static void kh_test_load(void)
+{
+	int ret;
+
+	ret = KH_PARSE("load", "--kernel", "/k", "--initrd", "/i");
+	kh_report(!ret && kh_is_cmd("load") && !strcmp(kh_o.kernel, "/k") &&
+		  !strcmp(kh_o.initrd, "/i") && !kh_o.append &&
+		  !kh_o.reuse_cmdline,
+		  "load --kernel --initrd");
+	ret = KH_PARSE("load", "--kernel=/k", "--initrd=/i", "--append",
+		       "root=/dev/x quiet");
+	kh_report(!ret && !strcmp(kh_o.append, "root=/dev/x quiet"),
+		  "load --append");
+	ret = KH_PARSE("load", "--kernel", "/k", "--initrd", "/i",
+		       "--reuse-cmdline");
+	kh_report(!ret && kh_o.reuse_cmdline, "load --reuse-cmdline");
+	ret = KH_PARSE("load", "--initrd", "/i");
+	kh_report(kh_usage_error(ret, "missing --kernel"),
+		  "load without --kernel");
+	ret = KH_PARSE("load", "--kernel", "/k");
+	kh_report(kh_usage_error(ret, "missing --initrd"),
+		  "load without --initrd");
+	ret = KH_PARSE("load", "--kernel", "/k", "--initrd", "/i",
+		       "--append", "x", "--reuse-cmdline");
+	kh_report(kh_usage_error(ret, "mutually exclusive"),
+		  "load --append with --reuse-cmdline");
+	ret = KH_PARSE("load", "--kernel", "/k", "--initrd", "/i", "extra");
+	kh_report(kh_usage_error(ret, "unexpected argument 'extra'"),
+		  "load with an operand");
+	ret = KH_PARSE("load", "--kernel", "/k", "--kernel", "/k2",
+		       "--initrd", "/i");
+	kh_report(kh_usage_error(ret, "--kernel given twice"),
+		  "load --kernel twice");
+}
+
+static void kh_test_others(void)
+{
+	int ret;
+
+	ret = KH_PARSE("restore");
+	kh_report(!ret && kh_is_cmd("restore") && !kh_o.verbose, "restore");
+	ret = KH_PARSE("restore", "--verbose");
+	kh_report(!ret && kh_o.verbose, "restore --verbose");
+	ret = KH_PARSE("restore", "/dev/a");
+	kh_report(kh_usage_error(ret, "restore: unexpected argument"),
+		  "restore with an operand");
+	ret = KH_PARSE("status");
+	kh_report(!ret && kh_is_cmd("status"), "status");
+	ret = KH_PARSE("status", "--verbose");
+	kh_report(kh_usage_error(ret, "status: unknown option '--verbose'"),
+		  "status --verbose");
+	ret = KH_PARSE("wipe");
+	kh_report(!ret && kh_is_cmd("wipe"), "wipe");
+	ret = KH_PARSE("wipe", "now");
+	kh_report(kh_usage_error(ret, "unexpected argument 'now'"),
+		  "wipe with an operand");
+}
+
+static void kh_test_cmd_help(void)
+{
+	const struct kh_cli_cmd *c;
+	char name[64];
+	int ret;
+
+	for (c = kh_test_cmds; c->name; c++) {
+		ret = KH_PARSE(c->name, "--help");
+		snprintf(name, sizeof(name), "%s --help", c->name);
+		kh_report(!ret && kh_o.action == KH_CLI_HELP && kh_o.cmd == c,
+			  name);
+	}
+	ret = KH_PARSE("stash", "-h");
+	kh_report(!ret && kh_o.action == KH_CLI_HELP, "stash -h, no DEVICE");
+	ret = KH_PARSE("load", "--bogus", "--help");
+	kh_report(kh_usage_error(ret, "unknown option '--bogus'"),
+		  "an error before --help is still an error");
+}
+
+int main(void)
+{
+	kh_test_global();
+	kh_test_stash_ok();
+	kh_test_stash_errors();
+	kh_test_stash_limits();
+	kh_test_load();
+	kh_test_others();
+	kh_test_cmd_help();
+	printf("%u passed, %u failed\n", kh_passed, kh_failed);
+	return kh_failed ? 1 : 0;
+}
