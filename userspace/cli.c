@@ -5,6 +5,7 @@
  * struct kh_opts or writes one error line for main to show.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@ static const struct kh_cli_opt kh_cli_opts[] = {
 	  "map the i-th DEVICE as /dev/mapper/NAME (default: luks-UUID)" },
 	{ "key-file", "FILE", KH_OPT_KEY_FILE, "[--key-file FILE]",
 	  "read the passphrase for every DEVICE from FILE ('-': stdin)" },
+	{ "timeout", "SECONDS", KH_OPT_TIMEOUT, "[--timeout SECONDS]",
+	  "wipe the stash if no kexec comes within SECONDS (default: module's)" },
 	{ "kernel", "FILE", KH_OPT_KERNEL, "--kernel FILE",
 	  "the kernel image to boot next" },
 	{ "initrd", "FILE", KH_OPT_INITRD, "--initrd FILE",
@@ -143,6 +146,26 @@ static int kh_cli_set_once(const char **slot, const char *name,
 	return 0;
 }
 
+/* 1..KH_TIMEOUT_MAX seconds, digits only. */
+static int kh_cli_timeout(struct kh_opts *o, const char *prefix, char *err,
+			  size_t len)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(optarg, &end, 10);
+	if (o->timeout)
+		return kh_cli_err(err, len, "%s--timeout given twice", prefix);
+	if (errno || end == optarg || *end || optarg[0] == '-' || v == 0 ||
+	    v > KH_TIMEOUT_MAX)
+		return kh_cli_err(err, len,
+				  "%s--timeout must be 1..%d seconds, got '%s'",
+				  prefix, KH_TIMEOUT_MAX, optarg);
+	o->timeout = v;
+	return 0;
+}
+
 /* Store one option; @bit says which. */
 static int kh_cli_store(struct kh_opts *o, const struct kh_cli_opt *opt,
 			const char *prefix, char *err, size_t len)
@@ -167,6 +190,8 @@ static int kh_cli_store(struct kh_opts *o, const struct kh_cli_opt *opt,
 	case KH_OPT_REUSE_CMDLINE:
 		o->reuse_cmdline = true;
 		return 0;
+	case KH_OPT_TIMEOUT:
+		return kh_cli_timeout(o, prefix, err, len);
 	case KH_OPT_VERBOSE:
 		o->verbose = true;
 		return 0;

@@ -21,9 +21,10 @@
 #define KH_OPT_APPEND		(1u << 5)	/* --append STR */
 #define KH_OPT_REUSE_CMDLINE	(1u << 6)	/* --reuse-cmdline */
 #define KH_ARG_DEVICES		(1u << 7)	/* DEVICE..., at least one */
+#define KH_OPT_TIMEOUT		(1u << 8)	/* --timeout SECONDS */
 
 #define KH_CLI_STASH	(KH_OPT_NAME | KH_OPT_KEY_FILE | KH_OPT_VERBOSE | \
-			 KH_ARG_DEVICES)
+			 KH_OPT_TIMEOUT | KH_ARG_DEVICES)
 #define KH_CLI_LOAD	(KH_OPT_KERNEL | KH_OPT_INITRD | KH_OPT_APPEND | \
 			 KH_OPT_REUSE_CMDLINE)
 #define KH_CLI_RESTORE	KH_OPT_VERBOSE
@@ -54,6 +55,7 @@ struct kh_opts {
 	const struct kh_cli_cmd *cmd;
 	bool verbose;
 	bool reuse_cmdline;
+	unsigned int timeout;		/* seconds, 0: the module's default */
 	const char *key_file;
 	const char *kernel;
 	const char *initrd;

@@ -56,7 +56,8 @@ static int kh_ioctl(int fd, unsigned long req, void *arg)
 }
 
 /* Stash @count entries in one go: the module arms all or none. */
-int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count)
+int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
+		    uint32_t timeout)
 {
 	struct kh_arm arm;
 
@@ -64,6 +65,7 @@ int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count)
 		return -EINVAL;
 	memset(&arm, 0, sizeof(arm));
 	arm.count = count;
+	arm.timeout = timeout;
 	arm.entries = (uintptr_t)entries;
 	return kh_ioctl(fd, KH_IOC_ARM, &arm);
 }

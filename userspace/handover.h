@@ -13,7 +13,8 @@ int kh_handover_open(void);
 void kh_handover_close(int fd);
 int kh_handover_alloc_entries(struct kh_entry **out);
 void kh_handover_free_entries(struct kh_entry *entries);
-int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count);
+int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
+		    uint32_t timeout);
 int kh_handover_status(int fd, struct kh_status *st);
 int kh_handover_read(int fd, struct kh_entry *entries, uint32_t *count,
 		     uint32_t *verdict);

@@ -266,7 +266,7 @@ static int kh_stash_arm(struct kh_stash *s)
 	unsigned int i, n = s->o->n_devices;
 	int ret;
 
-	ret = kh_handover_arm(s->fd, s->entries, n);
+	ret = kh_handover_arm(s->fd, s->entries, n, s->o->timeout);
 	if (ret == -EBUSY)
 		kh_pending_error();
 	else if (ret)

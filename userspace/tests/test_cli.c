@@ -122,6 +122,35 @@ static void kh_test_stash_ok(void)
 		  "stash --key-file - and a DEVICE after --");
 }
 
+static void kh_test_stash_timeout(void)
+{
+	int ret;
+
+	ret = KH_PARSE("stash", "--timeout", "120", "/dev/a");
+	kh_report(!ret && kh_o.timeout == 120, "stash --timeout 120");
+	ret = KH_PARSE("stash", "/dev/a");
+	kh_report(!ret && kh_o.timeout == 0, "no --timeout: module default");
+	ret = KH_PARSE("stash", "--timeout=86400", "/dev/a");
+	kh_report(!ret && kh_o.timeout == 86400, "--timeout at its maximum");
+	ret = KH_PARSE("stash", "--timeout", "86401", "/dev/a");
+	kh_report(kh_usage_error(ret, "--timeout must be 1..86400"),
+		  "--timeout over a day");
+	ret = KH_PARSE("stash", "--timeout", "0", "/dev/a");
+	kh_report(kh_usage_error(ret, "got '0'"), "--timeout 0");
+	ret = KH_PARSE("stash", "--timeout", "-5", "/dev/a");
+	kh_report(kh_usage_error(ret, "got '-5'"), "--timeout negative");
+	ret = KH_PARSE("stash", "--timeout", "9x", "/dev/a");
+	kh_report(kh_usage_error(ret, "got '9x'"), "--timeout not a number");
+	ret = KH_PARSE("stash", "--timeout", "99999999999999999999", "/dev/a");
+	kh_report(kh_usage_error(ret, "must be 1..86400"),
+		  "--timeout overflowing unsigned long");
+	ret = KH_PARSE("stash", "--timeout", "5", "--timeout", "6", "/dev/a");
+	kh_report(kh_usage_error(ret, "given twice"), "--timeout twice");
+	ret = KH_PARSE("load", "--timeout", "5", "--kernel", "k", "--initrd",
+		       "i");
+	kh_report(ret == -EINVAL, "load does not take --timeout");
+}
+
 static void kh_test_stash_errors(void)
 {
 	int ret;
@@ -254,6 +283,7 @@ int main(void)
 {
 	kh_test_global();
 	kh_test_stash_ok();
+	kh_test_stash_timeout();
 	kh_test_stash_errors();
 	kh_test_stash_limits();
 	kh_test_load();
