@@ -602,6 +602,8 @@ static int kh_cmd_status(const struct kh_opts *o)
 	printf("entries: %u\ncapacity: %u\nregion size: %llu bytes\n"
 	       "format version: %u\n", st.count, st.capacity,
 	       (unsigned long long)st.region_size, st.format_version);
+	if (st.expires_in)
+		printf("wiped in: %u s unless collected\n", st.expires_in);
 	return KH_EXIT_OK;
 }
 
