@@ -1,0 +1,539 @@
+#!/bin/bash
+# Most functions run through check(), which shellcheck cannot follow.
+# shellcheck disable=SC2317
+# run.sh [--demo] [--keep] [SCENARIO...]: end-to-end test of keyhandover in
+# QEMU, two boots joined by kexec per scenario.
+#
+#   positive  boot 1 opens the volume with its passphrase, stashes the key,
+#             kexecs; boot 2 must open it with no passphrase (restore-ok)
+#   negative  the same without the stash; boot 2 must open nothing
+#   probe     harness bring-up without the project (plain kexec-tools)
+# Default: positive negative.
+#
+# A scenario passes only on its positive marker on the second serial port;
+# panic_on_warn=1, panic=-1, -no-reboot and a hard timeout make every crash
+# or hang a failure. Then the volume key may appear in no log (hex or raw),
+# and, dumped from outside the guest through QEMU's monitor at the end of
+# boot 2, neither the reserved region nor (with the volume closed) any of
+# the guest's RAM may hold it. Output: "ok N - ..." / "not ok N - ..."
+# lines, then "N passed, N failed"; the exit status is non-zero on failure.
+# Timings go to "# timing" lines.
+#
+# --demo narrates a real run for a human. --keep keeps the working
+# directory (logs are kept anyway when a check fails). Environment:
+# KH_KVER, KH_MODULE, KH_TOOL, KH_TIMEOUT (seconds per scenario, default
+# 300), KH_NO_BUILD=1 (use what is built), KH_RAMDUMP=0 (skip the RAM dump).
+set -eu -o pipefail
+
+# shellcheck source=lib.sh
+. "$(dirname -- "$0")/lib.sh"
+
+# shellcheck disable=SC2016 # a literal $: memmap= syntax, also region=
+KH_REGION='4K$0x7000000'
+TIMEOUT=${KH_TIMEOUT:-300}
+HOLD=30 # seconds the guest waits after its verdict for the memory dump
+MEM_MB=1024
+RAMDUMP=${KH_RAMDUMP:-1} # dump all guest RAM after boot 2 (about 5 s)
+DEMO=0
+KEEP=0
+SCENARIOS=()
+PASSED=0
+FAILED=0
+CHECK=0
+LAST_OK=0
+WORK=
+QEMU_PID=
+TAIL_PID=
+WATCHER_PID=
+
+# --- reporting -----------------------------------------------------------
+
+ok() {
+	CHECK=$((CHECK + 1)) PASSED=$((PASSED + 1))
+	printf 'ok %d - %s\n' "$CHECK" "$*"
+}
+
+not_ok() {
+	CHECK=$((CHECK + 1)) FAILED=$((FAILED + 1))
+	printf 'not ok %d - %s\n' "$CHECK" "$*"
+}
+
+# check DESCRIPTION COMMAND...: one numbered result line for a command.
+# Never fails itself (set -e); LAST_OK tells a caller that must stop.
+check() {
+	local what=$1
+	shift
+	LAST_OK=0
+	if "$@"; then
+		LAST_OK=1
+		ok "$what"
+	else
+		not_ok "$what"
+	fi
+}
+
+note() {
+	printf '# %s\n' "$*"
+}
+
+# Narration for --demo only; a normal run stays terse.
+tell() {
+	[ "$DEMO" = 1 ] || return 0
+	printf '\n==> %s\n' "$*"
+}
+
+now() {
+	printf '%s\n' "$EPOCHREALTIME"
+}
+
+elapsed() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# --- setup ---------------------------------------------------------------
+
+usage() {
+	printf 'usage: %s [--demo] [--keep] [positive|negative|probe]...\n' \
+		"${0##*/}" >&2
+	exit 2
+}
+
+parse_args() {
+	local a
+	for a in "$@"; do
+		case $a in
+		--demo) DEMO=1 ;;
+		--keep) KEEP=1 ;;
+		positive | negative | probe) SCENARIOS+=("$a") ;;
+		*) usage ;;
+		esac
+	done
+	[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(positive negative)
+}
+
+needs_project() {
+	local s
+	for s in "${SCENARIOS[@]}"; do
+		[ "$s" = probe ] || return 0
+	done
+	return 1
+}
+
+make_has() {
+	[ -f "$1/Makefile" ] && make -C "$1" -n "$2" KERNELRELEASE="$VER" \
+		>/dev/null 2>&1
+}
+
+# The project's own build: "make module tool" at the top. While the top
+# Makefile lacks them, fall back to the parts' own Makefiles and say so.
+build_project() {
+	if make_has "$KH_TOP" module && make_has "$KH_TOP" tool; then
+		make -s -C "$KH_TOP" module tool KERNELRELEASE="$VER" >&2
+		return
+	fi
+	note "NOTE for the lead: $KH_TOP/Makefile has no 'module' and 'tool'" \
+		"targets; building kmod/ and userspace/ directly"
+	local part target
+	for part in kmod userspace; do
+		[ -f "$KH_TOP/$part/Makefile" ] || {
+			note "NOTE: no $part/Makefile"
+			continue
+		}
+		target=
+		[ "$part" != kmod ] || ! make_has "$KH_TOP/kmod" module || target=module
+		make -s -C "$KH_TOP/$part" ${target:+"$target"} KERNELRELEASE="$VER" >&2 ||
+			return 1
+	done
+}
+
+# Test secrets, new for every run and never on a command line: the
+# passphrase and the known content go into the initramfs as fixtures, the
+# volume key only into the LUKS header. The key holds no NUL or newline
+# byte so that a line-based grep finds its raw bytes anywhere in a log.
+make_fixtures() {
+	mkdir -p "$WORK/fixtures"
+	head -c 24 /dev/urandom | od -An -tx1 -v | tr -d ' \n' \
+		>"$WORK/fixtures/passphrase"
+	printf 'keyhandover e2e content %s\n' \
+		"$(head -c 8 /dev/urandom | od -An -tx1 -v | tr -d ' \n')" \
+		>"$WORK/fixtures/content"
+	while :; do
+		head -c 64 /dev/urandom >"$WORK/vk.bin"
+		od -An -tx1 -v "$WORK/vk.bin" | grep -wE '00|0a' >/dev/null || break
+	done
+	VK_HEX=$(od -An -tx1 -v "$WORK/vk.bin" | tr -d ' \n')
+	{ head -c 32 "$WORK/vk.bin"; echo; tail -c 32 "$WORK/vk.bin"; echo; } \
+		>"$WORK/vk.halves"
+}
+
+# A fresh LUKS2 volume with the known volume key. Cheap argon2 settings:
+# the guest runs them under TCG.
+make_volume() {
+	rm -f "$1"
+	truncate -s 32M "$1"
+	cryptsetup luksFormat --batch-mode --type luks2 \
+		--cipher aes-xts-plain64 --key-size 512 \
+		--pbkdf argon2id --pbkdf-memory 16384 \
+		--pbkdf-force-iterations 4 --pbkdf-parallel 1 \
+		--volume-key-file "$WORK/vk.bin" \
+		--key-file "$WORK/fixtures/passphrase" "$1"
+}
+
+build_images() {
+	KH_FIXTURES=$WORK/fixtures KH_KVER=$VER KH_KERNEL_ROOT=$ROOT \
+		"$KH_QEMU_DIR/mkinitramfs.sh" "$WORK/initrd.img"
+	mkdir -p "$WORK/boot"
+	cp "$VMLINUZ" "$WORK/boot/vmlinuz"
+	cp "$WORK/initrd.img" "$WORK/boot/initrd.img"
+	tar -c -f "$WORK/boot.tar" -C "$WORK/boot" vmlinuz initrd.img
+}
+
+# --- running the guest ---------------------------------------------------
+
+# Bytes and address of a memmap=SIZE$ADDR region.
+region_size() {
+	local s=${KH_REGION%%\$*}
+	case $s in
+	*K) echo $((${s%K} * 1024)) ;;
+	*M) echo $((${s%M} * 1024 * 1024)) ;;
+	*) echo $((s)) ;;
+	esac
+}
+
+region_addr() {
+	printf '%s\n' "${KH_REGION#*\$}"
+}
+
+# Start QEMU in the background under a hard timeout. The monitor is on a
+# pipe so that the host can dump the region once the guest holds.
+start_qemu() {
+	local dir=$1 stage=$2
+	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
+	append+=" memmap=$KH_REGION kh.stage=$stage kh.hold=$HOLD"
+	rm -f "$dir/mon.in" "$dir/mon.out"
+	mkfifo "$dir/mon.in" "$dir/mon.out"
+	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
+		-m "$MEM_MB" -smp 1 -nographic -no-reboot -nic none \
+		-monitor "pipe:$dir/mon" \
+		-kernel "$VMLINUZ" -initrd "$WORK/initrd.img" -append "$append" \
+		-drive "file=$dir/luks.img,if=virtio,format=raw" \
+		-drive "file=$WORK/boot.tar,if=virtio,format=raw,readonly=on" \
+		-serial "file:$dir/console.log" -serial "file:$dir/marker.log" \
+		</dev/null >"$dir/qemu.out" 2>&1 &
+	QEMU_PID=$!
+}
+
+qemu_running() {
+	kill -0 "$QEMU_PID" 2>/dev/null
+}
+
+# monitor DIR COMMAND: one HMP command; bounded, as the FIFO blocks once
+# QEMU is gone.
+monitor() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	timeout 5 sh -c 'printf "%s\n" "$1" >"$2"' sh "$2" "$1/mon.in"
+}
+
+# Wait for the verdict; while the guest holds, dump the region through
+# the monitor and stop QEMU. Sets QEMU_RC.
+wait_qemu() {
+	local dir=$1
+	while qemu_running && ! grep -q KH-HOLD "$dir/marker.log" 2>/dev/null; do
+		sleep 0.2
+	done
+	if qemu_running; then
+		# The monitor runs commands in order: once "quit" is done, so are
+		# the dumps.
+		monitor "$dir" "pmemsave $(region_addr) $(region_size) \"$dir/region.bin\"" || true
+		[ "$RAMDUMP" = 0 ] ||
+			monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/ram.bin\"" || true
+		monitor "$dir" quit || true
+	fi
+	QEMU_RC=0
+	wait "$QEMU_PID" || QEMU_RC=$?
+	QEMU_PID=
+}
+
+# The console watcher follows console.log live: it stamps every KH-STAGE
+# line with the host clock (so the time outside the guests' uptime, such
+# as firmware and the kexec jump, can be told) and, with --demo, tells
+# what each step means.
+narrate_stage() {
+	local stage=$1 step=$2 up=$3
+	case $stage/$step in
+	*/init) tell "boot '$stage': the kernel is up, /init started at ${up} s uptime" ;;
+	*/module-loaded) tell "keyhandover.ko loaded; it owns the region $KH_REGION that memmap= keeps out of the kernel's RAM" ;;
+	*/volume-written) tell "the server is running with its volume open (opened with the passphrase at its last cold boot); a known line was written to it" ;;
+	arm/stashed) tell "keyhandover stash: the admin gave the passphrase once, on stdin; the tool checked it against the LUKS header and the volume key now sits in the reserved region" ;;
+	*/loaded) tell "next kernel loaded with kexec_file_load; kexec -e: no firmware, no boot loader, RAM kept" ;;
+	restore/restored) tell "a NEW kernel: keyhandover restore opened the volume with the handed-over key; nobody typed a passphrase" ;;
+	negative/restored) tell "nothing was stashed: restore says 'nothing was handed over' (exit 3) and opens nothing" ;;
+	*/checked) tell "checks done at ${up} s uptime of this boot; the verdict goes to the second serial port" ;;
+	esac
+}
+
+watch_console() {
+	local line
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		KH-STAGE\ *)
+			printf '%s %s\n' "$EPOCHREALTIME" "$line" >>"$1/stamps"
+			# shellcheck disable=SC2086 # stage, step, uptime
+			narrate_stage ${line#KH-STAGE } ;;
+		\[* | *$'\e'* | SeaBIOS* | Booting* | Probing*) ;; # firmware, kernel
+		?*) [ "$DEMO" = 0 ] || printf '    | %s\n' "$line" ;;
+		esac
+	done
+}
+
+start_watcher() {
+	mkfifo "$1/console.fifo"
+	# grep drops the kernel's lines first: bash reads a pipe a byte at a
+	# time and would stamp late during the kernel's bursts.
+	tail -n +1 -F "$1/console.log" 2>/dev/null \
+		> >(grep --line-buffered -av '^\[' >"$1/console.fifo") &
+	TAIL_PID=$!
+	watch_console "$1" <"$1/console.fifo" &
+	WATCHER_PID=$!
+}
+
+# Stop tail; the watcher ends at the end of its input.
+stop_watcher() {
+	sleep 0.3 # tail's last lines
+	[ -z "$TAIL_PID" ] || kill "$TAIL_PID" 2>/dev/null || true
+	[ -z "$TAIL_PID" ] || wait "$TAIL_PID" 2>/dev/null || true
+	[ -z "$WATCHER_PID" ] || wait "$WATCHER_PID" 2>/dev/null || true
+	TAIL_PID=
+	WATCHER_PID=
+}
+
+# --- checks --------------------------------------------------------------
+
+strip_cr() {
+	tr -d '\r' <"$1"
+}
+
+has_marker() {
+	strip_cr "$1/marker.log" | grep -x "KH-RESULT $2" >/dev/null
+}
+
+# Why there is no positive marker, in a few lines: the guest's verdict,
+# QEMU's own complaint, the end of the console.
+explain_failure() {
+	local f
+	for f in marker.log qemu.out; do
+		[ ! -s "$1/$f" ] || strip_cr "$1/$f" | tail -n 5 | sed "s|^|# $f: |"
+	done
+	[ ! -f "$1/console.log" ] ||
+		strip_cr "$1/console.log" | tail -n 15 | sed 's|^|# console: |'
+}
+
+# The boots must be exactly FIRST then SECOND: an unexpected extra boot
+# (a reset, a kexec loop) is a failure too.
+boot_sequence() {
+	local seen
+	seen=$(strip_cr "$1/console.log" | awk '$1 == "KH-STAGE" && $3 == "init" { printf "%s ", $2 }')
+	[ "$seen" = "$2 $3 " ]
+}
+
+no_kernel_trouble() {
+	! strip_cr "$1/console.log" |
+		grep -E 'Kernel panic|BUG:|WARNING:|Oops|Call Trace|general protection' >&2
+}
+
+# How many of the files hold the key in the given form (hex lower, hex
+# upper, raw bytes).
+key_hits() {
+	local form=$1 f n=0
+	shift
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		case $form in
+		hex) LC_ALL=C grep -qaF -- "$VK_HEX" "$f" && n=$((n + 1)) ;;
+		HEX) LC_ALL=C grep -qaF -- "${VK_HEX^^}" "$f" && n=$((n + 1)) ;;
+		raw) LC_ALL=C grep -qaF -f "$WORK/vk.bin" -- "$f" && n=$((n + 1)) ;;
+		esac
+	done
+	[ "$n" = 0 ]
+}
+
+# The detector must find a planted key, or its silence means nothing.
+self_test_detector() {
+	local t=$WORK/planted
+	{ printf 'x'; cat "$WORK/vk.bin"; printf 'y\n%s\n' "$VK_HEX"; } >"$t"
+	! key_hits raw "$t" && ! key_hits hex "$t" &&
+		printf '%s\n' "${VK_HEX^^}" >"$t" && ! key_hits HEX "$t" &&
+		mkdir -p "$t.d" && tail -c 32 "$WORK/vk.bin" >"$t.d/ram.bin" &&
+		! ram_clean "$t.d"
+}
+
+no_passphrase_in_logs() {
+	! LC_ALL=C grep -qaF -f "$WORK/fixtures/passphrase" -- "$@"
+}
+
+region_clean() {
+	[ -f "$1/region.bin" ] || return 1
+	key_hits raw "$1/region.bin"
+}
+
+region_zero() {
+	[ -f "$1/region.bin" ] &&
+		cmp -s "$1/region.bin" <(head -c "$(region_size)" /dev/zero)
+}
+
+# A dump of all guest RAM taken after boot 2 closed the volume: neither
+# 32-byte half of the XTS key may be anywhere (each half also starts the
+# expanded AES key schedule, so a forgotten tfm shows too). With the volume
+# still open the halves are found: that is the check's positive control.
+ram_clean() {
+	[ -f "$1/ram.bin" ] || return 1
+	! LC_ALL=C grep -aqF -f "$WORK/vk.halves" -- "$1/ram.bin"
+}
+
+# Timings from the host-stamped "KH-STAGE stage step uptime" lines: per
+# boot the steps by the guest's uptime, and by the host clock what lies
+# between (QEMU start to the first kernel, kexec -e to the second kernel,
+# the verdict to QEMU's exit). A kernel started at stamp - uptime.
+report_timings() {
+	[ -f "$1/stamps" ] || return 0
+	awk -v t0="$2" -v t1="$3" '
+	function flush() { if (line) print line; line = "" }
+	{
+		stage = $3; step = $4; up = $5; start = $1 - up
+		if (stage != boot) {
+			flush()
+			if (!boot) printf "# timing QEMU start -> kernel 1: %.1fs (firmware, loading the kernel)\n", start - t0
+			else printf "# timing kexec -e -> kernel 2: %.1fs (purgatory, decompression)\n", start - last
+			boot = stage; prev = 0
+			line = sprintf("# timing boot %s (uptime):", stage)
+		}
+		line = line sprintf(" %s +%.2fs", step, up - prev); prev = up; last = $1
+	}
+	END {
+		flush()
+		if (last) printf "# timing last step -> QEMU exit: %.1fs (region dump, quit)\n", t1 - last
+		printf "# timing total wall: %.1fs\n", t1 - t0
+	}' "$1/stamps"
+}
+
+# --- scenarios -----------------------------------------------------------
+
+scenario_stages() {
+	case $1 in
+	positive) echo "arm restore restore-ok" ;;
+	negative) echo "noarm negative negative-ok" ;;
+	probe) echo "probe probe2 probe-ok" ;;
+	esac
+}
+
+run_scenario() {
+	local name=$1 first second marker dir t0 t1
+	read -r first second marker <<<"$(scenario_stages "$name")"
+	dir=$WORK/$name
+	mkdir -p "$dir"
+	if ! make_volume "$dir/luks.img"; then
+		not_ok "$name: LUKS2 volume made on the host"
+		return 0
+	fi
+	tell "scenario $name: boot 1 runs '$first', kexec, boot 2 runs '$second'"
+	t0=$(now)
+	start_qemu "$dir" "$first"
+	start_watcher "$dir"
+	wait_qemu "$dir"
+	t1=$(now)
+	stop_watcher
+	case $QEMU_RC in
+	124 | 137) note "$name: QEMU hit the ${TIMEOUT}s timeout" ;;
+	esac
+
+	check "$name: marker KH-RESULT $marker on the second serial port" \
+		has_marker "$dir" "$marker"
+	[ "$LAST_OK" = 1 ] || explain_failure "$dir"
+	check "$name: boots were exactly $first then $second" \
+		boot_sequence "$dir" "$first" "$second"
+	check "$name: no kernel warning, BUG or panic" no_kernel_trouble "$dir"
+	local logs=("$dir/console.log" "$dir/marker.log" "$dir/qemu.out")
+	check "$name: volume key (hex, lower case) in no log" key_hits hex "${logs[@]}"
+	check "$name: volume key (hex, upper case) in no log" key_hits HEX "${logs[@]}"
+	check "$name: volume key (raw bytes) in no log" key_hits raw "${logs[@]}"
+	check "$name: passphrase in no log" no_passphrase_in_logs "${logs[@]}"
+	if [ "$name" != probe ]; then
+		check "$name: region dumped from outside holds no key bytes" \
+			region_clean "$dir"
+		check "$name: region is all zero after boot 2" region_zero "$dir"
+	fi
+	if [ "$RAMDUMP" = 1 ] && [ "$name" != probe ]; then
+		check "$name: guest RAM after boot 2 holds no key bytes (volume closed)" \
+			ram_clean "$dir"
+		[ "$KEEP" = 1 ] || rm -f "$dir/ram.bin" # 1 GiB
+	fi
+	report_timings "$dir" "$t0" "$t1"
+	[ "$DEMO" = 0 ] || demo_summary "$dir" "$name"
+}
+
+demo_summary() {
+	local read_back
+	read_back=$(strip_cr "$1/console.log" | sed -n 's/^kh-init: read back from [^:]*: //p')
+	[ -z "$read_back" ] ||
+		tell "$2: boot 2 read from the volume: '$read_back'; it was written in boot 1"
+	region_zero "$1" &&
+		tell "$2: the reserved region, read from outside the guest at the end: all zero"
+	tell "$2: the times above: '# timing' lines (uptime of each boot, host clock between)"
+}
+
+cleanup() {
+	local rc=$?
+	[ -z "$QEMU_PID" ] || kill "$QEMU_PID" 2>/dev/null || true
+	[ -z "$TAIL_PID" ] || kill "$TAIL_PID" 2>/dev/null || true
+	[ -n "$WORK" ] || return 0
+	if [ "$KEEP" = 1 ] || [ "$FAILED" != 0 ] || [ "$rc" != 0 ]; then
+		note "logs kept in $WORK (console.log, marker.log per scenario)"
+	else
+		rm -rf "$WORK"
+	fi
+}
+
+main() {
+	parse_args "$@"
+	kh_need_pkgs qemu-system-x86 cryptsetup-bin busybox-static kexec-tools \
+		cpio kmod make
+	VER=$(kh_kernel_version)
+	tell "kernel $VER (Debian's image, the same for both boots)"
+	if [ "${KH_NO_BUILD:-0}" = 1 ]; then
+		note "KH_NO_BUILD=1: not building"
+	elif needs_project; then
+		check "build (make module tool KERNELRELEASE=$VER)" build_project
+		[ "$LAST_OK" = 1 ] || finish
+	else
+		export KH_ALLOW_MISSING=1
+	fi
+	if ! ROOT=$(kh_fetch_kernel "$VER") || ! VMLINUZ=$(kh_vmlinuz "$ROOT" "$VER"); then
+		not_ok "Debian kernel $VER fetched"
+		finish
+	fi
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/kh-qemu.XXXXXX")
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	make_fixtures
+	check "leak detector finds a planted key" self_test_detector
+	tell "a LUKS2 volume (32 MiB) with a known volume key, an initramfs, and a boot disk holding kernel and initramfs for kexec"
+	local t0
+	t0=$(now)
+	check "initramfs and boot disk built" build_images
+	[ "$LAST_OK" = 1 ] || finish
+	note "initramfs $(du -k "$WORK/initrd.img" | cut -f1) KiB, built in $(elapsed "$t0" "$(now)")s"
+	local s
+	for s in "${SCENARIOS[@]}"; do
+		run_scenario "$s"
+	done
+	finish
+}
+
+finish() {
+	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+	[ "$FAILED" = 0 ] || exit 1
+	exit 0
+}
+
+main "$@"
