@@ -58,6 +58,7 @@ typedef int (*kh_deliver_fn)(void *ctx, const struct kh_entry *entries,
 			     u32 count, u32 verdict);
 int kh_stash_read(struct kh_stash *stash, kh_deliver_fn deliver, void *ctx);
 void kh_stash_wipe(struct kh_stash *stash);
+void kh_stash_note_kexec(struct kh_stash *stash);
 
 int kh_lifecycle_init(struct kh_stash *stash);
 void kh_lifecycle_exit(void);

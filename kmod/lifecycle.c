@@ -28,7 +28,7 @@ static int kh_lifecycle_reboot(struct notifier_block *nb,
 			       unsigned long action, void *data)
 {
 	if (kh_lifecycle_is_kexec(action, data))
-		pr_info("kexec: keeping the stash for the next kernel\n");
+		kh_stash_note_kexec(kh_lifecycle_stash);
 	else
 		kh_stash_wipe(kh_lifecycle_stash);
 	return NOTIFY_DONE;

@@ -202,3 +202,13 @@ void kh_stash_wipe(struct kh_stash *stash)
 	mutex_unlock(&stash->lock);
 	pr_info("region wiped\n");
 }
+
+/* kexec keeps the region as it is; say so only when there is a stash. */
+void kh_stash_note_kexec(struct kh_stash *stash)
+{
+	mutex_lock(&stash->lock);
+	if (stash->state == KH_STATE_ARMED || stash->state == KH_STATE_PENDING)
+		pr_info("kexec: keeping %u volume(s) for the next kernel\n",
+			stash->count);
+	mutex_unlock(&stash->lock);
+}
