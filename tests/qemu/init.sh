@@ -11,6 +11,11 @@
 #   negative restore must find nothing and open nothing
 #   probe    harness bring-up without the project: open, write, plain
 #            kexec-tools load, kexec -> probe2, which checks the content
+#   planted  one boot, no kexec: the threat model's region, interface and
+#            restore cases. Region images from /dev/vdb (a tar) are written
+#            into the reserved range through /dev/mem before the module
+#            loads, playing a previous kernel that left them there; each
+#            result is a "KH-CHECK ok|not-ok ..." line on the second port.
 #
 # Human output goes to the console (ttyS0). The verdict goes ONLY to the
 # second serial port as one line "KH-RESULT ...": the host passes on the
@@ -220,6 +225,167 @@ stage_negative() {
 	result negative-ok
 }
 
+# --- planted: threat-model cases in one boot ------------------------------
+
+CHECKS_FAILED=0
+
+# gcheck DESCRIPTION COMMAND...: one result line for the host to count.
+gcheck() {
+	what=$1
+	shift
+	if "$@"; then
+		say "ok - $what"
+		printf 'KH-CHECK ok %s\n' "$what" >"$MARKER"
+	else
+		say "not ok - $what"
+		printf 'KH-CHECK not-ok %s\n' "$what" >"$MARKER"
+		CHECKS_FAILED=$((CHECKS_FAILED + 1))
+	fi
+}
+
+region_block() {
+	r=$(cmdline_arg memmap)
+	echo $((${r#*\$} / 4096))
+}
+
+plant() {
+	dd if="$1" of=/dev/mem bs=4096 seek="$(region_block)" count=1 \
+		conv=notrunc 2>/dev/null
+}
+
+# The reserved range as /dev/mem shows it (only while no module holds
+# it): a full page read, and not one byte of it non-zero. A failed read
+# must not pass for an empty region.
+region_is_zero() {
+	dd if=/dev/mem bs=4096 skip="$(region_block)" count=1 \
+		of=/tmp/region.bin 2>/dev/null || return 1
+	[ "$(wc -c </tmp/region.bin)" = 4096 ] &&
+		[ "$(tr -d '\000' </tmp/region.bin | wc -c)" = 0 ]
+}
+
+ko_path() {
+	echo "/lib/modules/$(uname -r)/extra/keyhandover.ko"
+}
+
+insmod_refused() {
+	! insmod "$(ko_path)" "$@" 2>/dev/null && [ ! -e /dev/keyhandover ]
+}
+
+one_line() {
+	[ "$(printf '%s\n' "$1" | wc -l)" = 1 ]
+}
+
+# Case 19: every bad region is refused at load.
+planted_bad_regions() {
+	addr=$(cmdline_arg memmap)
+	addr=${addr#*\$}
+	gcheck "19: no region= refuses to load" insmod_refused
+	gcheck "19: region in System RAM (16 MiB) refused" \
+		insmod_refused 'region=4K$0x1000000'
+	gcheck "19: region below 1 MiB refused" insmod_refused 'region=4K$0xf0000'
+	gcheck "19: misaligned region address refused" \
+		insmod_refused "region=4K\$$((addr + 2048))"
+	gcheck "19: region smaller than a page refused" \
+		insmod_refused "region=256\$$addr"
+	gcheck "19: region past the reservation refused" \
+		insmod_refused "region=8K\$$addr"
+	gcheck "19: malformed region= refused" insmod_refused 'region=banana'
+}
+
+# One planted region: restore's exit code, its message, the wipe.
+# $1 image, $2 expected exit code, $3 expected text, $4 "one" if the
+# whole output must be that one line.
+planted_case() {
+	img=/tmp/plant/$1
+	want=$3
+	gcheck "$1: planted into the reserved range" plant "$img"
+	load_keyhandover
+	out=$(keyhandover restore 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "$1: restore exits $2" [ "$rc" = "$2" ]
+	gcheck "$1: restore says '$want'" \
+		eval 'printf "%s\n" "$out" | grep -qF -- "$want"'
+	[ "${4:-}" != one ] || gcheck "$1: one line of output" one_line "$out"
+	gcheck "$1: status after restore is consumed or empty" \
+		eval 'keyhandover status | grep -qE "^state: *(consumed|empty)$"'
+	rmmod keyhandover || fail "rmmod keyhandover"
+	gcheck "$1: region is zero after restore" region_is_zero
+}
+
+planted_region_cases() {
+	planted_case 01-bad-magic 1 "bad magic" one
+	planted_case 02-total-past-region 1 "points past the region" one
+	planted_case 03-newer-version 1 "unsupported handover format version" one
+	planted_case 04-bit-flip-in-key 1 "checksum mismatch" one
+	planted_case 05-zero-entries-resealed 1 "invalid header fields" one
+	planted_case 06-key-65-bytes-resealed 1 "invalid key length" one
+	planted_case 07-size-overflow 1 "points past the region" one
+	planted_case 08-uuid-unterminated-resealed 1 "malformed volume UUID" one
+	planted_case 09-all-zero 3 "nothing was handed over" one
+	planted_case 10-all-ff 1 "bad magic" one
+	planted_case 10-random 1 "bad magic" one
+}
+
+passphrase_still_opens() {
+	cryptsetup open --key-file "$FIXTURES/passphrase" "$VOLUME" "$NAME" &&
+		cryptsetup close "$NAME"
+}
+
+planted_restore_cases() {
+	planted_case 26-wrong-key 1 "key does not match the LUKS header" one
+	gcheck "26: the volume was not opened" [ ! -e "/dev/mapper/$NAME" ]
+	gcheck "26: the passphrase still opens the volume" passphrase_still_opens
+	planted_case 27-unknown-uuid-then-good 1 "no such device here, skipped"
+	gcheck "27: the other volume was still opened" [ -b "/dev/mapper/$NAME" ]
+	cryptsetup close "$NAME" 2>/dev/null
+	cryptsetup open --key-file "$FIXTURES/passphrase" "$VOLUME" "$NAME" ||
+		fail "cryptsetup open with the passphrase"
+	planted_case 28-good-key-already-open 0 "already open"
+	gcheck "28: the open volume was left alone" [ -b "/dev/mapper/$NAME" ]
+	cryptsetup close "$NAME" 2>/dev/null
+}
+
+# While the module holds the range, /dev/mem (IO_STRICT_DEVMEM) must not
+# read it; after an unload while armed it must read zeroes.
+planted_lifecycle_cases() {
+	load_keyhandover
+	gcheck "/dev/mem cannot read the region while the module holds it" \
+		eval '! dd if=/dev/mem bs=4096 skip="$(region_block)" count=1 of=/dev/null 2>/dev/null'
+	gcheck "a real stash arms" eval 'keyhandover stash --name "$NAME" --key-file "$FIXTURES/passphrase" "$VOLUME" >/dev/null'
+	gcheck "17: stash refused while armed" eval '! keyhandover stash --key-file "$FIXTURES/passphrase" "$VOLUME" 2>/dev/null'
+	rmmod keyhandover || fail "rmmod keyhandover"
+	gcheck "18: unload while armed leaves the region zero" region_is_zero
+}
+
+planted_interface_cases() {
+	load_keyhandover
+	/bin/kh-iface-test >/tmp/iface.out 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) gcheck "iface: ${line#ok * - }" true ;;
+		"not ok "*) gcheck "iface: ${line#not ok * - }" false ;;
+		*) say "$line" ;;
+		esac
+	done </tmp/iface.out
+	gcheck "iface: the interface test exits 0" [ "$rc" = 0 ]
+	rmmod keyhandover || fail "rmmod keyhandover"
+}
+
+stage_planted() {
+	mkdir -p /tmp/plant
+	tar -x -f "$BOOTDISK" -C /tmp/plant || fail "unpacking $BOOTDISK"
+	planted_bad_regions
+	planted_interface_cases
+	planted_region_cases
+	planted_restore_cases
+	planted_lifecycle_cases
+	mark_stage checked
+	[ "$CHECKS_FAILED" = 0 ] || fail "$CHECKS_FAILED checks failed"
+	result planted-ok
+}
+
 stage_probe() {
 	open_and_write
 	load_and_kexec probe2 kexec
@@ -241,7 +407,8 @@ main() {
 	load_modules
 	mark_stage modules-loaded
 	case $STAGE in
-	arm | restore | noarm | negative | probe | probe2) "stage_$STAGE" ;;
+	arm | restore | noarm | negative | probe | probe2 | planted)
+		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac
 	finish

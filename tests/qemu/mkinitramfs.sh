@@ -136,6 +136,11 @@ stage_fixtures() {
 		cp "$KH_FIXTURES/$f" "$STAGE/etc/kh-test/$f"
 	done
 	chmod 0600 "$STAGE/etc/kh-test/passphrase"
+	# The interface test, a static binary, when the runner built one.
+	if [ -x "$KH_FIXTURES/kh-iface-test" ]; then
+		mkdir -p "$STAGE/bin"
+		cp "$KH_FIXTURES/kh-iface-test" "$STAGE/bin/kh-iface-test"
+	fi
 }
 
 # Directories init.sh mounts on, and an ld.so cache so the loader finds

@@ -7,8 +7,11 @@
 #   positive  boot 1 opens the volume with its passphrase, stashes the key,
 #             kexecs; boot 2 must open it with no passphrase (restore-ok)
 #   negative  the same without the stash; boot 2 must open nothing
+#   planted   one boot, no kexec: the threat model's region, interface and
+#             restore cases; region images made on the host by mkplant.c
+#             are planted through /dev/mem (see init.sh)
 #   probe     harness bring-up without the project (plain kexec-tools)
-# Default: positive negative.
+# Default: positive negative planted.
 #
 # A scenario passes only on its positive marker on the second serial port;
 # panic_on_warn=1, panic=-1, -no-reboot and a hard timeout make every crash
@@ -93,7 +96,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|planted|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -104,11 +107,11 @@ parse_args() {
 		case $a in
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
-		positive | negative | probe) SCENARIOS+=("$a") ;;
+		positive | negative | planted | probe) SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
-	[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(positive negative)
+	[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(positive negative planted)
 }
 
 needs_project() {
@@ -179,7 +182,29 @@ make_volume() {
 		--key-file "$WORK/fixtures/passphrase" "$1"
 }
 
+# Test programs built on the host: the guest's interface test (static,
+# so it needs no library in the initramfs) and the region images maker.
+build_test_tools() {
+	gcc -static -O2 -Wall -Wextra -I"$KH_TOP/kmod" \
+		-o "$WORK/fixtures/kh-iface-test" "$KH_QEMU_DIR/iface_test.c" &&
+		gcc -O2 -Wall -Wextra -I"$KH_TOP/kmod" -o "$WORK/mkplant" \
+			"$KH_QEMU_DIR/mkplant.c" "$KH_TOP/kmod/format.c" \
+			"$KH_TOP/userspace/format_sha256.c" -lcrypto
+}
+
+# The planted scenario's disk: region images for its volume. They carry
+# the volume's key (cases 27, 28), so they go on a disk of their own and
+# never into the initramfs that the other scenarios boot and dump.
+make_plant_disk() {
+	local dir=$1 uuid
+	uuid=$(cryptsetup luksUUID "$dir/luks.img") &&
+		mkdir -p "$dir/plant" &&
+		"$WORK/mkplant" "$dir/plant" "$uuid" "$WORK/vk.bin" &&
+		tar -c -f "$dir/plant.tar" -C "$dir/plant" .
+}
+
 build_images() {
+	build_test_tools || return 1
 	KH_FIXTURES=$WORK/fixtures KH_KVER=$VER KH_KERNEL_ROOT=$ROOT \
 		"$KH_QEMU_DIR/mkinitramfs.sh" "$WORK/initrd.img"
 	mkdir -p "$WORK/boot"
@@ -207,7 +232,8 @@ region_addr() {
 # Start QEMU in the background under a hard timeout. The monitor is on a
 # pipe so that the host can dump the region once the guest holds.
 start_qemu() {
-	local dir=$1 stage=$2
+	local dir=$1 stage=$2 disk2=$WORK/boot.tar
+	[ ! -f "$dir/plant.tar" ] || disk2=$dir/plant.tar
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
 	append+=" memmap=$KH_REGION kh.stage=$stage kh.hold=$HOLD"
 	rm -f "$dir/mon.in" "$dir/mon.out"
@@ -217,7 +243,7 @@ start_qemu() {
 		-monitor "pipe:$dir/mon" \
 		-kernel "$VMLINUZ" -initrd "$WORK/initrd.img" -append "$append" \
 		-drive "file=$dir/luks.img,if=virtio,format=raw" \
-		-drive "file=$WORK/boot.tar,if=virtio,format=raw,readonly=on" \
+		-drive "file=$disk2,if=virtio,format=raw,readonly=on" \
 		-serial "file:$dir/console.log" -serial "file:$dir/marker.log" \
 		</dev/null >"$dir/qemu.out" 2>&1 &
 	QEMU_PID=$!
@@ -329,12 +355,28 @@ explain_failure() {
 		strip_cr "$1/console.log" | tail -n 15 | sed 's|^|# console: |'
 }
 
+# The guest's own checks ("KH-CHECK ok|not-ok WHAT" on the second port),
+# each counted as one of ours.
+guest_checks() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"KH-CHECK ok "*) ok "$2: ${line#KH-CHECK ok }" ;;
+		"KH-CHECK not-ok "*) not_ok "$2: ${line#KH-CHECK not-ok }" ;;
+		esac
+	done < <(strip_cr "$1/marker.log")
+}
+
 # The boots must be exactly FIRST then SECOND: an unexpected extra boot
 # (a reset, a kexec loop) is a failure too.
 boot_sequence() {
 	local seen
 	seen=$(strip_cr "$1/console.log" | awk '$1 == "KH-STAGE" && $3 == "init" { printf "%s ", $2 }')
-	[ "$seen" = "$2 $3 " ]
+	if [ "$3" = - ]; then
+		[ "$seen" = "$2 " ]
+	else
+		[ "$seen" = "$2 $3 " ]
+	fi
 }
 
 no_kernel_trouble() {
@@ -360,7 +402,7 @@ key_hits() {
 
 # The detector must find a planted key, or its silence means nothing.
 self_test_detector() {
-	local t=$WORK/planted
+	local t=$WORK/leak-probe
 	{ printf 'x'; cat "$WORK/vk.bin"; printf 'y\n%s\n' "$VK_HEX"; } >"$t"
 	! key_hits raw "$t" && ! key_hits hex "$t" &&
 		printf '%s\n' "${VK_HEX^^}" >"$t" && ! key_hits HEX "$t" &&
@@ -422,6 +464,7 @@ report_timings() {
 scenario_stages() {
 	case $1 in
 	positive) echo "arm restore restore-ok" ;;
+	planted) echo "planted - planted-ok" ;;
 	negative) echo "noarm negative negative-ok" ;;
 	probe) echo "probe probe2 probe-ok" ;;
 	esac
@@ -434,6 +477,10 @@ run_scenario() {
 	mkdir -p "$dir"
 	if ! make_volume "$dir/luks.img"; then
 		not_ok "$name: LUKS2 volume made on the host"
+		return 0
+	fi
+	if [ "$name" = planted ] && ! make_plant_disk "$dir"; then
+		not_ok "$name: region images made on the host"
 		return 0
 	fi
 	tell "scenario $name: boot 1 runs '$first', kexec, boot 2 runs '$second'"
@@ -450,6 +497,7 @@ run_scenario() {
 	check "$name: marker KH-RESULT $marker on the second serial port" \
 		has_marker "$dir" "$marker"
 	[ "$LAST_OK" = 1 ] || explain_failure "$dir"
+	guest_checks "$dir" "$name"
 	check "$name: boots were exactly $first then $second" \
 		boot_sequence "$dir" "$first" "$second"
 	check "$name: no kernel warning, BUG or panic" no_kernel_trouble "$dir"
@@ -463,7 +511,8 @@ run_scenario() {
 			region_clean "$dir"
 		check "$name: region is all zero after boot 2" region_zero "$dir"
 	fi
-	if [ "$RAMDUMP" = 1 ] && [ "$name" != probe ]; then
+	# The planted images carry the key by design: no RAM check there.
+	if [ "$RAMDUMP" = 1 ] && [ "$name" != probe ] && [ "$name" != planted ]; then
 		check "$name: guest RAM after boot 2 holds no key bytes (volume closed)" \
 			ram_clean "$dir"
 		[ "$KEEP" = 1 ] || rm -f "$dir/ram.bin" # 1 GiB
