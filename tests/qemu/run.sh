@@ -122,31 +122,9 @@ needs_project() {
 	return 1
 }
 
-make_has() {
-	[ -f "$1/Makefile" ] && make -C "$1" -n "$2" KERNELRELEASE="$VER" \
-		>/dev/null 2>&1
-}
-
-# The project's own build: "make module tool" at the top. While the top
-# Makefile lacks them, fall back to the parts' own Makefiles and say so.
+# The project's own build, as a user runs it.
 build_project() {
-	if make_has "$KH_TOP" module && make_has "$KH_TOP" tool; then
-		make -s -C "$KH_TOP" module tool KERNELRELEASE="$VER" >&2
-		return
-	fi
-	note "NOTE for the lead: $KH_TOP/Makefile has no 'module' and 'tool'" \
-		"targets; building kmod/ and userspace/ directly"
-	local part target
-	for part in kmod userspace; do
-		[ -f "$KH_TOP/$part/Makefile" ] || {
-			note "NOTE: no $part/Makefile"
-			continue
-		}
-		target=
-		[ "$part" != kmod ] || ! make_has "$KH_TOP/kmod" module || target=module
-		make -s -C "$KH_TOP/$part" ${target:+"$target"} KERNELRELEASE="$VER" >&2 ||
-			return 1
-	done
+	make -s -C "$KH_TOP" module tool KERNELRELEASE="$VER" >&2
 }
 
 # Test secrets, new for every run and never on a command line: the
