@@ -93,7 +93,8 @@ static long kh_device_read(void __user *argp)
 		return -EFAULT;
 	if (rc.req.capacity < KH_MAX_ENTRIES || rc.req.reserved)
 		return -EINVAL;
-	return kh_stash_read(kh_device_stash, kh_device_deliver, &rc);
+	return kh_stash_read(kh_device_stash, rc.req.nonce, kh_device_deliver,
+			     &rc);
 }
 
 static long kh_device_status(void __user *argp)

@@ -262,6 +262,7 @@ static const char *const kh_verdict_strs[KH_VERDICT_MAX] = {
 	[KH_VERDICT_BAD_UUID] = "malformed volume UUID",
 	[KH_VERDICT_BAD_NAME] = "malformed mapping name",
 	[KH_VERDICT_BAD_ENTRY] = "invalid entry flags",
+	[KH_VERDICT_STALE] = "stale hand-over: not from the kexec that started this kernel",
 };
 
 const char *kh_format_verdict_str(int verdict)

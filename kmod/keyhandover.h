@@ -40,6 +40,7 @@ struct kh_stash {
 	enum kh_state state;
 	enum kh_verdict verdict;
 	u32 count;
+	u8 nonce[KH_NONCE_LEN];		/* ARMED, PENDING: the stash's */
 	unsigned int default_timeout;	/* seconds, from the module param */
 	struct delayed_work expire;	/* wipes a stash nobody collected */
 	unsigned long expires;		/* jiffies, while ARMED or PENDING */
@@ -56,7 +57,8 @@ void kh_stash_status(struct kh_stash *stash, struct kh_status *st);
  */
 typedef int (*kh_deliver_fn)(void *ctx, const struct kh_entry *entries,
 			     u32 count, u32 verdict);
-int kh_stash_read(struct kh_stash *stash, kh_deliver_fn deliver, void *ctx);
+int kh_stash_read(struct kh_stash *stash, const u8 nonce[KH_NONCE_LEN],
+		  kh_deliver_fn deliver, void *ctx);
 void kh_stash_wipe(struct kh_stash *stash);
 void kh_stash_note_kexec(struct kh_stash *stash);
 

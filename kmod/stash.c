@@ -39,7 +39,8 @@ void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout)
 	mutex_init(&stash->lock);
 	INIT_DELAYED_WORK(&stash->expire, kh_stash_expire);
 	stash->default_timeout = default_timeout;
-	verdict = kh_format_parse(r->virt, r->size, NULL, 0, &count, NULL);
+	verdict = kh_format_parse(r->virt, r->size, NULL, 0, &count,
+				  stash->nonce);
 	stash->verdict = verdict;
 	stash->count = count;
 	if (verdict == KH_VERDICT_OK) {
@@ -66,6 +67,7 @@ static void kh_stash_clear(struct kh_stash *stash, enum kh_state state)
 	stash->state = state;
 	stash->verdict = KH_VERDICT_EMPTY;
 	stash->count = 0;
+	memset(stash->nonce, 0, sizeof(stash->nonce));
 }
 
 static void kh_stash_expire(struct work_struct *work)
@@ -121,6 +123,7 @@ int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
 	}
 	get_random_bytes(nonce, sizeof(nonce));
 	kh_stash_clear(stash, KH_STATE_EMPTY);
+	memcpy(stash->nonce, nonce, sizeof(nonce));
 	len = kh_format_build(r->virt, r->size, entries, count, nonce);
 	if (len < 0) {
 		kh_stash_clear(stash, KH_STATE_EMPTY);
@@ -151,10 +154,26 @@ void kh_stash_status(struct kh_stash *stash, struct kh_status *st)
 	st->format_version = KH_FORMAT_VERSION;
 	if (stash->expires && time_before(jiffies, stash->expires))
 		st->expires_in = DIV_ROUND_UP(stash->expires - jiffies, HZ);
+	memcpy(st->nonce, stash->nonce, sizeof(st->nonce));
 	mutex_unlock(&stash->lock);
 }
 
-int kh_stash_read(struct kh_stash *stash, kh_deliver_fn deliver, void *ctx)
+/*
+ * A stash that parses but whose nonce is not the one this kernel was
+ * started for: an earlier arming, an earlier boot, or a replay.
+ */
+static int kh_stash_check_nonce(struct kh_stash *stash, const u8 *nonce,
+				struct kh_entry *entries, u32 *count)
+{
+	if (!memcmp(stash->nonce, nonce, KH_NONCE_LEN))
+		return KH_VERDICT_OK;
+	memzero_explicit(entries, KH_MAX_ENTRIES * sizeof(*entries));
+	*count = 0;
+	return KH_VERDICT_STALE;
+}
+
+int kh_stash_read(struct kh_stash *stash, const u8 nonce[KH_NONCE_LEN],
+		  kh_deliver_fn deliver, void *ctx)
 {
 	struct kh_region *r = &stash->region;
 	struct kh_entry *entries;
@@ -176,7 +195,10 @@ int kh_stash_read(struct kh_stash *stash, kh_deliver_fn deliver, void *ctx)
 		break;
 	default:
 		verdict = kh_format_parse(r->virt, r->size, entries,
-					  KH_MAX_ENTRIES, &count, NULL);
+					  KH_MAX_ENTRIES, &count, stash->nonce);
+		if (verdict == KH_VERDICT_OK)
+			verdict = kh_stash_check_nonce(stash, nonce, entries,
+						       &count);
 		break;
 	}
 	ret = deliver(ctx, entries, count, verdict);

@@ -85,10 +85,12 @@ int kh_handover_status(int fd, struct kh_status *st)
 
 /*
  * Read the stash once into @entries (KH_MAX_ENTRIES of them). The module
- * wipes the region whatever the verdict. On KH_VERDICT_OK, *@count
- * entries are valid; a count the module should never report is refused.
+ * wipes the region whatever the verdict, and calls a stash stale unless
+ * it carries @nonce. On KH_VERDICT_OK, *@count entries are valid; a count
+ * the module should never report is refused.
  */
-int kh_handover_read(int fd, struct kh_entry *entries, uint32_t *count,
+int kh_handover_read(int fd, const uint8_t nonce[KH_NONCE_LEN],
+		     struct kh_entry *entries, uint32_t *count,
 		     uint32_t *verdict)
 {
 	struct kh_read rd;
@@ -97,6 +99,7 @@ int kh_handover_read(int fd, struct kh_entry *entries, uint32_t *count,
 	memset(&rd, 0, sizeof(rd));
 	rd.capacity = KH_MAX_ENTRIES;
 	rd.entries = (uintptr_t)entries;
+	memcpy(rd.nonce, nonce, sizeof(rd.nonce));
 	ret = kh_ioctl(fd, KH_IOC_READ, &rd);
 	if (ret)
 		return ret;

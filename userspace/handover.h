@@ -16,7 +16,8 @@ void kh_handover_free_entries(struct kh_entry *entries);
 int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
 		    uint32_t timeout);
 int kh_handover_status(int fd, struct kh_status *st);
-int kh_handover_read(int fd, struct kh_entry *entries, uint32_t *count,
+int kh_handover_read(int fd, const uint8_t nonce[KH_NONCE_LEN],
+		     struct kh_entry *entries, uint32_t *count,
 		     uint32_t *verdict);
 int kh_handover_wipe(int fd);
 

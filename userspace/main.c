@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmdline.h"
 #include "format.h"
 #include "handover.h"
 #include "kexec.h"
@@ -441,12 +442,55 @@ static void kh_load_abort(void)
 	kh_handover_close(fd);
 }
 
+/*
+ * Bind the armed stash to this kexec: the next kernel accepts only the
+ * stash whose nonce its command line names. Without a stash the kernel
+ * is still loaded (an ordinary kexec), and the user is told.
+ */
+static int kh_load_bind_stash(char **cmdline)
+{
+	struct kh_status st;
+	char *bound = NULL;
+	int fd, ret;
+
+	fd = kh_handover_open();
+	if (fd == -ENOENT) {
+		kh_err("note: module not loaded: the next kernel gets no keys");
+		return 0;
+	}
+	if (fd < 0) {
+		kh_device_error("cannot open " KH_DEVICE_PATH, fd);
+		return fd;
+	}
+	ret = kh_handover_status(fd, &st);
+	kh_handover_close(fd);
+	if (ret) {
+		kh_device_error("cannot query the hand-over", ret);
+		return ret;
+	}
+	if (st.state != KH_STATE_ARMED) {
+		kh_err("note: nothing stashed: the next kernel gets no keys");
+		return 0;
+	}
+	ret = kh_cmdline_set_nonce(*cmdline, st.nonce, &bound);
+	if (ret) {
+		kh_err("cannot add keyhandover.nonce= to the command line: %s",
+		       ret == -E2BIG ? "too long" : strerror(-ret));
+		return ret;
+	}
+	free(*cmdline);
+	*cmdline = bound;
+	return 0;
+}
+
 static int kh_cmd_load(const struct kh_opts *o)
 {
 	char *cmdline = NULL;
 	int ret;
 
 	ret = kh_load_cmdline(o, &cmdline);
+	if (!ret)
+		ret = kh_load_bind_stash(&cmdline);
 	if (!ret)
 		ret = kh_load_kernel(o, cmdline);
 	free(cmdline);
@@ -531,13 +575,33 @@ static int kh_restore_entries(struct kh_entry *entries, uint32_t count,
 	return failed ? KH_EXIT_FAILURE : KH_EXIT_OK;
 }
 
+/*
+ * The nonce `keyhandover load` put on this kernel's command line. Without
+ * one every stash is stale: all zero never matches a real nonce.
+ */
+static void kh_restore_nonce(uint8_t nonce[KH_NONCE_LEN])
+{
+	char *cmdline = NULL;
+	int ret;
+
+	memset(nonce, 0, KH_NONCE_LEN);
+	ret = kh_kexec_read_cmdline(&cmdline);
+	if (!ret)
+		ret = kh_cmdline_get_nonce(cmdline, nonce);
+	free(cmdline);
+	if (ret == -EINVAL)
+		kh_err("note: malformed keyhandover.nonce= on the command line");
+}
+
 static int kh_cmd_restore(const struct kh_opts *o)
 {
+	uint8_t nonce[KH_NONCE_LEN];
 	struct kh_entry *entries;
 	uint32_t count = 0, verdict = KH_VERDICT_EMPTY;
 	int fd, ret;
 
 	(void)o;
+	kh_restore_nonce(nonce);
 	fd = kh_device_open();
 	if (fd < 0)
 		return KH_EXIT_FAILURE;
@@ -547,7 +611,7 @@ static int kh_cmd_restore(const struct kh_opts *o)
 		kh_handover_close(fd);
 		return KH_EXIT_FAILURE;
 	}
-	ret = kh_handover_read(fd, entries, &count, &verdict);
+	ret = kh_handover_read(fd, nonce, entries, &count, &verdict);
 	kh_handover_close(fd);
 	if (ret == -EBUSY) {
 		kh_err("this kernel armed the hand-over: restore runs in the next kernel");

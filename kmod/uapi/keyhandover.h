@@ -65,6 +65,7 @@ enum kh_verdict {
 	KH_VERDICT_BAD_UUID = 8,
 	KH_VERDICT_BAD_NAME = 9,
 	KH_VERDICT_BAD_ENTRY = 10,	/* flags or reserved bytes */
+	KH_VERDICT_STALE = 11,		/* nonce is not the expected one */
 	KH_VERDICT_MAX,
 };
 
@@ -77,11 +78,14 @@ struct kh_status {
 	__u64 region_size;		/* bytes */
 	__u32 format_version;		/* version this module writes */
 	__u32 expires_in;		/* seconds until the stash is wiped */
+	__u8 nonce[KH_NONCE_LEN];	/* ARMED, PENDING: the stash's nonce */
 };
 
 /*
  * KH_IOC_READ: once per boot. On return the region is wiped, whatever
- * the verdict. @capacity must be at least KH_MAX_ENTRIES.
+ * the verdict. @capacity must be at least KH_MAX_ENTRIES. @nonce is the
+ * nonce the old kernel's `keyhandover load` put on this kernel's command
+ * line (keyhandover.nonce=): a stash with any other nonce is stale.
  */
 struct kh_read {
 	__u32 capacity;			/* in: entries that fit at @entries */
@@ -89,6 +93,7 @@ struct kh_read {
 	__u32 verdict;			/* out: enum kh_verdict */
 	__u32 reserved;			/* must be zero */
 	__u64 entries;			/* user pointer to struct kh_entry[] */
+	__u8 nonce[KH_NONCE_LEN];	/* in: the expected nonce */
 };
 
 #define KH_IOC_MAGIC		0xB8

@@ -9,6 +9,9 @@
 #            content intact, a second restore finds nothing
 #   noarm    as arm without the stash (negative control) -> negative
 #   negative restore must find nothing and open nothing
+#   rearm    as arm, but stash again after loading the next kernel, so the
+#            kernel's keyhandover.nonce= names an earlier arming -> stale
+#   stale    restore must refuse the stash as stale and open nothing
 #   probe    harness bring-up without the project: open, write, plain
 #            kexec-tools load, kexec -> probe2, which checks the content
 #   planted  one boot, no kexec: the threat model's region, interface and
@@ -207,6 +210,39 @@ stage_restore() {
 	result restore-ok
 }
 
+# Case 11 across a real kexec: the kernel is loaded for one arming, then
+# the stash is made again (a fresh nonce) before kexec -e.
+stage_rearm() {
+	load_keyhandover
+	open_and_write
+	stash
+	unpack_boot
+	keyhandover load --kernel /tmp/boot/vmlinuz \
+		--initrd /tmp/boot/initrd.img --append "$(next_cmdline stale)" ||
+		fail "keyhandover load exited $?"
+	keyhandover wipe || fail "keyhandover wipe exited $?"
+	stash
+	mark_stage loaded
+	say "kexec -e (the loaded kernel names the first arming's nonce)"
+	sync
+	kexec -e
+	fail "kexec -e returned $?"
+}
+
+stage_stale() {
+	load_keyhandover
+	out=$(keyhandover restore 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	mark_stage restored
+	[ "$rc" = 1 ] || fail "keyhandover restore exited $rc, expected 1"
+	printf '%s\n' "$out" | grep -q "stale hand-over" ||
+		fail "restore did not call the stash stale"
+	[ ! -e "/dev/mapper/$NAME" ] || fail "/dev/mapper/$NAME exists"
+	mark_stage checked
+	result stale-ok
+}
+
 stage_noarm() {
 	load_keyhandover
 	open_and_write
@@ -333,6 +369,11 @@ passphrase_still_opens() {
 }
 
 planted_restore_cases() {
+	planted_case 11-stale-nonce 1 "stale hand-over" one
+	gcheck "11: the volume was not opened" [ ! -e "/dev/mapper/$NAME" ]
+	planted_case 06-key-size-not-the-volumes 1 \
+		"key does not match the LUKS header" one
+	gcheck "6: the volume was not opened" [ ! -e "/dev/mapper/$NAME" ]
 	planted_case 26-wrong-key 1 "key does not match the LUKS header" one
 	gcheck "26: the volume was not opened" [ ! -e "/dev/mapper/$NAME" ]
 	gcheck "26: the passphrase still opens the volume" passphrase_still_opens
@@ -407,7 +448,7 @@ main() {
 	load_modules
 	mark_stage modules-loaded
 	case $STAGE in
-	arm | restore | noarm | negative | probe | probe2 | planted)
+	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

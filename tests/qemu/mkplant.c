@@ -2,7 +2,7 @@
 /*
  * Writes the region images that the "planted" QEMU stage puts into the
  * reserved range (through /dev/mem, before the module loads) to play a
- * previous kernel that left something bad behind: threat-model cases 1-10
+ * previous kernel that left something bad behind: threat-model cases 1-11
  * and 26-28. Where a case needs a correct checksum over bad fields, the
  * image is re-sealed, as an attacker with write access to RAM could.
  *
@@ -21,7 +21,9 @@
 
 static unsigned char kh_buf[REGION];
 static struct kh_entry kh_e[2];
+/* The planted boot's command line names this nonce (run.sh). */
 static const unsigned char kh_nonce[KH_NONCE_LEN] = { 0x42, 0x42 };
+static const unsigned char kh_other_nonce[KH_NONCE_LEN] = { 0x11 };
 static const char *kh_dir;
 static int kh_err;
 
@@ -47,17 +49,22 @@ static void kh_write(const char *name)
 }
 
 /* A valid stash of @count of kh_e[] into kh_buf; returns its size. */
-static size_t kh_stash(unsigned int count)
+static size_t kh_stash_nonce(unsigned int count, const unsigned char *nonce)
 {
 	long len;
 
 	memset(kh_buf, 0, sizeof(kh_buf));
-	len = kh_format_build(kh_buf, sizeof(kh_buf), kh_e, count, kh_nonce);
+	len = kh_format_build(kh_buf, sizeof(kh_buf), kh_e, count, nonce);
 	if (len < 0) {
 		fprintf(stderr, "mkplant: build failed (%ld)\n", len);
 		exit(1);
 	}
 	return (size_t)len;
+}
+
+static size_t kh_stash(unsigned int count)
+{
+	return kh_stash_nonce(count, kh_nonce);
 }
 
 static void kh_reseal(size_t total)
@@ -148,6 +155,16 @@ static void kh_restore_cases(const char *uuid, const unsigned char *key,
 	kh_e[0] = kh_e[1];
 	kh_stash(1);
 	kh_write("28-good-key-already-open");
+
+	/* The right key under another nonce: an earlier arming or boot. */
+	kh_stash_nonce(1, kh_other_nonce);
+	kh_write("11-stale-nonce");
+
+	/* The right key's first half: a length the volume does not use. */
+	kh_e[0].key_size = key_size / 2;
+	memset(kh_e[0].key + key_size / 2, 0, KH_KEY_MAX - key_size / 2);
+	kh_stash(1);
+	kh_write("06-key-size-not-the-volumes");
 	memset(wrong, 0, sizeof(wrong));
 	memset(kh_e, 0, sizeof(kh_e));
 }

@@ -7,6 +7,8 @@
 #   positive  boot 1 opens the volume with its passphrase, stashes the key,
 #             kexecs; boot 2 must open it with no passphrase (restore-ok)
 #   negative  the same without the stash; boot 2 must open nothing
+#   stale     boot 1 loads the next kernel, then arms again: boot 2 must
+#             refuse the stash as stale (its nonce is not the loaded one)
 #   planted   one boot, no kexec: the threat model's region, interface and
 #             restore cases; region images made on the host by mkplant.c
 #             are planted through /dev/mem (see init.sh)
@@ -96,7 +98,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|planted|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|planted|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -107,11 +109,11 @@ parse_args() {
 		case $a in
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
-		positive | negative | planted | probe) SCENARIOS+=("$a") ;;
+		positive | negative | stale | planted | probe) SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
-	[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(positive negative planted)
+	[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(positive negative stale planted)
 }
 
 needs_project() {
@@ -211,9 +213,14 @@ region_addr() {
 # pipe so that the host can dump the region once the guest holds.
 start_qemu() {
 	local dir=$1 stage=$2 disk2=$WORK/boot.tar
-	[ ! -f "$dir/plant.tar" ] || disk2=$dir/plant.tar
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
 	append+=" memmap=$KH_REGION kh.stage=$stage kh.hold=$HOLD"
+	# The planted images are sealed with mkplant.c's nonce, as if a
+	# `keyhandover load` had named it.
+	if [ -f "$dir/plant.tar" ]; then
+		disk2=$dir/plant.tar
+		append+=" keyhandover.nonce=42420000000000000000000000000000"
+	fi
 	rm -f "$dir/mon.in" "$dir/mon.out"
 	mkfifo "$dir/mon.in" "$dir/mon.out"
 	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
@@ -443,6 +450,7 @@ scenario_stages() {
 	case $1 in
 	positive) echo "arm restore restore-ok" ;;
 	planted) echo "planted - planted-ok" ;;
+	stale) echo "rearm stale stale-ok" ;;
 	negative) echo "noarm negative negative-ok" ;;
 	probe) echo "probe probe2 probe-ok" ;;
 	esac

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The next kernel's command line carries the stash's nonce as
+ * keyhandover.nonce=HEX: the new kernel accepts only the stash made for
+ * it. The nonce is not a secret; it binds one arming to one kexec.
+ */
+#ifndef KH_CMDLINE_H
+#define KH_CMDLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uapi/keyhandover.h"
+
+#define KH_CMDLINE_NONCE_KEY	"keyhandover.nonce="
+
+/*
+ * @in without any keyhandover.nonce= word, plus one for @nonce, into a
+ * malloc()ed *@out. -ENOMEM, or -E2BIG past the kernel's usual limit.
+ */
+int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
+			 char **out);
+
+/*
+ * The last keyhandover.nonce= of @cmdline into @nonce. -ENOENT: none;
+ * -EINVAL: not 32 hex digits (@nonce untouched in both cases).
+ */
+int kh_cmdline_get_nonce(const char *cmdline, uint8_t nonce[KH_NONCE_LEN]);
+
+#endif /* KH_CMDLINE_H */

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests of keyhandover.nonce= handling on kernel command lines. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdline.h"
+
+static int kh_passed, kh_failed;
+
+static void check(int ok, const char *what)
+{
+	if (ok)
+		kh_passed++;
+	else
+		kh_failed++;
+	printf("%sok %d - %s\n", ok ? "" : "not ", kh_passed + kh_failed,
+	       what);
+}
+
+static const uint8_t nonce[KH_NONCE_LEN] = {
+	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+};
+#define HEX "00112233445566778899aabbccddeeff"
+
+static void check_set(const char *in, const char *want, const char *what)
+{
+	char *out = NULL;
+	int ret = kh_cmdline_set_nonce(in, nonce, &out);
+
+	check(!ret && out && !strcmp(out, want), what);
+	if (out && strcmp(out, want))
+		printf("#   got '%s'\n", out);
+	free(out);
+}
+
+static void test_set(void)
+{
+	char *out = NULL, *big;
+
+	check_set("", "keyhandover.nonce=" HEX, "empty command line");
+	check_set("ro quiet", "ro quiet keyhandover.nonce=" HEX,
+		  "appended to a command line");
+	check_set("ro keyhandover.nonce=abc  quiet\n",
+		  "ro quiet keyhandover.nonce=" HEX,
+		  "an earlier nonce is replaced, spaces and newline tidied");
+	check_set("keyhandover.nonce=1 keyhandover.nonce=2",
+		  "keyhandover.nonce=" HEX, "every earlier nonce goes");
+	check_set("xkeyhandover.nonce=1 memmap=4K$0x7000000",
+		  "xkeyhandover.nonce=1 memmap=4K$0x7000000 keyhandover.nonce=" HEX,
+		  "only whole words are nonce words; memmap= kept verbatim");
+	big = malloc(3000);
+	memset(big, 'a', 2999);
+	big[2999] = 0;
+	check(kh_cmdline_set_nonce(big, nonce, &out) == -E2BIG && !out,
+	      "a command line past 2048 bytes is refused");
+	free(big);
+}
+
+static void test_get(void)
+{
+	uint8_t got[KH_NONCE_LEN];
+
+	memset(got, 0, sizeof(got));
+	check(!kh_cmdline_get_nonce("ro keyhandover.nonce=" HEX " quiet", got) &&
+	      !memcmp(got, nonce, sizeof(got)), "nonce read back");
+	memset(got, 0, sizeof(got));
+	check(!kh_cmdline_get_nonce("keyhandover.nonce=" "00112233445566778899AABBCCDDEEFF\n",
+				    got) && !memcmp(got, nonce, sizeof(got)),
+	      "upper-case hex and a trailing newline");
+	check(kh_cmdline_get_nonce("ro quiet", got) == -ENOENT,
+	      "no nonce: -ENOENT");
+	check(kh_cmdline_get_nonce("", got) == -ENOENT, "empty: -ENOENT");
+	memset(got, 0x5a, sizeof(got));
+	check(kh_cmdline_get_nonce("keyhandover.nonce=0011", got) == -EINVAL &&
+	      got[0] == 0x5a, "short nonce refused, output untouched");
+	check(kh_cmdline_get_nonce("keyhandover.nonce=" HEX "00", got) == -EINVAL,
+	      "long nonce refused");
+	check(kh_cmdline_get_nonce("keyhandover.nonce=g0112233445566778899aabbccddeeff",
+				   got) == -EINVAL, "non-hex nonce refused");
+	check(kh_cmdline_get_nonce("keyhandover.nonce= ro", got) == -EINVAL,
+	      "empty nonce refused");
+	check(!kh_cmdline_get_nonce("keyhandover.nonce=zz keyhandover.nonce=" HEX,
+				    got) && !memcmp(got, nonce, sizeof(got)),
+	      "the last nonce word wins");
+}
+
+int main(void)
+{
+	test_set();
+	test_get();
+	printf("%d passed, %d failed\n", kh_passed, kh_failed);
+	return kh_failed ? 1 : 0;
+}
