@@ -134,12 +134,23 @@ check_content() {
 	say "read back from /dev/mapper/$NAME: $got"
 }
 
+# With kh.tty=1 the passphrase is typed by the host at the tool's prompt
+# on the serial console (a real terminal: echo off); otherwise it comes
+# on stdin from the fixture.
 stash() {
-	say "keyhandover stash --name $NAME $VOLUME (passphrase on stdin)"
-	pass=$(cat "$FIXTURES/passphrase")
-	printf '%s\n' "$pass" | keyhandover stash --name "$NAME" "$VOLUME" ||
-		fail "keyhandover stash exited $?"
-	pass=
+	if [ "$(cmdline_arg kh.tty)" = 1 ]; then
+		say "keyhandover stash --name $NAME $VOLUME (passphrase typed at the prompt)"
+		# A session with the console as its controlling terminal, so that
+		# the tool can open /dev/tty.
+		setsid cttyhack keyhandover stash --name "$NAME" "$VOLUME" ||
+			fail "keyhandover stash exited $?"
+	else
+		say "keyhandover stash --name $NAME $VOLUME (passphrase on stdin)"
+		pass=$(cat "$FIXTURES/passphrase")
+		printf '%s\n' "$pass" | keyhandover stash --name "$NAME" "$VOLUME" ||
+			fail "keyhandover stash exited $?"
+		pass=
+	fi
 	keyhandover status
 	mark_stage stashed
 }

@@ -215,6 +215,16 @@ start_qemu() {
 	local dir=$1 stage=$2 disk2=$WORK/boot.tar
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
 	append+=" memmap=$KH_REGION kh.stage=$stage kh.hold=$HOLD"
+	# The console: a file, or for a scenario whose passphrase is typed, a
+	# pipe pair (the host types into .in; cat copies .out to the log).
+	local console=file:$dir/console.log
+	if [ "$(scenario_typed "$dir")" = 1 ]; then
+		append+=" kh.tty=1"
+		rm -f "$dir/tty0.in" "$dir/tty0.out"
+		mkfifo "$dir/tty0.in" "$dir/tty0.out"
+		cat "$dir/tty0.out" >"$dir/console.log" &
+		console=pipe:$dir/tty0
+	fi
 	# The planted images are sealed with mkplant.c's nonce, as if a
 	# `keyhandover load` had named it.
 	if [ -f "$dir/plant.tar" ]; then
@@ -229,7 +239,7 @@ start_qemu() {
 		-kernel "$VMLINUZ" -initrd "$WORK/initrd.img" -append "$append" \
 		-drive "file=$dir/luks.img,if=virtio,format=raw" \
 		-drive "file=$disk2,if=virtio,format=raw,readonly=on" \
-		-serial "file:$dir/console.log" -serial "file:$dir/marker.log" \
+		-serial "$console" -serial "file:$dir/marker.log" \
 		</dev/null >"$dir/qemu.out" 2>&1 &
 	QEMU_PID=$!
 }
@@ -247,9 +257,30 @@ monitor() {
 
 # Wait for the verdict; while the guest holds, dump the region through
 # the monitor and stop QEMU. Sets QEMU_RC.
+# In a typed scenario, answer the tool's passphrase prompt once, as a
+# person at the serial console would (the tool has echo off).
+type_passphrase() {
+	local dir=$1
+	[ "$(scenario_typed "$dir")" = 1 ] && [ ! -e "$dir/typed" ] || return 0
+	grep -aq 'Enter passphrase for' "$dir/console.log" 2>/dev/null || return 0
+	touch "$dir/typed"
+	sleep 0.5 # the tool turns echo off right after printing the prompt
+	timeout 5 sh -c 'printf "%s\r" "$(cat "$1")" >"$2"' sh \
+		"$WORK/fixtures/passphrase" "$dir/tty0.in" || true
+}
+
+# Whether the scenario in DIR types its passphrase at the console prompt.
+scenario_typed() {
+	case ${1##*/} in
+	positive) echo 1 ;;
+	*) echo 0 ;;
+	esac
+}
+
 wait_qemu() {
 	local dir=$1
 	while qemu_running && ! grep -q KH-HOLD "$dir/marker.log" 2>/dev/null; do
+		type_passphrase "$dir"
 		sleep 0.2
 	done
 	if qemu_running; then
