@@ -44,7 +44,7 @@ test: deps-test
 	tests/run-all.sh
 
 demo: deps-test
-	tests/qemu/run.sh --demo
+	tests/qemu/run.sh --demo positive
 
 fuzz: deps-test
 	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600)

@@ -306,7 +306,8 @@ narrate_stage() {
 	*/init) tell "boot '$stage': the kernel is up, /init started at ${up} s uptime" ;;
 	*/module-loaded) tell "keyhandover.ko loaded; it owns the region $KH_REGION that memmap= keeps out of the kernel's RAM" ;;
 	*/volume-written) tell "the server is running with its volume open (opened with the passphrase at its last cold boot); a known line was written to it" ;;
-	arm/stashed) tell "keyhandover stash: the admin gave the passphrase once, on stdin; the tool checked it against the LUKS header and the volume key now sits in the reserved region" ;;
+	arm/stashed) tell "keyhandover stash: the passphrase was typed once at its prompt on the serial console (echo off, so it shows nowhere); the tool derived the volume key through the LUKS header and the module now holds it in the reserved region" ;;
+	rearm/stashed) tell "keyhandover stash (passphrase on stdin)" ;;
 	*/loaded) tell "next kernel loaded with kexec_file_load; kexec -e: no firmware, no boot loader, RAM kept" ;;
 	restore/restored) tell "a NEW kernel: keyhandover restore opened the volume with the handed-over key; nobody typed a passphrase" ;;
 	negative/restored) tell "nothing was stashed: restore says 'nothing was handed over' (exit 3) and opens nothing" ;;
