@@ -64,37 +64,39 @@ static long kh_device_arm(void __user *argp)
 	return ret;
 }
 
-struct kh_device_read_ctx {
+/*
+ * The stash is taken out and wiped under the module's lock first; the
+ * copy to userspace comes after, outside it. A bad pointer then loses the
+ * stash instead of leaving it for another try: never two readers of one
+ * key, and no user page fault can stall the lock a reboot waits for.
+ */
+static long kh_device_read(struct kh_read __user *argp)
+{
+	struct kh_entry *entries;
 	struct kh_read req;
-	struct kh_read __user *argp;
-};
+	long ret;
 
-/* Copy out the entries first, then the header that says how many. */
-static int kh_device_deliver(void *ctx, const struct kh_entry *entries,
-			     u32 count, u32 verdict)
-{
-	struct kh_device_read_ctx *rc = ctx;
-
-	if (count && copy_to_user(u64_to_user_ptr(rc->req.entries), entries,
-				  array_size(count, sizeof(*entries))))
+	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	rc->req.count = count;
-	rc->req.verdict = verdict;
-	if (copy_to_user(rc->argp, &rc->req, sizeof(rc->req)))
-		return -EFAULT;
-	return 0;
-}
-
-static long kh_device_read(void __user *argp)
-{
-	struct kh_device_read_ctx rc = { .argp = argp };
-
-	if (copy_from_user(&rc.req, argp, sizeof(rc.req)))
-		return -EFAULT;
-	if (rc.req.capacity < KH_MAX_ENTRIES || rc.req.reserved)
+	if (req.capacity < KH_MAX_ENTRIES || req.reserved)
 		return -EINVAL;
-	return kh_stash_read(kh_device_stash, rc.req.nonce, kh_device_deliver,
-			     &rc);
+
+	entries = kcalloc(KH_MAX_ENTRIES, sizeof(*entries), GFP_KERNEL);
+	if (!entries)
+		return -ENOMEM;
+	ret = kh_stash_read(kh_device_stash, req.nonce, entries, &req.count,
+			    &req.verdict);
+	if (ret)
+		goto out_free;
+	if (req.count &&
+	    copy_to_user(u64_to_user_ptr(req.entries), entries,
+			 array_size(req.count, sizeof(*entries))))
+		ret = -EFAULT;
+	else if (copy_to_user(argp, &req, sizeof(req)))
+		ret = -EFAULT;
+out_free:
+	kfree_sensitive(entries);
+	return ret;
 }
 
 static long kh_device_status(void __user *argp)
@@ -116,7 +118,7 @@ static long kh_device_ioctl(struct file *file, unsigned int cmd,
 	case KH_IOC_STATUS:
 		return kh_device_status(argp);
 	case KH_IOC_READ:
-		return kh_device_read(argp);
+		return kh_device_read((struct kh_read __user *)argp);
 	case KH_IOC_WIPE:
 		kh_stash_wipe(kh_device_stash);
 		return 0;

@@ -238,10 +238,10 @@ int kh_format_parse(const void *buf, kh_size_t buf_size,
 			out[i] = e;
 	}
 	/* The local copy held a key: clear it on every path. */
-	memset(&e, 0, sizeof(e));
+	kh_format_wipe(&e, sizeof(e));
 	if (ret) {
 		if (out)
-			memset(out, 0, (kh_size_t)n * sizeof(*out));
+			kh_format_wipe(out, (kh_size_t)n * sizeof(*out));
 		return ret;
 	}
 	if (nonce)

@@ -4,8 +4,9 @@
  *
  * Pure C, shared verbatim by the module, the userspace unit tests and the
  * fuzzer. It needs fixed-width types (supplied by the includer through
- * format_types.h) and one hash function, kh_format_sha256(), which each
- * side implements with its own SHA-256. The layout is in docs/format.md.
+ * format_types.h) and two functions each side implements with its own
+ * means: kh_format_sha256() and kh_format_wipe() (format_kernel.c,
+ * userspace/format_user.c). The layout is in docs/format.md.
  */
 #ifndef KH_FORMAT_H
 #define KH_FORMAT_H
@@ -51,6 +52,9 @@ kh_u32 kh_format_capacity(kh_size_t region_size);
 /* Implemented by the includer: SHA-256 of @len bytes at @data. */
 void kh_format_sha256(const void *data, kh_size_t len,
 		      kh_u8 out[KH_FORMAT_SUM_SIZE]);
+
+/* Implemented by the includer: zero @len bytes, never optimised away. */
+void kh_format_wipe(void *p, kh_size_t len);
 
 /*
  * Validate one entry as given by a caller (the same rules the parser

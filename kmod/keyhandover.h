@@ -41,26 +41,23 @@ struct kh_stash {
 	enum kh_verdict verdict;
 	u32 count;
 	u8 nonce[KH_NONCE_LEN];		/* ARMED, PENDING: the stash's */
+	u8 expect[KH_NONCE_LEN];	/* nonce= module param, or zero */
+	bool going_down;		/* reboot notifier ran: frozen */
 	unsigned int default_timeout;	/* seconds, from the module param */
 	struct delayed_work expire;	/* wipes a stash nobody collected */
-	unsigned long expires;		/* jiffies, while ARMED or PENDING */
+	unsigned long expires;		/* jiffies, while a timer runs */
 };
 
-void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout);
+void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout,
+		   const u8 expect[KH_NONCE_LEN]);
 void kh_stash_exit(struct kh_stash *stash);
 int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
 		 u32 count, unsigned int timeout);
 void kh_stash_status(struct kh_stash *stash, struct kh_status *st);
-/*
- * Hands the stash to @deliver once, under the lock. If @deliver fails the
- * stash is kept for another try; otherwise the region is wiped.
- */
-typedef int (*kh_deliver_fn)(void *ctx, const struct kh_entry *entries,
-			     u32 count, u32 verdict);
 int kh_stash_read(struct kh_stash *stash, const u8 nonce[KH_NONCE_LEN],
-		  kh_deliver_fn deliver, void *ctx);
+		  struct kh_entry *out, u32 *count, u32 *verdict);
 void kh_stash_wipe(struct kh_stash *stash);
-void kh_stash_note_kexec(struct kh_stash *stash);
+void kh_stash_shutdown(struct kh_stash *stash, bool kexec);
 
 int kh_lifecycle_init(struct kh_stash *stash);
 void kh_lifecycle_exit(void);

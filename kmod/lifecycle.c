@@ -12,36 +12,44 @@
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
 #include <linux/reboot.h>
+#include <linux/sched/task_stack.h>
 #include <linux/string.h>
 
 #include "keyhandover.h"
 
 static struct kh_stash *kh_lifecycle_stash;
 
+/*
+ * reboot(LINUX_REBOOT_CMD_RESTART2, "kexec reboot") passes the same
+ * string, from a buffer on the caller's kernel stack; kexec passes a
+ * constant. kexec_in_progress, the direct answer, is not exported.
+ */
 static bool kh_lifecycle_is_kexec(unsigned long action, void *data)
 {
-	return action == SYS_RESTART && data &&
+	return action == SYS_RESTART && data && !object_is_on_stack(data) &&
 	       !strcmp(data, "kexec reboot");
 }
 
 static int kh_lifecycle_reboot(struct notifier_block *nb,
 			       unsigned long action, void *data)
 {
-	if (kh_lifecycle_is_kexec(action, data))
-		kh_stash_note_kexec(kh_lifecycle_stash);
-	else
-		kh_stash_wipe(kh_lifecycle_stash);
+	kh_stash_shutdown(kh_lifecycle_stash,
+			  kh_lifecycle_is_kexec(action, data));
 	return NOTIFY_DONE;
 }
 
 /*
  * Best effort: the system is dying, locks may be held and other CPUs may
- * be anywhere. Zeroing a mapping we own needs neither.
+ * be anywhere. Zeroing a mapping we own needs neither. With a crash
+ * kernel loaded, panic() starts it before any notifier runs (unless
+ * crash_kexec_post_notifiers), so this wipe never happens then; the
+ * region is not System RAM, so it is not part of the crash dump.
  */
 static int kh_lifecycle_panic(struct notifier_block *nb,
 			      unsigned long action, void *data)
 {
 	kh_region_wipe(&kh_lifecycle_stash->region);
+	pr_emerg("panic: region wiped\n");
 	return NOTIFY_DONE;
 }
 
@@ -51,7 +59,7 @@ static struct notifier_block kh_reboot_nb = {
 
 static struct notifier_block kh_panic_nb = {
 	.notifier_call = kh_lifecycle_panic,
-	/* Before kdump's or anyone's panic work that might not return. */
+	/* First among the notifiers, some of which may not return. */
 	.priority = INT_MAX,
 };
 

@@ -3,6 +3,7 @@
  * keyhandover: hand disk volume keys to the next kernel across kexec,
  * through a RAM region that both kernels reserve with memmap=.
  */
+#include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
@@ -20,20 +21,44 @@ module_param_named(arm_timeout, kh_arm_timeout, uint, 0400);
 MODULE_PARM_DESC(arm_timeout,
 		 "seconds a stash waits for kexec (old kernel) or for restore (new kernel) before it is wiped; default 600");
 
+/*
+ * `keyhandover load` puts keyhandover.nonce= on the next kernel's command
+ * line, and modprobe hands it to us from there.
+ */
+static char *kh_nonce_hex;
+module_param_named(nonce, kh_nonce_hex, charp, 0400);
+MODULE_PARM_DESC(nonce,
+		 "the nonce of the stash this kernel was started for (32 hex digits)");
+
 static struct kh_stash kh_stash;
 
-static int __init kh_init(void)
+static int kh_parse_params(u8 nonce[KH_NONCE_LEN])
 {
-	int ret;
-
+	memset(nonce, 0, KH_NONCE_LEN);
 	if (!kh_arm_timeout || kh_arm_timeout > KH_TIMEOUT_MAX) {
 		pr_err("arm_timeout must be 1..%u seconds\n", KH_TIMEOUT_MAX);
 		return -EINVAL;
 	}
+	if (kh_nonce_hex && (strlen(kh_nonce_hex) != 2 * KH_NONCE_LEN ||
+			     hex2bin(nonce, kh_nonce_hex, KH_NONCE_LEN))) {
+		pr_err("nonce must be %u hex digits\n", 2 * KH_NONCE_LEN);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init kh_init(void)
+{
+	u8 nonce[KH_NONCE_LEN];
+	int ret;
+
+	ret = kh_parse_params(nonce);
+	if (ret)
+		return ret;
 	ret = kh_region_claim(&kh_stash.region, kh_region_spec);
 	if (ret)
 		return ret;
-	kh_stash_init(&kh_stash, kh_arm_timeout);
+	kh_stash_init(&kh_stash, kh_arm_timeout, nonce);
 	ret = kh_lifecycle_init(&kh_stash);
 	if (ret)
 		goto out_stash;
@@ -52,12 +77,15 @@ out_stash:
 	return ret;
 }
 
+/*
+ * Unloading forgets the key: wipe while the notifiers still stand guard,
+ * then take them down, then let go of the range.
+ */
 static void __exit kh_exit(void)
 {
 	kh_device_exit();
-	kh_lifecycle_exit();
-	/* Unloading forgets the key: wipe before letting go of the range. */
 	kh_stash_exit(&kh_stash);
+	kh_lifecycle_exit();
 	kh_region_release(&kh_stash.region);
 }
 

@@ -6,8 +6,12 @@
  * hands off the range until this module claims it again.
  *
  * The address arrives as a module parameter, so it is never trusted: the
- * range must lie wholly inside firmware-map "Reserved" memory above 1 MiB,
- * must not touch System RAM, and must not be claimed by anyone else.
+ * range must lie above 1 MiB, wholly inside memory this kernel calls
+ * "Reserved" and none of it System RAM, and must not be claimed by anyone
+ * else. On x86 it must also be plain RAM in the firmware's own memory map
+ * (e820_table_firmware, which memmap= does not change): that is what
+ * tells a memmap= reservation from firmware-reserved memory such as EFI
+ * runtime code, which a write through this module must never reach.
  * request_mem_region() then marks it busy, which keeps /dev/mem
  * (CONFIG_IO_STRICT_DEVMEM) out of it while the module holds it.
  */
@@ -19,6 +23,7 @@
 
 #ifdef CONFIG_X86
 #include <asm/cacheflush.h>
+#include <asm/e820/api.h>
 #endif
 
 #include "format.h"
@@ -64,6 +69,32 @@ static bool kh_region_is_reserved(u64 addr, u64 size)
 	return covered == size;
 }
 
+#ifdef CONFIG_X86
+/* RAM to the firmware, and nothing else: so memmap= made it reserved. */
+static bool kh_region_was_ram(u64 addr, u64 size)
+{
+	static const enum e820_type others[] = {
+		E820_TYPE_RESERVED, E820_TYPE_ACPI, E820_TYPE_NVS,
+		E820_TYPE_UNUSABLE, E820_TYPE_PMEM, E820_TYPE_PRAM,
+		E820_TYPE_SOFT_RESERVED,
+	};
+	int i;
+
+	if (!e820__mapped_raw_any(addr, addr + size, E820_TYPE_RAM))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(others); i++)
+		if (e820__mapped_raw_any(addr, addr + size, others[i]))
+			return false;
+	return true;
+}
+#else
+/* No firmware map to ask: the iomem checks are all there is. */
+static bool kh_region_was_ram(u64 addr, u64 size)
+{
+	return true;
+}
+#endif
+
 static int kh_region_check(u64 addr, u64 size)
 {
 	if (!size || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(size)) {
@@ -71,8 +102,8 @@ static int kh_region_check(u64 addr, u64 size)
 		return -EINVAL;
 	}
 	if (kh_format_capacity(size) == 0 || size > KH_REGION_MAX_SIZE) {
-		pr_err("region size %llu outside %zu..%u bytes\n", size,
-		       (size_t)kh_format_size(1), KH_REGION_MAX_SIZE);
+		pr_err("region size %llu outside %lu..%u bytes\n", size,
+		       PAGE_SIZE, KH_REGION_MAX_SIZE);
 		return -EINVAL;
 	}
 	if (addr < KH_REGION_MIN_ADDR || addr + size < addr ||
@@ -90,6 +121,11 @@ static int kh_region_check(u64 addr, u64 size)
 		pr_err("region %#llx+%#llx is not reserved memory: boot with memmap=%llu$%#llx\n",
 		       addr, size, size, addr);
 		return -ENODEV;
+	}
+	if (!kh_region_was_ram(addr, size)) {
+		pr_err("region %#llx+%#llx is firmware memory, not a memmap= reservation of RAM\n",
+		       addr, size);
+		return -EPERM;
 	}
 	return 0;
 }
@@ -145,7 +181,6 @@ void kh_region_sync(struct kh_region *region)
 #ifdef CONFIG_X86
 	clflush_cache_range(region->virt, region->size);
 #endif
-	wmb();
 }
 
 /* Idempotent; every path that forgets the key ends here. */

@@ -6,15 +6,19 @@
  *   kernel --read--> CONSUMED (region wiped, whatever the verdict)
  *
  * A kernel never reads back what it armed itself: that would turn the
- * module into a way for root to pull a key out of the kernel.
+ * module into a way for root to pull a key out of the kernel. An armed
+ * or pending stash is never replaced by an arm: wipe it first.
  *
- * A stash nobody collects does not wait forever: ARMED expires after the
- * arm's timeout (no kexec came), PENDING after the default timeout from
- * module load (the new kernel never ran `keyhandover restore`).
+ * Nothing waits forever: ARMED expires after the arm's timeout (no kexec
+ * came), PENDING and INVALID after the default timeout from module load
+ * (the new kernel never ran `keyhandover restore`).
+ *
+ * Once the machine goes down (reboot notifier) the stash is frozen: no
+ * arm or read gets in between the notifier and the restart or kexec.
  */
 #include <linux/jiffies.h>
+#include <linux/kexec.h>
 #include <linux/random.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "format.h"
@@ -29,8 +33,27 @@ static void kh_stash_set_timer(struct kh_stash *stash, unsigned int seconds)
 	mod_delayed_work(system_wq, &stash->expire, seconds * HZ);
 }
 
+/* Called with the lock held; the work may be running: it rechecks. */
+static void kh_stash_stop_timer(struct kh_stash *stash)
+{
+	cancel_delayed_work(&stash->expire);
+	stash->expires = 0;
+}
+
+/* Called with the lock held. */
+static void kh_stash_clear(struct kh_stash *stash, enum kh_state state)
+{
+	kh_stash_stop_timer(stash);
+	kh_region_wipe(&stash->region);
+	stash->state = state;
+	stash->verdict = KH_VERDICT_EMPTY;
+	stash->count = 0;
+	memset(stash->nonce, 0, sizeof(stash->nonce));
+}
+
 /* Decide what the region holds at load time, without consuming it. */
-void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout)
+void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout,
+		   const u8 expect[KH_NONCE_LEN])
 {
 	struct kh_region *r = &stash->region;
 	u32 count;
@@ -39,35 +62,26 @@ void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout)
 	mutex_init(&stash->lock);
 	INIT_DELAYED_WORK(&stash->expire, kh_stash_expire);
 	stash->default_timeout = default_timeout;
+	memcpy(stash->expect, expect, KH_NONCE_LEN);
 	verdict = kh_format_parse(r->virt, r->size, NULL, 0, &count,
 				  stash->nonce);
 	stash->verdict = verdict;
 	stash->count = count;
+	if (verdict == KH_VERDICT_EMPTY) {
+		stash->state = KH_STATE_EMPTY;
+		return;
+	}
+	/* Whatever it is, it may hold key bytes: it must not linger. */
+	kh_stash_set_timer(stash, default_timeout);
 	if (verdict == KH_VERDICT_OK) {
 		stash->state = KH_STATE_PENDING;
-		kh_stash_set_timer(stash, default_timeout);
 		pr_info("a hand-over with %u volume(s) is waiting to be read\n",
 			count);
-	} else if (verdict == KH_VERDICT_EMPTY) {
-		stash->state = KH_STATE_EMPTY;
 	} else {
 		stash->state = KH_STATE_INVALID;
 		pr_info("region holds no valid hand-over: %s\n",
 			kh_format_verdict_str(verdict));
 	}
-}
-
-/* Called with the lock held. */
-static void kh_stash_clear(struct kh_stash *stash, enum kh_state state)
-{
-	/* Not _sync: the work itself takes the lock we hold. */
-	cancel_delayed_work(&stash->expire);
-	stash->expires = 0;
-	kh_region_wipe(&stash->region);
-	stash->state = state;
-	stash->verdict = KH_VERDICT_EMPTY;
-	stash->count = 0;
-	memset(stash->nonce, 0, sizeof(stash->nonce));
 }
 
 static void kh_stash_expire(struct work_struct *work)
@@ -90,21 +104,30 @@ void kh_stash_exit(struct kh_stash *stash)
 	mutex_lock(&stash->lock);
 	kh_stash_clear(stash, KH_STATE_EMPTY);
 	mutex_unlock(&stash->lock);
-	mutex_destroy(&stash->lock);
+}
+
+/* Called with the lock held: may the region take a new stash? */
+static int kh_stash_may_arm(struct kh_stash *stash)
+{
+	if (stash->going_down)
+		return -ESHUTDOWN;
+	/* Never replace a stash: not ours (PENDING), nor our own (ARMED). */
+	if (stash->state == KH_STATE_ARMED || stash->state == KH_STATE_PENDING)
+		return -EBUSY;
+	return 0;
 }
 
 /*
- * Replace whatever the region held with @entries. Checked in full before
- * the first byte is written, so a refused arm leaves the old state.
+ * Write @entries under a fresh nonce. Checked in full before the first
+ * byte is written, so a refused arm leaves the old state.
  */
 int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
 		 u32 count, unsigned int timeout)
 {
 	struct kh_region *r = &stash->region;
-	u8 nonce[KH_NONCE_LEN];
 	long len;
 	u32 i;
-	int ret = 0;
+	int ret;
 
 	if (count == 0 || count > kh_format_capacity(r->size) ||
 	    timeout > KH_TIMEOUT_MAX)
@@ -116,15 +139,12 @@ int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
 			return -EINVAL;
 
 	mutex_lock(&stash->lock);
-	if (stash->state == KH_STATE_PENDING) {
-		/* Do not destroy a hand-over that nobody has read yet. */
-		ret = -EBUSY;
+	ret = kh_stash_may_arm(stash);
+	if (ret)
 		goto out_unlock;
-	}
-	get_random_bytes(nonce, sizeof(nonce));
 	kh_stash_clear(stash, KH_STATE_EMPTY);
-	memcpy(stash->nonce, nonce, sizeof(nonce));
-	len = kh_format_build(r->virt, r->size, entries, count, nonce);
+	get_random_bytes(stash->nonce, sizeof(stash->nonce));
+	len = kh_format_build(r->virt, r->size, entries, count, stash->nonce);
 	if (len < 0) {
 		kh_stash_clear(stash, KH_STATE_EMPTY);
 		ret = -EINVAL;
@@ -137,6 +157,8 @@ int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
 	kh_stash_set_timer(stash, timeout);
 	pr_info("armed with %u volume(s), wiped in %u s unless kexec comes first\n",
 		count, timeout);
+	if (kexec_crash_loaded())
+		pr_warn("a crash kernel is loaded: a panic starts it before the panic wipe can run\n");
 out_unlock:
 	mutex_unlock(&stash->lock);
 	return ret;
@@ -154,66 +176,90 @@ void kh_stash_status(struct kh_stash *stash, struct kh_status *st)
 	st->format_version = KH_FORMAT_VERSION;
 	if (stash->expires && time_before(jiffies, stash->expires))
 		st->expires_in = DIV_ROUND_UP(stash->expires - jiffies, HZ);
-	memcpy(st->nonce, stash->nonce, sizeof(st->nonce));
+	/* The arming kernel needs it for `load`; a reader must bring it. */
+	if (stash->state == KH_STATE_ARMED)
+		memcpy(st->nonce, stash->nonce, sizeof(st->nonce));
 	mutex_unlock(&stash->lock);
+}
+
+static bool kh_nonce_is_zero(const u8 *nonce)
+{
+	return !memchr_inv(nonce, 0, KH_NONCE_LEN);
 }
 
 /*
- * A stash that parses but whose nonce is not the one this kernel was
- * started for: an earlier arming, an earlier boot, or a replay.
+ * The nonce this kernel was started for: the module parameter when it
+ * was given (modprobe passes keyhandover.nonce= from the command line),
+ * else the reader's. A stash under any other nonce, or with no nonce
+ * named at all, is stale: an earlier arming, an earlier boot, a replay.
  */
-static int kh_stash_check_nonce(struct kh_stash *stash, const u8 *nonce,
-				struct kh_entry *entries, u32 *count)
+static int kh_stash_check_nonce(struct kh_stash *stash, const u8 *given)
 {
-	if (!memcmp(stash->nonce, nonce, KH_NONCE_LEN))
-		return KH_VERDICT_OK;
-	memzero_explicit(entries, KH_MAX_ENTRIES * sizeof(*entries));
-	*count = 0;
-	return KH_VERDICT_STALE;
+	const u8 *want = given;
+
+	if (!kh_nonce_is_zero(stash->expect)) {
+		if (!kh_nonce_is_zero(given) &&
+		    memcmp(given, stash->expect, KH_NONCE_LEN))
+			return KH_VERDICT_STALE;
+		want = stash->expect;
+	}
+	if (kh_nonce_is_zero(want) ||
+	    memcmp(want, stash->nonce, KH_NONCE_LEN))
+		return KH_VERDICT_STALE;
+	return KH_VERDICT_OK;
 }
 
-int kh_stash_read(struct kh_stash *stash, const u8 nonce[KH_NONCE_LEN],
-		  kh_deliver_fn deliver, void *ctx)
+/* Called with the lock held. */
+static int kh_stash_take(struct kh_stash *stash, const u8 *nonce,
+			 struct kh_entry *out, u32 *count)
 {
 	struct kh_region *r = &stash->region;
-	struct kh_entry *entries;
-	u32 count = 0;
-	int verdict, ret;
+	int verdict;
 
-	entries = kcalloc(KH_MAX_ENTRIES, sizeof(*entries), GFP_KERNEL);
-	if (!entries)
-		return -ENOMEM;
+	if (stash->state == KH_STATE_EMPTY || stash->state == KH_STATE_CONSUMED)
+		return KH_VERDICT_EMPTY;
+	verdict = kh_format_parse(r->virt, r->size, out, KH_MAX_ENTRIES, count,
+				  stash->nonce);
+	if (verdict == KH_VERDICT_OK)
+		verdict = kh_stash_check_nonce(stash, nonce);
+	if (verdict != KH_VERDICT_OK) {
+		memzero_explicit(out, KH_MAX_ENTRIES * sizeof(*out));
+		*count = 0;
+	}
+	return verdict;
+}
 
+/*
+ * Take the stash out once: into @out (KH_MAX_ENTRIES entries), and the
+ * region is wiped before the lock is dropped. What happens to @out after
+ * is the caller's business: the stash is gone either way.
+ */
+int kh_stash_read(struct kh_stash *stash, const u8 nonce[KH_NONCE_LEN],
+		  struct kh_entry *out, u32 *count, u32 *verdict)
+{
+	int ret = 0;
+
+	*count = 0;
 	mutex_lock(&stash->lock);
-	switch (stash->state) {
-	case KH_STATE_ARMED:
+	if (stash->going_down) {
+		ret = -ESHUTDOWN;
+		goto out_unlock;
+	}
+	if (stash->state == KH_STATE_ARMED) {
 		ret = -EBUSY;
 		goto out_unlock;
-	case KH_STATE_EMPTY:
-	case KH_STATE_CONSUMED:
-		verdict = KH_VERDICT_EMPTY;
-		break;
-	default:
-		verdict = kh_format_parse(r->virt, r->size, entries,
-					  KH_MAX_ENTRIES, &count, stash->nonce);
-		if (verdict == KH_VERDICT_OK)
-			verdict = kh_stash_check_nonce(stash, nonce, entries,
-						       &count);
-		break;
 	}
-	ret = deliver(ctx, entries, count, verdict);
-	if (ret)
+	*verdict = kh_stash_take(stash, nonce, out, count);
+	if (stash->state == KH_STATE_EMPTY)
 		goto out_unlock;
-	if (stash->state != KH_STATE_EMPTY)
-		kh_stash_clear(stash, KH_STATE_CONSUMED);
-	if (verdict == KH_VERDICT_OK)
-		pr_info("handed over %u volume(s); region wiped\n", count);
-	else if (verdict != KH_VERDICT_EMPTY)
+	kh_stash_clear(stash, KH_STATE_CONSUMED);
+	if (*verdict == KH_VERDICT_OK)
+		pr_info("handed over %u volume(s); region wiped\n", *count);
+	else if (*verdict != KH_VERDICT_EMPTY)
 		pr_warn("refused the region: %s; region wiped\n",
-			kh_format_verdict_str(verdict));
+			kh_format_verdict_str(*verdict));
 out_unlock:
 	mutex_unlock(&stash->lock);
-	kfree_sensitive(entries);
 	return ret;
 }
 
@@ -225,12 +271,23 @@ void kh_stash_wipe(struct kh_stash *stash)
 	pr_info("region wiped\n");
 }
 
-/* kexec keeps the region as it is; say so only when there is a stash. */
-void kh_stash_note_kexec(struct kh_stash *stash)
+/*
+ * The machine is going down. On kexec the region is handed on as it is:
+ * stop the timer so that it cannot wipe it on the way. On any other path
+ * wipe it. Either way, no arm or read after this.
+ */
+void kh_stash_shutdown(struct kh_stash *stash, bool kexec)
 {
 	mutex_lock(&stash->lock);
-	if (stash->state == KH_STATE_ARMED || stash->state == KH_STATE_PENDING)
+	stash->going_down = true;
+	if (!kexec) {
+		kh_stash_clear(stash, KH_STATE_EMPTY);
+		pr_info("region wiped\n");
+	} else if (stash->state == KH_STATE_ARMED ||
+		   stash->state == KH_STATE_PENDING) {
+		kh_stash_stop_timer(stash);
 		pr_info("kexec: keeping %u volume(s) for the next kernel\n",
 			stash->count);
+	}
 	mutex_unlock(&stash->lock);
 }

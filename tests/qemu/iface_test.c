@@ -3,8 +3,9 @@
  * The /dev/keyhandover interface, probed from inside a QEMU guest with the
  * real module loaded: permissions, exclusivity, unsupported file
  * operations, bad ioctls and pointers, refused arms that must leave
- * nothing armed, read-back refusal in the arming kernel, replace, wipe,
- * and the arm timeout. Leaves the region EMPTY.
+ * nothing armed, read-back refusal in the arming kernel, no second arm
+ * over a stash, wipe, and the arm timeout. Leaves the region EMPTY.
+ * `kh-iface-test read-efault` checks a read into a bad pointer instead.
  *
  * Prints "ok N - ..." lines and "N passed, N failed". The key bytes here
  * are a test pattern, not a volume key.
@@ -189,8 +190,10 @@ static void test_arm_read_wipe(int fd)
 	check(st.state == KH_STATE_ARMED && st.count == 1 &&
 	      st.expires_in > 0 && st.expires_in <= 600,
 	      "status: armed, one entry, the default timeout running");
-	check(arm(fd, e, 2, 0) == 0 && status(fd).count == 2,
-	      "arming again replaces the stash (two entries now)");
+	check_err(arm(fd, e, 2, 0), EBUSY, "arming again while armed");
+	st = status(fd);
+	check(st.state == KH_STATE_ARMED && st.count == 1,
+	      "the refused second arm left the first stash as it was");
 	rd.entries = (__u64)(unsigned long)e;
 	check_err(ioctl(fd, KH_IOC_READ, &rd), EBUSY,
 		  "the arming kernel cannot read its own stash back");
@@ -218,11 +221,34 @@ static void test_timeout(int fd)
 	      "an arm nobody collects is wiped when its timeout expires");
 }
 
-int main(void)
+/*
+ * With a stash pending (planted by the caller): a read into a bad pointer
+ * fails with EFAULT and the stash is gone all the same, so that no second
+ * read can ever get it.
+ */
+static int test_read_efault(void)
+{
+	struct kh_read rd = { .capacity = KH_MAX_ENTRIES, .entries = 8 };
+	int fd = kh_open();
+
+	check(fd >= 0 && status(fd).state == KH_STATE_PENDING,
+	      "a planted stash is pending");
+	check_err(ioctl(fd, KH_IOC_READ, &rd), EFAULT,
+		  "read into a bad pointer");
+	check(status(fd).state == KH_STATE_CONSUMED,
+	      "after the failed read the stash is consumed, not kept");
+	close(fd);
+	printf("%d passed, %d failed\n", kh_passed, kh_failed);
+	return kh_failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
 {
 	int fd;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "read-efault"))
+		return test_read_efault();
 	test_permissions();
 	fd = kh_open();
 	check(fd >= 0, "root opens " KH_DEVICE_PATH);

@@ -14,6 +14,8 @@
 #   stale    restore must refuse the stash as stale and open nothing
 #   probe    harness bring-up without the project: open, write, plain
 #            kexec-tools load, kexec -> probe2, which checks the content
+#   armthen  stash, then (kh.then=) reboot -f, poweroff -f or a panic
+#            from sysrq: the module must wipe on its way down
 #   planted  one boot, no kexec: the threat model's region, interface and
 #            restore cases. Region images from /dev/vdb (a tar) are written
 #            into the reserved range through /dev/mem before the module
@@ -109,7 +111,8 @@ load_keyhandover() {
 	[ -n "$region" ] || fail "no memmap= on the command line"
 	ko=/lib/modules/$(uname -r)/extra/keyhandover.ko
 	[ -f "$ko" ] || fail "no keyhandover.ko in the initramfs"
-	insmod "$ko" "region=$region" || fail "insmod keyhandover region=$region"
+	insmod "$ko" "region=$region" "$@" ||
+		fail "insmod keyhandover region=$region $*"
 	[ -c /dev/keyhandover ] || fail "no /dev/keyhandover after insmod"
 	mark_stage module-loaded
 }
@@ -254,6 +257,24 @@ stage_stale() {
 	result stale-ok
 }
 
+# Arm, let the host look, then leave by another door than kexec.
+stage_armthen() {
+	load_keyhandover
+	stash
+	echo KH-ARMED >"$MARKER"
+	sleep 10 # the host stops the VM and dumps RAM meanwhile
+	action=$(cmdline_arg kh.then)
+	printf 'KH-GOING %s\n' "$action" >"$MARKER"
+	case $action in
+	reboot) reboot -f ;;
+	poweroff) poweroff -f ;;
+	panic) echo c >/proc/sysrq-trigger ;;
+	*) fail "unknown kh.then='$action'" ;;
+	esac
+	sleep 5
+	fail "still running after $action"
+}
+
 stage_noarm() {
 	load_keyhandover
 	open_and_write
@@ -337,6 +358,29 @@ planted_bad_regions() {
 	gcheck "19: region past the reservation refused" \
 		insmod_refused "region=8K\$$addr"
 	gcheck "19: malformed region= refused" insmod_refused 'region=banana'
+	fw=$(firmware_reserved)
+	if [ -n "$fw" ]; then
+		gcheck "19: firmware-reserved memory at $fw refused" \
+			insmod_refused "region=4K\$$fw"
+	else
+		gcheck "19: a firmware-reserved range above 1 MiB to try" false
+	fi
+}
+
+# A page-aligned "Reserved" range above 1 MiB that memmap= did not make:
+# firmware's own (QEMU's BIOS area, say).
+firmware_reserved() {
+	ours=$(cmdline_arg memmap)
+	ours=$((${ours#*\$}))
+	sed -n 's/^\([0-9a-f]*\)-[0-9a-f]* : Reserved$/\1/p' /proc/iomem |
+		while read -r a; do
+			a=$((0x$a))
+			if [ "$a" -ge $((0x100000)) ] && [ "$a" != "$ours" ] &&
+				[ $((a % 4096)) = 0 ]; then
+				printf '0x%x\n' "$a"
+				break
+			fi
+		done
 }
 
 # One planted region: restore's exit code, its message, the wipe.
@@ -398,6 +442,50 @@ planted_restore_cases() {
 	cryptsetup close "$NAME" 2>/dev/null
 }
 
+# Start `keyhandover stash` and leave it blocked mid-passphrase: it has
+# read half a key file from a FIFO and waits for the rest. Sets $pid.
+stash_blocked() {
+	rm -f /tmp/kill/pw && mkfifo /tmp/kill/pw
+	keyhandover stash --key-file /tmp/kill/pw "$VOLUME" >/dev/null 2>&1 &
+	pid=$!
+	exec 7>/tmp/kill/pw
+	head -c 5 "$FIXTURES/passphrase" >&7
+	sleep 1
+}
+
+# Case 24: the tool killed while it holds a passphrase leaves nothing
+# armed and dumps no core. Core dumps are enabled for this shell (init's
+# limit is 0), and a control process proves a core would be written.
+planted_sigkill_cases() {
+	load_keyhandover
+	mkdir -p /tmp/kill && cd /tmp/kill || fail "cd /tmp/kill"
+	ulimit -c unlimited
+	sleep 30 &
+	ctl=$!
+	kill -SEGV "$ctl"
+	wait "$ctl" 2>/dev/null
+	gcheck "24: control: a crashing process here does dump core" \
+		eval 'ls core* >/dev/null 2>&1'
+	rm -f core*
+	stash_blocked
+	gcheck "24: the tool set its own core size limit to 0" \
+		eval 'grep -qE "^Max core file size +0 +0 " /proc/$pid/limits'
+	kill -SEGV "$pid"
+	wait "$pid" 2>/dev/null
+	exec 7>&-
+	gcheck "24: the tool crashing mid-stash dumps no core" \
+		eval '! ls core* >/dev/null 2>&1'
+	stash_blocked
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	exec 7>&-
+	gcheck "24: SIGKILL mid-stash leaves nothing armed" \
+		eval 'keyhandover status | grep -qE "^state: *empty$"'
+	ulimit -c 0
+	cd / || fail "cd /"
+	rmmod keyhandover || fail "rmmod keyhandover"
+}
+
 # While the module holds the range, /dev/mem (IO_STRICT_DEVMEM) must not
 # read it; after an unload while armed it must read zeroes.
 planted_lifecycle_cases() {
@@ -406,13 +494,24 @@ planted_lifecycle_cases() {
 		eval '! dd if=/dev/mem bs=4096 skip="$(region_block)" count=1 of=/dev/null 2>/dev/null'
 	gcheck "a real stash arms" eval 'keyhandover stash --name "$NAME" --key-file "$FIXTURES/passphrase" "$VOLUME" >/dev/null'
 	gcheck "17: stash refused while armed" eval '! keyhandover stash --key-file "$FIXTURES/passphrase" "$VOLUME" 2>/dev/null'
+	out=$(keyhandover load --kernel "$FIXTURES/content" \
+		--initrd "$FIXTURES/content" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "20: load of a non-kernel fails after arming" [ "$rc" = 1 ]
+	gcheck "20: ... and says it wiped the stash" \
+		eval 'printf "%s\n" "$out" | grep -q "wiped the armed hand-over"'
+	gcheck "20: ... and the region is empty" \
+		eval 'keyhandover status | grep -qE "^state: *empty$"'
+	keyhandover stash --name "$NAME" --key-file "$FIXTURES/passphrase" \
+		"$VOLUME" >/dev/null || fail "stash again"
 	rmmod keyhandover || fail "rmmod keyhandover"
 	gcheck "18: unload while armed leaves the region zero" region_is_zero
 }
 
-planted_interface_cases() {
-	load_keyhandover
-	/bin/kh-iface-test >/tmp/iface.out 2>&1
+# Run the interface test program; each of its results is one of ours.
+iface_test() {
+	/bin/kh-iface-test "$@" >/tmp/iface.out 2>&1
 	rc=$?
 	while IFS= read -r line; do
 		case $line in
@@ -421,8 +520,21 @@ planted_interface_cases() {
 		*) say "$line" ;;
 		esac
 	done </tmp/iface.out
-	gcheck "iface: the interface test exits 0" [ "$rc" = 0 ]
+	gcheck "iface: kh-iface-test $* exits 0" [ "$rc" = 0 ]
+}
+
+planted_interface_cases() {
+	load_keyhandover
+	iface_test
 	rmmod keyhandover || fail "rmmod keyhandover"
+	# Case 15: a read into a bad pointer still consumes the stash.
+	# The nonce as modprobe would pass it from the command line: the
+	# module parameter path (busybox insmod does not read /proc/cmdline).
+	plant /tmp/plant/28-good-key-already-open || fail "planting"
+	load_keyhandover "nonce=$(cmdline_arg keyhandover.nonce)"
+	iface_test read-efault
+	rmmod keyhandover || fail "rmmod keyhandover"
+	gcheck "15: region is zero after the failed read" region_is_zero
 }
 
 stage_planted() {
@@ -432,6 +544,7 @@ stage_planted() {
 	planted_interface_cases
 	planted_region_cases
 	planted_restore_cases
+	planted_sigkill_cases
 	planted_lifecycle_cases
 	mark_stage checked
 	[ "$CHECKS_FAILED" = 0 ] || fail "$CHECKS_FAILED checks failed"
@@ -459,7 +572,8 @@ main() {
 	load_modules
 	mark_stage modules-loaded
 	case $STAGE in
-	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted)
+	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted | \
+		armthen)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

@@ -12,6 +12,11 @@
 #   planted   one boot, no kexec: the threat model's region, interface and
 #             restore cases; region images made on the host by mkplant.c
 #             are planted through /dev/mem (see init.sh)
+#   reboot, poweroff, panic
+#             one boot: arm, the host dumps RAM (the key must be found:
+#             the positive control), then the guest reboots, powers off or
+#             panics; QEMU pauses instead, and the region and all RAM must
+#             be free of the key
 #   probe     harness bring-up without the project (plain kexec-tools)
 # Default: positive negative planted.
 #
@@ -50,6 +55,8 @@ WORK=
 QEMU_PID=
 TAIL_PID=
 WATCHER_PID=
+QEMU_EXTRA=()   # more QEMU arguments for one scenario
+APPEND_EXTRA=   # more kernel command line for one scenario
 
 # --- reporting -----------------------------------------------------------
 
@@ -98,7 +105,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|planted|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|planted|reboot|poweroff|panic|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -109,11 +116,13 @@ parse_args() {
 		case $a in
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
-		positive | negative | stale | planted | probe) SCENARIOS+=("$a") ;;
+		positive | negative | stale | planted | reboot | poweroff | panic | probe)
+			SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
-	[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(positive negative stale planted)
+	[ ${#SCENARIOS[@]} -gt 0 ] ||
+		SCENARIOS=(positive negative stale planted reboot poweroff panic)
 }
 
 needs_project() {
@@ -169,7 +178,7 @@ build_test_tools() {
 		-o "$WORK/fixtures/kh-iface-test" "$KH_QEMU_DIR/iface_test.c" &&
 		gcc -O2 -Wall -Wextra -I"$KH_TOP/kmod" -o "$WORK/mkplant" \
 			"$KH_QEMU_DIR/mkplant.c" "$KH_TOP/kmod/format.c" \
-			"$KH_TOP/userspace/format_sha256.c" -lcrypto
+			"$KH_TOP/userspace/format_user.c" -lcrypto
 }
 
 # The planted scenario's disk: region images for its volume. They carry
@@ -214,7 +223,7 @@ region_addr() {
 start_qemu() {
 	local dir=$1 stage=$2 disk2=$WORK/boot.tar
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
-	append+=" memmap=$KH_REGION kh.stage=$stage kh.hold=$HOLD"
+	append+=" memmap=$KH_REGION kh.stage=$stage kh.hold=$HOLD$APPEND_EXTRA"
 	# The console: a file, or for a scenario whose passphrase is typed, a
 	# pipe pair (the host types into .in; cat copies .out to the log).
 	local console=file:$dir/console.log
@@ -239,7 +248,7 @@ start_qemu() {
 		-kernel "$VMLINUZ" -initrd "$WORK/initrd.img" -append "$append" \
 		-drive "file=$dir/luks.img,if=virtio,format=raw" \
 		-drive "file=$disk2,if=virtio,format=raw,readonly=on" \
-		-serial "$console" -serial "file:$dir/marker.log" \
+		-serial "$console" -serial "file:$dir/marker.log" "${QEMU_EXTRA[@]}" \
 		</dev/null >"$dir/qemu.out" 2>&1 &
 	QEMU_PID=$!
 }
@@ -539,6 +548,91 @@ run_scenario() {
 	[ "$DEMO" = 0 ] || demo_summary "$dir" "$name"
 }
 
+# --- lifecycle: the stash must not outlive a reboot, power-off or panic --
+
+# VM status through the monitor: "running", "paused (shutdown)", ...
+qemu_status() {
+	monitor "$1" "info status" || return 1
+	sleep 0.3
+	timeout 1 cat "$1/mon.out" 2>/dev/null | tr -d '\r' |
+		sed -n 's/^VM status: //p' | tail -n 1
+}
+
+wait_marker() {
+	local dir=$1 what=$2 i
+	for ((i = 0; i < 600; i++)); do
+		grep -aq "^$what" "$dir/marker.log" 2>/dev/null && return 0
+		qemu_running || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+wait_paused() {
+	local i
+	for ((i = 0; i < 30; i++)); do
+		case $(qemu_status "$1") in "paused (shutdown)") return 0 ;; esac
+		qemu_running || return 1
+	done
+	return 1
+}
+
+# The full volume key (raw) somewhere in a RAM dump.
+ram_has_key() {
+	[ -f "$1" ] && LC_ALL=C grep -aqF -f "$WORK/vk.bin" -- "$1"
+}
+
+region_wiped_logged() {
+	strip_cr "$1/console.log" | grep -qE 'keyhandover: (panic: )?region wiped'
+}
+
+# Boot once, arm, let the host dump RAM (the key must be there: the
+# positive control), then end the boot with ACTION; QEMU pauses instead
+# of resetting or powering off, and the host dumps RAM again.
+run_lifecycle() {
+	local name=$1 dir=$WORK/$1 t0 t1
+	mkdir -p "$dir"
+	if ! make_volume "$dir/luks.img"; then
+		not_ok "$name: LUKS2 volume made on the host"
+		return 0
+	fi
+	tell "scenario $name: arm, then $name instead of kexec; the key must be gone from RAM"
+	QEMU_EXTRA=(-action shutdown=pause)
+	APPEND_EXTRA=" kh.then=$name"
+	t0=$(now)
+	start_qemu "$dir" armthen
+	QEMU_EXTRA=()
+	APPEND_EXTRA=
+	start_watcher "$dir"
+	if wait_marker "$dir" KH-ARMED; then
+		# pmemsave completes before cont: the guest waits for it.
+		monitor "$dir" stop
+		monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/armed.bin\""
+		monitor "$dir" cont
+	fi
+	check "$name: guest armed and went on to $name" wait_marker "$dir" KH-GOING
+	[ "$LAST_OK" = 1 ] || explain_failure "$dir"
+	check "$name: QEMU paused at the guest's $name" wait_paused "$dir"
+	monitor "$dir" "pmemsave $(region_addr) $(region_size) \"$dir/region.bin\"" || true
+	monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/ram.bin\"" || true
+	monitor "$dir" quit || true
+	wait "$QEMU_PID" || true
+	QEMU_PID=
+	t1=$(now)
+	stop_watcher
+
+	check "$name: positive control: the armed key is found in guest RAM" \
+		ram_has_key "$dir/armed.bin"
+	check "$name: the module logged the wipe" region_wiped_logged "$dir"
+	check "$name: region is all zero after $name" region_zero "$dir"
+	check "$name: guest RAM after $name holds no key bytes" ram_clean "$dir"
+	local logs=("$dir/console.log" "$dir/marker.log" "$dir/qemu.out")
+	check "$name: volume key (hex) in no log" key_hits hex "${logs[@]}"
+	check "$name: volume key (raw bytes) in no log" key_hits raw "${logs[@]}"
+	[ "$KEEP" = 1 ] || rm -f "$dir/ram.bin" "$dir/armed.bin"
+	note "timing $name: $(elapsed "$t0" "$t1")s wall"
+}
+
 demo_summary() {
 	local read_back
 	read_back=$(strip_cr "$1/console.log" | sed -n 's/^kh-init: read back from [^:]*: //p')
@@ -592,7 +686,10 @@ main() {
 	note "initramfs $(du -k "$WORK/initrd.img" | cut -f1) KiB, built in $(elapsed "$t0" "$(now)")s"
 	local s
 	for s in "${SCENARIOS[@]}"; do
-		run_scenario "$s"
+		case $s in
+		reboot | poweroff | panic) run_lifecycle "$s" ;;
+		*) run_scenario "$s" ;;
+		esac
 	done
 	finish
 }
