@@ -14,8 +14,8 @@
 #   stale    restore must refuse the stash as stale and open nothing
 #   probe    harness bring-up without the project: open, write, plain
 #            kexec-tools load, kexec -> probe2, which checks the content
-#   armthen  stash, then (kh.then=) reboot -f, poweroff -f or a panic
-#            from sysrq: the module must wipe on its way down
+#   armthen  stash, then (kh.then=) reboot -f, poweroff -f, a panic from
+#            sysrq, keyhandover wipe, or the arm timeout: the stash must go
 #   planted  one boot, no kexec: the threat model's region, interface and
 #            restore cases. Region images from /dev/vdb (a tar) are written
 #            into the reserved range through /dev/mem before the module
@@ -148,9 +148,10 @@ stash() {
 		setsid cttyhack keyhandover stash --name "$NAME" "$VOLUME" ||
 			fail "keyhandover stash exited $?"
 	else
-		say "keyhandover stash --name $NAME $VOLUME (passphrase on stdin)"
+		say "keyhandover stash --name $NAME $* $VOLUME (passphrase on stdin)"
 		pass=$(cat "$FIXTURES/passphrase")
-		printf '%s\n' "$pass" | keyhandover stash --name "$NAME" "$VOLUME" ||
+		printf '%s\n' "$pass" |
+			keyhandover stash --name "$NAME" "$@" "$VOLUME" ||
 			fail "keyhandover stash exited $?"
 		pass=
 	fi
@@ -257,19 +258,34 @@ stage_stale() {
 	result stale-ok
 }
 
-# Arm, let the host look, then leave by another door than kexec.
+# Arm, let the host look, then get rid of the stash some other way than
+# kexec: reboot, power-off, panic (the host finds QEMU paused), or an
+# explicit wipe or the arm timeout (the guest then holds for the host).
 stage_armthen() {
-	load_keyhandover
-	stash
-	echo KH-ARMED >"$MARKER"
-	sleep 10 # the host stops the VM and dumps RAM meanwhile
 	action=$(cmdline_arg kh.then)
+	load_keyhandover
+	if [ "$action" = timeout ]; then
+		stash --timeout 12
+	else
+		stash
+	fi
+	echo KH-ARMED >"$MARKER"
+	sleep 8 # the host stops the VM and dumps RAM meanwhile
 	printf 'KH-GOING %s\n' "$action" >"$MARKER"
 	case $action in
 	reboot) reboot -f ;;
 	poweroff) poweroff -f ;;
 	panic) echo c >/proc/sysrq-trigger ;;
+	wipe) keyhandover wipe || fail "keyhandover wipe exited $?" ;;
+	timeout) sleep 6 ;; # 12 s after the arm, with 8 s above
 	*) fail "unknown kh.then='$action'" ;;
+	esac
+	case $action in
+	wipe | timeout)
+		keyhandover status
+		echo KH-HOLD >"$MARKER"
+		sleep 60
+		;;
 	esac
 	sleep 5
 	fail "still running after $action"

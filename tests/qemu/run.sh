@@ -12,11 +12,12 @@
 #   planted   one boot, no kexec: the threat model's region, interface and
 #             restore cases; region images made on the host by mkplant.c
 #             are planted through /dev/mem (see init.sh)
-#   reboot, poweroff, panic
+#   reboot, poweroff, panic, wipe, timeout
 #             one boot: arm, the host dumps RAM (the key must be found:
-#             the positive control), then the guest reboots, powers off or
-#             panics; QEMU pauses instead, and the region and all RAM must
-#             be free of the key
+#             the positive control), then the guest reboots, powers off,
+#             panics (QEMU pauses instead), wipes or waits for the arm
+#             timeout (and holds); the region and all RAM must then be
+#             free of the key
 #   probe     harness bring-up without the project (plain kexec-tools)
 # Default: positive negative planted.
 #
@@ -105,7 +106,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|planted|reboot|poweroff|panic|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|planted|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -116,13 +117,15 @@ parse_args() {
 		case $a in
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
-		positive | negative | stale | planted | reboot | poweroff | panic | probe)
+		positive | negative | stale | planted | reboot | poweroff | panic | \
+			wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
-		SCENARIOS=(positive negative stale planted reboot poweroff panic)
+		SCENARIOS=(positive negative stale planted reboot poweroff panic wipe
+			timeout)
 }
 
 needs_project() {
@@ -577,13 +580,24 @@ wait_paused() {
 	return 1
 }
 
+# After a wipe or timeout the guest lives on and holds: stop it there.
+wait_held() {
+	wait_marker "$1" KH-HOLD && monitor "$1" stop
+}
+
 # The full volume key (raw) somewhere in a RAM dump.
 ram_has_key() {
 	[ -f "$1" ] && LC_ALL=C grep -aqF -f "$WORK/vk.bin" -- "$1"
 }
 
+# The module's own line for the way the stash went.
 region_wiped_logged() {
-	strip_cr "$1/console.log" | grep -qE 'keyhandover: (panic: )?region wiped'
+	local want='keyhandover: region wiped'
+	case $2 in
+	panic) want='keyhandover: panic: region wiped' ;;
+	timeout) want='keyhandover: stash not collected in time: region wiped' ;;
+	esac
+	strip_cr "$1/console.log" | grep -q "$want\$"
 }
 
 # Boot once, arm, let the host dump RAM (the key must be there: the
@@ -612,7 +626,12 @@ run_lifecycle() {
 	fi
 	check "$name: guest armed and went on to $name" wait_marker "$dir" KH-GOING
 	[ "$LAST_OK" = 1 ] || explain_failure "$dir"
-	check "$name: QEMU paused at the guest's $name" wait_paused "$dir"
+	case $name in
+	wipe | timeout)
+		check "$name: guest holds after the $name" wait_held "$dir" ;;
+	*)
+		check "$name: QEMU paused at the guest's $name" wait_paused "$dir" ;;
+	esac
 	monitor "$dir" "pmemsave $(region_addr) $(region_size) \"$dir/region.bin\"" || true
 	monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/ram.bin\"" || true
 	monitor "$dir" quit || true
@@ -623,7 +642,7 @@ run_lifecycle() {
 
 	check "$name: positive control: the armed key is found in guest RAM" \
 		ram_has_key "$dir/armed.bin"
-	check "$name: the module logged the wipe" region_wiped_logged "$dir"
+	check "$name: the module logged the wipe" region_wiped_logged "$dir" "$name"
 	check "$name: region is all zero after $name" region_zero "$dir"
 	check "$name: guest RAM after $name holds no key bytes" ram_clean "$dir"
 	local logs=("$dir/console.log" "$dir/marker.log" "$dir/qemu.out")
@@ -687,7 +706,7 @@ main() {
 	local s
 	for s in "${SCENARIOS[@]}"; do
 		case $s in
-		reboot | poweroff | panic) run_lifecycle "$s" ;;
+		reboot | poweroff | panic | wipe | timeout) run_lifecycle "$s" ;;
 		*) run_scenario "$s" ;;
 		esac
 	done
