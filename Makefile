@@ -6,7 +6,7 @@
 #   make demo            the whole thing in QEMU, narrated
 #   make test            every test: unit, DKMS, QEMU end to end
 #   make fuzz            the format fuzzer, FUZZ_SECONDS (600)
-#   make check           static checks: W=1 module build, cppcheck
+#   make check           static checks: W=1 and sparse, -Werror, cppcheck
 #   make install         tool and module into DESTDIR/PREFIX
 #   make dkms-install    sources into /usr/src and dkms add/build/install
 #
@@ -49,9 +49,8 @@ demo: deps-test
 fuzz: deps-test
 	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600)
 
-check: deps
-	$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) check
-	$(MAKE) -C userspace lint
+check: deps-test
+	tests/check.sh
 
 install: tool
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
