@@ -22,8 +22,6 @@ static int kh_tty_fd = -1;
 static struct termios kh_tty_saved;
 static volatile sig_atomic_t kh_tty_echo_off;
 
-static const int kh_tty_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-#define KH_TTY_NSIG	(sizeof(kh_tty_signals) / sizeof(kh_tty_signals[0]))
 
 static int kh_passphrase_alloc(struct kh_passphrase *pw)
 {
@@ -133,34 +131,6 @@ static void kh_tty_restore(void)
 	}
 }
 
-/* Never leave the user's terminal without echo, even when interrupted. */
-static void kh_tty_on_signal(int sig)
-{
-	kh_tty_restore();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void kh_tty_catch(struct sigaction old[KH_TTY_NSIG])
-{
-	struct sigaction sa;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kh_tty_on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < KH_TTY_NSIG; i++)
-		sigaction(kh_tty_signals[i], &sa, &old[i]);
-}
-
-static void kh_tty_uncatch(const struct sigaction old[KH_TTY_NSIG])
-{
-	size_t i;
-
-	for (i = 0; i < KH_TTY_NSIG; i++)
-		sigaction(kh_tty_signals[i], &old[i], NULL);
-}
-
 static int kh_tty_echo_disable(int fd)
 {
 	struct termios t;
@@ -180,17 +150,17 @@ static int kh_tty_echo_disable(int fd)
 
 static int kh_tty_prompt(int fd, const char *device, struct kh_passphrase *pw)
 {
-	struct sigaction old[KH_TTY_NSIG];
 	int ret;
 
 	if (dprintf(fd, "Enter passphrase for %s: ", device) < 0)
 		return -EIO;
-	kh_tty_catch(old);
+	/* Never leave the terminal without echo, even when killed. */
+	kh_secmem_set_fatal_hook(kh_tty_restore);
 	ret = kh_tty_echo_disable(fd);
 	if (!ret)
 		ret = kh_read_line(fd, pw);
 	kh_tty_restore();
-	kh_tty_uncatch(old);
+	kh_secmem_set_fatal_hook(NULL);
 	/* The user's Enter was not echoed: end the prompt line ourselves. */
 	if (write(fd, "\n", 1) < 0 && !ret)
 		ret = -EIO;

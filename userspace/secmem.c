@@ -7,6 +7,7 @@
  * unmapped, without touching the rest of the heap.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,17 +19,106 @@
 
 /* The mapping length sits in front of the buffer, in the same mapping. */
 #define KH_SECMEM_HDR	16
+/* Live buffers at once: a handful of passphrases and one entry array. */
+#define KH_SECMEM_SLOTS	64
 
-/* No core dump, no ptrace by unprivileged peers: both could leak keys. */
+/*
+ * Every live mapping, so that a fatal signal can wipe them all before the
+ * process dies and its pages go back to the kernel unwiped. Slots are
+ * single pointer stores, safe to read from a signal handler.
+ */
+static uint8_t *volatile kh_secmem_live[KH_SECMEM_SLOTS];
+static void (*volatile kh_secmem_hook)(void);
+
+/* Signals that end the process and that a handler can catch. */
+static const int kh_secmem_fatal[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
+	SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGXCPU,
+	SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS,
+};
+
+static size_t kh_secmem_len_of(const uint8_t *map)
+{
+	size_t map_len;
+
+	memcpy(&map_len, map, sizeof(map_len));
+	return map_len;
+}
+
+void kh_secmem_wipe_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < KH_SECMEM_SLOTS; i++) {
+		uint8_t *map = kh_secmem_live[i];
+
+		if (map)
+			explicit_bzero(map + KH_SECMEM_HDR,
+				       kh_secmem_len_of(map) - KH_SECMEM_HDR);
+	}
+}
+
+/* Wipe, then die of the same signal as we would have without us. */
+static void kh_secmem_on_fatal(int sig)
+{
+	void (*hook)(void) = kh_secmem_hook;
+
+	if (hook)
+		hook();
+	kh_secmem_wipe_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void kh_secmem_set_fatal_hook(void (*fn)(void))
+{
+	kh_secmem_hook = fn;
+}
+
+/*
+ * No core dump, no ptrace by unprivileged peers: both could leak keys.
+ * And every catchable fatal signal wipes the live buffers first (SIGKILL
+ * cannot be caught: the kernel frees those pages as they are).
+ */
 int kh_secmem_harden_process(void)
 {
 	const struct rlimit none = { 0, 0 };
+	struct sigaction sa;
+	size_t i;
 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return -errno;
 	if (setrlimit(RLIMIT_CORE, &none) < 0)
 		return -errno;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kh_secmem_on_fatal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(kh_secmem_fatal) / sizeof(kh_secmem_fatal[0]); i++)
+		if (sigaction(kh_secmem_fatal[i], &sa, NULL) < 0)
+			return -errno;
 	return 0;
+}
+
+static int kh_secmem_track(uint8_t *map)
+{
+	size_t i;
+
+	for (i = 0; i < KH_SECMEM_SLOTS; i++) {
+		if (!kh_secmem_live[i]) {
+			kh_secmem_live[i] = map;
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
+static void kh_secmem_untrack(const uint8_t *map)
+{
+	size_t i;
+
+	for (i = 0; i < KH_SECMEM_SLOTS; i++)
+		if (kh_secmem_live[i] == map)
+			kh_secmem_live[i] = NULL;
 }
 
 static size_t kh_secmem_map_len(size_t len)
@@ -67,6 +157,9 @@ int kh_secmem_alloc(size_t len, void **out)
 	madvise(map, map_len, MADV_WIPEONFORK);
 
 	memcpy(map, &map_len, sizeof(map_len));
+	ret = kh_secmem_track(map);
+	if (ret)
+		goto out_unlock;
 	*out = map + KH_SECMEM_HDR;
 	return 0;
 
@@ -86,7 +179,10 @@ void kh_secmem_free(void *p)
 	if (!p)
 		return;
 	map = (uint8_t *)p - KH_SECMEM_HDR;
-	memcpy(&map_len, map, sizeof(map_len));
+	map_len = kh_secmem_len_of(map);
+	/* Wiped before it leaves the list: a signal finds it either way. */
+	explicit_bzero(map + KH_SECMEM_HDR, map_len - KH_SECMEM_HDR);
+	kh_secmem_untrack(map);
 	explicit_bzero(map, map_len);
 	munlock(map, map_len);
 	munmap(map, map_len);
