@@ -23,19 +23,8 @@
 #include <unistd.h>
 
 #include "uapi/keyhandover.h"
+#include "../../userspace/tests/tap.h"
 
-static int kh_passed, kh_failed;
-
-static void check(int ok, const char *what)
-{
-	if (ok)
-		kh_passed++;
-	else
-		kh_failed++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", kh_passed + kh_failed,
-	       what);
-	fflush(stdout);
-}
 
 /* -1 with @err expected; reports errno on mismatch. */
 static void check_err(long ret, int err, const char *what)
@@ -238,8 +227,7 @@ static int test_read_efault(void)
 	check(status(fd).state == KH_STATE_CONSUMED,
 	      "after the failed read the stash is consumed, not kept");
 	close(fd);
-	printf("%d passed, %d failed\n", kh_passed, kh_failed);
-	return kh_failed ? 1 : 0;
+	return kh_tap_done();
 }
 
 int main(int argc, char **argv)
@@ -263,6 +251,5 @@ int main(int argc, char **argv)
 	check(fd >= 0, "after close the device opens again");
 	close(fd);
 out:
-	printf("%d passed, %d failed\n", kh_passed, kh_failed);
-	return kh_failed ? 1 : 0;
+	return kh_tap_done();
 }

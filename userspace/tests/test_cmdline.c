@@ -6,18 +6,8 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "tap.h"
 
-static int kh_passed, kh_failed;
-
-static void check(int ok, const char *what)
-{
-	if (ok)
-		kh_passed++;
-	else
-		kh_failed++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", kh_passed + kh_failed,
-	       what);
-}
 
 static const uint8_t nonce[KH_NONCE_LEN] = {
 	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
@@ -91,6 +81,5 @@ int main(void)
 {
 	test_set();
 	test_get();
-	printf("%d passed, %d failed\n", kh_passed, kh_failed);
-	return kh_failed ? 1 : 0;
+	return kh_tap_done();
 }

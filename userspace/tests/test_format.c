@@ -13,20 +13,10 @@
 #include <string.h>
 
 #include "format.h"
+#include "tap.h"
 
 #define REGION 4096
 
-static int kh_passed, kh_failed;
-
-static void check(int ok, const char *what)
-{
-	if (ok)
-		kh_passed++;
-	else
-		kh_failed++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", kh_passed + kh_failed,
-	       what);
-}
 
 static void check_verdict(int got, int want, const char *what)
 {
@@ -392,6 +382,5 @@ int main(void)
 	test_planted_header();
 	test_planted_entries();
 	test_verdict_strings();
-	printf("%d passed, %d failed\n", kh_passed, kh_failed);
-	return kh_failed ? 1 : 0;
+	return kh_tap_done();
 }
