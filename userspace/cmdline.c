@@ -39,7 +39,6 @@ int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
 		     2 * KH_NONCE_LEN + 2;
 	size_t len = 0, wlen;
 	char *buf;
-	int i;
 
 	buf = malloc(cap);
 	if (!buf)
@@ -56,9 +55,16 @@ int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
 		}
 		in += wlen;
 	}
-	len += snprintf(buf + len, cap - len, KH_CMDLINE_NONCE_KEY);
-	for (i = 0; i < KH_NONCE_LEN; i++)
-		len += snprintf(buf + len, cap - len, "%02x", nonce[i]);
+	if (!nonce) {
+		/* Strip only: drop the separator after the last word. */
+		len -= len > 0;
+		buf[len] = '\0';
+	} else {
+		len += snprintf(buf + len, cap - len, KH_CMDLINE_NONCE_KEY);
+		for (int i = 0; i < KH_NONCE_LEN; i++)
+			len += snprintf(buf + len, cap - len, "%02x",
+					nonce[i]);
+	}
 	if (len >= KH_CMDLINE_LIMIT) {
 		free(buf);
 		return -E2BIG;
@@ -105,4 +111,21 @@ int kh_cmdline_get_nonce(const char *cmdline, uint8_t nonce[KH_NONCE_LEN])
 	if (!word)
 		return -ENOENT;
 	return kh_parse_nonce(word, wlen, nonce);
+}
+
+bool kh_cmdline_has_word(const char *cmdline, const char *word)
+{
+	size_t n, wlen = strlen(word);
+	const char *p = cmdline;
+
+	while (*p) {
+		while (kh_is_space(*p))
+			p++;
+		for (n = 0; p[n] && !kh_is_space(p[n]); n++)
+			;
+		if (n == wlen && !strncmp(p, word, n))
+			return true;
+		p += n;
+	}
+	return false;
 }

@@ -7,6 +7,7 @@
 #ifndef KH_CMDLINE_H
 #define KH_CMDLINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,8 +16,9 @@
 #define KH_CMDLINE_NONCE_KEY	"keyhandover.nonce="
 
 /*
- * @in without any keyhandover.nonce= word, plus one for @nonce, into a
- * malloc()ed *@out. -ENOMEM, or -E2BIG past the kernel's usual limit.
+ * @in without any keyhandover.nonce= word, plus one for @nonce (none if
+ * @nonce is NULL), into a malloc()ed *@out. -ENOMEM, or -E2BIG past the
+ * kernel's usual limit.
  */
 int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
 			 char **out);
@@ -26,5 +28,8 @@ int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
  * -EINVAL: not 32 hex digits (@nonce untouched in both cases).
  */
 int kh_cmdline_get_nonce(const char *cmdline, uint8_t nonce[KH_NONCE_LEN]);
+
+/* Whether @word is one of @cmdline's whitespace-separated words. */
+bool kh_cmdline_has_word(const char *cmdline, const char *word);
 
 #endif /* KH_CMDLINE_H */

@@ -237,28 +237,76 @@ static bool kh_sysfs_empty(const char *dev)
 	return !size;
 }
 
-/*
- * dm devices are mappings we would be opening on top of; RAM disks and
- * detached loop devices cannot hold a LUKS header worth opening.
- */
-static bool kh_sysfs_skip(const char *dev)
+/* The first line of /sys/class/block/@dev/@attr into @buf; false if none. */
+static bool kh_sysfs_read(const char *dev, const char *attr, char *buf,
+			  size_t len)
 {
-	if (dev[0] == '.')
-		return true;
-	if (!strncmp(dev, "dm-", 3) || !strncmp(dev, "ram", 3))
-		return true;
-	if (!strncmp(dev, "loop", 4) &&
-	    !kh_sysfs_exists(dev, "loop/backing_file"))
-		return true;
-	return kh_sysfs_empty(dev);
+	char path[PATH_MAX];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/class/block/%s/%s", dev, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
 }
 
-/* Without udev (a bare initramfs) there are no links: scan sysfs. */
-static int kh_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
+/* Something is stacked on @dev (md, LVM, a crypt mapping): not ours. */
+static bool kh_sysfs_held(const char *dev)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
-	int ret = -ENODEV;
+	bool held = false;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/class/block/%s/holders", dev);
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!held && (de = readdir(dir)))
+		held = de->d_name[0] != '.';
+	closedir(dir);
+	return held;
+}
+
+/*
+ * What cannot hold a LUKS header worth opening: RAM disks, detached loop
+ * devices, empty devices, crypt mappings (plaintext), and anything with a
+ * holder: an md RAID member or a multipath path shows the same header as
+ * the array, and opening it would bypass the array.
+ */
+static bool kh_sysfs_skip(const char *dev)
+{
+	char uuid[128];
+
+	if (dev[0] == '.' || !strncmp(dev, "ram", 3))
+		return true;
+	if (!strncmp(dev, "loop", 4) && !kh_sysfs_exists(dev, "loop/backing_file") &&
+	    !kh_sysfs_exists(dev, "partition"))
+		return true;
+	if (!strncmp(dev, "dm-", 3) &&
+	    kh_sysfs_read(dev, "dm/uuid", uuid, sizeof(uuid)) &&
+	    !strncmp(uuid, "CRYPT-", 6))
+		return true;
+	return kh_sysfs_empty(dev) || kh_sysfs_held(dev);
+}
+
+/*
+ * Without udev (a bare initramfs) there are no links: scan sysfs. Two
+ * devices with the same LUKS UUID (a cloned disk, a RAID member the scan
+ * could not tell) make it refuse rather than guess.
+ */
+static int kh_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
+{
+	struct crypt_device *cd, *found = NULL;
+	char path[PATH_MAX];
+	struct dirent *de;
+	int ret = 0;
 	DIR *dir;
 
 	dir = opendir("/sys/class/block");
@@ -268,12 +316,68 @@ static int kh_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
 		if (kh_sysfs_skip(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
-		ret = kh_luks_try(path, uuid, out);
-		if (!ret)
+		if (kh_luks_try(path, uuid, &cd))
+			continue;
+		if (found) {
+			crypt_free(cd);
+			ret = -ENOTUNIQ;
 			break;
+		}
+		found = cd;
 	}
 	closedir(dir);
-	return ret;
+	if (!ret && !found)
+		ret = -ENODEV;
+	if (ret) {
+		crypt_free(found);
+		return ret;
+	}
+	*out = found;
+	return 0;
+}
+
+/* dm's uuid of a LUKS mapping: CRYPT-LUKS2-<uuid without dashes>-<name>. */
+static bool kh_dm_uuid_is(const char *dm_uuid, const char *uuid)
+{
+	const char *p = dm_uuid;
+	size_t i;
+
+	if (strncmp(p, "CRYPT-LUKS1-", 12) && strncmp(p, "CRYPT-LUKS2-", 12))
+		return false;
+	p += 12;
+	for (i = 0; uuid[i]; i++) {
+		if (uuid[i] == '-')
+			continue;
+		if (tolower((unsigned char)*p++) != tolower((unsigned char)uuid[i]))
+			return false;
+	}
+	return *p == '-';
+}
+
+/*
+ * Is the volume @uuid already open, under any name? Its mapping name into
+ * @name (of @len bytes) and 1 if so, 0 if not.
+ */
+int kh_luks_find_mapping(const char *uuid, char *name, size_t len)
+{
+	char dm_uuid[256];
+	struct dirent *de;
+	int found = 0;
+	DIR *dir;
+
+	dir = opendir("/sys/class/block");
+	if (!dir)
+		return 0;
+	while (!found && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "dm-", 3) ||
+		    !kh_sysfs_read(de->d_name, "dm/uuid", dm_uuid,
+				   sizeof(dm_uuid)) ||
+		    !kh_dm_uuid_is(dm_uuid, uuid))
+			continue;
+		found = kh_sysfs_read(de->d_name, "dm/name", name, len);
+	}
+	closedir(dir);
+	return found;
 }
 
 /* Find and open the LUKS device whose header carries @uuid; -ENODEV. */

@@ -24,5 +24,6 @@ int kh_luks_derive(struct crypt_device *cd, const char *pass, size_t pass_len,
 		   void *key, size_t key_size);
 int kh_luks_activate(struct crypt_device *cd, const char *name,
 		     const void *key, size_t key_size);
+int kh_luks_find_mapping(const char *uuid, char *name, size_t len);
 
 #endif /* KH_LUKS_H */

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -115,7 +116,7 @@ static int kh_stash_precheck(struct kh_stash *s)
 		kh_device_error("cannot query the hand-over", ret);
 		return ret;
 	}
-	/* The module would replace an armed stash: make that explicit. */
+	/* The module refuses a second arm too; say what to do first. */
 	if (st.state == KH_STATE_ARMED) {
 		kh_err("a hand-over is already armed: run 'keyhandover wipe' first");
 		return -EALREADY;
@@ -270,6 +271,8 @@ static int kh_stash_arm(struct kh_stash *s)
 	ret = kh_handover_arm(s->fd, s->entries, n, s->o->timeout);
 	if (ret == -EBUSY)
 		kh_pending_error();
+	else if (ret == -ESHUTDOWN)
+		kh_err("the machine is going down: nothing armed");
 	else if (ret)
 		kh_device_error("cannot arm the hand-over", ret);
 	if (ret)
@@ -277,6 +280,14 @@ static int kh_stash_arm(struct kh_stash *s)
 	for (i = 0; i < n; i++)
 		printf("stashed %s as %s (%s)\n", s->o->devices[i],
 		       s->entries[i].name, s->entries[i].uuid);
+	/* A stash the user was not told about must not stay armed. */
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		ret = -errno;
+		kh_handover_wipe(s->fd);
+		kh_err("cannot report the stash (%s): wiped it",
+		       strerror(-ret));
+		return ret;
+	}
 	return 0;
 }
 
@@ -345,7 +356,7 @@ static void kh_load_error(const char *kernel, int err)
 {
 	switch (-err) {
 	case EPERM:
-		kh_err("loading %s not permitted (under lockdown the image must be signed)",
+		kh_err("loading %s not permitted (needs CAP_SYS_BOOT; kexec may be disabled by kernel.kexec_load_disabled; under lockdown the image must be signed)",
 		       kernel);
 		break;
 	case EKEYREJECTED:
@@ -442,21 +453,76 @@ static void kh_load_abort(void)
 	kh_handover_close(fd);
 }
 
+/* @cmdline with its keyhandover.nonce= replaced by @nonce, or dropped. */
+static int kh_load_set_nonce(char **cmdline, const uint8_t *nonce)
+{
+	char *bound = NULL;
+	int ret;
+
+	ret = kh_cmdline_set_nonce(*cmdline, nonce, &bound);
+	if (ret) {
+		kh_err("cannot add keyhandover.nonce= to the command line: %s",
+		       ret == -E2BIG ? "too long" : strerror(-ret));
+		return ret;
+	}
+	free(*cmdline);
+	*cmdline = bound;
+	return 0;
+}
+
+/* The module's region= value, for the memmap= the next kernel needs. */
+static int kh_load_region(char *buf, size_t len)
+{
+	FILE *f = fopen("/sys/module/keyhandover/parameters/region", "re");
+	bool ok;
+
+	if (!f)
+		return -errno;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -EIO;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * Without the same memmap= the next kernel would take the region as
+ * ordinary RAM: its module could not claim it and nothing would ever
+ * wipe the key there. Refuse (the caller wipes the stash).
+ */
+static int kh_load_check_memmap(const char *cmdline)
+{
+	char region[128], word[160];
+	int ret = kh_load_region(region, sizeof(region));
+
+	if (ret) {
+		kh_err("cannot read the module's region: %s", strerror(-ret));
+		return ret;
+	}
+	snprintf(word, sizeof(word), "memmap=%s", region);
+	if (kh_cmdline_has_word(cmdline, word))
+		return 0;
+	kh_err("the next kernel's command line lacks %s: it would use the key's region as RAM",
+	       word);
+	return -EINVAL;
+}
+
 /*
  * Bind the armed stash to this kexec: the next kernel accepts only the
  * stash whose nonce its command line names. Without a stash the kernel
- * is still loaded (an ordinary kexec), and the user is told.
+ * is still loaded (an ordinary kexec), any inherited nonce dropped, and
+ * the user is told.
  */
 static int kh_load_bind_stash(char **cmdline)
 {
 	struct kh_status st;
-	char *bound = NULL;
 	int fd, ret;
 
 	fd = kh_handover_open();
 	if (fd == -ENOENT) {
 		kh_err("note: module not loaded: the next kernel gets no keys");
-		return 0;
+		return kh_load_set_nonce(cmdline, NULL);
 	}
 	if (fd < 0) {
 		kh_device_error("cannot open " KH_DEVICE_PATH, fd);
@@ -470,17 +536,12 @@ static int kh_load_bind_stash(char **cmdline)
 	}
 	if (st.state != KH_STATE_ARMED) {
 		kh_err("note: nothing stashed: the next kernel gets no keys");
-		return 0;
+		return kh_load_set_nonce(cmdline, NULL);
 	}
-	ret = kh_cmdline_set_nonce(*cmdline, st.nonce, &bound);
-	if (ret) {
-		kh_err("cannot add keyhandover.nonce= to the command line: %s",
-		       ret == -E2BIG ? "too long" : strerror(-ret));
+	ret = kh_load_check_memmap(*cmdline);
+	if (ret)
 		return ret;
-	}
-	free(*cmdline);
-	*cmdline = bound;
-	return 0;
+	return kh_load_set_nonce(cmdline, st.nonce);
 }
 
 static int kh_cmd_load(const struct kh_opts *o)
@@ -510,6 +571,9 @@ static int kh_restore_find(const struct kh_entry *e, struct crypt_device **cd)
 
 	if (ret == -ENODEV)
 		kh_err("%s: no such device here, skipped", e->uuid);
+	else if (ret == -ENOTUNIQ)
+		kh_err("%s: more than one device carries this UUID, skipped",
+		       e->uuid);
 	else if (ret == -EINVAL)
 		kh_err("%s: not a valid UUID, skipped", e->uuid);
 	else if (ret)
@@ -520,6 +584,7 @@ static int kh_restore_find(const struct kh_entry *e, struct crypt_device **cd)
 
 static int kh_restore_one(struct kh_entry *e)
 {
+	char open_as[KH_NAME_LEN];
 	struct crypt_device *cd;
 	const char *dev;
 	int ret;
@@ -529,6 +594,11 @@ static int kh_restore_one(struct kh_entry *e)
 	    !memchr(e->name, 0, sizeof(e->name)) || e->key_size > KH_KEY_MAX) {
 		kh_err("a malformed entry was skipped");
 		return -EINVAL;
+	}
+	/* Open already, under whatever name (crypttab's, say): done. */
+	if (kh_luks_find_mapping(e->uuid, open_as, sizeof(open_as))) {
+		printf("%s: already open as /dev/mapper/%s\n", e->uuid, open_as);
+		return 0;
 	}
 	ret = kh_restore_find(e, &cd);
 	if (ret)
@@ -553,13 +623,15 @@ static int kh_restore_one(struct kh_entry *e)
 
 /* Returns the exit code: the verdict decides before any volume is tried. */
 static int kh_restore_entries(struct kh_entry *entries, uint32_t count,
-			      uint32_t verdict)
+			      uint32_t verdict, bool verbose)
 {
 	unsigned int i, failed = 0;
 
+	/* Every normal boot ends here: quiet, unless asked. */
 	if (verdict == KH_VERDICT_EMPTY ||
 	    (verdict == KH_VERDICT_OK && !count)) {
-		kh_err("nothing was handed over");
+		if (verbose)
+			kh_err("nothing was handed over");
 		return KH_EXIT_NOTHING;
 	}
 	if (verdict != KH_VERDICT_OK) {
@@ -600,7 +672,14 @@ static int kh_cmd_restore(const struct kh_opts *o)
 	uint32_t count = 0, verdict = KH_VERDICT_EMPTY;
 	int fd, ret;
 
-	(void)o;
+	/*
+	 * libcryptsetup copies the key into buffers of its own (wiped on
+	 * free, but not locked): lock everything this short process maps.
+	 */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+		kh_err("cannot lock memory for the keys: %s", strerror(errno));
+		return KH_EXIT_FAILURE;
+	}
 	kh_restore_nonce(nonce);
 	fd = kh_device_open();
 	if (fd < 0)
@@ -617,10 +696,13 @@ static int kh_cmd_restore(const struct kh_opts *o)
 		kh_err("this kernel armed the hand-over: restore runs in the next kernel");
 		ret = KH_EXIT_FAILURE;
 	} else if (ret) {
-		kh_device_error("cannot read the hand-over", ret);
+		if (ret == -ESHUTDOWN)
+			kh_err("the machine is going down: nothing read");
+		else
+			kh_device_error("cannot read the hand-over", ret);
 		ret = KH_EXIT_FAILURE;
 	} else {
-		ret = kh_restore_entries(entries, count, verdict);
+		ret = kh_restore_entries(entries, count, verdict, o->verbose);
 	}
 	kh_handover_free_entries(entries);
 	return ret;

@@ -103,7 +103,11 @@ int kh_passphrase_read_file(const char *path, struct kh_passphrase *pw)
 	ret = kh_passphrase_alloc(pw);
 	if (ret)
 		return ret;
-	if (!strcmp(path, "-")) {
+	if (!strcmp(path, "-") && isatty(STDIN_FILENO)) {
+		/* As cryptsetup does: a terminal gets a prompt without echo. */
+		kh_passphrase_free(pw);
+		return kh_passphrase_read("--key-file -", pw);
+	} else if (!strcmp(path, "-")) {
 		ret = kh_read_all(STDIN_FILENO, pw);
 	} else {
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);

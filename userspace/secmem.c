@@ -63,9 +63,10 @@ static void kh_secmem_on_fatal(int sig)
 {
 	void (*hook)(void) = kh_secmem_hook;
 
+	/* Wipe first: the hook may block (a stopped terminal). */
+	kh_secmem_wipe_all();
 	if (hook)
 		hook();
-	kh_secmem_wipe_all();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

@@ -12,6 +12,7 @@
 #   KH_KERNEL_ROOT  unpacked Debian image of it (default: fetched into the cache)
 #   KH_MODULE       keyhandover.ko, or the 2nd argument (default: kmod/keyhandover.ko)
 #   KH_TOOL         the keyhandover tool, or the 3rd (default: userspace/keyhandover)
+#   KH_EXTRA_BINS   more host programs for the guest's /usr/local/bin
 #   KH_FIXTURES     directory with the test fixtures "passphrase" and "content";
 #                   copied to /etc/kh-test/ (test data, never a real secret)
 #   KH_ALLOW_MISSING=1  build without the module or tool (harness bring-up)
@@ -136,11 +137,12 @@ stage_fixtures() {
 		cp "$KH_FIXTURES/$f" "$STAGE/etc/kh-test/$f"
 	done
 	chmod 0600 "$STAGE/etc/kh-test/passphrase"
-	# The interface test, a static binary, when the runner built one.
-	if [ -x "$KH_FIXTURES/kh-iface-test" ]; then
-		mkdir -p "$STAGE/bin"
-		cp "$KH_FIXTURES/kh-iface-test" "$STAGE/bin/kh-iface-test"
-	fi
+	# Test programs the runner built (static, or scripts): kh-iface-test,
+	# the benchmark's kh-timeit and kh-cryptreboot-pipeline.
+	mkdir -p "$STAGE/bin"
+	for f in "$KH_FIXTURES"/kh-*; do
+		[ ! -x "$f" ] || cp "$f" "$STAGE/bin/${f##*/}"
+	done
 }
 
 # Directories init.sh mounts on, and an ld.so cache so the loader finds
@@ -180,6 +182,15 @@ main() {
 	stage_busybox
 	for b in $HOST_BINS; do
 		stage_elf "$b" "$b"
+	done
+	# Extra tools (the benchmark's GNU cpio, zstd, dd, grep and the
+	# unmkinitramfs script) go to /usr/local/bin, not over busybox.
+	for b in ${KH_EXTRA_BINS:-}; do
+		if [ "$(head -c 4 "$b")" = "$(printf '\177ELF')" ]; then
+			stage_elf "$b" "/usr/local/bin/${b##*/}"
+		else
+			stage_file "$b" "/usr/local/bin/${b##*/}"
+		fi
 	done
 	# glibc dlopens libgcc_s for thread cancellation; ldd cannot see it.
 	lib=/lib/x86_64-linux-gnu/libgcc_s.so.1

@@ -322,7 +322,7 @@ narrate_stage() {
 	rearm/stashed) tell "keyhandover stash (passphrase on stdin)" ;;
 	*/loaded) tell "next kernel loaded with kexec_file_load; kexec -e: no firmware, no boot loader, RAM kept" ;;
 	restore/restored) tell "a NEW kernel: keyhandover restore opened the volume with the handed-over key; nobody typed a passphrase" ;;
-	negative/restored) tell "nothing was stashed: restore says 'nothing was handed over' (exit 3) and opens nothing" ;;
+	negative/restored) tell "nothing was stashed: restore exits 3 (nothing handed over; quiet, as on every normal boot) and opens nothing" ;;
 	*/checked) tell "checks done at ${up} s uptime of this boot; the verdict goes to the second serial port" ;;
 	esac
 }

@@ -49,6 +49,30 @@ static void test_set(void)
 	free(big);
 }
 
+static void test_strip_and_words(void)
+{
+	char *out = NULL;
+
+	check(!kh_cmdline_set_nonce("ro keyhandover.nonce=" HEX " quiet", NULL,
+				    &out) && !strcmp(out, "ro quiet"),
+	      "without a nonce to set, an old one is only stripped");
+	free(out);
+	out = NULL;
+	check(!kh_cmdline_set_nonce("", NULL, &out) && !strcmp(out, ""),
+	      "stripping an empty command line");
+	free(out);
+	check(kh_cmdline_has_word("ro memmap=4K$0x7000000 quiet",
+				  "memmap=4K$0x7000000"), "a word is found");
+	check(!kh_cmdline_has_word("ro memmap=4K$0x70000000",
+				   "memmap=4K$0x7000000"),
+	      "a longer word is not that word");
+	check(!kh_cmdline_has_word("ro xmemmap=4K$0x7000000",
+				   "memmap=4K$0x7000000"),
+	      "nor one with a prefix");
+	check(!kh_cmdline_has_word("", "memmap=4K$0x7000000"),
+	      "nothing in an empty command line");
+}
+
 static void test_get(void)
 {
 	uint8_t got[KH_NONCE_LEN];
@@ -80,6 +104,7 @@ static void test_get(void)
 int main(void)
 {
 	test_set();
+	test_strip_and_words();
 	test_get();
 	return kh_tap_done();
 }
