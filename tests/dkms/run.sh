@@ -45,7 +45,7 @@ check bash -c "ko=\$(find '$tmp/inst' -name 'keyhandover.ko*' | head -1) &&
 	[ -n \"\$ko\" ] && modinfo -F version \"\$ko\" | grep -qx '$version' &&
 	modinfo -F vermagic \"\$ko\" | grep -q '^$kver '"
 desc="dkms remove"
-check dkms remove -m keyhandover -v "$version" --all "${trees[@]}"
+check dkms remove -m keyhandover -v "$version" --all "${trees[@]}" --no-depmod
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
