@@ -5,6 +5,7 @@
 #   make                 the module (for KERNELRELEASE) and the tool
 #   make demo            the whole thing in QEMU, narrated
 #   make test            every test: unit, DKMS, QEMU end to end
+#   make bench           what the hand-over saves, into docs/benchmarks.md
 #   make fuzz            the format fuzzer, FUZZ_SECONDS (600)
 #   make check           static checks: W=1 and sparse, -Werror, cppcheck
 #   make install         tool and module into DESTDIR/PREFIX
@@ -46,6 +47,9 @@ test: deps-test
 demo: deps-test
 	tests/qemu/run.sh --demo positive
 
+bench: deps-test
+	tests/bench/run.sh
+
 fuzz: deps-test
 	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600)
 
@@ -74,5 +78,5 @@ clean:
 	-$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) clean
 	rm -rf build
 
-.PHONY: all module tool deps deps-test unit test demo fuzz check install \
+.PHONY: all module tool deps deps-test unit test demo bench fuzz check install \
 	dkms-src dkms-install clean

@@ -8,12 +8,18 @@
 # newc, zstd -9, its default), and load it with kexec. The key file here
 # is a dummy of a volume key's size: only the time matters.
 set -eu
+# busybox sh runs its own cpio, dd and grep whatever PATH says; Debian's
+# unmkinitramfs needs the GNU ones. dash, from the host, looks them up.
+if [ -z "${KH_DASH:-}" ] && [ -x /usr/local/bin/dash ]; then
+	KH_DASH=1 exec /usr/local/bin/dash "$0" "$@"
+fi
 export PATH=/usr/local/bin:$PATH # GNU cpio, zstd, dd, grep first
 initrd=$1 kernel=$2 uuid=$3 work=$4
 
 rm -rf "$work"
 mkdir -p "$work"
-unmkinitramfs "$initrd" "$work/x"
+# Its #!/bin/sh would be busybox again: run it with dash when we have it.
+${KH_DASH:+/usr/local/bin/dash} "$(command -v unmkinitramfs)" "$initrd" "$work/x"
 root=$work/x
 [ ! -d "$work/x/main" ] || root=$work/x/main
 mkdir -p "$root/cryptroot" "$root/etc/keys"

@@ -1,10 +1,10 @@
 #!/bin/bash
-# report.sh RESULTS KVER RUNS MODULE_BYTES REAL_INITRD_BYTES
+# report.sh RESULTS KVER RUNS MODULE_BYTES REAL_INITRD_BYTES PIPELINE_RUNS
 # Turns the guest's "KH-BENCH name microseconds maxrss_kib rc" and
 # "KH-PARAM name value" lines into docs/benchmarks.md (on stdout): medians
 # and ratios taken in this one run.
 set -eu
-res=$1 kver=$2 runs=$3 ko_bytes=$4 initrd_bytes=$5
+res=$1 kver=$2 runs=$3 ko_bytes=$4 initrd_bytes=$5 pruns=$6
 
 # median NAME FIELD: the median of one measurement (field 3: us, 4: KiB).
 median() {
@@ -18,6 +18,12 @@ median() {
 # Seconds with two decimals from microseconds.
 sec() {
 	awk -v u="$1" 'BEGIN { if (u == "n/a") print u; else printf "%.2f", u / 1e6 }'
+}
+
+# a + b, or n/a when either is.
+sum() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "n/a" || b == "n/a") print "n/a"; else print a + b }'
 }
 
 ratio() {
@@ -41,7 +47,8 @@ cat <<EOF
 # Benchmarks
 
 One run of \`make bench\` (\`tests/bench/run.sh\`), $(date -u +%Y-%m-%d).
-Every figure is the median of $runs runs taken in the same QEMU boot.
+Every figure is the median of $runs runs ($pruns for the slow cryptreboot
+pipeline) taken in the same QEMU boot.
 Timings are reported, never asserted.
 
 - Host: ${cpu:-unknown CPU}, $(nproc) cores. $qemu, **TCG** (no KVM):
@@ -82,9 +89,9 @@ what cryptreboot describes, with Debian's own tools.
 |---|---|
 | keyhandover stash (1 volume) | $(sec "$(median stash-n1 3)") |
 | keyhandover load | $(sec "$(median load-n1 3)") |
-| **keyhandover total** | $(sec "$(awk -v a="$(median stash-n1 3)" -v b="$(median load-n1 3)" 'BEGIN { print a + b }')") |
+| **keyhandover total** | $(sec "$(sum "$(median stash-n1 3)" "$(median load-n1 3)")") |
 | cryptreboot pipeline | $(sec "$(median pipeline 3)") |
-| **pipeline / keyhandover** | $(ratio "$(median pipeline 3)" "$(awk -v a="$(median stash-n1 3)" -v b="$(median load-n1 3)" 'BEGIN { print a + b }')") |
+| **pipeline / keyhandover** | $(ratio "$(median pipeline 3)" "$(sum "$(median stash-n1 3)" "$(median load-n1 3)")") |
 
 ## 3. Footprint
 
