@@ -9,6 +9,9 @@
 #            content intact, a second restore finds nothing
 #   noarm    as arm without the stash (negative control) -> negative
 #   negative restore must find nothing and open nothing
+#   nomodule restore's place taken by a boot without keyhandover (kh.next=
+#            nomodule on arm): the passphrase still opens the volume, and a
+#            module loaded later wipes the pending stash on its timeout
 #   rearm    as arm, but stash again after loading the next kernel, so the
 #            kernel's keyhandover.nonce= names an earlier arming -> stale
 #   stale    restore must refuse the stash as stale and open nothing
@@ -189,6 +192,17 @@ load_and_kexec() {
 	fail "kexec -e returned $?"
 }
 
+# The region's state as `keyhandover status` names it (a regex).
+status_is() {
+	keyhandover status | grep -qE "^state: *($1)\$"
+}
+
+# Arm with the fixture's passphrase from a key file, quietly.
+stash_quiet() {
+	keyhandover stash --name "$NAME" --key-file "$FIXTURES/passphrase" \
+		"$VOLUME" >/dev/null
+}
+
 # keyhandover restore; prints its exit code.
 restore_rc() {
 	keyhandover restore >&2
@@ -196,10 +210,34 @@ restore_rc() {
 }
 
 stage_arm() {
+	next=$(cmdline_arg kh.next)
 	load_keyhandover
 	open_and_write
 	stash
-	load_and_kexec restore tool
+	load_and_kexec "${next:-restore}" tool
+}
+
+# Case 25: the new kernel's initramfs has no keyhandover. The passphrase
+# opens the volume as ever; a module loaded later finds the stash pending
+# and wipes it when its timeout (3 s here) runs out.
+stage_nomodule() {
+	[ ! -e /dev/keyhandover ] || fail "/dev/keyhandover exists"
+	say "no keyhandover in this boot: the passphrase, as ever"
+	cryptsetup open --key-file "$FIXTURES/passphrase" "$VOLUME" "$NAME" ||
+		fail "the passphrase did not open the volume"
+	check_content
+	cryptsetup close "$NAME" || fail "cryptsetup close"
+	mark_stage restored
+	load_keyhandover arm_timeout=3
+	status_is pending ||
+		fail "a module loaded later does not see the stash pending"
+	sleep 5
+	status_is empty ||
+		fail "the pending stash was not wiped by its timeout"
+	rmmod keyhandover || fail "rmmod keyhandover"
+	region_is_zero || fail "the region is not zero"
+	mark_stage checked
+	result nomodule-ok
 }
 
 stage_restore() {
@@ -419,7 +457,7 @@ planted_case() {
 	fi
 	[ "${4:-}" != one ] || gcheck "$1: one line of output" one_line "$out"
 	gcheck "$1: status after restore is consumed or empty" \
-		eval 'keyhandover status | grep -qE "^state: *(consumed|empty)$"'
+		status_is 'consumed|empty'
 	rmmod keyhandover || fail "rmmod keyhandover"
 	gcheck "$1: region is zero after restore" region_is_zero
 }
@@ -506,7 +544,7 @@ planted_sigkill_cases() {
 	wait "$pid" 2>/dev/null
 	exec 7>&-
 	gcheck "24: SIGKILL mid-stash leaves nothing armed" \
-		eval 'keyhandover status | grep -qE "^state: *empty$"'
+		status_is empty
 	ulimit -c 0
 	cd / || fail "cd /"
 	rmmod keyhandover || fail "rmmod keyhandover"
@@ -518,7 +556,7 @@ planted_lifecycle_cases() {
 	load_keyhandover
 	gcheck "/dev/mem cannot read the region while the module holds it" \
 		eval '! dd if=/dev/mem bs=4096 skip="$(region_block)" count=1 of=/dev/null 2>/dev/null'
-	gcheck "a real stash arms" eval 'keyhandover stash --name "$NAME" --key-file "$FIXTURES/passphrase" "$VOLUME" >/dev/null'
+	gcheck "a real stash arms" stash_quiet
 	gcheck "17: stash refused while armed" eval '! keyhandover stash --key-file "$FIXTURES/passphrase" "$VOLUME" 2>/dev/null'
 	out=$(keyhandover load --kernel "$FIXTURES/content" \
 		--initrd "$FIXTURES/content" \
@@ -530,9 +568,8 @@ planted_lifecycle_cases() {
 	gcheck "20: ... and says it wiped the stash" \
 		eval 'printf "%s\n" "$out" | grep -q "wiped the armed hand-over"'
 	gcheck "20: ... and the region is empty" \
-		eval 'keyhandover status | grep -qE "^state: *empty$"'
-	keyhandover stash --name "$NAME" --key-file "$FIXTURES/passphrase" \
-		"$VOLUME" >/dev/null || fail "stash again"
+		status_is empty
+	stash_quiet || fail "stash again"
 	out=$(keyhandover load --kernel "$FIXTURES/content" \
 		--initrd "$FIXTURES/content" --append "console=ttyS0" 2>&1)
 	rc=$?
@@ -540,9 +577,8 @@ planted_lifecycle_cases() {
 	gcheck "load refuses a next kernel without the region's memmap=" \
 		eval '[ "$rc" = 1 ] && printf "%s\n" "$out" | grep -q "lacks memmap="'
 	gcheck "... and wipes the stash" \
-		eval 'keyhandover status | grep -qE "^state: *empty$"'
-	keyhandover stash --name "$NAME" --key-file "$FIXTURES/passphrase" \
-		"$VOLUME" >/dev/null || fail "stash again"
+		status_is empty
+	stash_quiet || fail "stash again"
 	rmmod keyhandover || fail "rmmod keyhandover"
 	gcheck "18: unload while armed leaves the region zero" region_is_zero
 }
@@ -728,7 +764,7 @@ main() {
 	mark_stage modules-loaded
 	case $STAGE in
 	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted | \
-		armthen | bench)
+		armthen | bench | nomodule)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

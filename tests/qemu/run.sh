@@ -7,6 +7,9 @@
 #   positive  boot 1 opens the volume with its passphrase, stashes the key,
 #             kexecs; boot 2 must open it with no passphrase (restore-ok)
 #   negative  the same without the stash; boot 2 must open nothing
+#   nomodule  boot 1 arms and kexecs into a boot without keyhandover: the
+#             passphrase opens the volume; a module loaded later wipes the
+#             pending stash on its timeout (case 25)
 #   stale     boot 1 loads the next kernel, then arms again: boot 2 must
 #             refuse the stash as stale (its nonce is not the loaded one)
 #   planted   one boot, no kexec: the threat model's region, interface and
@@ -106,7 +109,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|planted|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -117,15 +120,15 @@ parse_args() {
 		case $a in
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
-		positive | negative | stale | planted | reboot | poweroff | panic | \
-			wipe | timeout | probe)
+		positive | negative | stale | nomodule | planted | reboot | poweroff | \
+			panic | wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
-		SCENARIOS=(positive negative stale planted reboot poweroff panic wipe
-			timeout)
+		SCENARIOS=(positive negative stale nomodule planted reboot poweroff
+			panic wipe timeout)
 }
 
 needs_project() {
@@ -227,6 +230,7 @@ start_qemu() {
 	local dir=$1 stage=$2 disk2=$WORK/boot.tar
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
 	append+=" memmap=$KH_REGION kh.stage=$stage kh.hold=$HOLD$APPEND_EXTRA"
+	[ "${dir##*/}" != nomodule ] || append+=" kh.next=nomodule"
 	# The console: a file, or for a scenario whose passphrase is typed, a
 	# pipe pair (the host types into .in; cat copies .out to the log).
 	local console=file:$dir/console.log
@@ -495,6 +499,7 @@ scenario_stages() {
 	positive) echo "arm restore restore-ok" ;;
 	planted) echo "planted - planted-ok" ;;
 	stale) echo "rearm stale stale-ok" ;;
+	nomodule) echo "arm nomodule nomodule-ok" ;;
 	negative) echo "noarm negative negative-ok" ;;
 	probe) echo "probe probe2 probe-ok" ;;
 	esac
