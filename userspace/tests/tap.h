@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few lines every test program here shares: one "ok N - what" or
+ * "not ok N - what" line per check, and the closing "N passed, N failed"
+ * that the runners count. Included by exactly one file per program.
+ */
+#ifndef KH_TAP_H
+#define KH_TAP_H
+
+#include <stdio.h>
+
+static int kh_passed, kh_failed;
+
+static void check(int ok, const char *what)
+{
+	if (ok)
+		kh_passed++;
+	else
+		kh_failed++;
+	printf("%sok %d - %s\n", ok ? "" : "not ", kh_passed + kh_failed,
+	       what);
+	fflush(stdout);
+}
+
+/* Print the summary; the program's exit status. */
+static int kh_tap_done(void)
+{
+	printf("%d passed, %d failed\n", kh_passed, kh_failed);
+	return kh_failed ? 1 : 0;
+}
+
+#endif /* KH_TAP_H */
