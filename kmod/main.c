@@ -3,6 +3,9 @@
  * keyhandover: hand disk volume keys to the next kernel across kexec,
  * through a RAM region that both kernels reserve with memmap=.
  */
+#ifdef KH_HAVE_LINUX_HEX_H
+#include <linux/hex.h>
+#endif
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
