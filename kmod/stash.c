@@ -263,12 +263,18 @@ out_unlock:
 	return ret;
 }
 
+/* Called with the lock held. */
+static void kh_stash_wipe_locked(struct kh_stash *stash)
+{
+	kh_stash_clear(stash, KH_STATE_EMPTY);
+	pr_info("region wiped\n");
+}
+
 void kh_stash_wipe(struct kh_stash *stash)
 {
 	mutex_lock(&stash->lock);
-	kh_stash_clear(stash, KH_STATE_EMPTY);
+	kh_stash_wipe_locked(stash);
 	mutex_unlock(&stash->lock);
-	pr_info("region wiped\n");
 }
 
 /*
@@ -281,8 +287,7 @@ void kh_stash_shutdown(struct kh_stash *stash, bool kexec)
 	mutex_lock(&stash->lock);
 	stash->going_down = true;
 	if (!kexec) {
-		kh_stash_clear(stash, KH_STATE_EMPTY);
-		pr_info("region wiped\n");
+		kh_stash_wipe_locked(stash);
 	} else if (stash->state == KH_STATE_ARMED ||
 		   stash->state == KH_STATE_PENDING) {
 		kh_stash_stop_timer(stash);

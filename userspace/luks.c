@@ -12,6 +12,7 @@
 #include <libcryptsetup.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -220,23 +221,6 @@ static bool kh_sysfs_exists(const char *dev, const char *attr)
 	return !access(path, F_OK);
 }
 
-/* A zero-sized device (empty loop, CD drive without a disc) holds nothing. */
-static bool kh_sysfs_empty(const char *dev)
-{
-	char path[PATH_MAX];
-	unsigned long long size = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/block/%s/size", dev);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	if (fscanf(f, "%llu", &size) != 1)
-		size = 0;
-	fclose(f);
-	return !size;
-}
-
 /* The first line of /sys/class/block/@dev/@attr into @buf; false if none. */
 static bool kh_sysfs_read(const char *dev, const char *attr, char *buf,
 			  size_t len)
@@ -254,6 +238,15 @@ static bool kh_sysfs_read(const char *dev, const char *attr, char *buf,
 	if (ok)
 		buf[strcspn(buf, "\n")] = '\0';
 	return ok;
+}
+
+/* A zero-sized device (empty loop, CD drive without a disc) holds nothing. */
+static bool kh_sysfs_empty(const char *dev)
+{
+	char size[32];
+
+	return !kh_sysfs_read(dev, "size", size, sizeof(size)) ||
+	       strtoull(size, NULL, 10) == 0;
 }
 
 /* Something is stacked on @dev (md, LVM, a crypt mapping): not ours. */

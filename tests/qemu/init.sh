@@ -550,6 +550,15 @@ planted_sigkill_cases() {
 	rmmod keyhandover || fail "rmmod keyhandover"
 }
 
+# `keyhandover load` of a file that is no kernel, with command line $1;
+# sets $out and $rc.
+load_not_a_kernel() {
+	out=$(keyhandover load --kernel "$FIXTURES/content" \
+		--initrd "$FIXTURES/content" --append "$1" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+}
+
 # While the module holds the range, /dev/mem (IO_STRICT_DEVMEM) must not
 # read it; after an unload while armed it must read zeroes.
 planted_lifecycle_cases() {
@@ -558,11 +567,7 @@ planted_lifecycle_cases() {
 		eval '! dd if=/dev/mem bs=4096 skip="$(region_block)" count=1 of=/dev/null 2>/dev/null'
 	gcheck "a real stash arms" stash_quiet
 	gcheck "17: stash refused while armed" eval '! keyhandover stash --key-file "$FIXTURES/passphrase" "$VOLUME" 2>/dev/null'
-	out=$(keyhandover load --kernel "$FIXTURES/content" \
-		--initrd "$FIXTURES/content" \
-		--append "memmap=$(cmdline_arg memmap)" 2>&1)
-	rc=$?
-	printf '%s\n' "$out"
+	load_not_a_kernel "memmap=$(cmdline_arg memmap)"
 	gcheck "20: load of a non-kernel fails after arming" \
 		eval '[ "$rc" = 1 ] && printf "%s\n" "$out" | grep -q "not a kernel image"'
 	gcheck "20: ... and says it wiped the stash" \
@@ -570,10 +575,7 @@ planted_lifecycle_cases() {
 	gcheck "20: ... and the region is empty" \
 		status_is empty
 	stash_quiet || fail "stash again"
-	out=$(keyhandover load --kernel "$FIXTURES/content" \
-		--initrd "$FIXTURES/content" --append "console=ttyS0" 2>&1)
-	rc=$?
-	printf '%s\n' "$out"
+	load_not_a_kernel "console=ttyS0"
 	gcheck "load refuses a next kernel without the region's memmap=" \
 		eval '[ "$rc" = 1 ] && printf "%s\n" "$out" | grep -q "lacks memmap="'
 	gcheck "... and wipes the stash" \
