@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/keyhandover: a misc device with four ioctls and nothing else (no
+ * /dev/keyhandover: a misc device with five ioctls and nothing else (no
  * read, write, mmap or seek). One opener at a time, CAP_SYS_ADMIN only.
  * docs/interface.md describes it for users.
  *
  *	fd = open("/dev/keyhandover", O_RDWR);
  *	ioctl(fd, KH_IOC_ARM, &arm);		old kernel, before kexec
+ *	ioctl(fd, KH_IOC_ARM_KEYRING, &akr);	same, keys from the keyring
  *	ioctl(fd, KH_IOC_READ, &rd);		new kernel, once
  *	ioctl(fd, KH_IOC_STATUS, &st);
  *	ioctl(fd, KH_IOC_WIPE);
  */
 #include <linux/bitops.h>
 #include <linux/capability.h>
+#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "keyhandover.h"
@@ -61,6 +64,59 @@ static long kh_device_arm(void __user *argp)
 		ret = kh_stash_arm(kh_device_stash, entries, arm.count,
 				   arm.timeout);
 	kfree_sensitive(entries);
+	return ret;
+}
+
+/* Every key first: nothing is armed unless all of them are found. */
+static int kh_device_fetch_keys(const struct kh_keyref *refs, u32 count,
+				struct kh_entry *entries, u32 *failed)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		ret = kh_keyring_fetch(&refs[i], &entries[i]);
+		if (ret) {
+			*failed = i;
+			return ret;
+		}
+	}
+	*failed = count;
+	return 0;
+}
+
+static long kh_device_arm_keyring(struct kh_arm_keyring __user *argp)
+{
+	struct kh_arm_keyring req;
+	struct kh_entry *entries;
+	struct kh_keyref *refs;
+	long ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.count == 0 || req.count > KH_MAX_ENTRIES ||
+	    req.timeout > KH_TIMEOUT_MAX)
+		return -EINVAL;
+
+	refs = memdup_user(u64_to_user_ptr(req.refs),
+			   array_size(req.count, sizeof(*refs)));
+	if (IS_ERR(refs))
+		return PTR_ERR(refs);
+	entries = kcalloc(req.count, sizeof(*entries), GFP_KERNEL);
+	if (!entries) {
+		ret = -ENOMEM;
+		goto out_free_refs;
+	}
+	ret = kh_device_fetch_keys(refs, req.count, entries, &req.failed);
+	/* Which key was refused, before arming: an arm must not be lost. */
+	if (put_user(req.failed, &argp->failed))
+		ret = -EFAULT;
+	if (!ret)
+		ret = kh_stash_arm(kh_device_stash, entries, req.count,
+				   req.timeout);
+	kfree_sensitive(entries);
+out_free_refs:
+	kfree(refs);
 	return ret;
 }
 
@@ -115,6 +171,8 @@ static long kh_device_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case KH_IOC_ARM:
 		return kh_device_arm(argp);
+	case KH_IOC_ARM_KEYRING:
+		return kh_device_arm_keyring(argp);
 	case KH_IOC_STATUS:
 		return kh_device_status(argp);
 	case KH_IOC_READ:

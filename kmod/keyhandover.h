@@ -7,6 +7,7 @@
  *   stash.c          what the region holds and the rules for changing it
  *   device.c         /dev/keyhandover and its ioctls
  *   lifecycle.c      wipe on reboot, power-off and panic; keep on kexec
+ *   keyring.c        keyring mode: a volume key taken from the caller's keyrings
  *   format.c         the handover format v1 codec (shared with userspace)
  */
 #ifndef KH_KEYHANDOVER_H
@@ -61,6 +62,8 @@ void kh_stash_shutdown(struct kh_stash *stash, bool kexec);
 
 int kh_lifecycle_init(struct kh_stash *stash);
 void kh_lifecycle_exit(void);
+
+int kh_keyring_fetch(const struct kh_keyref *ref, struct kh_entry *e);
 
 int kh_device_init(struct kh_stash *stash);
 void kh_device_exit(void);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "keyring.h"
 
 /* getopt_long values of the options below: past every short option. */
 #define KH_CLI_OPT_BASE	256
@@ -29,8 +30,16 @@ static const struct kh_cli_opt kh_cli_opts[] = {
 	  "map the i-th DEVICE as /dev/mapper/NAME (default: luks-UUID)" },
 	{ "key-file", "FILE", KH_OPT_KEY_FILE, "[--key-file FILE]",
 	  "read the passphrase for every DEVICE from FILE ('-': stdin)" },
+	{ "keyring", "KEY", KH_OPT_KEYRING, "[--keyring KEY]...",
+	  "take the i-th DEVICE's volume key from the kernel keyring, in the kernel: KEY is [%logon:|%user:]DESCRIPTION (bare: logon)" },
 	{ "timeout", "SECONDS", KH_OPT_TIMEOUT, "[--timeout SECONDS]",
 	  "wipe the stash if no kexec comes within SECONDS (default: module's)" },
+	{ "to-keyring", NULL, KH_OPT_TO_KEYRING, "[--to-keyring [KEYRING]]",
+	  "add each key as user key keyhandover:NAME to the keyring keyhandover in KEYRING (default @u) instead of opening" },
+	{ "key-timeout", "SECONDS", KH_OPT_KEY_TIMEOUT, "[--key-timeout SECONDS]",
+	  "with --to-keyring: the keys expire after SECONDS (default 300)" },
+	{ "open", NULL, KH_OPT_OPEN, "[--open]",
+	  "with --to-keyring: also open the volumes, and revoke the keys of those opened" },
 	{ "kernel", "FILE", KH_OPT_KERNEL, "--kernel FILE",
 	  "the kernel image to boot next" },
 	{ "initrd", "FILE", KH_OPT_INITRD, "--initrd FILE",
@@ -147,22 +156,50 @@ static int kh_cli_set_once(const char **slot, const char *name,
 }
 
 /* 1..KH_TIMEOUT_MAX seconds, digits only. */
-static int kh_cli_timeout(struct kh_opts *o, const char *prefix, char *err,
-			  size_t len)
+static int kh_cli_timeout(unsigned int *slot, const char *name,
+			  const char *prefix, char *err, size_t len)
 {
 	unsigned long v;
 	char *end;
 
 	errno = 0;
 	v = strtoul(optarg, &end, 10);
-	if (o->timeout)
-		return kh_cli_err(err, len, "%s--timeout given twice", prefix);
+	if (*slot)
+		return kh_cli_err(err, len, "%s--%s given twice", prefix, name);
 	if (errno || end == optarg || *end || optarg[0] == '-' || v == 0 ||
 	    v > KH_TIMEOUT_MAX)
 		return kh_cli_err(err, len,
-				  "%s--timeout must be 1..%d seconds, got '%s'",
-				  prefix, KH_TIMEOUT_MAX, optarg);
-	o->timeout = v;
+				  "%s--%s must be 1..%d seconds, got '%s'",
+				  prefix, name, KH_TIMEOUT_MAX, optarg);
+	*slot = v;
+	return 0;
+}
+
+/* A key the module can look up, or a line saying why not. */
+static int kh_cli_keyring_ref(struct kh_opts *o, const char *prefix,
+			      char *err, size_t len)
+{
+	const char *desc;
+	uint32_t type;
+	int ret;
+
+	if (o->n_keyrings == KH_MAX_ENTRIES)
+		return kh_cli_err(err, len, "%stoo many --keyring: at most %d",
+				  prefix, KH_MAX_ENTRIES);
+	ret = kh_keyring_parse_ref(optarg, &type, &desc);
+	if (ret == -EPROTOTYPE)
+		return kh_cli_err(err, len,
+				  "%s--keyring '%s': only %%logon: and %%user: keys hold volume keys",
+				  prefix, optarg);
+	if (ret == -ENAMETOOLONG)
+		return kh_cli_err(err, len,
+				  "%s--keyring: a description is at most %d characters",
+				  prefix, KH_DESC_LEN - 1);
+	if (ret)
+		return kh_cli_err(err, len,
+				  "%s--keyring '%s': a logon key's description is SERVICE:NAME",
+				  prefix, optarg);
+	o->keyrings[o->n_keyrings++] = optarg;
 	return 0;
 }
 
@@ -191,7 +228,18 @@ static int kh_cli_store(struct kh_opts *o, const struct kh_cli_opt *opt,
 		o->reuse_cmdline = true;
 		return 0;
 	case KH_OPT_TIMEOUT:
-		return kh_cli_timeout(o, prefix, err, len);
+		return kh_cli_timeout(&o->timeout, opt->name, prefix, err, len);
+	case KH_OPT_KEY_TIMEOUT:
+		return kh_cli_timeout(&o->key_timeout, opt->name, prefix, err,
+				      len);
+	case KH_OPT_KEYRING:
+		return kh_cli_keyring_ref(o, prefix, err, len);
+	case KH_OPT_TO_KEYRING:
+		o->to_keyring = true;
+		return 0;
+	case KH_OPT_OPEN:
+		o->open = true;
+		return 0;
 	case KH_OPT_VERBOSE:
 		o->verbose = true;
 		return 0;
@@ -205,6 +253,11 @@ static int kh_cli_operands(int argc, char **argv, struct kh_opts *o,
 	int i;
 
 	for (i = optind; i < argc; i++) {
+		if ((o->cmd->accepts & KH_ARG_KEYRING) && !o->keyring &&
+		    o->to_keyring) {
+			o->keyring = argv[i];
+			continue;
+		}
 		if (!(o->cmd->accepts & KH_ARG_DEVICES))
 			return kh_cli_err(err, len,
 					  "%sunexpected argument '%s'", prefix,
@@ -273,11 +326,36 @@ static int kh_cli_check_names(const struct kh_opts *o, const char *prefix,
 	return 0;
 }
 
+/* Keyring mode's rules: one key per DEVICE; restore's options go together. */
+static int kh_cli_check_keyring(const struct kh_opts *o, const char *prefix,
+				char *err, size_t len)
+{
+	int32_t id;
+
+	if (o->n_keyrings && o->n_keyrings != o->n_devices)
+		return kh_cli_err(err, len,
+				  "%s%u --keyring for %u devices: give one per DEVICE",
+				  prefix, o->n_keyrings, o->n_devices);
+	if (o->n_keyrings && o->key_file)
+		return kh_cli_err(err, len,
+				  "%s--keyring and --key-file are mutually exclusive",
+				  prefix);
+	if (!o->to_keyring && (o->open || o->key_timeout))
+		return kh_cli_err(err, len, "%s--%s needs --to-keyring", prefix,
+				  o->open ? "open" : "key-timeout");
+	if (o->keyring && kh_keyring_parse_parent(o->keyring, &id))
+		return kh_cli_err(err, len,
+				  "%sKEYRING '%s': use @u, @us, @s, @p, @t or a key serial number",
+				  prefix, o->keyring);
+	return 0;
+}
+
 /* The rules getopt cannot express: required, exclusive, counted. */
 static int kh_cli_validate(const struct kh_opts *o, const char *prefix,
 			   char *err, size_t len)
 {
 	unsigned int accepts = o->cmd->accepts;
+	int ret;
 
 	if ((accepts & KH_ARG_DEVICES) && !o->n_devices)
 		return kh_cli_err(err, len, "%smissing DEVICE", prefix);
@@ -289,6 +367,9 @@ static int kh_cli_validate(const struct kh_opts *o, const char *prefix,
 		return kh_cli_err(err, len,
 				  "%s--append and --reuse-cmdline are mutually exclusive",
 				  prefix);
+	ret = kh_cli_check_keyring(o, prefix, err, len);
+	if (ret)
+		return ret;
 	return kh_cli_check_names(o, prefix, err, len);
 }
 
@@ -398,6 +479,9 @@ void kh_cli_cmd_usage(FILE *f, const struct kh_cli_cmd *cmd)
 				   kh_cli_opts[i].help);
 	}
 	kh_cli_option_help(f, "-h, --help", NULL, "show this help");
+	if (cmd->accepts & KH_ARG_KEYRING)
+		kh_cli_option_help(f, "KEYRING", NULL,
+				   "with --to-keyring: @u (default), @us, @s, @p, @t or a key serial number");
 	if (cmd->accepts & KH_ARG_DEVICES)
 		kh_cli_option_help(f, "DEVICE", NULL,
 				   "a LUKS1 or LUKS2 device or image (at most 16)");

@@ -22,12 +22,18 @@
 #define KH_OPT_REUSE_CMDLINE	(1u << 6)	/* --reuse-cmdline */
 #define KH_ARG_DEVICES		(1u << 7)	/* DEVICE..., at least one */
 #define KH_OPT_TIMEOUT		(1u << 8)	/* --timeout SECONDS */
+#define KH_OPT_KEYRING		(1u << 9)	/* --keyring SPEC, repeatable */
+#define KH_OPT_TO_KEYRING	(1u << 10)	/* --to-keyring */
+#define KH_OPT_KEY_TIMEOUT	(1u << 11)	/* --key-timeout SECONDS */
+#define KH_OPT_OPEN		(1u << 12)	/* --open */
+#define KH_ARG_KEYRING		(1u << 13)	/* [KEYRING], with --to-keyring */
 
-#define KH_CLI_STASH	(KH_OPT_NAME | KH_OPT_KEY_FILE | KH_OPT_VERBOSE | \
-			 KH_OPT_TIMEOUT | KH_ARG_DEVICES)
+#define KH_CLI_STASH	(KH_OPT_NAME | KH_OPT_KEY_FILE | KH_OPT_KEYRING | \
+			 KH_OPT_VERBOSE | KH_OPT_TIMEOUT | KH_ARG_DEVICES)
 #define KH_CLI_LOAD	(KH_OPT_KERNEL | KH_OPT_INITRD | KH_OPT_APPEND | \
 			 KH_OPT_REUSE_CMDLINE)
-#define KH_CLI_RESTORE	KH_OPT_VERBOSE
+#define KH_CLI_RESTORE	(KH_OPT_TO_KEYRING | KH_OPT_KEY_TIMEOUT | \
+			 KH_OPT_OPEN | KH_OPT_VERBOSE | KH_ARG_KEYRING)
 #define KH_CLI_STATUS	0u
 #define KH_CLI_WIPE	0u
 
@@ -55,13 +61,19 @@ struct kh_opts {
 	const struct kh_cli_cmd *cmd;
 	bool verbose;
 	bool reuse_cmdline;
+	bool to_keyring;		/* restore: into a keyring */
+	bool open;			/* restore --to-keyring: open too */
 	unsigned int timeout;		/* seconds, 0: the module's default */
+	unsigned int key_timeout;	/* seconds, 0: KH_KEYRING_TIMEOUT */
+	const char *keyring;		/* restore: parent keyring, NULL: @u */
 	const char *key_file;
 	const char *kernel;
 	const char *initrd;
 	const char *append;
 	const char *names[KH_MAX_ENTRIES];
 	unsigned int n_names;
+	const char *keyrings[KH_MAX_ENTRIES];	/* stash --keyring */
+	unsigned int n_keyrings;
 	const char *devices[KH_MAX_ENTRIES];
 	unsigned int n_devices;
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The /dev/keyhandover client: thin wrappers around the four ioctls of
+ * The /dev/keyhandover client: thin wrappers around the five ioctls of
  * kmod/uapi/keyhandover.h. Entry arrays carry keys, so they always live
  * in locked memory from kh_handover_alloc_entries().
  */
@@ -68,6 +68,29 @@ int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
 	arm.timeout = timeout;
 	arm.entries = (uintptr_t)entries;
 	return kh_ioctl(fd, KH_IOC_ARM, &arm);
+}
+
+/*
+ * Keyring mode: the module takes each key from the caller's keyrings.
+ * @refs carry descriptions only. On a refusal *@failed is the index of
+ * the key the module refused (or @count when it was not a key's fault).
+ */
+int kh_handover_arm_keyring(int fd, const struct kh_keyref *refs,
+			    uint32_t count, uint32_t timeout, uint32_t *failed)
+{
+	struct kh_arm_keyring arm;
+	int ret;
+
+	if (!count || count > KH_MAX_ENTRIES)
+		return -EINVAL;
+	memset(&arm, 0, sizeof(arm));
+	arm.count = count;
+	arm.timeout = timeout;
+	arm.failed = count;
+	arm.refs = (uintptr_t)refs;
+	ret = kh_ioctl(fd, KH_IOC_ARM_KEYRING, &arm);
+	*failed = arm.failed;
+	return ret;
 }
 
 int kh_handover_status(int fd, struct kh_status *st)

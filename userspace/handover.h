@@ -15,6 +15,8 @@ int kh_handover_alloc_entries(struct kh_entry **out);
 void kh_handover_free_entries(struct kh_entry *entries);
 int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
 		    uint32_t timeout);
+int kh_handover_arm_keyring(int fd, const struct kh_keyref *refs,
+			    uint32_t count, uint32_t timeout, uint32_t *failed);
 int kh_handover_status(int fd, struct kh_status *st);
 int kh_handover_read(int fd, const uint8_t nonce[KH_NONCE_LEN],
 		     struct kh_entry *entries, uint32_t *count,

@@ -142,6 +142,19 @@ static int kh_luks_check_existing(struct crypt_device *cd, const char *name)
  * -EPERM when the key does not match the header, -EEXIST when @name is
  * taken by another device.
  */
+/* Does @key match the header digest? 0 or -EPERM, nothing activated. */
+int kh_luks_verify(struct crypt_device *cd, const void *key, size_t key_size)
+{
+	int ret;
+
+	/* A key of the wrong size cannot match the header digest either. */
+	if ((int)key_size != crypt_get_volume_key_size(cd))
+		return -EPERM;
+	/* A NULL name only checks the key: a clear -EPERM before any dm call. */
+	ret = crypt_activate_by_volume_key(cd, NULL, key, key_size, 0);
+	return ret < 0 ? ret : 0;
+}
+
 int kh_luks_activate(struct crypt_device *cd, const char *name,
 		     const void *key, size_t key_size)
 {
@@ -150,12 +163,8 @@ int kh_luks_activate(struct crypt_device *cd, const char *name,
 	ret = kh_luks_check_existing(cd, name);
 	if (ret)
 		return ret;
-	/* A key of the wrong size cannot match the header digest either. */
-	if ((int)key_size != crypt_get_volume_key_size(cd))
-		return -EPERM;
-	/* A NULL name only checks the key: a clear -EPERM before any dm call. */
-	ret = crypt_activate_by_volume_key(cd, NULL, key, key_size, 0);
-	if (ret < 0)
+	ret = kh_luks_verify(cd, key, key_size);
+	if (ret)
 		return ret;
 	ret = crypt_activate_by_volume_key(cd, name, key, key_size, 0);
 	/* Someone else (udev, cryptroot) may have won the race. */

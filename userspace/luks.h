@@ -22,6 +22,7 @@ const char *kh_luks_path(struct crypt_device *cd);
 int kh_luks_key_size(struct crypt_device *cd);
 int kh_luks_derive(struct crypt_device *cd, const char *pass, size_t pass_len,
 		   void *key, size_t key_size);
+int kh_luks_verify(struct crypt_device *cd, const void *key, size_t key_size);
 int kh_luks_activate(struct crypt_device *cd, const char *name,
 		     const void *key, size_t key_size);
 int kh_luks_find_mapping(const char *uuid, char *name, size_t len);

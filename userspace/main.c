@@ -4,11 +4,12 @@
  *
  * In the running system:
  *   keyhandover stash [--name NAME]... [--key-file FILE] DEVICE...
+ *   keyhandover stash --keyring KEY [--name NAME] DEVICE	(per DEVICE)
  *   keyhandover load --kernel FILE --initrd FILE
  *                    [--append STR | --reuse-cmdline]
  *   systemctl kexec
  * In the new kernel's initramfs:
- *   keyhandover restore
+ *   keyhandover restore [--to-keyring [KEYRING] [--open]]
  * At any time: keyhandover status, keyhandover wipe.
  *
  * Exit codes: 0 success, 1 failure, 2 usage error, 3 (restore) nothing
@@ -31,6 +32,7 @@
 #include "format.h"
 #include "handover.h"
 #include "kexec.h"
+#include "keyring.h"
 #include "luks.h"
 #include "passphrase.h"
 #include "secmem.h"
@@ -101,9 +103,25 @@ static void kh_pending_error(void)
 struct kh_stash {
 	const struct kh_opts *o;
 	int fd;
-	struct kh_entry *entries;
+	struct kh_entry *entries;	/* passphrase mode, in locked memory */
+	struct kh_keyref *refs;		/* keyring mode: names, never keys */
 	struct kh_passphrase key_file;	/* read once, used for every device */
 };
+
+/* Where DEVICE i's UUID, name and key size go, in either mode. */
+static void kh_stash_slots(struct kh_stash *s, unsigned int i, char **uuid,
+			   char **name, uint32_t **key_size)
+{
+	if (s->refs) {
+		*uuid = s->refs[i].uuid;
+		*name = s->refs[i].name;
+		*key_size = &s->refs[i].key_size;
+	} else {
+		*uuid = s->entries[i].uuid;
+		*name = s->entries[i].name;
+		*key_size = &s->entries[i].key_size;
+	}
+}
 
 /* Before any prompt: would the module refuse, or overwrite a stash? */
 static int kh_stash_precheck(struct kh_stash *s)
@@ -160,14 +178,15 @@ static int kh_stash_open(const char *dev, struct crypt_device **cd)
 	return ret;
 }
 
-/* Fill @e's UUID, name and key size; the key comes later. */
+/* Fill DEVICE i's UUID, name and key size; the key comes later. */
 static int kh_stash_describe(struct kh_stash *s, unsigned int i,
 			     struct crypt_device *cd)
 {
 	const char *dev = s->o->devices[i];
-	struct kh_entry *e = &s->entries[i];
 	const char *uuid = kh_luks_uuid(cd);
 	int size = kh_luks_key_size(cd);
+	char *e_uuid, *e_name, *other;
+	uint32_t *e_size, *unused;
 	unsigned int j;
 
 	if (!uuid || strlen(uuid) >= KH_UUID_LEN) {
@@ -175,7 +194,8 @@ static int kh_stash_describe(struct kh_stash *s, unsigned int i,
 		return -EINVAL;
 	}
 	for (j = 0; j < i; j++) {
-		if (!strcasecmp(s->entries[j].uuid, uuid)) {
+		kh_stash_slots(s, j, &other, &e_name, &unused);
+		if (!strcasecmp(other, uuid)) {
 			kh_err("%s is the same volume as %s (%s)", dev,
 			       s->o->devices[j], uuid);
 			return -EEXIST;
@@ -186,13 +206,25 @@ static int kh_stash_describe(struct kh_stash *s, unsigned int i,
 		       dev, size, KH_KEY_MAX);
 		return -E2BIG;
 	}
-	e->key_size = size;
-	strcpy(e->uuid, uuid);
+	kh_stash_slots(s, i, &e_uuid, &e_name, &e_size);
+	*e_size = size;
+	strcpy(e_uuid, uuid);
 	if (s->o->n_names)
-		snprintf(e->name, sizeof(e->name), "%s", s->o->names[i]);
+		snprintf(e_name, KH_NAME_LEN, "%s", s->o->names[i]);
 	else
-		snprintf(e->name, sizeof(e->name), "luks-%s", uuid);
+		snprintf(e_name, KH_NAME_LEN, "luks-%s", uuid);
 	return 0;
+}
+
+/* Keyring mode: the key's type and description, for the module. */
+static void kh_stash_name_key(struct kh_stash *s, unsigned int i)
+{
+	struct kh_keyref *r = &s->refs[i];
+	const char *desc;
+
+	/* The parser accepted it already. */
+	if (!kh_keyring_parse_ref(s->o->keyrings[i], &r->type, &desc))
+		snprintf(r->description, sizeof(r->description), "%s", desc);
 }
 
 static int kh_stash_passphrase(const char *dev, struct kh_passphrase *pw)
@@ -248,11 +280,15 @@ static int kh_stash_one(struct kh_stash *s, unsigned int i)
 	if (ret)
 		return ret;
 	ret = kh_stash_describe(s, i, cd);
-	if (!ret)
+	if (!ret && !s->refs)
 		ret = kh_stash_derive(s, i, cd);
 	kh_luks_close(cd);
 	if (ret)
 		return ret;
+	if (s->refs) {
+		kh_stash_name_key(s, i);
+		return 0;
+	}
 	/* The module applies the same rules: say which device breaks them. */
 	verdict = kh_format_check_entry(&s->entries[i]);
 	if (verdict != KH_VERDICT_OK) {
@@ -263,13 +299,62 @@ static int kh_stash_one(struct kh_stash *s, unsigned int i)
 	return 0;
 }
 
+/* The module refused key @i of a keyring-mode arm: say why. */
+static void kh_stash_key_error(struct kh_stash *s, unsigned int i, int err)
+{
+	const struct kh_keyref *r = &s->refs[i];
+	const char *type = kh_keyring_type_name(r->type);
+	const char *dev = s->o->devices[i];
+	const char *d = r->description;
+
+	switch (-err) {
+	case ENOKEY:
+		if (kh_keyring_other_type(r->type, d))
+			kh_err("%s: no %s key '%s' in your keyrings, but a %s key of that description: say --keyring %%%s:%s",
+			       dev, type, d, r->type == KH_KEY_USER ? "logon" : "user",
+			       r->type == KH_KEY_USER ? "logon" : "user", d);
+		else
+			kh_err("%s: no %s key '%s' found in your keyrings", dev,
+			       type, d);
+		break;
+	case EACCES:
+		kh_err("%s: %s key '%s': permission denied (you may not search or view it)",
+		       dev, type, d);
+		break;
+	case EKEYREVOKED:
+		kh_err("%s: %s key '%s' has been revoked", dev, type, d);
+		break;
+	case EKEYEXPIRED:
+		kh_err("%s: %s key '%s' has expired", dev, type, d);
+		break;
+	case EMSGSIZE:
+		kh_err("%s: %s key '%s' is longer than %d bytes: not a volume key",
+		       dev, type, d, KH_KEY_MAX);
+		break;
+	case EKEYREJECTED:
+		kh_err("%s: %s key '%s' is not %u bytes, the size of this volume's key",
+		       dev, type, d, r->key_size);
+		break;
+	default:
+		kh_err("%s: %s key '%s': %s", dev, type, d, strerror(-err));
+	}
+}
+
 static int kh_stash_arm(struct kh_stash *s)
 {
 	unsigned int i, n = s->o->n_devices;
+	uint32_t failed = n, *size;
+	char *uuid, *name;
 	int ret;
 
-	ret = kh_handover_arm(s->fd, s->entries, n, s->o->timeout);
-	if (ret == -EBUSY)
+	if (s->refs)
+		ret = kh_handover_arm_keyring(s->fd, s->refs, n,
+					      s->o->timeout, &failed);
+	else
+		ret = kh_handover_arm(s->fd, s->entries, n, s->o->timeout);
+	if (ret && failed < n)
+		kh_stash_key_error(s, failed, ret);
+	else if (ret == -EBUSY)
 		kh_pending_error();
 	else if (ret == -ESHUTDOWN)
 		kh_err("the machine is going down: nothing armed");
@@ -277,9 +362,11 @@ static int kh_stash_arm(struct kh_stash *s)
 		kh_device_error("cannot arm the hand-over", ret);
 	if (ret)
 		return ret;
-	for (i = 0; i < n; i++)
-		printf("stashed %s as %s (%s)\n", s->o->devices[i],
-		       s->entries[i].name, s->entries[i].uuid);
+	for (i = 0; i < n; i++) {
+		kh_stash_slots(s, i, &uuid, &name, &size);
+		printf("stashed %s as %s (%s)%s\n", s->o->devices[i], name,
+		       uuid, s->refs ? ", key taken from the keyring" : "");
+	}
 	/* A stash the user was not told about must not stay armed. */
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		ret = -errno;
@@ -312,6 +399,24 @@ static int kh_stash_run(struct kh_stash *s)
 	return kh_stash_arm(s);
 }
 
+/*
+ * Keyring mode holds names only, in plain memory: no buffer for a key
+ * exists in this process (and kh_secmem_stats() shows none was made).
+ */
+static int kh_stash_alloc(struct kh_stash *s)
+{
+	int ret;
+
+	if (s->o->n_keyrings) {
+		s->refs = calloc(KH_MAX_ENTRIES, sizeof(*s->refs));
+		return s->refs ? 0 : -ENOMEM;
+	}
+	ret = kh_handover_alloc_entries(&s->entries);
+	if (ret)
+		kh_err("cannot lock memory for the keys: %s", strerror(-ret));
+	return ret;
+}
+
 static int kh_cmd_stash(const struct kh_opts *o)
 {
 	struct kh_stash s = { .o = o };
@@ -320,14 +425,14 @@ static int kh_cmd_stash(const struct kh_opts *o)
 	s.fd = kh_device_open();
 	if (s.fd < 0)
 		return KH_EXIT_FAILURE;
-	ret = kh_handover_alloc_entries(&s.entries);
-	if (ret) {
-		kh_err("cannot lock memory for the keys: %s", strerror(-ret));
+	ret = kh_stash_alloc(&s);
+	if (ret)
 		goto out_close;
-	}
 	ret = kh_stash_run(&s);
 	kh_passphrase_free(&s.key_file);
-	kh_handover_free_entries(s.entries);
+	if (s.entries)
+		kh_handover_free_entries(s.entries);
+	free(s.refs);
 out_close:
 	kh_handover_close(s.fd);
 	return ret ? KH_EXIT_FAILURE : KH_EXIT_OK;
@@ -582,28 +687,35 @@ static int kh_restore_find(const struct kh_entry *e, struct crypt_device **cd)
 	return ret;
 }
 
-static int kh_restore_one(struct kh_entry *e)
+/* The module validated the entry; NUL-termination is cheap to keep. */
+static int kh_restore_check_entry(const struct kh_entry *e)
 {
-	char open_as[KH_NAME_LEN];
-	struct crypt_device *cd;
-	const char *dev;
-	int ret;
-
-	/* The module validated the entry; NUL-termination is cheap to keep. */
 	if (!memchr(e->uuid, 0, sizeof(e->uuid)) ||
 	    !memchr(e->name, 0, sizeof(e->name)) || e->key_size > KH_KEY_MAX) {
 		kh_err("a malformed entry was skipped");
 		return -EINVAL;
 	}
-	/* Open already, under whatever name (crypttab's, say): done. */
-	if (kh_luks_find_mapping(e->uuid, open_as, sizeof(open_as))) {
-		printf("%s: already open as /dev/mapper/%s\n", e->uuid, open_as);
-		return 0;
-	}
-	ret = kh_restore_find(e, &cd);
-	if (ret)
-		return ret;
-	dev = kh_luks_path(cd);
+	return 0;
+}
+
+/* Open already, under whatever name (crypttab's, say)? */
+static bool kh_restore_is_open(const struct kh_entry *e)
+{
+	char open_as[KH_NAME_LEN];
+
+	if (!kh_luks_find_mapping(e->uuid, open_as, sizeof(open_as)))
+		return false;
+	printf("%s: already open as /dev/mapper/%s\n", e->uuid, open_as);
+	return true;
+}
+
+/* Open @e's volume; 0 when it is open (now or already), else -errno. */
+static int kh_restore_activate(struct crypt_device *cd,
+			       const struct kh_entry *e)
+{
+	const char *dev = kh_luks_path(cd);
+	int ret;
+
 	ret = kh_luks_activate(cd, e->name, e->key, e->key_size);
 	if (!ret)
 		printf("%s: opened as /dev/mapper/%s\n", dev, e->name);
@@ -617,15 +729,118 @@ static int kh_restore_one(struct kh_entry *e)
 	else
 		kh_err("cannot open %s as %s: %s", dev, e->name,
 		       strerror(-ret));
-	kh_luks_close(cd);
 	return ret < 0 ? ret : 0;
 }
 
-/* Returns the exit code: the verdict decides before any volume is tried. */
-static int kh_restore_entries(struct kh_entry *entries, uint32_t count,
-			      uint32_t verdict, bool verbose)
+static int kh_restore_one(struct kh_entry *e)
 {
+	struct crypt_device *cd;
+	int ret;
+
+	ret = kh_restore_check_entry(e);
+	if (ret)
+		return ret;
+	if (kh_restore_is_open(e))
+		return 0;
+	ret = kh_restore_find(e, &cd);
+	if (ret)
+		return ret;
+	ret = kh_restore_activate(cd, e);
+	kh_luks_close(cd);
+	return ret;
+}
+
+/* --to-keyring: where the keys go, and for how long. */
+struct kh_restore_ring {
+	const struct kh_opts *o;
+	int32_t ring;
+	unsigned int timeout;
+};
+
+static void kh_restore_keyring_error(const char *dev, const char *name,
+				     int err)
+{
+	if (err == -EEXIST)
+		kh_err("%s: a user key %s%s is in the keyring already: left as it is, this key not added",
+		       dev, KH_KEYRING_PREFIX, name);
+	else if (err == -EDQUOT)
+		kh_err("%s: key quota exhausted: key %s%s not added",
+		       dev, KH_KEYRING_PREFIX, name);
+	else
+		kh_err("%s: cannot add key %s%s: %s", dev, KH_KEYRING_PREFIX,
+		       name, strerror(-err));
+}
+
+/*
+ * Checked against the LUKS header first: a key that does not open the
+ * volume never reaches a keyring. With --open the tool opens the volume
+ * too and then revokes the key it no longer needs.
+ */
+static int kh_restore_keyring_one(const struct kh_restore_ring *kr,
+				  struct kh_entry *e)
+{
+	struct crypt_device *cd;
+	const char *dev;
+	int32_t id;
+	int ret;
+
+	ret = kh_restore_check_entry(e);
+	if (!ret)
+		ret = kh_restore_find(e, &cd);
+	if (ret)
+		return ret;
+	dev = kh_luks_path(cd);
+	ret = kh_luks_verify(cd, e->key, e->key_size);
+	if (ret == -EPERM)
+		kh_err("key does not match the LUKS header of %s", dev);
+	else if (ret)
+		kh_err("cannot check the key of %s: %s", dev, strerror(-ret));
+	if (!ret) {
+		ret = kh_keyring_add(kr->ring, e->name, e->key, e->key_size,
+				     kr->timeout, &id);
+		if (ret)
+			kh_restore_keyring_error(dev, e->name, ret);
+		else
+			printf("%s: key added as user key %s%s, expires in %u s\n",
+			       dev, KH_KEYRING_PREFIX, e->name, kr->timeout);
+	}
+	if (!ret && kr->o->open && !kh_restore_activate(cd, e) &&
+	    !kh_keyring_revoke(kr->ring, id))
+		printf("%s: key %s%s revoked\n", dev, KH_KEYRING_PREFIX,
+		       e->name);
+	kh_luks_close(cd);
+	return ret;
+}
+
+static int kh_restore_open_ring(const struct kh_opts *o,
+				struct kh_restore_ring *kr)
+{
+	const char *spec = o->keyring ? o->keyring : "@u";
+	int32_t parent;
+	int ret;
+
+	kr->o = o;
+	kr->timeout = o->key_timeout ? o->key_timeout : KH_KEYRING_TIMEOUT;
+	ret = kh_keyring_parse_parent(spec, &parent);
+	if (!ret)
+		ret = kh_keyring_open_ring(parent, &kr->ring);
+	if (ret == -EDQUOT)
+		kh_err("key quota exhausted: cannot make keyring %s in %s",
+		       KH_KEYRING_NAME, spec);
+	else if (ret)
+		kh_err("cannot use keyring %s in %s: %s", KH_KEYRING_NAME,
+		       spec, strerror(-ret));
+	return ret;
+}
+
+/* Returns the exit code: the verdict decides before any volume is tried. */
+static int kh_restore_entries(const struct kh_opts *o,
+			      struct kh_entry *entries, uint32_t count,
+			      uint32_t verdict)
+{
+	struct kh_restore_ring kr;
 	unsigned int i, failed = 0;
+	bool verbose = o->verbose;
 
 	/* Every normal boot ends here: quiet, unless asked. */
 	if (verdict == KH_VERDICT_EMPTY ||
@@ -639,8 +854,12 @@ static int kh_restore_entries(struct kh_entry *entries, uint32_t count,
 		       kh_format_verdict_str(verdict));
 		return KH_EXIT_FAILURE;
 	}
+	/* The region is gone already: the passphrase is the way back. */
+	if (o->to_keyring && kh_restore_open_ring(o, &kr))
+		return KH_EXIT_FAILURE;
 	for (i = 0; i < count; i++) {
-		if (kh_restore_one(&entries[i]))
+		if (o->to_keyring ? kh_restore_keyring_one(&kr, &entries[i]) :
+				    kh_restore_one(&entries[i]))
 			failed++;
 		explicit_bzero(entries[i].key, sizeof(entries[i].key));
 	}
@@ -702,7 +921,7 @@ static int kh_cmd_restore(const struct kh_opts *o)
 			kh_device_error("cannot read the hand-over", ret);
 		ret = KH_EXIT_FAILURE;
 	} else {
-		ret = kh_restore_entries(entries, count, verdict, o->verbose);
+		ret = kh_restore_entries(o, entries, count, verdict);
 	}
 	kh_handover_free_entries(entries);
 	return ret;
@@ -774,11 +993,11 @@ static int kh_cmd_wipe(const struct kh_opts *o)
 /* The dispatcher and the usage text: one line per command. */
 static const struct kh_cli_cmd kh_commands[] = {
 	{ "stash", kh_cmd_stash, KH_CLI_STASH,
-	  "derive the volume keys of LUKS DEVICEs and arm the hand-over" },
+	  "derive the volume keys of LUKS DEVICEs (or take them from the keyring) and arm the hand-over" },
 	{ "load", kh_cmd_load, KH_CLI_LOAD,
 	  "load the next kernel; wipes an armed hand-over if that fails" },
 	{ "restore", kh_cmd_restore, KH_CLI_RESTORE,
-	  "in the new kernel: read the hand-over once and open the volumes" },
+	  "in the new kernel: read the hand-over once and open the volumes (or put the keys into a keyring)" },
 	{ "status", kh_cmd_status, KH_CLI_STATUS,
 	  "show the state of the hand-over region (never a key)" },
 	{ "wipe", kh_cmd_wipe, KH_CLI_WIPE, "wipe the hand-over region" },
@@ -795,6 +1014,18 @@ static int kh_show(const struct kh_opts *o)
 	else
 		kh_cli_usage(stdout, kh_commands);
 	return KH_EXIT_OK;
+}
+
+/* KEYHANDOVER_DEBUG_SECMEM=1: how many secret buffers this run made. */
+static void kh_debug_secmem(void)
+{
+	size_t count, bytes;
+
+	if (!getenv("KEYHANDOVER_DEBUG_SECMEM"))
+		return;
+	kh_secmem_stats(&count, &bytes);
+	fprintf(stderr, "keyhandover: debug: %zu secret buffers, %zu bytes\n",
+		count, bytes);
 }
 
 int main(int argc, char **argv)
@@ -818,6 +1049,7 @@ int main(int argc, char **argv)
 		kh_luks_set_verbose(o.verbose);
 		ret = o.cmd->run(&o);
 	}
+	kh_debug_secmem();
 	/* A lost "stashed ..." line must not look like success. */
 	if (fflush(stdout) && ret == KH_EXIT_OK) {
 		kh_err("cannot write output: %s", strerror(errno));

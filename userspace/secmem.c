@@ -29,6 +29,8 @@
  */
 static uint8_t *volatile kh_secmem_live[KH_SECMEM_SLOTS];
 static void (*volatile kh_secmem_hook)(void);
+/* Every buffer this process ever asked for, for kh_secmem_stats(). */
+static size_t kh_secmem_count, kh_secmem_bytes;
 
 /* Signals that end the process and that a handler can catch. */
 static const int kh_secmem_fatal[] = {
@@ -161,6 +163,8 @@ int kh_secmem_alloc(size_t len, void **out)
 	ret = kh_secmem_track(map);
 	if (ret)
 		goto out_unlock;
+	kh_secmem_count++;
+	kh_secmem_bytes += len;
 	*out = map + KH_SECMEM_HDR;
 	return 0;
 
@@ -187,4 +191,15 @@ void kh_secmem_free(void *p)
 	explicit_bzero(map, map_len);
 	munlock(map, map_len);
 	munmap(map, map_len);
+}
+
+/*
+ * How many secret buffers this process has made, and their bytes. Keys
+ * and passphrases live nowhere else, so a run that made none held none:
+ * that is how the tests show keyring mode keeps keys out of userspace.
+ */
+void kh_secmem_stats(size_t *count, size_t *bytes)
+{
+	*count = kh_secmem_count;
+	*bytes = kh_secmem_bytes;
 }

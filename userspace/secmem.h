@@ -10,6 +10,7 @@
 int kh_secmem_harden_process(void);
 int kh_secmem_alloc(size_t len, void **out);
 void kh_secmem_free(void *p);
+void kh_secmem_stats(size_t *count, size_t *bytes);
 /* Zero every live buffer in place (what a fatal signal does). */
 void kh_secmem_wipe_all(void);
 /*

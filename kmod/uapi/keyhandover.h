@@ -40,6 +40,41 @@ struct kh_arm {
 
 #define KH_TIMEOUT_MAX		86400	/* a day: longer is a mistake */
 
+#define KH_DESC_LEN		256	/* keyring description, NUL-terminated */
+
+/* Key types the module takes a volume key from (keyring mode). */
+enum kh_key_type {
+	KH_KEY_LOGON = 1,	/* "logon": userspace can never read it back */
+	KH_KEY_USER = 2,	/* "user" */
+};
+
+/*
+ * One volume whose key the module takes from the caller's keyrings. It
+ * names the key; it has no room for key bytes: in keyring mode no key
+ * byte crosses into or out of userspace.
+ */
+struct kh_keyref {
+	__u32 type;			/* enum kh_key_type */
+	__u32 key_size;			/* the volume's key size: 1..KH_KEY_MAX */
+	char uuid[KH_UUID_LEN];		/* as in struct kh_entry */
+	char name[KH_NAME_LEN];		/* as in struct kh_entry */
+	char description[KH_DESC_LEN];	/* the key's description */
+};
+
+/*
+ * KH_IOC_ARM_KEYRING: look up @count keys by description with the
+ * caller's credentials (request_key: search permission, no upcall; and
+ * view permission) and stash their payloads. Nothing is armed unless
+ * every key is found and fits; @failed then names the first refused one.
+ */
+struct kh_arm_keyring {
+	__u32 count;			/* 1..KH_MAX_ENTRIES */
+	__u32 flags;			/* must be zero */
+	__u32 timeout;			/* seconds until wiped, 0: default */
+	__u32 failed;			/* out: index refused, or @count */
+	__u64 refs;			/* user pointer to struct kh_keyref[] */
+};
+
 /* What the region holds, as seen by this kernel. */
 enum kh_state {
 	KH_STATE_EMPTY = 0,	/* all zero: nothing handed over */
@@ -101,5 +136,6 @@ struct kh_read {
 #define KH_IOC_STATUS		_IOR(KH_IOC_MAGIC, 2, struct kh_status)
 #define KH_IOC_READ		_IOWR(KH_IOC_MAGIC, 3, struct kh_read)
 #define KH_IOC_WIPE		_IO(KH_IOC_MAGIC, 4)
+#define KH_IOC_ARM_KEYRING	_IOWR(KH_IOC_MAGIC, 5, struct kh_arm_keyring)
 
 #endif /* _UAPI_LINUX_KEYHANDOVER_H */

@@ -279,6 +279,65 @@ static void kh_test_cmd_help(void)
 		  "an error before --help is still an error");
 }
 
+static void kh_test_keyring(void)
+{
+	int ret;
+
+	ret = KH_PARSE("stash", "--keyring", "%logon:cryptsetup:root",
+		       "--keyring", "%user:kh:b", "--name", "root", "--name",
+		       "b", "/dev/a", "/dev/b");
+	kh_report(!ret && kh_o.n_keyrings == 2 && kh_o.n_devices == 2 &&
+		  !strcmp(kh_o.keyrings[1], "%user:kh:b"),
+		  "stash --keyring per DEVICE");
+	ret = KH_PARSE("stash", "--keyring", "cryptsetup:root", "/dev/a");
+	kh_report(!ret && kh_o.n_keyrings == 1, "stash --keyring, bare logon");
+	ret = KH_PARSE("stash", "--keyring", "k:a", "/dev/a", "/dev/b");
+	kh_report(kh_usage_error(ret, "1 --keyring for 2 devices"),
+		  "stash --keyring count must match the devices");
+	ret = KH_PARSE("stash", "--keyring", "k:a", "--key-file", "/k",
+		       "/dev/a");
+	kh_report(kh_usage_error(ret, "mutually exclusive"),
+		  "stash --keyring with --key-file");
+	ret = KH_PARSE("stash", "--keyring", "%asymmetric:x", "/dev/a");
+	kh_report(kh_usage_error(ret, "only %logon: and %user:"),
+		  "stash --keyring of another key type");
+	ret = KH_PARSE("stash", "--keyring", "noservice", "/dev/a");
+	kh_report(kh_usage_error(ret, "SERVICE:NAME"),
+		  "stash --keyring logon without a service prefix");
+	ret = KH_PARSE("stash", "--keyring", "%user:", "/dev/a");
+	kh_report(kh_usage_error(ret, "--keyring '%user:'"),
+		  "stash --keyring with an empty description");
+	ret = KH_PARSE("restore", "--to-keyring");
+	kh_report(!ret && kh_o.to_keyring && !kh_o.keyring && !kh_o.open &&
+		  !kh_o.key_timeout, "restore --to-keyring");
+	ret = KH_PARSE("restore", "--to-keyring", "@s", "--open",
+		       "--key-timeout", "60");
+	kh_report(!ret && kh_o.to_keyring && !strcmp(kh_o.keyring, "@s") &&
+		  kh_o.open && kh_o.key_timeout == 60,
+		  "restore --to-keyring @s --open --key-timeout 60");
+	ret = KH_PARSE("restore", "--to-keyring", "123456");
+	kh_report(!ret && !strcmp(kh_o.keyring, "123456"),
+		  "restore --to-keyring SERIAL");
+	ret = KH_PARSE("restore", "--to-keyring", "@x");
+	kh_report(kh_usage_error(ret, "KEYRING '@x'"),
+		  "restore --to-keyring with a bad keyring");
+	ret = KH_PARSE("restore", "--to-keyring", "@u", "@s");
+	kh_report(kh_usage_error(ret, "unexpected argument '@s'"),
+		  "restore --to-keyring with two keyrings");
+	ret = KH_PARSE("restore", "@u");
+	kh_report(kh_usage_error(ret, "unexpected argument '@u'"),
+		  "restore KEYRING without --to-keyring");
+	ret = KH_PARSE("restore", "--open");
+	kh_report(kh_usage_error(ret, "--open needs --to-keyring"),
+		  "restore --open without --to-keyring");
+	ret = KH_PARSE("restore", "--key-timeout", "5");
+	kh_report(kh_usage_error(ret, "--key-timeout needs --to-keyring"),
+		  "restore --key-timeout without --to-keyring");
+	ret = KH_PARSE("restore", "--to-keyring", "--key-timeout", "0");
+	kh_report(kh_usage_error(ret, "--key-timeout must be 1..86400"),
+		  "restore --key-timeout 0");
+}
+
 int main(void)
 {
 	kh_test_global();
@@ -288,6 +347,7 @@ int main(void)
 	kh_test_stash_limits();
 	kh_test_load();
 	kh_test_others();
+	kh_test_keyring();
 	kh_test_cmd_help();
 	printf("%u passed, %u failed\n", kh_passed, kh_failed);
 	return kh_failed ? 1 : 0;

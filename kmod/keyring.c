@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Keyring mode: take a volume key from the caller's keyrings, in the
+ * kernel, so that it never passes through userspace.
+ *
+ * cryptsetup 2.7 can leave a volume key linked in a keyring as a "logon"
+ * key (--link-vk-to-keyring), which userspace cannot read back but the
+ * kernel can. The caller names the key; this file finds it exactly as the
+ * caller could: request_key() searches the caller's own keyrings with its
+ * credentials and checks search permission on every keyring and on the
+ * key, and lookup_user_key() then checks view permission as keyctl
+ * describe would. There is no upcall: a key that does not exist is not
+ * made by /sbin/request-key.
+ */
+#include <linux/err.h>
+#include <linux/key.h>
+#include <linux/string.h>
+#include <keys/user-type.h>
+
+#include "keyhandover.h"
+
+static struct key_type *kh_keyring_type(u32 type)
+{
+	switch (type) {
+	case KH_KEY_LOGON:
+		return &key_type_logon;
+	case KH_KEY_USER:
+		return &key_type_user;
+	}
+	return NULL;
+}
+
+/* What request_key() found, the caller must also be allowed to view. */
+static int kh_keyring_may_view(struct key *key)
+{
+	key_ref_t ref = lookup_user_key(key_serial(key), 0, KEY_NEED_VIEW);
+
+	if (IS_ERR(ref))
+		return PTR_ERR(ref);
+	key_ref_put(ref);
+	return 0;
+}
+
+/* Copy the payload under the key's semaphore: an update cannot race. */
+static int kh_keyring_copy(struct key *key, u32 want, struct kh_entry *e)
+{
+	const struct user_key_payload *payload;
+	int ret;
+
+	down_read(&key->sem);
+	ret = key_validate(key);
+	if (ret)
+		goto out_unlock;
+	payload = user_key_payload_locked(key);
+	if (!payload) {
+		ret = -EKEYREVOKED;
+		goto out_unlock;
+	}
+	if (payload->datalen > KH_KEY_MAX) {
+		ret = -EMSGSIZE;
+		goto out_unlock;
+	}
+	/* The tool read the volume's key size from its LUKS header. */
+	if (payload->datalen != want) {
+		ret = -EKEYREJECTED;
+		goto out_unlock;
+	}
+	e->key_size = payload->datalen;
+	memcpy(e->key, payload->data, payload->datalen);
+out_unlock:
+	up_read(&key->sem);
+	return ret;
+}
+
+/*
+ * Fill @e from @ref: UUID and name as given, the key from the keyring.
+ * @e must be zeroed (the format wants zero padding). Negative errno:
+ * -ENOKEY (no such key the caller can find), -EACCES, -EKEYREVOKED,
+ * -EKEYEXPIRED, -EMSGSIZE (payload too long for the format),
+ * -EKEYREJECTED (not the volume's key size), -EINVAL (malformed).
+ */
+int kh_keyring_fetch(const struct kh_keyref *ref, struct kh_entry *e)
+{
+	struct key_type *type = kh_keyring_type(ref->type);
+	struct key *key;
+	int ret;
+
+	if (!type || !ref->key_size || ref->key_size > KH_KEY_MAX ||
+	    !ref->description[0] ||
+	    !memchr(ref->description, 0, sizeof(ref->description)))
+		return -EINVAL;
+	/* No callout: find what exists, never ask userspace to make one. */
+	key = request_key(type, ref->description, NULL);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	ret = kh_keyring_may_view(key);
+	if (!ret)
+		ret = kh_keyring_copy(key, ref->key_size, e);
+	key_put(key);
+	if (ret)
+		return ret;
+	memcpy(e->uuid, ref->uuid, sizeof(e->uuid));
+	memcpy(e->name, ref->name, sizeof(e->name));
+	return 0;
+}

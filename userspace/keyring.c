@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Keyring mode, userspace side.
+ *
+ * Old kernel: the tool only names keys ("%logon:cryptsetup:root"); the
+ * module takes them from the caller's keyrings. Nothing here touches a
+ * key's payload there.
+ *
+ * New kernel: each restored key becomes a "user" key (libcryptsetup must
+ * read a key back to check it against the LUKS digest, which a "logon" key
+ * forbids) named "keyhandover:NAME" in a keyring "keyhandover" inside the
+ * keyring the user picked (default @u). Possessor-only permissions and a
+ * timeout: only processes that reach the keyring from their own session
+ * can see or read the key, and it goes away by itself. An existing key
+ * of the same description is never updated (add_key() would replace its
+ * payload): that name is refused instead.
+ */
+#include <errno.h>
+#include <keyutils.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyring.h"
+#include "uapi/keyhandover.h"
+
+#define KH_KEY_PERM	(KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH | \
+			 KEY_POS_SETATTR)
+#define KH_RING_PERM	(KEY_POS_VIEW | KEY_POS_READ | KEY_POS_WRITE | \
+			 KEY_POS_SEARCH | KEY_POS_SETATTR)
+
+/*
+ * "[%logon:|%user:]DESCRIPTION", cryptsetup's spelling. A bare description
+ * means logon: the type userspace cannot read is the one worth naming.
+ * -EPROTOTYPE: another type; -ENAMETOOLONG; -EINVAL: empty, or a logon
+ * description without the "service:" prefix the kernel insists on.
+ */
+int kh_keyring_parse_ref(const char *spec, uint32_t *type, const char **desc)
+{
+	const char *d = spec;
+
+	*type = KH_KEY_LOGON;
+	if (!strncmp(spec, "%logon:", 7)) {
+		d = spec + 7;
+	} else if (!strncmp(spec, "%user:", 6)) {
+		*type = KH_KEY_USER;
+		d = spec + 6;
+	} else if (spec[0] == '%') {
+		return -EPROTOTYPE;
+	}
+	if (strlen(d) >= KH_DESC_LEN)
+		return -ENAMETOOLONG;
+	if (!*d || (*type == KH_KEY_LOGON && (d[0] == ':' || !strchr(d, ':'))))
+		return -EINVAL;
+	*desc = d;
+	return 0;
+}
+
+const char *kh_keyring_type_name(uint32_t type)
+{
+	return type == KH_KEY_USER ? "user" : "logon";
+}
+
+/* "@u", "@s", "@us", "@p", "@t" or a key serial number. */
+int kh_keyring_parse_parent(const char *spec, int32_t *id)
+{
+	static const struct {
+		const char *name;
+		int32_t id;
+	} specials[] = {
+		{ "@u", KEY_SPEC_USER_KEYRING },
+		{ "@us", KEY_SPEC_USER_SESSION_KEYRING },
+		{ "@s", KEY_SPEC_SESSION_KEYRING },
+		{ "@p", KEY_SPEC_PROCESS_KEYRING },
+		{ "@t", KEY_SPEC_THREAD_KEYRING },
+	};
+	unsigned long v;
+	size_t i;
+	char *end;
+
+	for (i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
+		if (!strcmp(spec, specials[i].name)) {
+			*id = specials[i].id;
+			return 0;
+		}
+	}
+	errno = 0;
+	v = strtoul(spec, &end, 10);
+	if (errno || end == spec || *end || spec[0] == '-' || !v ||
+	    v > INT32_MAX)
+		return -EINVAL;
+	*id = (int32_t)v;
+	return 0;
+}
+
+/*
+ * For a clear refusal: does the caller reach a key of the *other* type
+ * under @desc? Searched without an upcall and linked nowhere.
+ */
+int kh_keyring_other_type(uint32_t type, const char *desc)
+{
+	const char *other = type == KH_KEY_USER ? "logon" : "user";
+
+	return request_key(other, desc, NULL, 0) > 0;
+}
+
+/* Is @want_type:@want_desc linked in @ring? Its serial, or 0. */
+static int32_t kh_keyring_find(int32_t ring, const char *want_type,
+			       const char *want_desc)
+{
+	key_serial_t *ids = NULL, found = 0;
+	long len, i;
+
+	len = keyctl_read_alloc(ring, (void **)&ids);
+	if (len < 0)
+		return 0;
+	for (i = 0; !found && i < len / (long)sizeof(*ids); i++) {
+		char *d = NULL, *name;
+		size_t tlen = strlen(want_type);
+
+		/* "type;uid;gid;perm;description"; keys we may not view: skip */
+		if (keyctl_describe_alloc(ids[i], &d) < 0)
+			continue;
+		name = strrchr(d, ';');
+		if (name && !strncmp(d, want_type, tlen) && d[tlen] == ';' &&
+		    !strcmp(name + 1, want_desc))
+			found = ids[i];
+		free(d);
+	}
+	free(ids);
+	return found;
+}
+
+/* The "keyhandover" keyring inside @parent: found, or made. */
+int kh_keyring_open_ring(int32_t parent, int32_t *ring)
+{
+	key_serial_t id;
+
+	/* The parent must exist: never let the kernel make @s on the fly. */
+	if (keyctl_get_keyring_ID(parent, 0) < 0)
+		return -errno;
+	id = kh_keyring_find(parent, "keyring", KH_KEYRING_NAME);
+	if (!id) {
+		id = add_key("keyring", KH_KEYRING_NAME, NULL, 0, parent);
+		if (id < 0)
+			return -errno;
+		if (keyctl_setperm(id, KH_RING_PERM) < 0) {
+			int ret = -errno;
+
+			keyctl_unlink(id, parent);
+			return ret;
+		}
+	}
+	*ring = id;
+	return 0;
+}
+
+/*
+ * Add "keyhandover:@name" holding @key to @ring, with a timeout and
+ * possessor-only permissions (timeout first: setting it needs the
+ * setattr permission the new mask still grants). -EEXIST: a key of that
+ * description is there already and is left as it is. -EDQUOT: the
+ * caller's key quota is used up.
+ */
+int kh_keyring_add(int32_t ring, const char *name, const void *key,
+		   size_t len, unsigned int timeout, int32_t *out)
+{
+	char desc[KH_DESC_LEN];
+	key_serial_t id;
+	int ret;
+
+	snprintf(desc, sizeof(desc), "%s%s", KH_KEYRING_PREFIX, name);
+	if (kh_keyring_find(ring, "user", desc))
+		return -EEXIST;
+	id = add_key("user", desc, key, len, ring);
+	if (id < 0)
+		return -errno;
+	if (keyctl_set_timeout(id, timeout) < 0 ||
+	    keyctl_setperm(id, KH_KEY_PERM) < 0) {
+		ret = -errno;
+		kh_keyring_revoke(ring, id);
+		return ret;
+	}
+	*out = id;
+	return 0;
+}
+
+/* Revoked first: a process holding a reference can no longer read it. */
+int kh_keyring_revoke(int32_t ring, int32_t id)
+{
+	int ret = 0;
+
+	if (keyctl_revoke(id) < 0)
+		ret = -errno;
+	keyctl_unlink(id, ring);
+	return ret;
+}
