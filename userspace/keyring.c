@@ -167,7 +167,6 @@ int kh_keyring_add(int32_t ring, const char *name, const void *key,
 {
 	char desc[KH_DESC_LEN];
 	key_serial_t id;
-	int ret;
 
 	snprintf(desc, sizeof(desc), "%s%s", KH_KEYRING_PREFIX, name);
 	if (kh_keyring_find(ring, "user", desc))
@@ -177,7 +176,8 @@ int kh_keyring_add(int32_t ring, const char *name, const void *key,
 		return -errno;
 	if (keyctl_set_timeout(id, timeout) < 0 ||
 	    keyctl_setperm(id, KH_KEY_PERM) < 0) {
-		ret = -errno;
+		int ret = -errno;
+
 		kh_keyring_revoke(ring, id);
 		return ret;
 	}

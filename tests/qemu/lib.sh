@@ -159,3 +159,167 @@ kh_vmlinuz() {
 	done
 	kh_die "no vmlinuz for $2 under $1"
 }
+
+# Debian 13's userland, for tools newer than the guest's Debian 12 ones:
+# cryptsetup 2.7 (--link-vk-to-keyring, --volume-key-keyring) and keyctl.
+# Debian 12 has no backport of them, so they come from a trixie chroot with
+# their own libraries beside them.
+KH_TRIXIE_MIRROR=${KH_TRIXIE_MIRROR:-http://deb.debian.org/debian}
+
+# True when the chroot $1 has package $2 installed.
+kh_chroot_installed() {
+	# shellcheck disable=SC2016 # a dpkg-query format, not for the shell
+	[ "$(chroot "$1" dpkg-query -W -f='${Status}' "$2" 2>/dev/null)" = \
+		"install ok installed" ]
+}
+
+# kh_trixie_chroot: make (once) a minbase Debian 13 chroot in the cache with
+# cryptsetup-bin and keyutils installed, and print its path. Idempotent and
+# quiet when everything is there already. A chroot that an earlier session
+# made by hand is adopted when it looks complete.
+kh_trixie_chroot() {
+	kh_croot=$KH_CACHE/chroot-trixie
+	if [ ! -e "$kh_croot/.complete" ] && [ -x "$kh_croot/usr/bin/apt-get" ]; then
+		case $(cat "$kh_croot/etc/debian_version" 2>/dev/null) in
+		13*) : >"$kh_croot/.complete" ;;
+		esac
+	fi
+	[ -e "$kh_croot/.complete" ] || kh_debootstrap_trixie "$kh_croot" >&2
+	kh_missing=
+	for kh_p in cryptsetup-bin keyutils; do
+		kh_chroot_installed "$kh_croot" "$kh_p" || kh_missing="$kh_missing $kh_p"
+	done
+	# shellcheck disable=SC2086 # word splitting of the list is intended
+	[ -z "$kh_missing" ] || kh_chroot_apt "$kh_croot" $kh_missing >&2
+	printf '%s\n' "$kh_croot"
+}
+
+# Like kh_unpack_kernel: bootstrap into a scratch directory and rename it
+# into place at the end. debootstrap's chatter goes to a log that is shown
+# only when it fails.
+kh_debootstrap_trixie() {
+	kh_need_pkgs debootstrap
+	rm -rf "$1.tmp"
+	mkdir -p "$1.tmp"
+	kh_log "debootstrap trixie into $1 (once, under a minute)"
+	if ! debootstrap --variant=minbase trixie "$1.tmp" "$KH_TRIXIE_MIRROR" \
+		>"$1.log" 2>&1; then
+		tail -n 20 "$1.log" >&2
+		kh_die "debootstrap trixie failed (log: $1.log)"
+	fi
+	rm -rf "$1" "$1.log"
+	mv "$1.tmp" "$1"
+	: >"$1/.complete"
+}
+
+# kh_chroot_apt ROOT PKG...: install packages inside the chroot. proc is
+# mounted only for apt's sake and unmounted again whatever apt did; one
+# left behind by an interrupted run is reused and unmounted here too.
+kh_chroot_apt() {
+	kh_croot=$1
+	shift
+	kh_log "installing into $kh_croot: $*"
+	# A cached chroot may come from a machine with another resolver.
+	cp -L /etc/resolv.conf "$kh_croot/etc/resolv.conf"
+	mountpoint -q "$kh_croot/proc" ||
+		mount -t proc proc "$kh_croot/proc" ||
+		kh_die "cannot mount proc in $kh_croot"
+	kh_rc=0
+	# The chroot's package lists may be stale (old versions gone from the
+	# mirror): update before installing. Only a cold run gets here.
+	LC_ALL=C DEBIAN_FRONTEND=noninteractive chroot "$kh_croot" \
+		sh -c 'apt-get update -qq &&
+			apt-get install -y -qq -o Dpkg::Use-Pty=0 \
+				--no-install-recommends "$@"' \
+		sh "$@" || kh_rc=$?
+	umount "$kh_croot/proc" || kh_log "warning: cannot unmount $kh_croot/proc"
+	[ "$kh_rc" = 0 ] || kh_die "apt-get install $* in $kh_croot failed"
+}
+
+# kh_trixie_tree: print a cached directory tree, keyed by trixie's
+# cryptsetup-bin version, to copy as-is into the guest's root:
+#   /opt/trixie/bin/{cryptsetup,keyctl}  trixie's binaries
+#   /opt/trixie/lib/                     every library they load, by soname,
+#                                        trixie's dynamic loader included
+#   /usr/local/bin/{cryptsetup27,keyctl27}  wrappers that run them
+# The wrappers start trixie's loader by hand, so nothing of the guest's
+# Debian 12 libraries is mixed in and /sbin/cryptsetup stays Debian 12's.
+# The marker .complete sits beside the tree, not in it, so the tree holds
+# nothing but guest files.
+kh_trixie_tree() {
+	# kh_die in the command substitution ends only that subshell.
+	kh_croot=$(kh_trixie_chroot) || exit 1
+	# shellcheck disable=SC2016 # a dpkg-query format, not for the shell
+	kh_cver=$(chroot "$kh_croot" dpkg-query -W -f='${Version}' cryptsetup-bin) ||
+		kh_die "no cryptsetup-bin in $kh_croot"
+	# No ":" of an epoch in the path: --library-path, like LD_LIBRARY_PATH,
+	# splits at colons, which breaks running the tree from the cache.
+	kh_dir=$KH_CACHE/trixie-tools/$(printf '%s\n' "$kh_cver" | tr : _)
+	if [ ! -e "$kh_dir/.complete" ]; then
+		kh_build_trixie_tree "$kh_croot" "$kh_dir" >&2
+	fi
+	printf '%s\n' "$kh_dir/tree"
+}
+
+kh_build_trixie_tree() {
+	kh_croot=$1 kh_dir=$2
+	kh_log "building the trixie tools tree in $kh_dir"
+	mkdir -p "$kh_dir"
+	rm -rf "$kh_dir/tree" "$kh_dir/tmp" "$kh_dir/.complete"
+	kh_t=$kh_dir/tmp
+	mkdir -p "$kh_t/opt/trixie/bin" "$kh_t/opt/trixie/lib" "$kh_t/usr/local/bin"
+	# Resolve everything inside the chroot, where its symlinks (merged /usr)
+	# mean what they say: "bin/NAME path" and "lib/SONAME path" lines, paths
+	# free of links. ldd gives the whole closure; glibc dlopens libgcc_s
+	# (thread cancellation) behind ldd's back, so it is added by hand.
+	kh_list=$(LC_ALL=C chroot "$kh_croot" /bin/sh -s <<'KH_EOF'
+set -e
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+pairs=
+for b in cryptsetup keyctl; do
+	p=$(command -v "$b")
+	l=$(ldd "$p")
+	case $l in *"not found"*)
+		printf '%s\n' "$l" >&2
+		exit 1 ;;
+	esac
+	# "name => /path (addr)" for libraries, "/path (addr)" for the loader
+	pairs="$pairs
+bin/$b $p
+$(printf '%s\n' "$l" | awk '$2 == "=>" && $3 ~ /^\// { print "lib/" $1, $3 }
+	$1 ~ /^\// { n = $1; sub(/.*\//, "", n); print "lib/" n, $1 }')"
+done
+pairs="$pairs
+lib/libgcc_s.so.1 /lib/x86_64-linux-gnu/libgcc_s.so.1"
+printf '%s\n' "$pairs" | while read -r n p; do
+	[ -n "$n" ] || continue
+	r=$(readlink -e "$p")
+	printf '%s %s\n' "$n" "$r"
+done
+KH_EOF
+	) || kh_die "cannot list the trixie binaries and their libraries"
+	# A here-document, not a pipe: kh_die must end this shell, not a
+	# subshell of the loop.
+	while read -r kh_n kh_p; do
+		cp "$kh_croot$kh_p" "$kh_t/opt/trixie/$kh_n" ||
+			kh_die "cannot copy $kh_croot$kh_p"
+		chmod 0644 "$kh_t/opt/trixie/$kh_n"
+	done <<KH_EOF
+$(printf '%s\n' "$kh_list" | LC_ALL=C sort -u)
+KH_EOF
+	kh_ld=$kh_t/opt/trixie/lib/ld-linux-x86-64.so.2
+	[ -f "$kh_ld" ] || kh_die "no trixie dynamic loader in the closure"
+	chmod 0755 "$kh_ld" "$kh_t"/opt/trixie/bin/*
+	for kh_b in cryptsetup keyctl; do
+		[ -f "$kh_t/opt/trixie/bin/$kh_b" ] || kh_die "no trixie $kh_b"
+		# The loader by hand: the binaries' own interpreter path is the
+		# guest's Debian 12 loader, and LD_LIBRARY_PATH would leak into
+		# whatever they start.
+		printf '%s\n' '#!/bin/sh' \
+			"exec /opt/trixie/lib/ld-linux-x86-64.so.2 --library-path /opt/trixie/lib /opt/trixie/bin/$kh_b \"\$@\"" \
+			>"$kh_t/usr/local/bin/${kh_b}27"
+		chmod 0755 "$kh_t/usr/local/bin/${kh_b}27"
+	done
+	mv "$kh_t" "$kh_dir/tree"
+	: >"$kh_dir/.complete"
+}

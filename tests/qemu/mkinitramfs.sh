@@ -13,6 +13,8 @@
 #   KH_MODULE       keyhandover.ko, or the 2nd argument (default: kmod/keyhandover.ko)
 #   KH_TOOL         the keyhandover tool, or the 3rd (default: userspace/keyhandover)
 #   KH_EXTRA_BINS   more host programs for the guest's /usr/local/bin
+#   KH_EXTRA_TREE   a directory copied as-is onto the guest's root, e.g. the
+#                   trixie cryptsetup 2.7 and keyctl of kh_trixie_tree
 #   KH_FIXTURES     directory with the test fixtures "passphrase" and "content";
 #                   copied to /etc/kh-test/ (test data, never a real secret)
 #   KH_ALLOW_MISSING=1  build without the module or tool (harness bring-up)
@@ -145,6 +147,15 @@ stage_fixtures() {
 	done
 }
 
+# A ready-made tree (files that bring their own libraries, such as
+# kh_trixie_tree's) goes in last but before the ld.so cache is made.
+# --remove-destination: never write through an applet link into busybox.
+stage_extra_tree() {
+	[ -n "${KH_EXTRA_TREE:-}" ] || return 0
+	[ -d "$KH_EXTRA_TREE" ] || kh_die "KH_EXTRA_TREE $KH_EXTRA_TREE is no directory"
+	cp -a --remove-destination -- "$KH_EXTRA_TREE/." "$STAGE/"
+}
+
 # Directories init.sh mounts on, and an ld.so cache so the loader finds
 # the libraries whatever its compiled-in search path.
 stage_skeleton() {
@@ -198,6 +209,7 @@ main() {
 	stage_project
 	stage_modules
 	stage_fixtures
+	stage_extra_tree
 	stage_skeleton
 	write_cpio "$out"
 }
