@@ -19,6 +19,11 @@
 #            kexec-tools load, kexec -> probe2, which checks the content
 #   armthen  stash, then (kh.then=) reboot -f, poweroff -f, a panic from
 #            sysrq, keyhandover wipe, or the arm timeout: the stash must go
+#   krarm    keyring mode on Debian 12's cryptsetup: the refusals, then a
+#            logon key holding the volume key stashed by description -> restore
+#   kr27arm  keyring mode with cryptsetup 2.7: open --link-vk-to-keyring,
+#            stash by description -> kr27restore: restore --to-keyring,
+#            cryptsetup open --volume-key-keyring
 #   planted  one boot, no kexec: the threat model's region, interface and
 #            restore cases. Region images from /dev/vdb (a tar) are written
 #            into the reserved range through /dev/mem before the module
@@ -347,6 +352,155 @@ stage_negative() {
 	result negative-ok
 }
 
+# --- keyring mode ----------------------------------------------------------
+
+# Extra tools live in /usr/local/bin, outside PATH (busybox applets and
+# Debian 12's own binaries come first): always named in full.
+KEYCTL=/usr/local/bin/keyctl
+CRYPTSETUP27=/usr/local/bin/cryptsetup27
+KEYCTL27=/usr/local/bin/keyctl27
+
+# With Debian 12's cryptsetup (no --link-vk-to-keyring) the test puts the
+# volume key into a logon key itself, as cryptsetup 2.7 would: luksDump
+# writes it to a tmpfs file, overwritten and removed straight after.
+link_volume_key() {
+	f=/tmp/vk.bin
+	cryptsetup luksDump -q --dump-volume-key --volume-key-file "$f" \
+		--key-file "$FIXTURES/passphrase" "$VOLUME" >/dev/null ||
+		fail "cryptsetup luksDump --dump-volume-key"
+	$KEYCTL padd logon "$1" @u <"$f" >/dev/null || fail "keyctl padd logon $1"
+	dd if=/dev/zero of="$f" bs=64 count=1 conv=notrunc 2>/dev/null
+	rm -f "$f"
+}
+
+# A logon key of $2 random bytes named $1; prints its serial.
+random_logon_key() {
+	head -c "$2" /dev/urandom | $KEYCTL padd logon "$1" @u
+}
+
+# stash_refused WHAT KEY TEXT: the module refuses KEY; nothing is armed.
+stash_refused() {
+	want=$3
+	out=$(keyhandover stash --keyring "$2" --name "$NAME" "$VOLUME" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "$1: stash exits 1" [ "$rc" = 1 ]
+	gcheck "$1: stash says '$want'" \
+		eval 'printf "%s\n" "$out" | grep -qF -- "$want"'
+	gcheck "$1: one line of output" one_line "$out"
+	gcheck "$1: nothing armed" status_is empty
+}
+
+keyring_refusals() {
+	stash_refused "no such key" kh:nothere "no logon key 'kh:nothere' found"
+	head -c 64 /dev/urandom | $KEYCTL padd user kh:asuser @u >/dev/null
+	stash_refused "a user key where a logon key is named" kh:asuser \
+		"but a user key of that description"
+	# Possessor: every permission but search (0x08), or but view (0x01).
+	$KEYCTL setperm "$(random_logon_key kh:nosearch 64)" 0x37000000
+	stash_refused "a key the caller may not search" kh:nosearch \
+		"permission denied"
+	$KEYCTL setperm "$(random_logon_key kh:noview 64)" 0x3e000000
+	stash_refused "a key the caller may not view" kh:noview \
+		"permission denied"
+	random_logon_key kh:long 65 >/dev/null
+	stash_refused "a payload longer than the format allows" kh:long \
+		"longer than 64 bytes"
+	random_logon_key kh:short 32 >/dev/null
+	stash_refused "a payload of another size than the volume key" \
+		kh:short "is not 64 bytes"
+	$KEYCTL revoke "$(random_logon_key kh:revoked 64)"
+	stash_refused "a revoked key" kh:revoked "has been revoked"
+}
+
+# Keyring mode holds no key in userspace: the tool's count of secret
+# buffers is 0, where a passphrase stash (the control) makes some.
+stash_keyring() {
+	out=$(KEYHANDOVER_DEBUG_SECMEM=1 keyhandover stash --key-file \
+		"$FIXTURES/passphrase" --name "$NAME" "$VOLUME" 2>&1)
+	gcheck "control: a passphrase stash makes secret buffers" \
+		eval 'printf "%s\n" "$out" | grep -q "debug: [1-9][0-9]* secret buffers"'
+	keyhandover wipe >/dev/null || fail "keyhandover wipe"
+	say "keyhandover stash --keyring $1 --name $NAME $VOLUME"
+	out=$(KEYHANDOVER_DEBUG_SECMEM=1 keyhandover stash --keyring "$1" \
+		--name "$NAME" "$VOLUME" 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "keyring stash exits 0" [ "$rc" = 0 ]
+	gcheck "keyring stash: the tool held no key (0 secret buffers)" \
+		eval 'printf "%s\n" "$out" | grep -q "debug: 0 secret buffers, 0 bytes"'
+	status_is armed || fail "not armed after the keyring stash"
+	keyhandover status
+	mark_stage stashed
+}
+
+checks_passed() {
+	[ "$CHECKS_FAILED" = 0 ] || fail "$CHECKS_FAILED checks failed"
+}
+
+# Debian 12: a logon key added with keyctl, stashed by its description;
+# boot 2 is the plain restore stage.
+stage_krarm() {
+	load_keyhandover
+	open_and_write
+	keyring_refusals
+	link_volume_key kh:data
+	stash_keyring kh:data
+	checks_passed
+	load_and_kexec restore tool
+}
+
+# cryptsetup 2.7 (Debian 13's, with its own libraries) opens the volume
+# as a server's boot would and leaves its key linked as a logon key: no
+# passphrase is used after this open, in this boot or the next.
+stage_kr27arm() {
+	load_keyhandover
+	say "cryptsetup 2.7 opens $VOLUME, linking its volume key as logon key kh:data"
+	$CRYPTSETUP27 open --link-vk-to-keyring "@u::%logon:kh:data" \
+		--key-file "$FIXTURES/passphrase" "$VOLUME" "$NAME" ||
+		fail "cryptsetup 2.7 open --link-vk-to-keyring"
+	dd if="$FIXTURES/content" of="/dev/mapper/$NAME" bs=512 count=1 \
+		conv=sync 2>/dev/null || fail "writing /dev/mapper/$NAME"
+	sync
+	# Closed before kexec, as in the positive scenario, so that the host's
+	# dump of RAM after boot 2 can look for the stash's copies alone: a
+	# volume still open at kexec leaves the old kernel's dm-crypt key in
+	# RAM the new kernel does not scrub (docs/security.md). cryptsetup's
+	# linked key outlives the mapping.
+	cryptsetup close "$NAME" || fail "cryptsetup close"
+	mark_stage volume-written
+	stash_keyring kh:data
+	checks_passed
+	load_and_kexec kr27restore tool
+}
+
+stage_kr27restore() {
+	load_keyhandover
+	say "keyhandover restore --to-keyring (no passphrase anywhere in this boot)"
+	out=$(keyhandover restore --to-keyring 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	mark_stage restored
+	gcheck "restore --to-keyring exits 0" [ "$rc" = 0 ]
+	gcheck "restore --to-keyring names the key" \
+		eval 'printf "%s\n" "$out" | grep -qF "key added as user key keyhandover:$NAME"'
+	gcheck "restore --to-keyring opened nothing itself" \
+		[ ! -e "/dev/mapper/$NAME" ]
+	say "cryptsetup 2.7 open --volume-key-keyring %user:keyhandover:$NAME"
+	gcheck "cryptsetup 2.7 opens the volume with the restored key" \
+		$CRYPTSETUP27 open --volume-key-keyring "%user:keyhandover:$NAME" \
+		"$VOLUME" "$NAME"
+	[ -b "/dev/mapper/$NAME" ] || fail "no /dev/mapper/$NAME"
+	check_content
+	gcheck "the restored key can be revoked after use" \
+		$KEYCTL27 revoke "%user:keyhandover:$NAME"
+	status_is 'consumed|empty' || fail "the region is neither consumed nor empty"
+	cryptsetup close "$NAME" || fail "cryptsetup close"
+	mark_stage checked
+	checks_passed
+	result kr27-ok
+}
+
 # --- planted: threat-model cases in one boot ------------------------------
 
 CHECKS_FAILED=0
@@ -445,10 +599,11 @@ planted_case() {
 	want=$3
 	gcheck "$1: planted into the reserved range" plant "$img"
 	load_keyhandover
-	out=$(keyhandover restore 2>&1)
+	# shellcheck disable=SC2086 # options, split on purpose
+	out=$(keyhandover restore ${RESTORE_ARGS:-} 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
-	gcheck "$1: restore exits $2" [ "$rc" = "$2" ]
+	gcheck "$1: restore ${RESTORE_ARGS:-}exits $2" [ "$rc" = "$2" ]
 	if [ -n "$want" ]; then
 		gcheck "$1: restore says '$want'" \
 			eval 'printf "%s\n" "$out" | grep -qF -- "$want"'
@@ -504,6 +659,43 @@ planted_restore_cases() {
 	planted_case 28-good-key-already-open 0 "already open as /dev/mapper/other"
 	gcheck "28: no second mapping of the volume" [ ! -e "/dev/mapper/$NAME" ]
 	cryptsetup close other 2>/dev/null
+}
+
+# Bytes of key quota root uses now (/proc/key-users: "0: usage
+# nkeys/inst qnkeys/maxkeys qnbytes/maxbytes").
+root_key_bytes() {
+	awk '$1 == "0:" { split($5, q, "/"); print q[1] }' /proc/key-users
+}
+
+# restore --to-keyring in the new kernel, on a good planted stash.
+planted_keyring_cases() {
+	for c in 30-same-description 29-quota-exhausted to-keyring-open; do
+		cp /tmp/plant/28-good-key-already-open "/tmp/plant/$c"
+	done
+	# Case 30: someone else's key under our description stays as it is.
+	ring=$($KEYCTL newring keyhandover @u) || fail "keyctl newring"
+	printf unrelated | $KEYCTL padd user "keyhandover:$NAME" "$ring" >/dev/null
+	RESTORE_ARGS="--to-keyring "
+	planted_case 30-same-description 1 \
+		"is in the keyring already: left as it is" one
+	gcheck "30: the other key's payload is unchanged" \
+		[ "$($KEYCTL pipe "%user:keyhandover:$NAME")" = unrelated ]
+	gcheck "30: the volume was not opened" [ ! -e "/dev/mapper/$NAME" ]
+	$KEYCTL unlink "$ring" @u >/dev/null
+	# Case 29: no quota left for even one more byte.
+	max=$(cat /proc/sys/kernel/keys/root_maxbytes)
+	root_key_bytes >/proc/sys/kernel/keys/root_maxbytes
+	planted_case 29-quota-exhausted 1 "key quota exhausted" one
+	echo "$max" >/proc/sys/kernel/keys/root_maxbytes
+	gcheck "29: the passphrase still opens the volume" passphrase_still_opens
+	# --open: the tool opens the volume itself and revokes the key.
+	RESTORE_ARGS="--to-keyring @u --key-timeout 30 --open "
+	planted_case to-keyring-open 0 "key keyhandover:$NAME revoked"
+	gcheck "--open: the volume is open" [ -b "/dev/mapper/$NAME" ]
+	gcheck "--open: the key is no longer in the keyring" \
+		eval '! $KEYCTL search @u user "keyhandover:$NAME" >/dev/null 2>&1'
+	RESTORE_ARGS=
+	cryptsetup close "$NAME" 2>/dev/null
 }
 
 # Start `keyhandover stash` and leave it blocked mid-passphrase: it has
@@ -620,6 +812,7 @@ stage_planted() {
 	planted_interface_cases
 	planted_region_cases
 	planted_restore_cases
+	planted_keyring_cases
 	planted_sigkill_cases
 	planted_lifecycle_cases
 	mark_stage checked
@@ -766,7 +959,7 @@ main() {
 	mark_stage modules-loaded
 	case $STAGE in
 	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted | \
-		armthen | bench | nomodule)
+		armthen | bench | nomodule | krarm | kr27arm | kr27restore)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

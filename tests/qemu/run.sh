@@ -109,7 +109,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|keyring|keyring27|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -120,15 +120,15 @@ parse_args() {
 		case $a in
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
-		positive | negative | stale | nomodule | planted | reboot | poweroff | \
-			panic | wipe | timeout | probe)
+		positive | negative | stale | nomodule | planted | keyring | keyring27 | \
+			reboot | poweroff | panic | wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
-		SCENARIOS=(positive negative stale nomodule planted reboot poweroff
-			panic wipe timeout)
+		SCENARIOS=(positive negative stale nomodule planted keyring keyring27
+			reboot poweroff panic wipe timeout)
 }
 
 needs_project() {
@@ -198,14 +198,44 @@ make_plant_disk() {
 		tar -c -f "$dir/plant.tar" -C "$dir/plant" .
 }
 
-build_images() {
-	build_test_tools || return 1
+# One initramfs and the boot disk that carries it with the kernel for
+# kexec; $1 names them, $2 is a tree to add (KH_EXTRA_TREE) or empty.
+build_image() {
 	KH_FIXTURES=$WORK/fixtures KH_KVER=$VER KH_KERNEL_ROOT=$ROOT \
-		"$KH_QEMU_DIR/mkinitramfs.sh" "$WORK/initrd.img"
-	mkdir -p "$WORK/boot"
-	cp "$VMLINUZ" "$WORK/boot/vmlinuz"
-	cp "$WORK/initrd.img" "$WORK/boot/initrd.img"
-	tar -c -f "$WORK/boot.tar" -C "$WORK/boot" vmlinuz initrd.img
+		KH_EXTRA_BINS=/usr/bin/keyctl KH_EXTRA_TREE=$2 \
+		"$KH_QEMU_DIR/mkinitramfs.sh" "$WORK/$1.img" || return 1
+	mkdir -p "$WORK/$1.boot"
+	cp "$VMLINUZ" "$WORK/$1.boot/vmlinuz"
+	cp "$WORK/$1.img" "$WORK/$1.boot/initrd.img"
+	tar -c -f "$WORK/$1.tar" -C "$WORK/$1.boot" vmlinuz initrd.img
+}
+
+needs_scenario() {
+	local s
+	for s in "${SCENARIOS[@]}"; do
+		[ "$s" != "$1" ] || return 0
+	done
+	return 1
+}
+
+# The keyring27 scenario's image adds Debian 13's cryptsetup 2.7 and
+# keyctl with their own libraries (cryptsetup27, keyctl27); the others
+# keep the smaller image.
+build_images() {
+	local tree
+	build_test_tools || return 1
+	build_image initrd "" || return 1
+	needs_scenario keyring27 || return 0
+	tree=$(kh_trixie_tree) || return 1
+	build_image initrd27 "$tree"
+}
+
+# The initramfs and boot disk a scenario boots.
+scenario_image() {
+	case ${1##*/} in
+	keyring27) echo initrd27 ;;
+	*) echo initrd ;;
+	esac
 }
 
 # --- running the guest ---------------------------------------------------
@@ -227,7 +257,9 @@ region_addr() {
 # Start QEMU in the background under a hard timeout. The monitor is on a
 # pipe so that the host can dump the region once the guest holds.
 start_qemu() {
-	local dir=$1 stage=$2 disk2=$WORK/boot.tar
+	local dir=$1 stage=$2 image
+	image=$(scenario_image "$dir")
+	local disk2=$WORK/$image.tar
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
 	append+=" memmap=$KH_REGION kh.stage=$stage kh.hold=$HOLD$APPEND_EXTRA"
 	[ "${dir##*/}" != nomodule ] || append+=" kh.next=nomodule"
@@ -252,7 +284,7 @@ start_qemu() {
 	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
 		-m "$MEM_MB" -smp 1 -nographic -no-reboot -nic none \
 		-monitor "pipe:$dir/mon" \
-		-kernel "$VMLINUZ" -initrd "$WORK/initrd.img" -append "$append" \
+		-kernel "$VMLINUZ" -initrd "$WORK/$image.img" -append "$append" \
 		-drive "file=$dir/luks.img,if=virtio,format=raw" \
 		-drive "file=$disk2,if=virtio,format=raw,readonly=on" \
 		-serial "$console" -serial "file:$dir/marker.log" "${QEMU_EXTRA[@]}" \
@@ -500,6 +532,8 @@ scenario_stages() {
 	planted) echo "planted - planted-ok" ;;
 	stale) echo "rearm stale stale-ok" ;;
 	nomodule) echo "arm nomodule nomodule-ok" ;;
+	keyring) echo "krarm restore restore-ok" ;;
+	keyring27) echo "kr27arm kr27restore kr27-ok" ;;
 	negative) echo "noarm negative negative-ok" ;;
 	probe) echo "probe probe2 probe-ok" ;;
 	esac
@@ -682,7 +716,7 @@ cleanup() {
 main() {
 	parse_args "$@"
 	kh_need_pkgs qemu-system-x86 cryptsetup-bin busybox-static kexec-tools \
-		cpio kmod make
+		cpio kmod make keyutils
 	VER=$(kh_kernel_version)
 	tell "kernel $VER (Debian's image, the same for both boots)"
 	if [ "${KH_NO_BUILD:-0}" = 1 ]; then
