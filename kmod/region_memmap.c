@@ -12,6 +12,8 @@
  * (e820_table_firmware, which memmap= does not change): that is what
  * tells a memmap= reservation from firmware-reserved memory such as EFI
  * runtime code, which a write through this module must never reach.
+ * Where that map cannot be read (see kh_region_firmware_check()), the
+ * region is refused under lockdown.
  * request_mem_region() then marks it busy, which keeps /dev/mem
  * (CONFIG_IO_STRICT_DEVMEM) out of it while the module holds it.
  */
@@ -19,6 +21,7 @@
 #include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/security.h>
 #include <linux/string.h>
 
 #ifdef CONFIG_X86
@@ -69,9 +72,9 @@ static bool kh_region_is_reserved(u64 addr, u64 size)
 	return covered == size;
 }
 
-#ifdef CONFIG_X86
+#if defined(CONFIG_X86) && defined(KH_HAVE_E820_RAW)
 /* RAM to the firmware, and nothing else: so memmap= made it reserved. */
-static bool kh_region_was_ram(u64 addr, u64 size)
+static int kh_region_firmware_check(u64 addr, u64 size)
 {
 	static const enum e820_type others[] = {
 		E820_TYPE_RESERVED, E820_TYPE_ACPI, E820_TYPE_NVS,
@@ -81,17 +84,36 @@ static bool kh_region_was_ram(u64 addr, u64 size)
 	int i;
 
 	if (!e820__mapped_raw_any(addr, addr + size, E820_TYPE_RAM))
-		return false;
+		goto out_firmware;
 	for (i = 0; i < ARRAY_SIZE(others); i++)
 		if (e820__mapped_raw_any(addr, addr + size, others[i]))
-			return false;
-	return true;
+			goto out_firmware;
+	return 0;
+
+out_firmware:
+	pr_err("region %#llx+%#llx is firmware memory, not a memmap= reservation of RAM\n",
+	       addr, size);
+	return -EPERM;
 }
 #else
-/* No firmware map to ask: the iomem checks are all there is. */
-static bool kh_region_was_ram(u64 addr, u64 size)
+/*
+ * No firmware memory map this module may read: other architectures have
+ * none here, and 7.x exports e820__mapped_raw_any() to KVM's modules
+ * only. Then nothing tells a memmap= reservation from firmware-reserved
+ * memory. That matters only when root is kept out of kernel memory (root
+ * can load any module otherwise), so under lockdown the region is
+ * refused; without it the iomem checks above are all there is.
+ */
+static int kh_region_firmware_check(u64 addr, u64 size)
 {
-	return true;
+	if (security_locked_down(LOCKDOWN_DEV_MEM)) {
+		pr_err("region %#llx+%#llx: this kernel gives no firmware memory map to check it against; refused under lockdown\n",
+		       addr, size);
+		return -EPERM;
+	}
+	pr_warn("region %#llx+%#llx: no firmware memory map to check it against on this kernel\n",
+		addr, size);
+	return 0;
 }
 #endif
 
@@ -122,12 +144,7 @@ static int kh_region_check(u64 addr, u64 size)
 		       addr, size, size, addr);
 		return -ENODEV;
 	}
-	if (!kh_region_was_ram(addr, size)) {
-		pr_err("region %#llx+%#llx is firmware memory, not a memmap= reservation of RAM\n",
-		       addr, size);
-		return -EPERM;
-	}
-	return 0;
+	return kh_region_firmware_check(addr, size);
 }
 
 int kh_region_claim(struct kh_region *region, const char *spec)

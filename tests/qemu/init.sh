@@ -24,6 +24,9 @@
 #   kr27arm  keyring mode with cryptsetup 2.7: open --link-vk-to-keyring,
 #            stash by description -> kr27restore: restore --to-keyring,
 #            cryptsetup open --volume-key-keyring
+#   hop      one hop of kh.chain= (arm with kh.next=hop): restore
+#            --to-keyring, open with cryptsetup 2.7, stash --keyring again,
+#            kexec into the next kernel of the chain -> hop or restore
 #   planted  one boot, no kexec: the threat model's region, interface and
 #            restore cases. Region images from /dev/vdb (a tar) are written
 #            into the reserved range through /dev/mem before the module
@@ -167,9 +170,27 @@ stash() {
 	mark_stage stashed
 }
 
-# The next boot's command line: ours with the stage replaced.
+# The next kernel. kh.chain=V1,V2,... lists the kernels still to hop
+# through, the boot disk holding vmlinuz-V and initrd-V of each; without
+# it the next kernel is this one again (vmlinuz, initrd.img). Sets KERNEL,
+# INITRD, and REST, the chain after this hop.
+next_kernel() {
+	chain=$(cmdline_arg kh.chain)
+	if [ -z "$chain" ]; then
+		KERNEL=/tmp/boot/vmlinuz INITRD=/tmp/boot/initrd.img REST=
+		return 0
+	fi
+	first=${chain%%,*}
+	REST=${chain#"$first"}
+	REST=${REST#,}
+	KERNEL=/tmp/boot/vmlinuz-$first INITRD=/tmp/boot/initrd-$first
+}
+
+# The next boot's command line: ours with the stage replaced and the
+# chain moved on by one.
 next_cmdline() {
-	sed "s/\(^\| \)kh\.stage=[^ ]*/\1kh.stage=$1/" /proc/cmdline
+	sed -e "s/\(^\| \)kh\.stage=[^ ]*/\1kh.stage=$1/" \
+		-e "s/\(^\| \)kh\.chain=[^ ]*/\1kh.chain=$REST/" /proc/cmdline
 }
 
 unpack_boot() {
@@ -180,14 +201,15 @@ unpack_boot() {
 # $1: next stage; $2: "tool" (keyhandover load) or "kexec" (kexec-tools).
 load_and_kexec() {
 	unpack_boot
+	next_kernel
 	cmd=$(next_cmdline "$1")
-	say "loading the next kernel, command line: $cmd"
+	say "loading the next kernel ${KERNEL##*/}, command line: $cmd"
 	if [ "$2" = tool ]; then
-		keyhandover load --kernel /tmp/boot/vmlinuz \
-			--initrd /tmp/boot/initrd.img --append "$cmd" ||
+		keyhandover load --kernel "$KERNEL" \
+			--initrd "$INITRD" --append "$cmd" ||
 			fail "keyhandover load exited $?"
 	else
-		kexec -s -l /tmp/boot/vmlinuz --initrd=/tmp/boot/initrd.img \
+		kexec -s -l "$KERNEL" --initrd="$INITRD" \
 			--command-line="$cmd" || fail "kexec -s -l exited $?"
 	fi
 	mark_stage loaded
@@ -499,6 +521,38 @@ stage_kr27restore() {
 	mark_stage checked
 	checks_passed
 	result kr27-ok
+}
+
+# One hop of the cross-version chain, in a kernel other than the last
+# one's: take the key over into the keyring, open the volume with it (no
+# passphrase), then stash it again by description for the next kernel.
+stage_hop() {
+	load_keyhandover
+	say "kernel $(uname -r): keyhandover restore --to-keyring"
+	out=$(keyhandover restore --to-keyring 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	mark_stage restored
+	gcheck "$(uname -r): restore --to-keyring exits 0" [ "$rc" = 0 ]
+	gcheck "$(uname -r): cryptsetup 2.7 opens the volume with the restored key" \
+		$CRYPTSETUP27 open --volume-key-keyring "%user:keyhandover:$NAME" \
+		"$VOLUME" "$NAME"
+	[ -b "/dev/mapper/$NAME" ] || fail "no /dev/mapper/$NAME"
+	check_content
+	cryptsetup close "$NAME" || fail "cryptsetup close"
+	say "keyhandover stash --keyring %user:keyhandover:$NAME $VOLUME"
+	keyhandover stash --keyring "%user:keyhandover:$NAME" --name "$NAME" \
+		"$VOLUME" || fail "keyhandover stash --keyring exited $?"
+	gcheck "$(uname -r): the key revokes once stashed" \
+		$KEYCTL27 revoke "%user:keyhandover:$NAME"
+	mark_stage stashed
+	checks_passed
+	next_kernel
+	if [ -n "$REST" ]; then
+		load_and_kexec hop tool
+	else
+		load_and_kexec restore tool
+	fi
 }
 
 # --- planted: threat-model cases in one boot ------------------------------
@@ -955,11 +1009,12 @@ main() {
 	exec </dev/console >/dev/console 2>&1
 	STAGE=$(cmdline_arg kh.stage)
 	mark_stage init
+	printf 'KH-KERNEL %s %s\n' "$STAGE" "$(uname -r)"
 	load_modules
 	mark_stage modules-loaded
 	case $STAGE in
 	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted | \
-		armthen | bench | nomodule | krarm | kr27arm | kr27restore)
+		armthen | bench | nomodule | krarm | kr27arm | kr27restore | hop)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

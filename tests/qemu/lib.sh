@@ -323,3 +323,144 @@ KH_EOF
 	mv "$kh_t" "$kh_dir/tree"
 	: >"$kh_dir/.complete"
 }
+
+# --- Debian 13's kernels: the cross-version chain -------------------------
+#
+# Debian 13 (6.12) and trixie-backports (7.3) headers need gcc-14, which
+# Debian 12 lacks: the module is built for them inside the trixie chroot,
+# from a copy of kmod/, and their images come from the chroot's apt.
+
+# kh_chroot_run ROOT CMD...: run CMD in the chroot with proc mounted (Kbuild
+# and apt read it), unmounted again whatever CMD did.
+kh_chroot_run() {
+	kh_croot=$1
+	shift
+	mountpoint -q "$kh_croot/proc" ||
+		mount -t proc proc "$kh_croot/proc" ||
+		kh_die "cannot mount proc in $kh_croot"
+	kh_rc=0
+	LC_ALL=C chroot "$kh_croot" "$@" || kh_rc=$?
+	umount "$kh_croot/proc" || kh_log "warning: cannot unmount $kh_croot/proc"
+	return "$kh_rc"
+}
+
+# The trixie chroot with trixie-backports enabled, and the headers of
+# every kernel in $* plus what a W=1 build needs (perl for kernel-doc).
+kh_kernel_chroot() {
+	kh_croot=$(kh_trixie_chroot) || exit 1
+	kh_list=$kh_croot/etc/apt/sources.list.d/keyhandover-backports.list
+	if ! grep -rqs trixie-backports "$kh_croot/etc/apt/sources.list" \
+		"$kh_croot/etc/apt/sources.list.d"; then
+		printf 'deb %s trixie-backports main\n' "$KH_TRIXIE_MIRROR" >"$kh_list"
+		kh_chroot_apt "$kh_croot" make >&2
+	fi
+	kh_missing=
+	for kh_p in make perl "$@"; do
+		kh_chroot_installed "$kh_croot" "$kh_p" || kh_missing="$kh_missing $kh_p"
+	done
+	# shellcheck disable=SC2086 # word splitting of the list is intended
+	[ -z "$kh_missing" ] || kh_chroot_apt "$kh_croot" $kh_missing >&2
+	printf '%s\n' "$kh_croot"
+}
+
+# The kernel ABI names linux-image-amd64 points at in trixie and in
+# trixie-backports, e.g. "6.12.117+deb13-amd64 7.3.4+deb13-amd64".
+# KH_CHAIN_KVERS overrides them.
+kh_trixie_kvers() {
+	if [ -n "${KH_CHAIN_KVERS:-}" ]; then
+		printf '%s\n' "$KH_CHAIN_KVERS"
+		return 0
+	fi
+	kh_croot=$(kh_kernel_chroot) || exit 1
+	kh_out=
+	for kh_suite in trixie trixie-backports; do
+		kh_pv=$(chroot "$kh_croot" apt-cache madison linux-image-amd64 |
+			awk -F' *[|] *' -v s=" $kh_suite/main amd64 Packages" \
+				'index($3, s) { print $2; exit }')
+		[ -n "$kh_pv" ] || kh_die "no linux-image-amd64 in $kh_suite"
+		kh_v=$(chroot "$kh_croot" apt-cache depends "linux-image-amd64=$kh_pv" |
+			sed -n 's/^ *Depends: linux-image-\(.*-amd64\)$/\1/p' | head -n 1)
+		[ -n "$kh_v" ] || kh_die "cannot tell the kernel of linux-image-amd64 $kh_pv"
+		kh_out="$kh_out $kh_v"
+	done
+	printf '%s\n' "${kh_out# }"
+}
+
+# kh_build_module_chroot ROOT KVER OUT: build kmod/ with W=1 against the
+# chroot's headers of KVER and copy keyhandover.ko to OUT. The build log
+# goes to OUT.log; any compiler or modpost warning fails the build.
+kh_build_module_chroot() {
+	kh_croot=$1 kh_kv=$2 kh_out=$3
+	kh_b=/tmp/kh-kmod-$kh_kv
+	rm -rf "$kh_croot$kh_b"
+	mkdir -p "$kh_croot$kh_b/uapi"
+	cp "$KH_TOP"/kmod/*.c "$KH_TOP"/kmod/*.h "$KH_TOP/kmod/Kbuild" \
+		"$KH_TOP/kmod/Makefile" "$kh_croot$kh_b/"
+	rm -f "$kh_croot$kh_b"/*.mod.c
+	cp "$KH_TOP/kmod/uapi/keyhandover.h" "$kh_croot$kh_b/uapi/"
+	if ! kh_chroot_run "$kh_croot" make -C "$kh_b" \
+		KDIR="/usr/src/linux-headers-$kh_kv" W=1 module >"$kh_out.log" 2>&1; then
+		tail -n 30 "$kh_out.log" >&2
+		return 1
+	fi
+	if grep -E 'warning:|WARNING:' "$kh_out.log" >&2; then
+		return 1
+	fi
+	cp "$kh_croot$kh_b/keyhandover.ko" "$kh_out"
+	rm -rf "$kh_croot$kh_b"
+}
+
+# The packages that hold KVER's image and modules, pinned: the unsigned
+# image where there is one (6.12), else the image and what 7.x split out
+# of it (linux-base-KVER with modules.builtin, linux-binary-KVER,
+# linux-modules-KVER).
+kh_trixie_kernel_pkgs() {
+	kh_croot=$1 kh_kv=$2
+	for kh_p in "linux-image-$kh_kv-unsigned" "linux-image-$kh_kv"; do
+		kh_pv=$(chroot "$kh_croot" apt-cache policy "$kh_p" |
+			sed -n 's/^ *Candidate: //p')
+		case $kh_pv in "" | "(none)") continue ;; esac
+		printf '%s=%s\n' "$kh_p" "$kh_pv"
+		chroot "$kh_croot" apt-cache depends "$kh_p=$kh_pv" |
+			sed -n "s/^ *Depends: \(linux-\(base\|binary\|modules\)-$kh_kv\)\$/\1=$kh_pv/p"
+		return 0
+	done
+	return 1
+}
+
+# kh_fetch_trixie_kernel ROOT KVER: as kh_fetch_kernel, for a kernel of
+# trixie or trixie-backports, downloaded by the chroot's apt.
+kh_fetch_trixie_kernel() {
+	kh_croot=$1 kh_kv=$2
+	kh_pkgs=$(kh_trixie_kernel_pkgs "$kh_croot" "$kh_kv") ||
+		kh_die "no image of $kh_kv in the trixie chroot"
+	kh_pv=$(printf '%s\n' "$kh_pkgs" | sed -n '1s/^[^=]*=//p')
+	kh_dir=$KH_CACHE/kernel/$kh_kv/$(printf '%s\n' "$kh_pv" | tr : _)
+	if [ ! -e "$kh_dir/root/.complete" ]; then
+		kh_log "downloading" $kh_pkgs
+		rm -rf "$kh_croot/tmp/kh-dl"
+		mkdir -p "$kh_croot/tmp/kh-dl"
+		# shellcheck disable=SC2086 # one package a word
+		kh_chroot_run "$kh_croot" sh -c 'cd /tmp/kh-dl &&
+			apt-get download -qq -o APT::Sandbox::User=root "$@"' \
+			sh $kh_pkgs >&2 || kh_die "apt-get download $kh_pkgs failed"
+		rm -rf "$kh_dir"
+		mkdir -p "$kh_dir/tmp"
+		for kh_deb in "$kh_croot"/tmp/kh-dl/*.deb; do
+			dpkg -x "$kh_deb" "$kh_dir/tmp/root"
+		done
+		if [ ! -d "$kh_dir/tmp/root/lib/modules/$kh_kv" ] &&
+			[ -d "$kh_dir/tmp/root/usr/lib/modules/$kh_kv" ]; then
+			mkdir -p "$kh_dir/tmp/root/lib"
+			ln -s ../usr/lib/modules "$kh_dir/tmp/root/lib/modules"
+		fi
+		depmod -b "$kh_dir/tmp/root" "$kh_kv" ||
+			kh_die "depmod of $kh_kv failed"
+		mv "$kh_croot"/tmp/kh-dl/*.deb "$kh_dir/"
+		rm -rf "$kh_croot/tmp/kh-dl"
+		mv "$kh_dir/tmp/root" "$kh_dir/root"
+		rmdir "$kh_dir/tmp"
+		: >"$kh_dir/root/.complete"
+	fi
+	printf '%s\n' "$kh_dir/root"
+}

@@ -85,13 +85,24 @@ module_order() {
 	}' "$MODDIR/modules.builtin" "$MODDIR/modules.dep"
 }
 
+# Debian 13's kernels ship .ko.xz: unpacked here, so that busybox insmod
+# needs no decompressor.
 stage_modules() {
 	order=$(module_order) || kh_die "cannot resolve the guest modules"
+	loads=
 	for m in $order; do
-		stage_file "$MODDIR/$m" "/lib/modules/$KVER/$m"
+		case $m in
+		*.ko.xz)
+			mkdir -p "$STAGE/lib/modules/$KVER/$(dirname -- "$m")"
+			xz -dc "$MODDIR/$m" >"$STAGE/lib/modules/$KVER/${m%.xz}" ||
+				kh_die "cannot unpack $m"
+			m=${m%.xz} ;;
+		*) stage_file "$MODDIR/$m" "/lib/modules/$KVER/$m" ;;
+		esac
+		loads="$loads $m"
 	done
 	# shellcheck disable=SC2086 # one path a line
-	printf '%s\n' $order >"$STAGE/lib/modules/$KVER/load-order"
+	printf '%s\n' $loads >"$STAGE/lib/modules/$KVER/load-order"
 }
 
 stage_busybox() {

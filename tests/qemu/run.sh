@@ -109,7 +109,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|keyring|keyring27|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|keyring|keyring27|chain|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -121,14 +121,14 @@ parse_args() {
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
 		positive | negative | stale | nomodule | planted | keyring | keyring27 | \
-			reboot | poweroff | panic | wipe | timeout | probe)
+			chain | reboot | poweroff | panic | wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
 		SCENARIOS=(positive negative stale nomodule planted keyring keyring27
-			reboot poweroff panic wipe timeout)
+			chain reboot poweroff panic wipe timeout)
 }
 
 needs_project() {
@@ -225,15 +225,52 @@ build_images() {
 	local tree
 	build_test_tools || return 1
 	build_image initrd "" || return 1
-	needs_scenario keyring27 || return 0
+	needs_scenario keyring27 || needs_scenario chain || return 0
 	tree=$(kh_trixie_tree) || return 1
-	build_image initrd27 "$tree"
+	build_image initrd27 "$tree" || return 1
+	! needs_scenario chain || build_chain_images "$tree"
+}
+
+# --- the cross-version chain: 6.1 -> Debian 13's 6.12 -> backports' 7.3 --
+
+CHAIN_KVERS=
+
+# For each later kernel: the module built for it (W=1, in the trixie
+# chroot), Debian's image, and an initramfs of its own; all on one boot
+# disk as vmlinuz-VER and initrd-VER.
+build_chain_images() {
+	local tree=$1 croot kv root dir=$WORK/chain.boot
+	CHAIN_KVERS=$(kh_trixie_kvers) || return 1
+	# shellcheck disable=SC2046 # one package a word
+	croot=$(kh_kernel_chroot $(printf 'linux-headers-%s ' $CHAIN_KVERS)) ||
+		return 1
+	mkdir -p "$dir"
+	for kv in $CHAIN_KVERS; do
+		check "chain: module builds W=1-clean against $kv (gcc-14, trixie chroot)" \
+			kh_build_module_chroot "$croot" "$kv" "$WORK/keyhandover-$kv.ko"
+		[ "$LAST_OK" = 1 ] || return 1
+		root=$(kh_fetch_trixie_kernel "$croot" "$kv") || return 1
+		cp "$(kh_vmlinuz "$root" "$kv")" "$dir/vmlinuz-$kv"
+		KH_FIXTURES=$WORK/fixtures KH_KVER=$kv KH_KERNEL_ROOT=$root \
+			KH_MODULE=$WORK/keyhandover-$kv.ko \
+			KH_EXTRA_BINS=/usr/bin/keyctl KH_EXTRA_TREE=$tree \
+			"$KH_QEMU_DIR/mkinitramfs.sh" "$dir/initrd-$kv" || return 1
+	done
+	(cd "$dir" && tar -c -f "$WORK/chain.tar" -- *)
+}
+
+# The kernels the chain's boots ran, from their "KH-KERNEL stage version"
+# lines, must be exactly $2 (space-separated).
+chain_kernels() {
+	local seen
+	seen=$(strip_cr "$1/console.log" | awk '$1 == "KH-KERNEL" { printf "%s ", $3 }')
+	[ "$seen" = "$2 " ]
 }
 
 # The initramfs and boot disk a scenario boots.
 scenario_image() {
 	case ${1##*/} in
-	keyring27) echo initrd27 ;;
+	keyring27 | chain) echo initrd27 ;;
 	*) echo initrd ;;
 	esac
 }
@@ -263,6 +300,10 @@ start_qemu() {
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
 	append+=" memmap=$KH_REGION kh.stage=$stage kh.hold=$HOLD$APPEND_EXTRA"
 	[ "${dir##*/}" != nomodule ] || append+=" kh.next=nomodule"
+	if [ "${dir##*/}" = chain ]; then
+		disk2=$WORK/chain.tar
+		append+=" kh.next=hop kh.chain=$(printf '%s\n' $CHAIN_KVERS | paste -sd,)"
+	fi
 	# The console: a file, or for a scenario whose passphrase is typed, a
 	# pipe pair (the host types into .in; cat copies .out to the log).
 	local console=file:$dir/console.log
@@ -440,7 +481,7 @@ boot_sequence() {
 	if [ "$3" = - ]; then
 		[ "$seen" = "$2 " ]
 	else
-		[ "$seen" = "$2 $3 " ]
+		[ "$seen" = "$2 ${3//,/ } " ]
 	fi
 }
 
@@ -534,6 +575,7 @@ scenario_stages() {
 	nomodule) echo "arm nomodule nomodule-ok" ;;
 	keyring) echo "krarm restore restore-ok" ;;
 	keyring27) echo "kr27arm kr27restore kr27-ok" ;;
+	chain) echo "arm hop,restore restore-ok" ;;
 	negative) echo "noarm negative negative-ok" ;;
 	probe) echo "probe probe2 probe-ok" ;;
 	esac
@@ -570,6 +612,9 @@ run_scenario() {
 	check "$name: boots were exactly $first then $second" \
 		boot_sequence "$dir" "$first" "$second"
 	check "$name: no kernel warning, BUG or panic" no_kernel_trouble "$dir"
+	[ "$name" != chain ] ||
+		check "chain: the boots ran $VER then $CHAIN_KVERS" \
+			chain_kernels "$dir" "$VER $CHAIN_KVERS"
 	local logs=("$dir/console.log" "$dir/marker.log" "$dir/qemu.out")
 	check "$name: volume key (hex, lower case) in no log" key_hits hex "${logs[@]}"
 	check "$name: volume key (hex, upper case) in no log" key_hits HEX "${logs[@]}"
