@@ -3,7 +3,9 @@
  * keyhandover: internal interfaces between the module's parts.
  *
  *   main.c           module parameters, init and exit
- *   region_memmap.c  the memmap= backend: find, claim, map, wipe the region
+ *   region.c         the region, whichever backend: choose, wipe, release
+ *   region_memmap.c  the memmap= backend: find, claim, map the region
+ *   region_kho.c     the Kexec HandOver backend: allocate, preserve, find
  *   stash.c          what the region holds and the rules for changing it
  *   device.c         /dev/keyhandover and its ioctls
  *   lifecycle.c      wipe on reboot, power-off and panic; keep on kexec
@@ -21,18 +23,30 @@
 
 struct resource;
 
+struct folio;
+
 /* A claimed, mapped region of RAM that survives kexec. */
 struct kh_region {
+	enum kh_backend backend;
 	phys_addr_t phys;
 	size_t size;
 	void *virt;
-	struct resource *res;
+	struct resource *res;		/* memmap: our claim in iomem */
+	struct folio *folio;		/* kho: the preserved pages */
+	void *desc;			/* kho: the published descriptor */
 };
 
 int kh_region_claim(struct kh_region *region, const char *spec);
 void kh_region_release(struct kh_region *region);
 void kh_region_wipe(struct kh_region *region);
 void kh_region_sync(struct kh_region *region);
+
+int kh_memmap_claim(struct kh_region *region, const char *spec);
+void kh_memmap_release(struct kh_region *region);
+
+bool kh_kho_available(void);
+int kh_kho_claim(struct kh_region *region);
+void kh_kho_release(struct kh_region *region);
 
 /* The stash: the region plus what this kernel knows about it. */
 struct kh_stash {

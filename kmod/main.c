@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keyhandover: hand disk volume keys to the next kernel across kexec,
- * through a RAM region that both kernels reserve with memmap=.
+ * through a RAM region that both kernels reserve with memmap=, or that
+ * Kexec HandOver preserves where the kernel has it (region.c).
  */
 #ifdef KH_HAVE_LINUX_HEX_H
 #include <linux/hex.h>
@@ -17,7 +18,7 @@
 static char *kh_region_spec;
 module_param_named(region, kh_region_spec, charp, 0400);
 MODULE_PARM_DESC(region,
-		 "the reserved range as in memmap=, SIZE$ADDR (e.g. 4K$0x7000000)");
+		 "the reserved range as in memmap=, SIZE$ADDR (e.g. 4K$0x7000000); without it, Kexec HandOver if enabled");
 
 static unsigned int kh_arm_timeout = 600;
 module_param_named(arm_timeout, kh_arm_timeout, uint, 0400);

@@ -25,7 +25,6 @@
 #include <linux/string.h>
 
 #ifdef CONFIG_X86
-#include <asm/cacheflush.h>
 #include <asm/e820/api.h>
 #endif
 
@@ -147,7 +146,7 @@ static int kh_region_check(u64 addr, u64 size)
 	return kh_region_firmware_check(addr, size);
 }
 
-int kh_region_claim(struct kh_region *region, const char *spec)
+int kh_memmap_claim(struct kh_region *region, const char *spec)
 {
 	u64 addr, size;
 	int ret;
@@ -172,6 +171,7 @@ int kh_region_claim(struct kh_region *region, const char *spec)
 		ret = -ENOMEM;
 		goto out_release;
 	}
+	region->backend = KH_BACKEND_MEMMAP;
 	region->phys = addr;
 	region->size = size;
 	return 0;
@@ -182,27 +182,8 @@ out_release:
 	return ret;
 }
 
-void kh_region_release(struct kh_region *region)
+void kh_memmap_release(struct kh_region *region)
 {
 	memunmap(region->virt);
 	release_mem_region(region->phys, region->size);
-	memset(region, 0, sizeof(*region));
-}
-
-/*
- * Push the region's bytes from the CPU caches to RAM: what kexec hands
- * over, and what survives a power cut, is what is in DRAM.
- */
-void kh_region_sync(struct kh_region *region)
-{
-#ifdef CONFIG_X86
-	clflush_cache_range(region->virt, region->size);
-#endif
-}
-
-/* Idempotent; every path that forgets the key ends here. */
-void kh_region_wipe(struct kh_region *region)
-{
-	memzero_explicit(region->virt, region->size);
-	kh_region_sync(region);
 }

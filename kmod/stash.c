@@ -174,6 +174,7 @@ void kh_stash_status(struct kh_stash *stash, struct kh_status *st)
 	st->capacity = kh_format_capacity(stash->region.size);
 	st->region_size = stash->region.size;
 	st->format_version = KH_FORMAT_VERSION;
+	st->backend = stash->region.backend;
 	if (stash->expires && time_before(jiffies, stash->expires))
 		st->expires_in = DIV_ROUND_UP(stash->expires - jiffies, HZ);
 	/* The arming kernel needs it for `load`; a reader must bring it. */

@@ -643,9 +643,12 @@ static int kh_load_bind_stash(char **cmdline)
 		kh_err("note: nothing stashed: the next kernel gets no keys");
 		return kh_load_set_nonce(cmdline, NULL);
 	}
-	ret = kh_load_check_memmap(*cmdline);
-	if (ret)
-		return ret;
+	/* Kexec HandOver carries its region itself: no memmap= to check. */
+	if (st.backend != KH_BACKEND_KHO) {
+		ret = kh_load_check_memmap(*cmdline);
+		if (ret)
+			return ret;
+	}
 	return kh_load_set_nonce(cmdline, st.nonce);
 }
 
@@ -965,8 +968,10 @@ static int kh_cmd_status(const struct kh_opts *o)
 	else
 		printf("state: %s\n", kh_state_str(st.state));
 	printf("entries: %u\ncapacity: %u\nregion size: %llu bytes\n"
-	       "format version: %u\n", st.count, st.capacity,
-	       (unsigned long long)st.region_size, st.format_version);
+	       "format version: %u\nbackend: %s\n", st.count, st.capacity,
+	       (unsigned long long)st.region_size, st.format_version,
+	       st.backend == KH_BACKEND_KHO ? "kho (Kexec HandOver)" :
+	       st.backend == KH_BACKEND_MEMMAP ? "memmap" : "unknown");
 	if (st.expires_in)
 		printf("wiped in: %u s unless collected\n", st.expires_in);
 	return KH_EXIT_OK;

@@ -104,6 +104,12 @@ enum kh_verdict {
 	KH_VERDICT_MAX,
 };
 
+/* Where the region comes from, chosen when the module loads. */
+enum kh_backend {
+	KH_BACKEND_MEMMAP = 1,	/* a memmap= reservation named by region= */
+	KH_BACKEND_KHO = 2,	/* allocated and preserved by Kexec HandOver */
+};
+
 /* KH_IOC_STATUS: never returns key bytes. */
 struct kh_status {
 	__u32 state;			/* enum kh_state */
@@ -114,6 +120,8 @@ struct kh_status {
 	__u32 format_version;		/* version this module writes */
 	__u32 expires_in;		/* seconds until the stash is wiped */
 	__u8 nonce[KH_NONCE_LEN];	/* ARMED, PENDING: the stash's nonce */
+	__u32 backend;			/* enum kh_backend */
+	__u32 reserved;			/* zero */
 };
 
 /*

@@ -116,14 +116,18 @@ load_modules() {
 }
 
 # The region parameter is the memmap= reservation itself, so the two can
-# never disagree.
+# never disagree. Without memmap= (the kho scenario) the module gets its
+# region from Kexec HandOver.
 load_keyhandover() {
 	region=$(cmdline_arg memmap)
-	[ -n "$region" ] || fail "no memmap= on the command line"
 	ko=/lib/modules/$(uname -r)/extra/keyhandover.ko
 	[ -f "$ko" ] || fail "no keyhandover.ko in the initramfs"
-	insmod "$ko" "region=$region" "$@" ||
-		fail "insmod keyhandover region=$region $*"
+	if [ -n "$region" ]; then
+		insmod "$ko" "region=$region" "$@" ||
+			fail "insmod keyhandover region=$region $*"
+	else
+		insmod "$ko" "$@" || fail "insmod keyhandover (no memmap=) $*"
+	fi
 	[ -c /dev/keyhandover ] || fail "no /dev/keyhandover after insmod"
 	mark_stage module-loaded
 }

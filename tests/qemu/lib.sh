@@ -335,12 +335,17 @@ KH_EOF
 kh_chroot_run() {
 	kh_croot=$1
 	shift
-	mountpoint -q "$kh_croot/proc" ||
+	kh_mounted=
+	if ! mountpoint -q "$kh_croot/proc"; then
 		mount -t proc proc "$kh_croot/proc" ||
-		kh_die "cannot mount proc in $kh_croot"
+			kh_die "cannot mount proc in $kh_croot"
+		kh_mounted=1
+	fi
 	kh_rc=0
 	LC_ALL=C chroot "$kh_croot" "$@" || kh_rc=$?
-	umount "$kh_croot/proc" || kh_log "warning: cannot unmount $kh_croot/proc"
+	# Only our own mount: another build in the chroot may still need it.
+	[ -z "$kh_mounted" ] || umount "$kh_croot/proc" ||
+		kh_log "warning: cannot unmount $kh_croot/proc"
 	return "$kh_rc"
 }
 
@@ -386,11 +391,13 @@ kh_trixie_kvers() {
 	printf '%s\n' "${kh_out# }"
 }
 
-# kh_build_module_chroot ROOT KVER OUT: build kmod/ with W=1 against the
-# chroot's headers of KVER and copy keyhandover.ko to OUT. The build log
-# goes to OUT.log; any compiler or modpost warning fails the build.
+# kh_build_module_chroot ROOT KVER OUT [KDIR]: build kmod/ with W=1
+# against the chroot's headers of KVER (or the kernel tree KDIR, a path
+# inside the chroot) and copy keyhandover.ko to OUT. The build log goes to
+# OUT.log; any compiler or modpost warning fails the build.
 kh_build_module_chroot() {
 	kh_croot=$1 kh_kv=$2 kh_out=$3
+	kh_kdir=${4:-/usr/src/linux-headers-$kh_kv}
 	kh_b=/tmp/kh-kmod-$kh_kv
 	rm -rf "$kh_croot$kh_b"
 	mkdir -p "$kh_croot$kh_b/uapi"
@@ -399,7 +406,7 @@ kh_build_module_chroot() {
 	rm -f "$kh_croot$kh_b"/*.mod.c
 	cp "$KH_TOP/kmod/uapi/keyhandover.h" "$kh_croot$kh_b/uapi/"
 	if ! kh_chroot_run "$kh_croot" make -C "$kh_b" \
-		KDIR="/usr/src/linux-headers-$kh_kv" W=1 module >"$kh_out.log" 2>&1; then
+		KDIR="$kh_kdir" W=1 module >"$kh_out.log" 2>&1; then
 		tail -n 30 "$kh_out.log" >&2
 		return 1
 	fi
@@ -463,4 +470,64 @@ kh_fetch_trixie_kernel() {
 		: >"$kh_dir/root/.complete"
 	fi
 	printf '%s\n' "$kh_dir/root"
+}
+
+# --- the Kexec HandOver test kernel -----------------------------------------
+#
+# No Debian kernel enables CONFIG_KEXEC_HANDOVER yet: the test kernel is
+# Debian's linux-source-7.3 with tinyconfig and tests/qemu/kho.config,
+# built in the trixie chroot (gcc-14) and cached by the hash of that file
+# and the source package's version.
+
+# kh_kho_kernel: print the host path of the built tree (arch/x86/boot/
+# bzImage; root/lib/modules/VER from modules_install; the tree itself is
+# what an out-of-tree module builds against, at the path the last line of
+# the output names inside the chroot).
+kh_kho_kernel() {
+	kh_croot=$(kh_kernel_chroot linux-source-7.3 bc bison flex libelf-dev \
+		libssl-dev cpio xz-utils gcc kmod) || exit 1
+	# shellcheck disable=SC2016 # a dpkg-query format, not for the shell
+	kh_sv=$(chroot "$kh_croot" dpkg-query -W -f='${Version}' linux-source-7.3)
+	kh_key=$({ printf '%s\n' "$kh_sv"; cat "$KH_QEMU_DIR/kho.config"; } |
+		sha256sum | cut -c1-12)
+	kh_b=/usr/src/kh-kho-$kh_key
+	if [ ! -e "$kh_croot$kh_b/.complete" ]; then
+		kh_build_kho_kernel "$kh_croot" "$kh_b" >&2 ||
+			kh_die "building the KHO kernel failed (log: $kh_croot$kh_b.log)"
+	fi
+	printf '%s\n' "$kh_croot$kh_b"
+}
+
+kh_build_kho_kernel() {
+	kh_croot=$1 kh_b=$2
+	kh_log "building the KHO test kernel in $kh_croot$kh_b (once, a few minutes)"
+	# An interrupted build resumes: make is incremental on the same tree.
+	if [ ! -e "$kh_croot$kh_b/.extracted" ]; then
+		rm -rf "$kh_croot$kh_b"
+		mkdir -p "$kh_croot$kh_b"
+		tar -xJf "$kh_croot/usr/src/linux-source-7.3.tar.xz" \
+			-C "$kh_croot$kh_b" --strip-components=1 || return 1
+		: >"$kh_croot$kh_b/.extracted"
+	fi
+	cp "$KH_QEMU_DIR/kho.config" "$kh_croot$kh_b/kho.config"
+	kh_chroot_run "$kh_croot" sh -c 'set -e
+		cd "$1"
+		make -s tinyconfig
+		scripts/kconfig/merge_config.sh -m .config kho.config >/dev/null
+		echo CONFIG_LOCALVERSION=\"-kho\" >>.config
+		make -s olddefconfig
+		# Every option asked for must have survived olddefconfig.
+		missing=$(grep "^CONFIG_" kho.config | while read -r l; do
+			grep -qx "$l" .config || echo "$l"; done)
+		if [ -n "$missing" ]; then
+			echo "options olddefconfig dropped: $missing" >&2
+			exit 1
+		fi
+		make -s -j"$(nproc)" bzImage modules
+		make -s INSTALL_MOD_PATH="$1/root" modules_install
+	' sh "$kh_b" >"$kh_croot$kh_b.log" 2>&1 || {
+		tail -n 30 "$kh_croot$kh_b.log"
+		return 1
+	}
+	: >"$kh_croot$kh_b/.complete"
 }

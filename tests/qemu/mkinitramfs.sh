@@ -101,8 +101,10 @@ stage_modules() {
 		esac
 		loads="$loads $m"
 	done
-	# shellcheck disable=SC2086 # one path a line
-	printf '%s\n' $loads >"$STAGE/lib/modules/$KVER/load-order"
+	# One path a line; empty when every guest driver is built in.
+	for m in $loads; do
+		printf '%s\n' "$m"
+	done >"$STAGE/lib/modules/$KVER/load-order"
 }
 
 stage_busybox() {

@@ -109,7 +109,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|keyring|keyring27|chain|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|keyring|keyring27|chain|kho|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -121,14 +121,14 @@ parse_args() {
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
 		positive | negative | stale | nomodule | planted | keyring | keyring27 | \
-			chain | reboot | poweroff | panic | wipe | timeout | probe)
+			chain | kho | reboot | poweroff | panic | wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
 		SCENARIOS=(positive negative stale nomodule planted keyring keyring27
-			chain reboot poweroff panic wipe timeout)
+			chain kho reboot poweroff panic wipe timeout)
 }
 
 needs_project() {
@@ -225,6 +225,7 @@ build_images() {
 	local tree
 	build_test_tools || return 1
 	build_image initrd "" || return 1
+	! needs_scenario kho || build_kho_images || return 1
 	needs_scenario keyring27 || needs_scenario chain || return 0
 	tree=$(kh_trixie_tree) || return 1
 	build_image initrd27 "$tree" || return 1
@@ -267,10 +268,43 @@ chain_kernels() {
 	[ "$seen" = "$2 " ]
 }
 
+# --- Kexec HandOver: Debian's 7.3 source, built with tests/qemu/kho.config --
+
+KHO_KVER=
+
+# The KHO kernel (built once, cached), the module built against its tree,
+# an initramfs for it (every guest driver is built in) and a boot disk
+# holding both for the kexec.
+build_kho_images() {
+	local tree croot dir=$WORK/kho.boot
+	tree=$(kh_kho_kernel) || return 1
+	KHO_KVER=$(cat "$tree/include/config/kernel.release") || return 1
+	croot=$KH_CACHE/chroot-trixie
+	check "kho: module builds W=1-clean against $KHO_KVER (CONFIG_KEXEC_HANDOVER)" \
+		kh_build_module_chroot "$croot" "$KHO_KVER" "$WORK/keyhandover-kho.ko" \
+		"${tree#"$croot"}"
+	[ "$LAST_OK" = 1 ] || return 1
+	mkdir -p "$dir"
+	cp "$tree/arch/x86/boot/bzImage" "$dir/vmlinuz"
+	KH_FIXTURES=$WORK/fixtures KH_KVER=$KHO_KVER KH_KERNEL_ROOT=$tree/root \
+		KH_MODULE=$WORK/keyhandover-kho.ko KH_EXTRA_BINS=/usr/bin/keyctl \
+		"$KH_QEMU_DIR/mkinitramfs.sh" "$WORK/initrd-kho.img" || return 1
+	cp "$WORK/initrd-kho.img" "$dir/initrd.img"
+	tar -c -f "$WORK/kho.tar" -C "$dir" vmlinuz initrd.img
+}
+
+# Both boots of the kho scenario ran the KHO backend and no other.
+kho_backend_used() {
+	[ "$(strip_cr "$1/console.log" | grep -c 'preserved by Kexec HandOver$')" = 2 ] &&
+		[ "$(strip_cr "$1/console.log" | grep -c '^backend: kho (Kexec HandOver)$')" -ge 2 ] &&
+		! strip_cr "$1/console.log" | grep -q '^backend: memmap$'
+}
+
 # The initramfs and boot disk a scenario boots.
 scenario_image() {
 	case ${1##*/} in
 	keyring27 | chain) echo initrd27 ;;
+	kho) echo initrd-kho ;;
 	*) echo initrd ;;
 	esac
 }
@@ -287,7 +321,17 @@ region_size() {
 	esac
 }
 
+# The region's physical address: the memmap= one, or under Kexec HandOver
+# (scenario kho) the page the module's last "preserved by Kexec HandOver"
+# line names; nothing when there is none, so that no dump of some other
+# page can pass for the region.
 region_addr() {
+	if [ "${1##*/}" = kho ]; then
+		strip_cr "$1/console.log" |
+			sed -n 's/.*keyhandover: region \(0x[0-9a-f]*\)+0x1000 preserved by Kexec HandOver$/\1/p' |
+			tail -n 1
+		return 0
+	fi
 	printf '%s\n' "${KH_REGION#*\$}"
 }
 
@@ -298,8 +342,19 @@ start_qemu() {
 	image=$(scenario_image "$dir")
 	local disk2=$WORK/$image.tar
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
-	append+=" memmap=$KH_REGION kh.stage=$stage kh.hold=$HOLD$APPEND_EXTRA"
+	if [ "${dir##*/}" = kho ]; then
+		# No reservation at all: the module asks Kexec HandOver.
+		append+=" kho=on kho_scratch=16M,64M,16M"
+	else
+		append+=" memmap=$KH_REGION"
+	fi
+	append+=" kh.stage=$stage kh.hold=$HOLD$APPEND_EXTRA"
 	[ "${dir##*/}" != nomodule ] || append+=" kh.next=nomodule"
+	local kernel=$VMLINUZ
+	if [ "${dir##*/}" = kho ]; then
+		disk2=$WORK/kho.tar
+		kernel=$WORK/kho.boot/vmlinuz
+	fi
 	if [ "${dir##*/}" = chain ]; then
 		disk2=$WORK/chain.tar
 		append+=" kh.next=hop kh.chain=$(printf '%s\n' $CHAIN_KVERS | paste -sd,)"
@@ -325,7 +380,7 @@ start_qemu() {
 	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
 		-m "$MEM_MB" -smp 1 -nographic -no-reboot -nic none \
 		-monitor "pipe:$dir/mon" \
-		-kernel "$VMLINUZ" -initrd "$WORK/$image.img" -append "$append" \
+		-kernel "$kernel" -initrd "$WORK/$image.img" -append "$append" \
 		-drive "file=$dir/luks.img,if=virtio,format=raw" \
 		-drive "file=$disk2,if=virtio,format=raw,readonly=on" \
 		-serial "$console" -serial "file:$dir/marker.log" "${QEMU_EXTRA[@]}" \
@@ -375,7 +430,10 @@ wait_qemu() {
 	if qemu_running; then
 		# The monitor runs commands in order: once "quit" is done, so are
 		# the dumps.
-		monitor "$dir" "pmemsave $(region_addr) $(region_size) \"$dir/region.bin\"" || true
+		local addr
+		addr=$(region_addr "$dir")
+		[ -z "$addr" ] ||
+			monitor "$dir" "pmemsave $addr $(region_size) \"$dir/region.bin\"" || true
 		[ "$RAMDUMP" = 0 ] ||
 			monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/ram.bin\"" || true
 		monitor "$dir" quit || true
@@ -576,6 +634,7 @@ scenario_stages() {
 	keyring) echo "krarm restore restore-ok" ;;
 	keyring27) echo "kr27arm kr27restore kr27-ok" ;;
 	chain) echo "arm hop,restore restore-ok" ;;
+	kho) echo "arm restore restore-ok" ;;
 	negative) echo "noarm negative negative-ok" ;;
 	probe) echo "probe probe2 probe-ok" ;;
 	esac
@@ -612,6 +671,9 @@ run_scenario() {
 	check "$name: boots were exactly $first then $second" \
 		boot_sequence "$dir" "$first" "$second"
 	check "$name: no kernel warning, BUG or panic" no_kernel_trouble "$dir"
+	[ "$name" != kho ] ||
+		check "kho: both boots used the Kexec HandOver backend (no memmap=)" \
+			kho_backend_used "$dir"
 	[ "$name" != chain ] ||
 		check "chain: the boots ran $VER then $CHAIN_KVERS" \
 			chain_kernels "$dir" "$VER $CHAIN_KVERS"

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The region, whichever backend holds it. region= names a memmap=
+ * reservation and wins when given (it is what the administrator set up);
+ * without it, a kernel with Kexec HandOver enabled gets a region from KHO.
+ * Everything above this file sees a mapped range of RAM and nothing else.
+ */
+#include <linux/string.h>
+
+#ifdef CONFIG_X86
+#include <asm/cacheflush.h>
+#endif
+
+#include "keyhandover.h"
+
+int kh_region_claim(struct kh_region *region, const char *spec)
+{
+	memset(region, 0, sizeof(*region));
+	if (spec && *spec)
+		return kh_memmap_claim(region, spec);
+	if (kh_kho_available())
+		return kh_kho_claim(region);
+	pr_err("region=SIZE$ADDR is required (as in memmap=): this kernel has no Kexec HandOver enabled\n");
+	return -EINVAL;
+}
+
+void kh_region_release(struct kh_region *region)
+{
+	if (region->backend == KH_BACKEND_KHO)
+		kh_kho_release(region);
+	else
+		kh_memmap_release(region);
+	memset(region, 0, sizeof(*region));
+}
+
+/*
+ * Push the region's bytes from the CPU caches to RAM: what kexec hands
+ * over, and what survives a power cut, is what is in DRAM.
+ */
+void kh_region_sync(struct kh_region *region)
+{
+#ifdef CONFIG_X86
+	clflush_cache_range(region->virt, region->size);
+#endif
+}
+
+/* Idempotent; every path that forgets the key ends here. */
+void kh_region_wipe(struct kh_region *region)
+{
+	memzero_explicit(region->virt, region->size);
+	kh_region_sync(region);
+}
