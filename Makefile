@@ -56,10 +56,18 @@ fuzz: deps-test
 check: deps-test
 	tests/check.sh
 
-install: tool
+install: tool install-initramfs-tools
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) \
 		DESTDIR=$(DESTDIR) module module-install
+
+# The initramfs-tools hook and boot script (run update-initramfs -u after).
+INITRAMFS_TOOLS_DIR ?= /usr/share/initramfs-tools
+install-initramfs-tools:
+	install -D -m 0755 integration/initramfs-tools/hooks/keyhandover \
+		$(DESTDIR)$(INITRAMFS_TOOLS_DIR)/hooks/keyhandover
+	install -D -m 0755 integration/initramfs-tools/scripts/local-top/keyhandover \
+		$(DESTDIR)$(INITRAMFS_TOOLS_DIR)/scripts/local-top/keyhandover
 
 # Copy the module's sources where DKMS looks for them.
 dkms-src:
@@ -79,4 +87,5 @@ clean:
 	rm -rf build
 
 .PHONY: all module tool deps deps-test unit test demo bench fuzz check install \
+	install-initramfs-tools \
 	dkms-src dkms-install clean

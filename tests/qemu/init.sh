@@ -27,6 +27,12 @@
 #   hop      one hop of kh.chain= (arm with kh.next=hop): restore
 #            --to-keyring, open with cryptsetup 2.7, stash --keyring again,
 #            kexec into the next kernel of the chain -> hop or restore
+#   distroarm  put a root file system on the volume, stash it as crypttab's
+#            cryptroot, kexec into Debian's own initramfs (initramfs-tools,
+#            cryptsetup-initramfs, keyhandover's hook): its local-top script
+#            restores, cryptroot finds the volume open, root mounts, and the
+#            root's /sbin/init (rootfs-init.sh) reports
+#   distronoarm  the same without the stash: cryptroot prompts
 #   planted  one boot, no kexec: the threat model's region, interface and
 #            restore cases. Region images from /dev/vdb (a tar) are written
 #            into the reserved range through /dev/mem before the module
@@ -559,6 +565,50 @@ stage_hop() {
 	fi
 }
 
+# --- distro: Debian's own initramfs-tools in boot 2 -----------------------
+
+# The root file system for boot 2, on the LUKS volume as crypttab's
+# "cryptroot": ext2 with busybox, the content line, and a /sbin/init
+# (kh-rootfs-init) that reports whether it runs from the unlocked volume.
+make_rootfs() {
+	say "putting a root file system on $VOLUME (opened with the passphrase)"
+	cryptsetup open --key-file "$FIXTURES/passphrase" "$VOLUME" cryptroot ||
+		fail "cryptsetup open"
+	# LUKS2 volumes use 4 KiB sectors: the file system blocks must match.
+	mke2fs -q -b 4096 /dev/mapper/cryptroot >/dev/null || fail "mke2fs"
+	mkdir -p /mnt/root
+	mount -t ext4 /dev/mapper/cryptroot /mnt/root || fail "mount the new root"
+	for d in bin sbin dev proc sys run tmp etc; do
+		mkdir -p "/mnt/root/$d"
+	done
+	cp /bin/busybox /mnt/root/bin/busybox &&
+		cp /bin/kh-rootfs-init /mnt/root/sbin/init &&
+		cp "$FIXTURES/content" /mnt/root/etc/kh-content &&
+		cp "$FIXTURES/content" /mnt/root/etc/kh-content.expected ||
+		fail "filling the new root"
+	umount /mnt/root || fail "umount the new root"
+	cryptsetup close cryptroot || fail "cryptsetup close"
+	mark_stage volume-written
+}
+
+# Boot 1 of distro: stash under crypttab's name, kexec into Debian's
+# initramfs (the boot disk's initrd.img).
+stage_distroarm() {
+	load_keyhandover
+	make_rootfs
+	NAME=cryptroot
+	stash
+	load_and_kexec distro tool
+}
+
+# Boot 1 of distro-negative: no stash; Debian's cryptroot must prompt.
+stage_distronoarm() {
+	load_keyhandover
+	make_rootfs
+	say "NOT stashing (negative control)"
+	load_and_kexec distro tool
+}
+
 # --- planted: threat-model cases in one boot ------------------------------
 
 CHECKS_FAILED=0
@@ -1018,7 +1068,8 @@ main() {
 	mark_stage modules-loaded
 	case $STAGE in
 	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted | \
-		armthen | bench | nomodule | krarm | kr27arm | kr27restore | hop)
+		armthen | bench | nomodule | krarm | kr27arm | kr27restore | hop | \
+		distroarm | distronoarm)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

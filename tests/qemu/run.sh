@@ -109,7 +109,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|keyring|keyring27|chain|kho|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|keyring|keyring27|chain|kho|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -121,14 +121,14 @@ parse_args() {
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
 		positive | negative | stale | nomodule | planted | keyring | keyring27 | \
-			chain | kho | reboot | poweroff | panic | wipe | timeout | probe)
+			chain | kho | distro | distro-negative | reboot | poweroff | panic | wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
 		SCENARIOS=(positive negative stale nomodule planted keyring keyring27
-			chain kho reboot poweroff panic wipe timeout)
+			chain kho distro distro-negative reboot poweroff panic wipe timeout)
 }
 
 needs_project() {
@@ -167,20 +167,27 @@ make_fixtures() {
 # A fresh LUKS2 volume with the known volume key. Cheap argon2 settings:
 # the guest runs them under TCG.
 make_volume() {
+	local uuid=()
 	rm -f "$1"
 	truncate -s 32M "$1"
+	# The distro scenarios' volume is named by UUID in the crypttab that
+	# Debian's initramfs carries, built once per run for both.
+	case ${1%/luks.img} in
+	*/distro | */distro-negative) uuid=(--uuid "$DISTRO_UUID") ;;
+	esac
 	cryptsetup luksFormat --batch-mode --type luks2 \
 		--cipher aes-xts-plain64 --key-size 512 \
 		--pbkdf argon2id --pbkdf-memory 16384 \
 		--pbkdf-force-iterations 4 --pbkdf-parallel 1 \
-		--volume-key-file "$WORK/vk.bin" \
+		--volume-key-file "$WORK/vk.bin" "${uuid[@]}" \
 		--key-file "$WORK/fixtures/passphrase" "$1"
 }
 
 # Test programs built on the host: the guest's interface test (static,
 # so it needs no library in the initramfs) and the region images maker.
 build_test_tools() {
-	gcc -static -O2 -Wall -Wextra -I"$KH_TOP/kmod" \
+	install -m 0755 "$KH_QEMU_DIR/rootfs-init.sh" "$WORK/fixtures/kh-rootfs-init" &&
+		gcc -static -O2 -Wall -Wextra -I"$KH_TOP/kmod" \
 		-o "$WORK/fixtures/kh-iface-test" "$KH_QEMU_DIR/iface_test.c" &&
 		gcc -O2 -Wall -Wextra -I"$KH_TOP/kmod" -o "$WORK/mkplant" \
 			"$KH_QEMU_DIR/mkplant.c" "$KH_TOP/kmod/format.c" \
@@ -226,6 +233,11 @@ build_images() {
 	build_test_tools || return 1
 	build_image initrd "" || return 1
 	! needs_scenario kho || build_kho_images || return 1
+	if needs_scenario distro || needs_scenario distro-negative; then
+		check "distro: Debian's mkinitramfs with keyhandover's hook and crypttab" \
+			build_distro_images
+		[ "$LAST_OK" = 1 ] || return 1
+	fi
 	needs_scenario keyring27 || needs_scenario chain || return 0
 	tree=$(kh_trixie_tree) || return 1
 	build_image initrd27 "$tree" || return 1
@@ -266,6 +278,37 @@ chain_kernels() {
 	local seen
 	seen=$(strip_cr "$1/console.log" | awk '$1 == "KH-KERNEL" { printf "%s ", $3 }')
 	[ "$seen" = "$2 " ]
+}
+
+# --- distro: Debian's own initramfs-tools in boot 2 ------------------------
+
+DISTRO_UUID=4b480000-6b68-4000-8000-0000000000d1
+
+# Debian's mkinitramfs, with cryptsetup-initramfs, a crypttab naming the
+# volume "cryptroot", and keyhandover's hook and boot script, as a user's
+# machine would have them (tests/qemu/mkdebinitrd.sh changes nothing on
+# the host); on a boot disk with the kernel, for boot 1 to kexec into.
+build_distro_images() {
+	local dir=$WORK/distro.boot
+	mkdir -p "$dir"
+	"$KH_QEMU_DIR/mkdebinitrd.sh" "$dir/initrd.img" "$VER" "$ROOT" \
+		"$KH_TOP/kmod/keyhandover.ko" "$KH_TOP/userspace/keyhandover" \
+		"cryptroot UUID=$DISTRO_UUID none luks,initramfs" >"$WORK/mkdebinitrd.log" 2>&1 || {
+		tail -n 20 "$WORK/mkdebinitrd.log" >&2
+		return 1
+	}
+	cp "$VMLINUZ" "$dir/vmlinuz"
+	tar -c -f "$WORK/distro.tar" -C "$dir" vmlinuz initrd.img
+}
+
+# Debian's cryptroot asked for the passphrase (it did in distro-negative,
+# it must not in distro).
+cryptroot_prompted() {
+	strip_cr "$1/console.log" | grep -q 'Please unlock disk cryptroot'
+}
+
+restored_by_hook() {
+	strip_cr "$1/console.log" | grep -q 'keyhandover: volumes opened from the hand-over'
 }
 
 # --- Kexec HandOver: Debian's 7.3 source, built with tests/qemu/kho.config --
@@ -351,6 +394,11 @@ start_qemu() {
 	append+=" kh.stage=$stage kh.hold=$HOLD$APPEND_EXTRA"
 	[ "${dir##*/}" != nomodule ] || append+=" kh.next=nomodule"
 	local kernel=$VMLINUZ
+	case ${dir##*/} in
+	distro | distro-negative)
+		disk2=$WORK/distro.tar
+		append+=" root=/dev/mapper/cryptroot keyhandover.region=$KH_REGION" ;;
+	esac
 	if [ "${dir##*/}" = kho ]; then
 		disk2=$WORK/kho.tar
 		kernel=$WORK/kho.boot/vmlinuz
@@ -406,7 +454,7 @@ monitor() {
 type_passphrase() {
 	local dir=$1
 	[ "$(scenario_typed "$dir")" = 1 ] && [ ! -e "$dir/typed" ] || return 0
-	grep -aq 'Enter passphrase for' "$dir/console.log" 2>/dev/null || return 0
+	grep -aq "$(scenario_prompt "$dir")" "$dir/console.log" 2>/dev/null || return 0
 	touch "$dir/typed"
 	sleep 0.5 # the tool turns echo off right after printing the prompt
 	timeout 5 sh -c 'printf "%s\r" "$(cat "$1")" >"$2"' sh \
@@ -416,14 +464,32 @@ type_passphrase() {
 # Whether the scenario in DIR types its passphrase at the console prompt.
 scenario_typed() {
 	case ${1##*/} in
-	positive) echo 1 ;;
+	positive | distro-negative) echo 1 ;;
 	*) echo 0 ;;
 	esac
+}
+
+# The prompt it types at: the tool's, or Debian's cryptroot's.
+scenario_prompt() {
+	case ${1##*/} in
+	distro-negative) echo 'Please unlock disk cryptroot' ;;
+	*) echo 'Enter passphrase for' ;;
+	esac
+}
+
+# A prompt that must never come: in distro, no one would be there to type.
+# The run stops at once instead of waiting for the timeout.
+unexpected_prompt() {
+	[ "${1##*/}" = distro ] && cryptroot_prompted "$1" 2>/dev/null
 }
 
 wait_qemu() {
 	local dir=$1
 	while qemu_running && ! grep -q KH-HOLD "$dir/marker.log" 2>/dev/null; do
+		if unexpected_prompt "$dir"; then
+			note "${dir##*/}: cryptroot asks for the passphrase: stopping"
+			break
+		fi
 		type_passphrase "$dir"
 		sleep 0.2
 	done
@@ -635,6 +701,8 @@ scenario_stages() {
 	keyring27) echo "kr27arm kr27restore kr27-ok" ;;
 	chain) echo "arm hop,restore restore-ok" ;;
 	kho) echo "arm restore restore-ok" ;;
+	distro) echo "distroarm distro distro-ok" ;;
+	distro-negative) echo "distronoarm distro distro-ok" ;;
 	negative) echo "noarm negative negative-ok" ;;
 	probe) echo "probe probe2 probe-ok" ;;
 	esac
@@ -671,6 +739,18 @@ run_scenario() {
 	check "$name: boots were exactly $first then $second" \
 		boot_sequence "$dir" "$first" "$second"
 	check "$name: no kernel warning, BUG or panic" no_kernel_trouble "$dir"
+	case $name in
+	distro)
+		check "distro: Debian's initramfs ran keyhandover's boot script, which opened the volume" \
+			restored_by_hook "$dir"
+		check "distro: cryptroot never asked for the passphrase" \
+			eval '! cryptroot_prompted "$dir"' ;;
+	distro-negative)
+		check "distro-negative: cryptroot asked for the passphrase" \
+			cryptroot_prompted "$dir"
+		check "distro-negative: keyhandover's boot script opened nothing" \
+			eval '! restored_by_hook "$dir"' ;;
+	esac
 	[ "$name" != kho ] ||
 		check "kho: both boots used the Kexec HandOver backend (no memmap=)" \
 			kho_backend_used "$dir"
@@ -688,7 +768,12 @@ run_scenario() {
 		check "$name: region is all zero after boot 2" region_zero "$dir"
 	fi
 	# The planted images carry the key by design: no RAM check there.
-	if [ "$RAMDUMP" = 1 ] && [ "$name" != probe ] && [ "$name" != planted ]; then
+	case $name in
+	distro | distro-negative)
+		note "$name: no RAM check: boot 2 runs from the open volume, whose key dm-crypt holds" ;;
+	esac
+	if [ "$RAMDUMP" = 1 ] && [ "$name" != probe ] && [ "$name" != planted ] &&
+		[ "$name" != distro ] && [ "$name" != distro-negative ]; then
 		check "$name: guest RAM after boot 2 holds no key bytes (volume closed)" \
 			ram_clean "$dir"
 		[ "$KEEP" = 1 ] || rm -f "$dir/ram.bin" # 1 GiB
