@@ -36,6 +36,23 @@ param() {
 	awk -v n="$1" '$1 == "KH-PARAM" && $2 == n { print $3; exit }' "$res"
 }
 
+# KH-PARAM initrd-hookN COMPRESSED UNPACKED, N=0 without the hook, 1 with.
+initrd_size() {
+	awk -v n="initrd-hook$1" -v f="$2" '$1 == "KH-PARAM" && $2 == n { print $f; exit }' "$res"
+}
+
+initrd_added() {
+	local c0 c1 u0 u1
+	c0=$(initrd_size 0 3) c1=$(initrd_size 1 3)
+	u0=$(initrd_size 0 4) u1=$(initrd_size 1 4)
+	if [ -z "$c0" ] || [ -z "$c1" ]; then
+		echo "n/a (not measured in this run)"
+		return
+	fi
+	printf '+%d KiB compressed (%d -> %d KiB), +%d KiB unpacked: Debian'"'"'s mkinitramfs with the same crypttab, without and with the hook (tool, its libraries not already there, the module, the boot script)' \
+		$(((c1 - c0) / 1024)) $((c0 / 1024)) $((c1 / 1024)) $(((u1 - u0) / 1024))
+}
+
 failures() {
 	awk '$1 == "KH-BENCH" && $5 != 0' "$res" | wc -l
 }
@@ -99,7 +116,7 @@ what cryptreboot describes, with Debian's own tools.
 |---|---|
 | keyhandover.ko | $((ko_bytes / 1024)) KiB (with debug info, as built) |
 | region used | 64 + 176 per volume + 32 bytes: $((64 + 176 + 32)) for 1, $((64 + 4 * 176 + 32)) for 4, $((64 + 16 * 176 + 32)) for 16 (a 4 KiB region holds 16) |
-| initramfs added by the integration | not measured yet: the initramfs-tools hook is still to come |
+| initramfs added by the integration | $(initrd_added) |
 | peak RSS of the tool | stash $(median stash-n1 4) KiB, restore $(median restore-n1 4) KiB, load $(median load-n1 4) KiB |
 | shutdown path | the reboot notifier zeroes 4 KiB and flushes it; \`keyhandover wipe\`, the same work plus starting a process, takes $(sec "$(median wipe-n1 3)") s here |
 

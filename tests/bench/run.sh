@@ -119,6 +119,29 @@ run_guest() {
 	}
 }
 
+# What the initramfs-tools integration adds: Debian's mkinitramfs with the
+# same crypttab, once without and once with keyhandover's hook (the tool,
+# its libraries, the module, the boot script). Compressed bytes, as the
+# boot loader reads them, and the unpacked bytes.
+integration_sizes() {
+	local line="cryptroot UUID=4b480000-6b68-4000-8000-0000000000d1 none luks,initramfs"
+	local h
+	for h in 1 0; do
+		KH_NO_HOOK=$h "$top/tests/qemu/mkdebinitrd.sh" "$WORK/deb-hook$h.img" \
+			"$VER" "$ROOT" "$top/kmod/keyhandover.ko" "$top/userspace/keyhandover" \
+			"$line" >"$WORK/mkdebinitrd.log" 2>&1 || {
+			cat "$WORK/mkdebinitrd.log" >&2
+			return 1
+		}
+		rm -rf "$WORK/unpacked"
+		unmkinitramfs "$WORK/deb-hook$h.img" "$WORK/unpacked"
+		printf 'KH-PARAM initrd-hook%s %s %s\n' "$((1 - h))" \
+			"$(du -b "$WORK/deb-hook$h.img" | cut -f1)" \
+			"$(du -sb "$WORK/unpacked" | cut -f1)" >>"$WORK/sizes"
+	done
+	rm -rf "$WORK/unpacked"
+}
+
 main() {
 	kh_need_pkgs qemu-system-x86 cryptsetup-bin busybox-static kexec-tools \
 		cpio zstd kmod make gcc libssl-dev
@@ -136,8 +159,10 @@ main() {
 	KH_FIXTURES=$WORK/fixtures KH_KVER=$VER KH_KERNEL_ROOT=$ROOT \
 		KH_EXTRA_BINS="/usr/bin/unmkinitramfs /usr/bin/cpio /usr/bin/zstd /bin/dd /bin/grep /bin/dash" \
 		"$top/tests/qemu/mkinitramfs.sh" "$WORK/initrd.img"
+	integration_sizes
 	echo "# benchmark guest running ($RUNS runs per figure; takes a while under TCG)" >&2
 	run_guest
+	cat "$WORK/sizes" >>"$WORK/results"
 	"$here/report.sh" "$WORK/results" "$VER" "$RUNS" \
 		"$(du -b "$top/kmod/keyhandover.ko" | cut -f1)" \
 		"$(du -b "$WORK/data/real-initrd.img" | cut -f1)" "$PRUNS" | tee "$OUT"

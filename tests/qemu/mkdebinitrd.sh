@@ -8,6 +8,9 @@
 # module under /lib/modules/KVER/updates, the crypttab entry in
 # /etc/crypttab.
 #
+# KH_NO_HOOK=1 leaves keyhandover's hook and boot script out (the same
+# initramfs as before the integration, for the benchmark's comparison).
+#
 # Nothing on the host changes: in a private mount namespace, /etc,
 # /boot and /lib/modules are overlays whose upper layers live in a
 # scratch directory, and the kernel's module tree (KROOT, an unpacked
@@ -45,10 +48,12 @@ unshare -m sh -eu -c '
 	cp "$module" "/lib/modules/$kver/updates/keyhandover.ko"
 	depmod "$kver"
 	printf "%s\n" "$crypttab" >/etc/crypttab
-	mkdir -p /etc/initramfs-tools/hooks /etc/initramfs-tools/scripts/local-top
-	cp "$top/integration/initramfs-tools/hooks/keyhandover" /etc/initramfs-tools/hooks/
-	cp "$top/integration/initramfs-tools/scripts/local-top/keyhandover" \
-		/etc/initramfs-tools/scripts/local-top/
+	if [ "$9" != 1 ]; then
+		mkdir -p /etc/initramfs-tools/hooks /etc/initramfs-tools/scripts/local-top
+		cp "$top/integration/initramfs-tools/hooks/keyhandover" /etc/initramfs-tools/hooks/
+		cp "$top/integration/initramfs-tools/scripts/local-top/keyhandover" \
+			/etc/initramfs-tools/scripts/local-top/
+	fi
 	KEYHANDOVER_TOOL=$tool mkinitramfs -o "$out.tmp" "$kver"
-' sh "$1" "$2" "$3" "$4" "$5" "$6" "$SCRATCH" "$KH_TOP"
+' sh "$1" "$2" "$3" "$4" "$5" "$6" "$SCRATCH" "$KH_TOP" "${KH_NO_HOOK:-0}"
 mv "$1.tmp" "$1"
