@@ -32,6 +32,8 @@ static const struct kh_cli_opt kh_cli_opts[] = {
 	  "read the passphrase for every DEVICE from FILE ('-': stdin)" },
 	{ "keyring", "KEY", KH_OPT_KEYRING, "[--keyring KEY]...",
 	  "take the i-th DEVICE's volume key from the kernel keyring, in the kernel: KEY is [%logon:|%user:]DESCRIPTION (bare: logon)" },
+	{ "crypttab", "FILE", KH_OPT_CRYPTTAB, "[--crypttab FILE]",
+	  "with no DEVICE: every LUKS entry of FILE (default /etc/crypttab), under its crypttab name" },
 	{ "timeout", "SECONDS", KH_OPT_TIMEOUT, "[--timeout SECONDS]",
 	  "wipe the stash if no kexec comes within SECONDS (default: module's)" },
 	{ "to-keyring", NULL, KH_OPT_TO_KEYRING, "[--to-keyring [KEYRING]]",
@@ -218,6 +220,9 @@ static int kh_cli_store(struct kh_opts *o, const struct kh_cli_opt *opt,
 	case KH_OPT_KEY_FILE:
 		return kh_cli_set_once(&o->key_file, opt->name, prefix, err,
 				       len);
+	case KH_OPT_CRYPTTAB:
+		return kh_cli_set_once(&o->crypttab, opt->name, prefix, err,
+				       len);
 	case KH_OPT_KERNEL:
 		return kh_cli_set_once(&o->kernel, opt->name, prefix, err, len);
 	case KH_OPT_INITRD:
@@ -357,8 +362,17 @@ static int kh_cli_validate(const struct kh_opts *o, const char *prefix,
 	unsigned int accepts = o->cmd->accepts;
 	int ret;
 
-	if ((accepts & KH_ARG_DEVICES) && !o->n_devices)
-		return kh_cli_err(err, len, "%smissing DEVICE", prefix);
+	/* No DEVICE: crypttab names the volumes, their names and key files. */
+	if ((accepts & KH_ARG_DEVICES) && !o->n_devices &&
+	    (o->n_names || o->n_keyrings || o->key_file))
+		return kh_cli_err(err, len,
+				  "%s--%s needs DEVICEs (without them crypttab names the volumes)",
+				  prefix, o->n_names ? "name" :
+				  o->n_keyrings ? "keyring" : "key-file");
+	if (o->crypttab && o->n_devices)
+		return kh_cli_err(err, len,
+				  "%s--crypttab and DEVICEs are mutually exclusive",
+				  prefix);
 	if ((accepts & KH_OPT_KERNEL) && !o->kernel)
 		return kh_cli_err(err, len, "%smissing --kernel FILE", prefix);
 	if ((accepts & KH_OPT_INITRD) && !o->initrd)
@@ -435,7 +449,7 @@ static void kh_cli_synopsis(FILE *f, unsigned int accepts)
 		if ((accepts & kh_cli_opts[i].bit) && kh_cli_opts[i].synopsis)
 			fprintf(f, " %s", kh_cli_opts[i].synopsis);
 	if (accepts & KH_ARG_DEVICES)
-		fputs(" DEVICE...", f);
+		fputs(" [DEVICE...]", f);
 }
 
 /* The tool's usage: one entry per command, straight from the table. */
@@ -484,5 +498,5 @@ void kh_cli_cmd_usage(FILE *f, const struct kh_cli_cmd *cmd)
 				   "with --to-keyring: @u (default), @us, @s, @p, @t or a key serial number");
 	if (cmd->accepts & KH_ARG_DEVICES)
 		kh_cli_option_help(f, "DEVICE", NULL,
-				   "a LUKS1 or LUKS2 device or image (at most 16)");
+				   "a LUKS1 or LUKS2 device or image (at most 16); none: crypttab");
 }

@@ -20,16 +20,18 @@
 #define KH_OPT_INITRD		(1u << 4)	/* --initrd FILE, required */
 #define KH_OPT_APPEND		(1u << 5)	/* --append STR */
 #define KH_OPT_REUSE_CMDLINE	(1u << 6)	/* --reuse-cmdline */
-#define KH_ARG_DEVICES		(1u << 7)	/* DEVICE..., at least one */
+#define KH_ARG_DEVICES		(1u << 7)	/* DEVICE...; none: crypttab */
 #define KH_OPT_TIMEOUT		(1u << 8)	/* --timeout SECONDS */
 #define KH_OPT_KEYRING		(1u << 9)	/* --keyring SPEC, repeatable */
 #define KH_OPT_TO_KEYRING	(1u << 10)	/* --to-keyring */
 #define KH_OPT_KEY_TIMEOUT	(1u << 11)	/* --key-timeout SECONDS */
 #define KH_OPT_OPEN		(1u << 12)	/* --open */
 #define KH_ARG_KEYRING		(1u << 13)	/* [KEYRING], with --to-keyring */
+#define KH_OPT_CRYPTTAB		(1u << 14)	/* --crypttab FILE */
 
 #define KH_CLI_STASH	(KH_OPT_NAME | KH_OPT_KEY_FILE | KH_OPT_KEYRING | \
-			 KH_OPT_VERBOSE | KH_OPT_TIMEOUT | KH_ARG_DEVICES)
+			 KH_OPT_CRYPTTAB | KH_OPT_VERBOSE | KH_OPT_TIMEOUT | \
+			 KH_ARG_DEVICES)
 #define KH_CLI_LOAD	(KH_OPT_KERNEL | KH_OPT_INITRD | KH_OPT_APPEND | \
 			 KH_OPT_REUSE_CMDLINE)
 #define KH_CLI_RESTORE	(KH_OPT_TO_KEYRING | KH_OPT_KEY_TIMEOUT | \
@@ -67,6 +69,7 @@ struct kh_opts {
 	unsigned int key_timeout;	/* seconds, 0: KH_KEYRING_TIMEOUT */
 	const char *keyring;		/* restore: parent keyring, NULL: @u */
 	const char *key_file;
+	const char *crypttab;		/* stash with no DEVICE: the file */
 	const char *kernel;
 	const char *initrd;
 	const char *append;

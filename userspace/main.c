@@ -29,6 +29,7 @@
 
 #include "cli.h"
 #include "cmdline.h"
+#include "crypttab.h"
 #include "format.h"
 #include "handover.h"
 #include "kexec.h"
@@ -103,6 +104,13 @@ static void kh_pending_error(void)
 struct kh_stash {
 	const struct kh_opts *o;
 	int fd;
+	/* The volumes: from the command line, or from crypttab. */
+	unsigned int n;
+	const char *dev[KH_MAX_ENTRIES];	/* path to open */
+	const char *uuid[KH_MAX_ENTRIES];	/* crypttab UUID=: else scanned */
+	const char *name[KH_MAX_ENTRIES];	/* NULL: luks-UUID */
+	const char *own_key[KH_MAX_ENTRIES];	/* crypttab's key file, or NULL */
+	struct kh_crypttab_entry *tab;		/* crypttab mode: its entries */
 	struct kh_entry *entries;	/* passphrase mode, in locked memory */
 	struct kh_keyref *refs;		/* keyring mode: names, never keys */
 	struct kh_passphrase key_file;	/* read once, used for every device */
@@ -143,20 +151,19 @@ static int kh_stash_precheck(struct kh_stash *s)
 		kh_pending_error();
 		return -EBUSY;
 	}
-	if (s->o->n_devices > st.capacity) {
+	if (s->n > st.capacity) {
 		kh_err("the region holds at most %u volumes, %u given",
-		       st.capacity, s->o->n_devices);
+		       st.capacity, s->n);
 		return -ENOSPC;
 	}
 	return 0;
 }
 
-static int kh_stash_read_key_file(struct kh_stash *s)
+static int kh_stash_read_key_file(const char *path, struct kh_passphrase *pw)
 {
-	const char *path = s->o->key_file;
 	int ret;
 
-	ret = kh_passphrase_read_file(path, &s->key_file);
+	ret = kh_passphrase_read_file(path, pw);
 	if (ret == -EFBIG)
 		kh_err("key file %s is larger than %d bytes", path,
 		       KH_PASSPHRASE_MAX);
@@ -167,9 +174,15 @@ static int kh_stash_read_key_file(struct kh_stash *s)
 	return ret;
 }
 
-static int kh_stash_open(const char *dev, struct crypt_device **cd)
+static int kh_stash_open(struct kh_stash *s, unsigned int i,
+			 struct crypt_device **cd)
 {
+	const char *dev = s->dev[i];
 	int ret = kh_luks_open(dev, cd);
+
+	/* crypttab's UUID= without udev's link (an initramfs, a container). */
+	if (ret == -ENOENT && s->uuid[i])
+		ret = kh_luks_open_by_uuid(s->uuid[i], cd);
 
 	if (ret == -EINVAL || ret == -ENODEV)
 		kh_err("%s is not a LUKS device", dev);
@@ -182,7 +195,7 @@ static int kh_stash_open(const char *dev, struct crypt_device **cd)
 static int kh_stash_describe(struct kh_stash *s, unsigned int i,
 			     struct crypt_device *cd)
 {
-	const char *dev = s->o->devices[i];
+	const char *dev = s->dev[i];
 	const char *uuid = kh_luks_uuid(cd);
 	int size = kh_luks_key_size(cd);
 	char *e_uuid, *e_name, *other;
@@ -197,7 +210,7 @@ static int kh_stash_describe(struct kh_stash *s, unsigned int i,
 		kh_stash_slots(s, j, &other, &e_name, &unused);
 		if (!strcasecmp(other, uuid)) {
 			kh_err("%s is the same volume as %s (%s)", dev,
-			       s->o->devices[j], uuid);
+			       s->dev[j], uuid);
 			return -EEXIST;
 		}
 	}
@@ -209,8 +222,8 @@ static int kh_stash_describe(struct kh_stash *s, unsigned int i,
 	kh_stash_slots(s, i, &e_uuid, &e_name, &e_size);
 	*e_size = size;
 	strcpy(e_uuid, uuid);
-	if (s->o->n_names)
-		snprintf(e_name, KH_NAME_LEN, "%s", s->o->names[i]);
+	if (s->name[i])
+		snprintf(e_name, KH_NAME_LEN, "%s", s->name[i]);
 	else
 		snprintf(e_name, KH_NAME_LEN, "luks-%s", uuid);
 	return 0;
@@ -245,13 +258,18 @@ static int kh_stash_passphrase(const char *dev, struct kh_passphrase *pw)
 static int kh_stash_derive(struct kh_stash *s, unsigned int i,
 			   struct crypt_device *cd)
 {
-	const char *dev = s->o->devices[i];
+	const char *dev = s->dev[i];
 	struct kh_entry *e = &s->entries[i];
 	struct kh_passphrase own = { NULL, 0 };
 	const struct kh_passphrase *pw = &s->key_file;
 	int ret;
 
-	if (!s->o->key_file) {
+	if (s->own_key[i]) {
+		ret = kh_stash_read_key_file(s->own_key[i], &own);
+		if (ret)
+			return ret;
+		pw = &own;
+	} else if (!s->o->key_file) {
 		ret = kh_stash_passphrase(dev, &own);
 		if (ret)
 			return ret;
@@ -276,7 +294,7 @@ static int kh_stash_one(struct kh_stash *s, unsigned int i)
 	struct crypt_device *cd;
 	int verdict, ret;
 
-	ret = kh_stash_open(s->o->devices[i], &cd);
+	ret = kh_stash_open(s, i, &cd);
 	if (ret)
 		return ret;
 	ret = kh_stash_describe(s, i, cd);
@@ -292,7 +310,7 @@ static int kh_stash_one(struct kh_stash *s, unsigned int i)
 	/* The module applies the same rules: say which device breaks them. */
 	verdict = kh_format_check_entry(&s->entries[i]);
 	if (verdict != KH_VERDICT_OK) {
-		kh_err("%s cannot be handed over: %s", s->o->devices[i],
+		kh_err("%s cannot be handed over: %s", s->dev[i],
 		       kh_format_verdict_str(verdict));
 		return -EINVAL;
 	}
@@ -304,7 +322,7 @@ static void kh_stash_key_error(struct kh_stash *s, unsigned int i, int err)
 {
 	const struct kh_keyref *r = &s->refs[i];
 	const char *type = kh_keyring_type_name(r->type);
-	const char *dev = s->o->devices[i];
+	const char *dev = s->dev[i];
 	const char *d = r->description;
 
 	switch (-err) {
@@ -342,7 +360,7 @@ static void kh_stash_key_error(struct kh_stash *s, unsigned int i, int err)
 
 static int kh_stash_arm(struct kh_stash *s)
 {
-	unsigned int i, n = s->o->n_devices;
+	unsigned int i, n = s->n;
 	uint32_t failed = n, *size;
 	char *uuid, *name;
 	int ret;
@@ -364,7 +382,7 @@ static int kh_stash_arm(struct kh_stash *s)
 		return ret;
 	for (i = 0; i < n; i++) {
 		kh_stash_slots(s, i, &uuid, &name, &size);
-		printf("stashed %s as %s (%s)%s\n", s->o->devices[i], name,
+		printf("stashed %s as %s (%s)%s\n", s->dev[i], name,
 		       uuid, s->refs ? ", key taken from the keyring" : "");
 	}
 	/* A stash the user was not told about must not stay armed. */
@@ -387,16 +405,112 @@ static int kh_stash_run(struct kh_stash *s)
 	if (ret)
 		return ret;
 	if (s->o->key_file) {
-		ret = kh_stash_read_key_file(s);
+		ret = kh_stash_read_key_file(s->o->key_file, &s->key_file);
 		if (ret)
 			return ret;
 	}
-	for (i = 0; i < s->o->n_devices; i++) {
+	for (i = 0; i < s->n; i++) {
 		ret = kh_stash_one(s, i);
 		if (ret)
 			return ret;
 	}
 	return kh_stash_arm(s);
+}
+
+/* The volumes named on the command line. */
+static void kh_stash_from_args(struct kh_stash *s)
+{
+	unsigned int i;
+
+	s->n = s->o->n_devices;
+	for (i = 0; i < s->n; i++) {
+		s->dev[i] = s->o->devices[i];
+		s->name[i] = s->o->n_names ? s->o->names[i] : NULL;
+	}
+}
+
+/* An entry stash can take: its device must open as LUKS here and now. */
+static const char *kh_stash_tab_usable(struct kh_stash *s, unsigned int i)
+{
+	struct crypt_device *cd;
+	int ret;
+
+	ret = kh_luks_open(s->dev[i], &cd);
+	if (ret == -ENOENT && s->uuid[i]) {
+		ret = kh_luks_open_by_uuid(s->uuid[i], &cd);
+		if (ret == -ENODEV)
+			return "no LUKS device with this UUID here";
+		if (ret == -ENOTUNIQ)
+			return "more than one device carries this UUID";
+	}
+	if (ret == -ENOENT)
+		return "its device is not here";
+	if (ret == -EINVAL || ret == -ENODEV)
+		return "not a LUKS device";
+	if (ret)
+		return strerror(-ret);
+	kh_luks_close(cd);
+	return NULL;
+}
+
+/* Add crypttab entry @e, or say why it is not handed over. */
+static int kh_stash_tab_add(struct kh_stash *s, const struct kh_crypttab_entry *e)
+{
+	const char *why = e->skip;
+	unsigned int i = s->n;
+
+	if (!why && i == KH_MAX_ENTRIES)
+		why = "more than 16 volumes";
+	if (!why) {
+		s->dev[i] = e->device;
+		s->uuid[i] = e->uuid;
+		s->name[i] = e->name;
+		s->own_key[i] = e->key_file[0] ? e->key_file : NULL;
+		why = kh_stash_tab_usable(s, i);
+	}
+	if (why) {
+		kh_err("crypttab line %u: %s (%s) not handed over: %s", e->line,
+		       e->name[0] ? e->name : "?", e->source[0] ? e->source : "?",
+		       why);
+		return 0;
+	}
+	s->n++;
+	return 0;
+}
+
+/*
+ * No DEVICE: every LUKS entry of crypttab, under its crypttab name (the
+ * one the initramfs's cryptroot looks for), with its own key file if it
+ * has one, else a prompt per volume. Entries that cannot be handed over
+ * are listed, one line each, never skipped silently.
+ */
+static int kh_stash_from_crypttab(struct kh_stash *s)
+{
+	const char *path = s->o->crypttab ? s->o->crypttab : KH_CRYPTTAB_PATH;
+	unsigned int i, count = 0;
+	char *text = NULL;
+	int ret;
+
+	ret = kh_crypttab_read(path, &text);
+	if (ret) {
+		kh_err("cannot read %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	s->tab = calloc(KH_CRYPTTAB_MAX, sizeof(*s->tab));
+	ret = s->tab ? kh_crypttab_parse(text, s->tab, KH_CRYPTTAB_MAX, &count) :
+		       -ENOMEM;
+	free(text);
+	if (ret == -E2BIG)
+		kh_err("%s has more than %d entries", path, KH_CRYPTTAB_MAX);
+	else if (ret)
+		kh_err("cannot parse %s: %s", path, strerror(-ret));
+	for (i = 0; !ret && i < count; i++)
+		ret = kh_stash_tab_add(s, &s->tab[i]);
+	if (!ret && !s->n) {
+		kh_err("%s lists no LUKS volume that can be handed over", path);
+		ret = -ENOENT;
+	}
+	return ret;
 }
 
 /*
@@ -425,15 +539,23 @@ static int kh_cmd_stash(const struct kh_opts *o)
 	s.fd = kh_device_open();
 	if (s.fd < 0)
 		return KH_EXIT_FAILURE;
-	ret = kh_stash_alloc(&s);
+	if (o->n_devices) {
+		kh_stash_from_args(&s);
+		ret = 0;
+	} else {
+		ret = kh_stash_from_crypttab(&s);
+	}
+	if (!ret)
+		ret = kh_stash_alloc(&s);
 	if (ret)
-		goto out_close;
+		goto out_free;
 	ret = kh_stash_run(&s);
 	kh_passphrase_free(&s.key_file);
 	if (s.entries)
 		kh_handover_free_entries(s.entries);
 	free(s.refs);
-out_close:
+out_free:
+	free(s.tab);
 	kh_handover_close(s.fd);
 	return ret ? KH_EXIT_FAILURE : KH_EXIT_OK;
 }

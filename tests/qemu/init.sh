@@ -591,13 +591,36 @@ make_rootfs() {
 	mark_stage volume-written
 }
 
-# Boot 1 of distro: stash under crypttab's name, kexec into Debian's
-# initramfs (the boot disk's initrd.img).
+# Boot 1 of distro: `keyhandover stash` with no DEVICE reads /etc/crypttab,
+# as on an installed system: the root volume under its crypttab name (by
+# UUID=, found by a scan: this guest has no udev), and two entries it must
+# list as not handed over. Then kexec into Debian's initramfs (the boot
+# disk's initrd.img).
 stage_distroarm() {
 	load_keyhandover
 	make_rootfs
-	NAME=cryptroot
-	stash
+	uuid=$(cryptsetup luksUUID "$VOLUME") || fail "cryptsetup luksUUID"
+	printf '%s\n' "# <target> <source> <key file> <options>" \
+		"cryptroot UUID=$uuid none luks,discard" \
+		"swap $BOOTDISK /dev/urandom swap,cipher=aes-xts-plain64,size=256" \
+		"gone UUID=00000000-0000-4000-8000-0000000000aa none luks" \
+		>/etc/crypttab
+	say "keyhandover stash (no DEVICE: /etc/crypttab; passphrase on stdin)"
+	pass=$(cat "$FIXTURES/passphrase")
+	out=$(printf '%s\n' "$pass" | keyhandover stash 2>&1)
+	rc=$?
+	pass=
+	printf '%s\n' "$out"
+	gcheck "crypttab stash exits 0" [ "$rc" = 0 ]
+	gcheck "crypttab stash: the root volume as cryptroot" \
+		eval 'printf "%s\n" "$out" | grep -q "^stashed .* as cryptroot ($uuid)\$"'
+	gcheck "crypttab stash lists the swap entry with its reason" \
+		eval 'printf "%s\n" "$out" | grep -qF "crypttab line 3: swap ($BOOTDISK) not handed over: swap with a throw-away key"'
+	gcheck "crypttab stash lists the missing volume with its reason" \
+		eval 'printf "%s\n" "$out" | grep -qF "crypttab line 4: gone (UUID=00000000-0000-4000-8000-0000000000aa) not handed over: no LUKS device with this UUID here"'
+	status_is armed || fail "nothing armed after the crypttab stash"
+	mark_stage stashed
+	checks_passed
 	load_and_kexec distro tool
 }
 

@@ -156,8 +156,19 @@ static void kh_test_stash_errors(void)
 	int ret;
 
 	ret = KH_PARSE("stash");
-	kh_report(kh_usage_error(ret, "stash: missing DEVICE"),
-		  "stash without DEVICE");
+	kh_report(!ret && kh_is_cmd("stash") && !kh_o.n_devices &&
+		  !kh_o.crypttab, "stash without DEVICE: crypttab");
+	ret = KH_PARSE("stash", "--crypttab", "/t");
+	kh_report(!ret && !strcmp(kh_o.crypttab, "/t"), "stash --crypttab FILE");
+	ret = KH_PARSE("stash", "--crypttab", "/t", "/dev/a");
+	kh_report(kh_usage_error(ret, "--crypttab and DEVICEs"),
+		  "stash --crypttab with a DEVICE");
+	ret = KH_PARSE("stash", "--name", "a");
+	kh_report(kh_usage_error(ret, "--name needs DEVICEs"),
+		  "stash --name without DEVICE");
+	ret = KH_PARSE("stash", "--key-file", "/k");
+	kh_report(kh_usage_error(ret, "--key-file needs DEVICEs"),
+		  "stash --key-file without DEVICE");
 	ret = KH_PARSE("stash", "--name", "a", "/dev/a", "/dev/b");
 	kh_report(kh_usage_error(ret, "1 --name for 2 devices"),
 		  "stash names count mismatch");

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /etc/crypttab for `keyhandover stash` with no DEVICE: every LUKS entry
+ * is handed over under its crypttab name (the name the initramfs's
+ * cryptroot looks for, so that it finds the volume open), with its key
+ * file if it has one, else a prompt. An entry stash cannot hand over gets
+ * a reason, which the caller prints: never skipped silently.
+ *
+ * Format (crypttab(5)): "name source [keyfile [options]]", blank lines and
+ * '#' comments ignored; source is a path or UUID=, PARTUUID=, LABEL=,
+ * PARTLABEL=; keyfile "none", "-" or absent means a passphrase prompt.
+ * Parsing touches no device or terminal; kh_crypttab_read() reads the file.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypttab.h"
+
+/* The next whitespace-separated field of *@p into @out; false at the end. */
+static bool kh_crypttab_field(const char **p, char *out, size_t len,
+			      bool *too_long)
+{
+	const char *s = *p, *e;
+
+	s += strspn(s, " \t");
+	if (!*s)
+		return false;
+	e = s + strcspn(s, " \t");
+	if ((size_t)(e - s) >= len) {
+		*too_long = true;
+		out[0] = '\0';
+	} else {
+		memcpy(out, s, e - s);
+		out[e - s] = '\0';
+	}
+	*p = e;
+	return true;
+}
+
+/* Is @opt (exactly, or as "opt=...") in the comma-separated @opts? */
+static bool kh_crypttab_has(const char *opts, const char *opt)
+{
+	size_t n = strlen(opt);
+	const char *p = opts;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if ((len == n || (len > n && p[n] == '=')) && !strncmp(p, opt, n))
+			return true;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+/* The rule the module applies to a mapping name. */
+static bool kh_crypttab_name_ok(const char *name)
+{
+	const char *c;
+
+	if (!*name || *name == '.' || strlen(name) >= KH_NAME_LEN)
+		return false;
+	for (c = name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || strchr("_-.+", *c)))
+			return false;
+	return true;
+}
+
+/* Where to open @source: a path, or a udev link for the tag forms. */
+static const char *kh_crypttab_device(struct kh_crypttab_entry *e)
+{
+	static const struct {
+		const char *tag;
+		const char *dir;
+	} tags[] = {
+		{ "UUID=", "/dev/disk/by-uuid/" },
+		{ "PARTUUID=", "/dev/disk/by-partuuid/" },
+		{ "LABEL=", "/dev/disk/by-label/" },
+		{ "PARTLABEL=", "/dev/disk/by-partlabel/" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		size_t n = strlen(tags[i].tag);
+
+		if (strncmp(e->source, tags[i].tag, n))
+			continue;
+		if (!e->source[n])
+			return "an empty tag for its source";
+		if (snprintf(e->device, sizeof(e->device), "%s%s", tags[i].dir,
+			     e->source + n) >= (int)sizeof(e->device))
+			return "a source name too long";
+		/* Without udev there is no link: stash then scans for it. */
+		if (i == 0)
+			e->uuid = e->source + n;
+		return NULL;
+	}
+	if (e->source[0] != '/')
+		return "a source that is neither a path nor UUID=, PARTUUID=, LABEL=, PARTLABEL=";
+	snprintf(e->device, sizeof(e->device), "%s", e->source);
+	return NULL;
+}
+
+/* Why stash cannot hand over the volume of @e with options @opts. */
+static const char *kh_crypttab_skip(struct kh_crypttab_entry *e,
+				    const char *opts)
+{
+	static const struct {
+		const char *opt;
+		const char *why;
+	} refused[] = {
+		{ "plain", "plain dm-crypt, not LUKS (no header to check a key against)" },
+		{ "tcrypt", "TrueCrypt/VeraCrypt, not LUKS" },
+		{ "bitlk", "BitLocker, not LUKS" },
+		{ "fvault2", "FileVault2, not LUKS" },
+		{ "swap", "swap with a throw-away key" },
+		{ "tmp", "tmp with a throw-away key" },
+		{ "keyscript", "keyscript= (the key comes from a program)" },
+		{ "header", "header= (a detached header: restore finds volumes by their on-disk LUKS header)" },
+		{ "keyfile-offset", "keyfile-offset= (not supported yet)" },
+		{ "keyfile-size", "keyfile-size= (not supported yet)" },
+		{ "noauto", "noauto (not opened at boot)" },
+	};
+	size_t i;
+
+	if (!kh_crypttab_name_ok(e->name))
+		return "a name that is not a usable mapping name";
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (kh_crypttab_has(opts, refused[i].opt))
+			return refused[i].why;
+	if (!strncmp(e->key_file, "/dev/", 5))
+		return "a key file that is a device (random key, or a key on raw media)";
+	if (strchr(e->key_file, ':'))
+		return "a key file on another device (path:device)";
+	return kh_crypttab_device(e);
+}
+
+static void kh_crypttab_line(const char *line, unsigned int nr,
+			     struct kh_crypttab_entry *e)
+{
+	char opts[KH_CRYPTTAB_FIELD] = "";
+	bool too_long = false;
+	const char *p = line;
+
+	memset(e, 0, sizeof(*e));
+	e->line = nr;
+	kh_crypttab_field(&p, e->name, sizeof(e->name), &too_long);
+	if (!kh_crypttab_field(&p, e->source, sizeof(e->source), &too_long)) {
+		e->skip = "no source device";
+		return;
+	}
+	kh_crypttab_field(&p, e->key_file, sizeof(e->key_file), &too_long);
+	kh_crypttab_field(&p, opts, sizeof(opts), &too_long);
+	if (too_long) {
+		e->skip = "a field too long";
+		return;
+	}
+	if (!strcmp(e->key_file, "none") || !strcmp(e->key_file, "-"))
+		e->key_file[0] = '\0';
+	e->skip = kh_crypttab_skip(e, opts);
+}
+
+/*
+ * Parse @text into at most @cap entries, in order. Every non-comment line
+ * becomes one entry, with ->skip set when it cannot be handed over.
+ * -E2BIG: more than @cap entries.
+ */
+int kh_crypttab_parse(const char *text, struct kh_crypttab_entry *out,
+		      unsigned int cap, unsigned int *count)
+{
+	char line[4 * KH_CRYPTTAB_FIELD];
+	unsigned int nr = 0, n = 0;
+	const char *p = text;
+
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		const char *s;
+
+		nr++;
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		p += len;
+		if (*p == '\n')
+			p++;
+		s = line + strspn(line, " \t\r");
+		line[strcspn(line, "\r")] = '\0';
+		if (!*s || *s == '#')
+			continue;
+		if (n == cap)
+			return -E2BIG;
+		if (len >= sizeof(line)) {
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].line = nr;
+			out[n++].skip = "a line too long";
+			continue;
+		}
+		kh_crypttab_line(s, nr, &out[n++]);
+	}
+	*count = n;
+	return 0;
+}
+
+/* The whole of @path, NUL-terminated, in a malloc()ed buffer. */
+int kh_crypttab_read(const char *path, char **out)
+{
+	size_t len = 0, cap = 1 << 20;
+	char *buf;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(buf, 1, cap - 1, f);
+	if (ferror(f))
+		ret = -EIO;
+	else if (!feof(f))
+		ret = -EFBIG;
+	fclose(f);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}

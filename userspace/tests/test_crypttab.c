@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the crypttab parser on real-world-shaped files: Debian's
+ * installer output, hand-written lines, and everything stash must list as
+ * not handed over.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crypttab.h"
+#include "tap.h"
+
+static struct kh_crypttab_entry e[KH_CRYPTTAB_MAX];
+static unsigned int n;
+
+static int parse(const char *text)
+{
+	n = 0;
+	return kh_crypttab_parse(text, e, KH_CRYPTTAB_MAX, &n);
+}
+
+static int skipped_for(unsigned int i, const char *needle)
+{
+	return i < n && e[i].skip && strstr(e[i].skip, needle);
+}
+
+static void test_debian_installer(void)
+{
+	/* What Debian's installer writes for an encrypted LVM setup. */
+	check(!parse("sda3_crypt UUID=6a5c3fd8-4b9b-4b5e-9a51-1b1d0f4b2f3e none luks,discard\n") &&
+	      n == 1 && !e[0].skip && !strcmp(e[0].name, "sda3_crypt") &&
+	      !strcmp(e[0].device, "/dev/disk/by-uuid/6a5c3fd8-4b9b-4b5e-9a51-1b1d0f4b2f3e") &&
+	      e[0].uuid && !strcmp(e[0].uuid, "6a5c3fd8-4b9b-4b5e-9a51-1b1d0f4b2f3e") &&
+	      !e[0].key_file[0] && e[0].line == 1,
+	      "installer line: UUID= source, none, luks,discard");
+}
+
+static void test_forms(void)
+{
+	static const char tab[] =
+		"# <target name> <source device> <key file> <options>\n"
+		"\n"
+		"   # indented comment\n"
+		"root\t/dev/vda2\t-\tluks\n"
+		"home PARTUUID=0b1c-02 /etc/keys/home.key luks,discard\n"
+		"data LABEL=data\n"
+		"bare /dev/sdb1\r\n"
+		"backup PARTLABEL=backup none luks,initramfs\n";
+
+	check(!parse(tab) && n == 5, "comments and blank lines are not entries");
+	check(!e[0].skip && !strcmp(e[0].device, "/dev/vda2") && !e[0].key_file[0] &&
+	      !e[0].uuid && e[0].line == 4, "tabs, a path, '-' as the key file");
+	check(!e[1].skip && !strcmp(e[1].device, "/dev/disk/by-partuuid/0b1c-02") &&
+	      !strcmp(e[1].key_file, "/etc/keys/home.key"),
+	      "PARTUUID= and a key file");
+	check(!e[2].skip && !strcmp(e[2].device, "/dev/disk/by-label/data") &&
+	      !e[2].key_file[0], "LABEL= with no key file field");
+	check(!e[3].skip && !strcmp(e[3].device, "/dev/sdb1"),
+	      "a CRLF line ending");
+	check(!e[4].skip && !strcmp(e[4].device, "/dev/disk/by-partlabel/backup"),
+	      "PARTLABEL=");
+}
+
+static void test_refused(void)
+{
+	static const char tab[] =
+		"swap /dev/sda5 /dev/urandom swap,cipher=aes-xts-plain64,size=512\n"
+		"tmp /dev/sda6 /dev/urandom tmp\n"
+		"p /dev/sda7 none plain,cipher=aes-cbc-essiv:sha256\n"
+		"vc /dev/sda8 none tcrypt,veracrypt\n"
+		"bl /dev/sda9 none bitlk\n"
+		"ks /dev/sda10 none luks,keyscript=/lib/cryptsetup/scripts/passdev\n"
+		"hd /dev/sda11 none luks,header=/boot/hd.hdr\n"
+		"ko /dev/sda12 /k luks,keyfile-offset=512\n"
+		"kz /dev/sda13 /k luks,keyfile-size=64\n"
+		"na /dev/sda14 none luks,noauto\n"
+		"usb /dev/sda15 /key.bin:UUID=1234 luks\n"
+		"bad/name /dev/sda16 none luks\n"
+		"nosrc\n"
+		"rel sda17 none luks\n"
+		"emp UUID= none luks\n";
+
+	check(!parse(tab) && n == 15, "fifteen entries");
+	check(skipped_for(0, "swap"), "swap: listed with a reason");
+	check(skipped_for(1, "tmp"), "tmp");
+	check(skipped_for(2, "plain dm-crypt"), "plain");
+	check(skipped_for(3, "TrueCrypt"), "tcrypt");
+	check(skipped_for(4, "BitLocker"), "bitlk");
+	check(skipped_for(5, "keyscript="), "keyscript=");
+	check(skipped_for(6, "detached header"), "header=");
+	check(skipped_for(7, "keyfile-offset="), "keyfile-offset=");
+	check(skipped_for(8, "keyfile-size="), "keyfile-size=");
+	check(skipped_for(9, "noauto"), "noauto");
+	check(skipped_for(10, "another device"), "key file on another device");
+	check(skipped_for(11, "mapping name"), "a name with '/'");
+	check(skipped_for(12, "no source"), "no source field");
+	check(skipped_for(13, "neither a path"), "a relative source");
+	check(skipped_for(14, "empty tag"), "UUID= with nothing after it");
+}
+
+static void test_options_exact(void)
+{
+	/* "discard" must not match "noauto"-style prefixes, nor "plain" "plainx". */
+	check(!parse("a /dev/x none luks,discard,plainish,noautomount\n") && n == 1 &&
+	      !e[0].skip, "options match whole words, not prefixes");
+}
+
+static void test_limits(void)
+{
+	char big[KH_CRYPTTAB_FIELD + 64], tab[(KH_CRYPTTAB_MAX + 1) * 16];
+	unsigned int i;
+	size_t off = 0;
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "x /dev/", 7);
+	check(!parse(big) && n == 1 && skipped_for(0, "too long"),
+	      "a field past the limit is listed, not cut");
+	for (i = 0; i <= KH_CRYPTTAB_MAX; i++)
+		off += snprintf(tab + off, sizeof(tab) - off, "v%u /dev/x\n", i);
+	check(parse(tab) == -E2BIG, "more entries than the limit: -E2BIG");
+	check(!parse("") && n == 0, "an empty file: no entries");
+}
+
+int main(void)
+{
+	test_debian_installer();
+	test_forms();
+	test_refused();
+	test_options_exact();
+	test_limits();
+	return kh_tap_done();
+}
