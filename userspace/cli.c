@@ -42,14 +42,18 @@ static const struct kh_cli_opt kh_cli_opts[] = {
 	  "with --to-keyring: the keys expire after SECONDS (default 300)" },
 	{ "open", NULL, KH_OPT_OPEN, "[--open]",
 	  "with --to-keyring: also open the volumes, and revoke the keys of those opened" },
-	{ "kernel", "FILE", KH_OPT_KERNEL, "--kernel FILE",
-	  "the kernel image to boot next" },
-	{ "initrd", "FILE", KH_OPT_INITRD, "--initrd FILE",
+	{ "kernel", "FILE", KH_OPT_KERNEL, "[--kernel FILE --initrd FILE]",
+	  "the kernel image to boot next (default: what the boot loader would boot)" },
+	{ "initrd", "FILE", KH_OPT_INITRD, NULL,
 	  "its initramfs, which runs 'keyhandover restore'" },
+	{ "root", "DIR", KH_OPT_ROOT, "[--root DIR]",
+	  "read the boot loader's files (boot/grub, boot/loader) under DIR, not /" },
 	{ "append", "STR", KH_OPT_APPEND, "[--append STR | --reuse-cmdline]",
 	  "the command line of the next kernel (default: empty)" },
 	{ "reuse-cmdline", NULL, KH_OPT_REUSE_CMDLINE, NULL,
 	  "reuse this kernel's command line (/proc/cmdline)" },
+	{ "dry-run", NULL, KH_OPT_DRY_RUN, "[--dry-run]",
+	  "say what would be loaded, with which command line; load nothing" },
 	{ "verbose", NULL, KH_OPT_VERBOSE, "[--verbose]",
 	  "show libcryptsetup's messages" },
 };
@@ -223,6 +227,11 @@ static int kh_cli_store(struct kh_opts *o, const struct kh_cli_opt *opt,
 	case KH_OPT_CRYPTTAB:
 		return kh_cli_set_once(&o->crypttab, opt->name, prefix, err,
 				       len);
+	case KH_OPT_ROOT:
+		return kh_cli_set_once(&o->root, opt->name, prefix, err, len);
+	case KH_OPT_DRY_RUN:
+		o->dry_run = true;
+		return 0;
 	case KH_OPT_KERNEL:
 		return kh_cli_set_once(&o->kernel, opt->name, prefix, err, len);
 	case KH_OPT_INITRD:
@@ -373,10 +382,15 @@ static int kh_cli_validate(const struct kh_opts *o, const char *prefix,
 		return kh_cli_err(err, len,
 				  "%s--crypttab and DEVICEs are mutually exclusive",
 				  prefix);
-	if ((accepts & KH_OPT_KERNEL) && !o->kernel)
+	/* Both, or neither (the boot loader's choice). */
+	if ((accepts & KH_OPT_KERNEL) && o->initrd && !o->kernel)
 		return kh_cli_err(err, len, "%smissing --kernel FILE", prefix);
-	if ((accepts & KH_OPT_INITRD) && !o->initrd)
+	if ((accepts & KH_OPT_INITRD) && o->kernel && !o->initrd)
 		return kh_cli_err(err, len, "%smissing --initrd FILE", prefix);
+	if (o->root && o->kernel)
+		return kh_cli_err(err, len,
+				  "%s--root and --kernel are mutually exclusive",
+				  prefix);
 	if (o->append && o->reuse_cmdline)
 		return kh_cli_err(err, len,
 				  "%s--append and --reuse-cmdline are mutually exclusive",

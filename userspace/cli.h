@@ -16,8 +16,8 @@
 #define KH_OPT_NAME		(1u << 0)	/* --name NAME, repeatable */
 #define KH_OPT_KEY_FILE		(1u << 1)	/* --key-file FILE */
 #define KH_OPT_VERBOSE		(1u << 2)	/* --verbose */
-#define KH_OPT_KERNEL		(1u << 3)	/* --kernel FILE, required */
-#define KH_OPT_INITRD		(1u << 4)	/* --initrd FILE, required */
+#define KH_OPT_KERNEL		(1u << 3)	/* --kernel FILE */
+#define KH_OPT_INITRD		(1u << 4)	/* --initrd FILE, with --kernel */
 #define KH_OPT_APPEND		(1u << 5)	/* --append STR */
 #define KH_OPT_REUSE_CMDLINE	(1u << 6)	/* --reuse-cmdline */
 #define KH_ARG_DEVICES		(1u << 7)	/* DEVICE...; none: crypttab */
@@ -28,12 +28,14 @@
 #define KH_OPT_OPEN		(1u << 12)	/* --open */
 #define KH_ARG_KEYRING		(1u << 13)	/* [KEYRING], with --to-keyring */
 #define KH_OPT_CRYPTTAB		(1u << 14)	/* --crypttab FILE */
+#define KH_OPT_DRY_RUN		(1u << 15)	/* --dry-run */
+#define KH_OPT_ROOT		(1u << 16)	/* --root DIR */
 
 #define KH_CLI_STASH	(KH_OPT_NAME | KH_OPT_KEY_FILE | KH_OPT_KEYRING | \
 			 KH_OPT_CRYPTTAB | KH_OPT_VERBOSE | KH_OPT_TIMEOUT | \
 			 KH_ARG_DEVICES)
 #define KH_CLI_LOAD	(KH_OPT_KERNEL | KH_OPT_INITRD | KH_OPT_APPEND | \
-			 KH_OPT_REUSE_CMDLINE)
+			 KH_OPT_REUSE_CMDLINE | KH_OPT_ROOT | KH_OPT_DRY_RUN)
 #define KH_CLI_RESTORE	(KH_OPT_TO_KEYRING | KH_OPT_KEY_TIMEOUT | \
 			 KH_OPT_OPEN | KH_OPT_VERBOSE | KH_ARG_KEYRING)
 #define KH_CLI_STATUS	0u
@@ -63,6 +65,7 @@ struct kh_opts {
 	const struct kh_cli_cmd *cmd;
 	bool verbose;
 	bool reuse_cmdline;
+	bool dry_run;			/* load: say what, do nothing */
 	bool to_keyring;		/* restore: into a keyring */
 	bool open;			/* restore --to-keyring: open too */
 	unsigned int timeout;		/* seconds, 0: the module's default */
@@ -70,6 +73,7 @@ struct kh_opts {
 	const char *keyring;		/* restore: parent keyring, NULL: @u */
 	const char *key_file;
 	const char *crypttab;		/* stash with no DEVICE: the file */
+	const char *root;		/* load: where the boot loader's files are */
 	const char *kernel;
 	const char *initrd;
 	const char *append;

@@ -129,3 +129,42 @@ bool kh_cmdline_has_word(const char *cmdline, const char *word)
 	}
 	return false;
 }
+
+/* Remove every KEY=... word (and a bare KEY) from @cmdline, in place. */
+void kh_cmdline_strip_word(char *cmdline, const char *key)
+{
+	size_t klen = strlen(key), n;
+	char *p = cmdline, *w = cmdline;
+
+	while (*p) {
+		while (kh_is_space(*p))
+			p++;
+		for (n = 0; p[n] && !kh_is_space(p[n]); n++)
+			;
+		if (n && !(n >= klen && !strncmp(p, key, klen) &&
+			   (n == klen || p[klen] == '='))) {
+			if (w != cmdline)
+				*w++ = ' ';
+			memmove(w, p, n);
+			w += n;
+		}
+		p += n;
+	}
+	*w = '\0';
+}
+
+/* @word appended to the malloc()ed *@cmdline, unless it is there. */
+int kh_cmdline_add_word(char **cmdline, const char *word)
+{
+	size_t len = strlen(*cmdline);
+	char *buf;
+
+	if (kh_cmdline_has_word(*cmdline, word))
+		return 0;
+	buf = realloc(*cmdline, len + strlen(word) + 2);
+	if (!buf)
+		return -ENOMEM;
+	sprintf(buf + len, "%s%s", len ? " " : "", word);
+	*cmdline = buf;
+	return 0;
+}

@@ -32,4 +32,10 @@ int kh_cmdline_get_nonce(const char *cmdline, uint8_t nonce[KH_NONCE_LEN]);
 /* Whether @word is one of @cmdline's whitespace-separated words. */
 bool kh_cmdline_has_word(const char *cmdline, const char *word);
 
+/* Drop every KEY=... word of @cmdline, in place (BOOT_IMAGE, say). */
+void kh_cmdline_strip_word(char *cmdline, const char *key);
+
+/* Append @word to the malloc()ed *@cmdline unless it has it. -ENOMEM. */
+int kh_cmdline_add_word(char **cmdline, const char *word);
+
 #endif /* KH_CMDLINE_H */

@@ -27,6 +27,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "bootloader.h"
 #include "cli.h"
 #include "cmdline.h"
 #include "crypttab.h"
@@ -562,21 +563,82 @@ out_free:
 
 /* ---- load ----------------------------------------------------------- */
 
-static int kh_load_cmdline(const struct kh_opts *o, char **out)
-{
-	if (o->reuse_cmdline) {
-		int ret = kh_kexec_read_cmdline(out);
+/* What `load` loads: given, or the boot loader's next entry. */
+struct kh_load_plan {
+	const char *kernel;
+	const char *initrd;
+	char *cmdline;
+	bool derived;			/* the boot loader's: memmap= added */
+	struct kh_boot_choice boot;
+};
 
-		if (ret)
-			kh_err("cannot read /proc/cmdline: %s", strerror(-ret));
+static int kh_load_proc_cmdline(char **out)
+{
+	int ret = kh_kexec_read_cmdline(out);
+
+	if (ret)
+		kh_err("cannot read /proc/cmdline: %s", strerror(-ret));
+	return ret;
+}
+
+/* The boot loader's next entry (docs/tool.md says which, in order). */
+static int kh_load_choose(const struct kh_opts *o, struct kh_load_plan *p)
+{
+	const char *root = o->root ? o->root : "/";
+	int ret = kh_boot_choose(root, &p->boot);
+
+	if (ret == -ESRCH)
+		kh_err("%s names no menu entry: give --kernel and --initrd",
+		       p->boot.source);
+	else if (ret == -ENOEXEC)
+		kh_err("%s has no linux or initrd line: give --kernel and --initrd",
+		       p->boot.source);
+	else if (ret)
+		kh_err("no boot loader entry under %s and no /boot/vmlinuz and /boot/initrd.img: give --kernel and --initrd",
+		       root);
+	if (ret)
 		return ret;
-	}
-	*out = strdup(o->append ? o->append : "");
-	if (!*out) {
+	p->kernel = p->boot.kernel;
+	p->initrd = p->boot.initrd;
+	p->derived = true;
+	return 0;
+}
+
+static int kh_load_cmdline(const struct kh_opts *o, struct kh_load_plan *p)
+{
+	const char *text = o->append ? o->append : "";
+
+	if (o->reuse_cmdline)
+		return kh_load_proc_cmdline(&p->cmdline);
+	if (!o->append && p->derived && p->boot.options[0])
+		text = p->boot.options;
+	else if (!o->append && p->derived)
+		return kh_load_proc_cmdline(&p->cmdline);
+	p->cmdline = strdup(text);
+	if (!p->cmdline) {
 		kh_err("out of memory");
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+static int kh_load_plan(const struct kh_opts *o, struct kh_load_plan *p)
+{
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (o->kernel) {
+		p->kernel = o->kernel;
+		p->initrd = o->initrd;
+	} else {
+		ret = kh_load_choose(o, p);
+	}
+	if (!ret)
+		ret = kh_load_cmdline(o, p);
+	/* The boot loader's BOOT_IMAGE= describes this boot, not the next. */
+	if (!ret && p->derived)
+		kh_cmdline_strip_word(p->cmdline, "BOOT_IMAGE");
+	return ret;
 }
 
 static void kh_load_error(const char *kernel, int err)
@@ -607,18 +669,18 @@ static void kh_load_error(const char *kernel, int err)
 }
 
 /* kernels without kexec_file_load: kexec-tools and the older syscall. */
-static int kh_load_fallback(const struct kh_opts *o, const char *cmdline)
+static int kh_load_fallback(const struct kh_load_plan *p, const char *cmdline)
 {
 	int status, ret;
 
 	kh_err("kexec_file_load is not available: falling back to kexec_load via kexec-tools");
 	fflush(stderr);
-	ret = kh_kexec_tools_load(o->kernel, o->initrd, cmdline, &status);
+	ret = kh_kexec_tools_load(p->kernel, p->initrd, cmdline, &status);
 	if (ret == -ENOENT)
 		kh_err("kexec-tools not found in PATH, /sbin or /usr/sbin");
 	else if (ret == -EIO)
 		kh_err("kexec-tools could not load %s (exit status %d)",
-		       o->kernel, status);
+		       p->kernel, status);
 	else if (ret)
 		kh_err("cannot run kexec-tools: %s", strerror(-ret));
 	return ret;
@@ -633,23 +695,24 @@ static int kh_load_image(const char *what, const char *path)
 	return fd;
 }
 
-static int kh_load_kernel(const struct kh_opts *o, const char *cmdline)
+static int kh_load_kernel(const struct kh_load_plan *p)
 {
+	const char *cmdline = p->cmdline;
 	int kfd, ifd, ret;
 
-	kfd = kh_load_image("kernel", o->kernel);
+	kfd = kh_load_image("kernel", p->kernel);
 	if (kfd < 0)
 		return kfd;
-	ifd = kh_load_image("initrd", o->initrd);
+	ifd = kh_load_image("initrd", p->initrd);
 	if (ifd < 0) {
 		ret = ifd;
 		goto out_close_kernel;
 	}
 	ret = kh_kexec_file_load(kfd, ifd, cmdline);
 	if (ret == -ENOSYS)
-		ret = kh_load_fallback(o, cmdline);
+		ret = kh_load_fallback(p, cmdline);
 	else if (ret)
-		kh_load_error(o->kernel, ret);
+		kh_load_error(p->kernel, ret);
 	close(ifd);
 out_close_kernel:
 	close(kfd);
@@ -718,9 +781,9 @@ static int kh_load_region(char *buf, size_t len)
  * ordinary RAM: its module could not claim it and nothing would ever
  * wipe the key there. Refuse (the caller wipes the stash).
  */
-static int kh_load_check_memmap(const char *cmdline)
+static int kh_load_check_memmap(char **cmdline, bool derived)
 {
-	char region[128], word[160];
+	char region[128], word[160], param[160];
 	int ret = kh_load_region(region, sizeof(region));
 
 	if (ret) {
@@ -728,7 +791,18 @@ static int kh_load_check_memmap(const char *cmdline)
 		return ret;
 	}
 	snprintf(word, sizeof(word), "memmap=%s", region);
-	if (kh_cmdline_has_word(cmdline, word))
+	/*
+	 * The boot loader's line lacks them when `setup` has not run: add
+	 * them, as the next kernel needs both. A line the user gave is
+	 * taken as meant, and refused below.
+	 */
+	snprintf(param, sizeof(param), "keyhandover.region=%s", region);
+	if (derived && (kh_cmdline_add_word(cmdline, word) ||
+			kh_cmdline_add_word(cmdline, param))) {
+		kh_err("out of memory");
+		return -ENOMEM;
+	}
+	if (kh_cmdline_has_word(*cmdline, word))
 		return 0;
 	kh_err("the next kernel's command line lacks %s: it would use the key's region as RAM",
 	       word);
@@ -741,7 +815,7 @@ static int kh_load_check_memmap(const char *cmdline)
  * is still loaded (an ordinary kexec), any inherited nonce dropped, and
  * the user is told.
  */
-static int kh_load_bind_stash(char **cmdline)
+static int kh_load_bind_stash(char **cmdline, bool derived)
 {
 	struct kh_status st;
 	int fd, ret;
@@ -767,29 +841,46 @@ static int kh_load_bind_stash(char **cmdline)
 	}
 	/* Kexec HandOver carries its region itself: no memmap= to check. */
 	if (st.backend != KH_BACKEND_KHO) {
-		ret = kh_load_check_memmap(*cmdline);
+		ret = kh_load_check_memmap(cmdline, derived);
 		if (ret)
 			return ret;
 	}
 	return kh_load_set_nonce(cmdline, st.nonce);
 }
 
+static void kh_load_show(const struct kh_load_plan *p)
+{
+	printf("kernel: %s\ninitrd: %s\ncommand line: %s\nchosen from: %s\n",
+	       p->kernel, p->initrd, p->cmdline,
+	       p->derived ? p->boot.source : "--kernel and --initrd");
+}
+
 static int kh_cmd_load(const struct kh_opts *o)
 {
-	char *cmdline = NULL;
+	struct kh_load_plan p;
 	int ret;
 
-	ret = kh_load_cmdline(o, &cmdline);
+	ret = kh_load_plan(o, &p);
 	if (!ret)
-		ret = kh_load_bind_stash(&cmdline);
+		ret = kh_load_bind_stash(&p.cmdline, p.derived);
+	if (!ret && o->dry_run) {
+		kh_load_show(&p);
+		puts("dry run: nothing loaded");
+		free(p.cmdline);
+		return KH_EXIT_OK;
+	}
 	if (!ret)
-		ret = kh_load_kernel(o, cmdline);
-	free(cmdline);
+		ret = kh_load_kernel(&p);
+	if (!ret && p.derived)
+		kh_load_show(&p);
+	free(p.cmdline);
+	/* A dry run never wipes: it changed nothing. */
 	if (ret) {
-		kh_load_abort();
+		if (!o->dry_run)
+			kh_load_abort();
 		return KH_EXIT_FAILURE;
 	}
-	printf("loaded %s with %s\n", o->kernel, o->initrd);
+	printf("loaded %s with %s\n", p.kernel, p.initrd);
 	return KH_EXIT_OK;
 }
 

@@ -200,7 +200,7 @@ next_kernel() {
 # chain moved on by one.
 next_cmdline() {
 	sed -e "s/\(^\| \)kh\.stage=[^ ]*/\1kh.stage=$1/" \
-		-e "s/\(^\| \)kh\.chain=[^ ]*/\1kh.chain=$REST/" /proc/cmdline
+		-e "s/\(^\| \)kh\.chain=[^ ]*/\1kh.chain=${REST:-}/" /proc/cmdline
 }
 
 unpack_boot() {
@@ -908,6 +908,72 @@ planted_lifecycle_cases() {
 	gcheck "18: unload while armed leaves the region zero" region_is_zero
 }
 
+# A fake installed system for `load --dry-run --root`: Debian 12's GRUB
+# layout (header, a simple entry, a submenu), GRUB_DEFAULT=saved and a
+# grubenv naming a submenu entry by its id path, as grub-set-default does.
+fake_grub_root() {
+	r=/tmp/fakeroot
+	mkdir -p $r/boot/grub
+	for f in vmlinuz-6.1.0-18-amd64 initrd.img-6.1.0-18-amd64 \
+		vmlinuz-6.1.0-9-amd64 initrd.img-6.1.0-9-amd64; do
+		echo fake >"$r/boot/$f"
+	done
+	cat >$r/boot/grub/grub.cfg <<'EOF_GRUB'
+if [ "${next_entry}" ] ; then
+   set default="${next_entry}"
+else
+   set default="${saved_entry}"
+fi
+menuentry 'Debian GNU/Linux' $menuentry_id_option 'gnulinux-simple-u' {
+	linux	/boot/vmlinuz-6.1.0-18-amd64 root=/dev/mapper/cryptroot ro quiet
+	initrd	/boot/initrd.img-6.1.0-18-amd64
+}
+submenu 'Advanced options for Debian GNU/Linux' $menuentry_id_option 'gnulinux-advanced-u' {
+	menuentry 'Debian GNU/Linux, with Linux 6.1.0-9-amd64' $menuentry_id_option 'gnulinux-6.1.0-9-amd64-advanced-u' {
+		linux	/vmlinuz-6.1.0-9-amd64 root=/dev/mapper/cryptroot ro
+		initrd	/initrd.img-6.1.0-9-amd64
+	}
+}
+EOF_GRUB
+	printf 'saved_entry=gnulinux-advanced-u>gnulinux-6.1.0-9-amd64-advanced-u\n' \
+		>$r/boot/grub/grubenv
+}
+
+# `load --dry-run`: what the boot loader would boot, the region's memmap=
+# and keyhandover.region= added, the stash's nonce; nothing loaded, the
+# stash kept. A grubenv naming nothing fails, and still wipes nothing.
+planted_dry_run_cases() {
+	load_keyhandover
+	fake_grub_root
+	stash_quiet || fail "stash for the dry run"
+	region=$(cmdline_arg memmap)
+	out=$(keyhandover load --dry-run --root /tmp/fakeroot 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "load --dry-run exits 0" [ "$rc" = 0 ]
+	gcheck "load --dry-run: GRUB's saved entry, in the submenu" \
+		eval 'printf "%s\n" "$out" | grep -qxF "kernel: /tmp/fakeroot/boot/vmlinuz-6.1.0-9-amd64"'
+	gcheck "load --dry-run: its initrd" \
+		eval 'printf "%s\n" "$out" | grep -qxF "initrd: /tmp/fakeroot/boot/initrd.img-6.1.0-9-amd64"'
+	want="command line: root=/dev/mapper/cryptroot ro memmap=$region keyhandover.region=$region keyhandover.nonce="
+	gcheck "load --dry-run: the entry's command line, memmap= and keyhandover.region= added, the nonce" \
+		eval 'printf "%s\n" "$out" | grep -F "$want" | grep -qE "nonce=[0-9a-f]{32}\$"'
+	gcheck "load --dry-run names where the choice came from" \
+		eval 'printf "%s\n" "$out" | grep -qF "chosen from: GRUB saved_entry"'
+	gcheck "load --dry-run loaded nothing" \
+		eval '[ "$(cat /sys/kernel/kexec_loaded)" = 0 ]'
+	gcheck "load --dry-run kept the stash" status_is armed
+	printf 'saved_entry=no such entry\n' >/tmp/fakeroot/boot/grub/grubenv
+	out=$(keyhandover load --dry-run --root /tmp/fakeroot 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "load --dry-run, a saved entry naming nothing: exit 1, one line" \
+		eval '[ "$rc" = 1 ] && one_line "$out" && printf "%s\n" "$out" | grep -qF "names no menu entry"'
+	gcheck "... and the stash is kept (a dry run changes nothing)" status_is armed
+	keyhandover wipe >/dev/null
+	rmmod keyhandover || fail "rmmod keyhandover"
+}
+
 # Run the interface test program; each of its results is one of ours.
 iface_test() {
 	/bin/kh-iface-test "$@" >/tmp/iface.out 2>&1
@@ -944,6 +1010,7 @@ stage_planted() {
 	planted_region_cases
 	planted_restore_cases
 	planted_keyring_cases
+	planted_dry_run_cases
 	planted_sigkill_cases
 	planted_lifecycle_cases
 	mark_stage checked

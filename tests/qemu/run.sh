@@ -369,7 +369,7 @@ region_size() {
 # line names; nothing when there is none, so that no dump of some other
 # page can pass for the region.
 region_addr() {
-	if [ "${1##*/}" = kho ]; then
+	if [ "${1:-}" ] && [ "${1##*/}" = kho ]; then
 		strip_cr "$1/console.log" |
 			sed -n 's/.*keyhandover: region \(0x[0-9a-f]*\)+0x1000 preserved by Kexec HandOver$/\1/p' |
 			tail -n 1

@@ -229,6 +229,15 @@ static void kh_test_load(void)
 	ret = KH_PARSE("load", "--kernel", "/k", "--initrd", "/i",
 		       "--reuse-cmdline");
 	kh_report(!ret && kh_o.reuse_cmdline, "load --reuse-cmdline");
+	ret = KH_PARSE("load");
+	kh_report(!ret && kh_is_cmd("load") && !kh_o.kernel && !kh_o.initrd,
+		  "load with no --kernel: the boot loader's choice");
+	ret = KH_PARSE("load", "--dry-run", "--root", "/mnt");
+	kh_report(!ret && kh_o.dry_run && !strcmp(kh_o.root, "/mnt"),
+		  "load --dry-run --root DIR");
+	ret = KH_PARSE("load", "--root", "/mnt", "--kernel", "/k", "--initrd", "/i");
+	kh_report(kh_usage_error(ret, "--root and --kernel"),
+		  "load --root with --kernel");
 	ret = KH_PARSE("load", "--initrd", "/i");
 	kh_report(kh_usage_error(ret, "missing --kernel"),
 		  "load without --kernel");

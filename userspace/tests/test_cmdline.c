@@ -101,10 +101,32 @@ static void test_get(void)
 	      "the last nonce word wins");
 }
 
+static void test_edit_words(void)
+{
+	char line[] = "BOOT_IMAGE=/boot/vmlinuz-6.1 root=UUID=x ro BOOT_IMAGE quiet BOOT_IMAGEX=1";
+	char *buf = strdup("root=/dev/vda ro");
+
+	kh_cmdline_strip_word(line, "BOOT_IMAGE");
+	check(!strcmp(line, "root=UUID=x ro quiet BOOT_IMAGEX=1"),
+	      "strip BOOT_IMAGE= and a bare BOOT_IMAGE, not BOOT_IMAGEX");
+	check(buf && !kh_cmdline_add_word(&buf, "memmap=4K$0x7000000") &&
+	      !strcmp(buf, "root=/dev/vda ro memmap=4K$0x7000000"),
+	      "add a word");
+	check(!kh_cmdline_add_word(&buf, "memmap=4K$0x7000000") &&
+	      !strcmp(buf, "root=/dev/vda ro memmap=4K$0x7000000"),
+	      "a word already there is not added twice");
+	free(buf);
+	buf = strdup("");
+	check(buf && !kh_cmdline_add_word(&buf, "a") && !strcmp(buf, "a"),
+	      "add to an empty line: no leading space");
+	free(buf);
+}
+
 int main(void)
 {
 	test_set();
 	test_strip_and_words();
+	test_edit_words();
 	test_get();
 	return kh_tap_done();
 }

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the boot loader would boot next, so that `keyhandover load` with no
+ * --kernel loads the same kernel, initramfs and command line:
+ *
+ * 1. GRUB (boot/grub/grub.cfg): the entry its default names: an index
+ *    ("2", "1>0" into a submenu), a title path ("Advanced options for
+ *    Debian GNU/Linux>Debian GNU/Linux, with Linux 6.1.0-18-amd64") or an
+ *    id path; "${saved_entry}" reads grubenv, and grubenv's next_entry
+ *    (grub-reboot) wins for one boot, as GRUB's own script has it.
+ * 2. Boot Loader Specification entries (the .conf files in
+ *    boot/loader/entries):
+ *    grubenv's saved_entry by file name, else the newest version.
+ * 3. The boot/vmlinuz and boot/initrd.img links, with the running
+ *    kernel's command line.
+ *
+ * grub.cfg is a script; this reads the subset grub-mkconfig writes:
+ * menuentry and submenu blocks, linux/initrd lines, "set default=".
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bootloader.h"
+
+#define KH_BOOT_DEPTH	8	/* submenus inside submenus */
+#define KH_BOOT_WORDS	64
+
+/* One GRUB word: quotes and backslashes as GRUB's lexer reads them. */
+static const char *kh_boot_word(const char *p, char *out, size_t len)
+{
+	size_t n = 0;
+	char q = 0;
+
+	p += strspn(p, " \t");
+	if (!*p)
+		return NULL;
+	for (; *p && (q || (*p != ' ' && *p != '\t')); p++) {
+		if (!q && (*p == '\'' || *p == '"')) {
+			q = *p;
+			continue;
+		}
+		if (q && *p == q) {
+			q = 0;
+			continue;
+		}
+		if (*p == '\\' && q != '\'' && p[1])
+			p++;
+		if (n + 1 < len)
+			out[n++] = *p;
+	}
+	out[n] = '\0';
+	return p;
+}
+
+/* Split @line into words; returns how many (at most KH_BOOT_WORDS). */
+static int kh_boot_split(const char *line, char w[][KH_BOOT_STR])
+{
+	int n = 0;
+
+	while (n < KH_BOOT_WORDS && (line = kh_boot_word(line, w[n], KH_BOOT_STR)))
+		n++;
+	return n;
+}
+
+/* The entry's id: after $menuentry_id_option or --id. */
+static const char *kh_boot_id(char w[][KH_BOOT_STR], int n)
+{
+	int i;
+
+	for (i = 2; i + 1 < n; i++)
+		if (!strcmp(w[i], "$menuentry_id_option") || !strcmp(w[i], "--id"))
+			return w[i + 1];
+	return "";
+}
+
+struct kh_boot_frame {
+	char title[KH_BOOT_STR];
+	char id[KH_BOOT_STR];
+	char index[32];
+	unsigned int next;	/* index of the next entry at this level */
+};
+
+struct kh_boot_grub {
+	struct kh_boot_frame f[KH_BOOT_DEPTH + 1];
+	int depth;		/* f[0] is the top level */
+	struct kh_boot_entry *cur;
+	struct kh_boot_entry *out;
+	unsigned int cap, n;
+	char (*w)[KH_BOOT_STR];
+};
+
+/* "parent>child", or just "child" at the top level. */
+static void kh_boot_path(char *out, size_t len, const char *parent,
+			 const char *child)
+{
+	if (*parent)
+		snprintf(out, len, "%s>%s", parent, child);
+	else
+		snprintf(out, len, "%s", child);
+}
+
+/* A menuentry or submenu line opens a block at the current level. */
+static int kh_boot_open(struct kh_boot_grub *g, int nw, bool submenu)
+{
+	struct kh_boot_frame *p = &g->f[g->depth];
+	char index[32], title[KH_BOOT_STR], id[KH_BOOT_STR];
+
+	if (nw < 2)
+		return -EINVAL;
+	snprintf(index, sizeof(index), "%s%s%u", p->index, *p->index ? ">" : "",
+		 p->next++);
+	kh_boot_path(title, sizeof(title), p->title, g->w[1]);
+	kh_boot_path(id, sizeof(id), p->id, kh_boot_id(g->w, nw));
+	if (submenu) {
+		if (g->depth == KH_BOOT_DEPTH)
+			return -E2BIG;
+		p = &g->f[++g->depth];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->title, sizeof(p->title), "%s", title);
+		snprintf(p->id, sizeof(p->id), "%s", id);
+		snprintf(p->index, sizeof(p->index), "%s", index);
+		return 0;
+	}
+	if (g->n == g->cap)
+		return -E2BIG;
+	g->cur = &g->out[g->n++];
+	memset(g->cur, 0, sizeof(*g->cur));
+	snprintf(g->cur->index, sizeof(g->cur->index), "%s", index);
+	snprintf(g->cur->title, sizeof(g->cur->title), "%s", title);
+	snprintf(g->cur->id, sizeof(g->cur->id), "%s", id);
+	return 0;
+}
+
+/* The words after the first, joined by single spaces. */
+static void kh_boot_join(char *out, size_t len, char w[][KH_BOOT_STR],
+			 int from, int n)
+{
+	size_t off = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = from; i < n && off < len; i++)
+		off += snprintf(out + off, len - off, "%s%s", i > from ? " " : "",
+				w[i]);
+}
+
+/* A line inside a menuentry: only the kernel and initrd lines matter. */
+static void kh_boot_entry_line(struct kh_boot_grub *g, int nw)
+{
+	struct kh_boot_entry *e = g->cur;
+
+	if (nw >= 2 && (!strcmp(g->w[0], "linux") || !strcmp(g->w[0], "linuxefi") ||
+			!strcmp(g->w[0], "linux16"))) {
+		snprintf(e->kernel, sizeof(e->kernel), "%s", g->w[1]);
+		kh_boot_join(e->options, sizeof(e->options), g->w, 2, nw);
+	} else if (nw >= 2 && (!strcmp(g->w[0], "initrd") ||
+			       !strcmp(g->w[0], "initrdefi") ||
+			       !strcmp(g->w[0], "initrd16"))) {
+		/* Microcode images come first; the initramfs is the last. */
+		snprintf(e->initrd, sizeof(e->initrd), "%s", g->w[nw - 1]);
+	}
+}
+
+/*
+ * Parse grub.cfg text into menu entries (in menu order) and the default
+ * GRUB would use, unexpanded ("0", "${saved_entry}", a title...). The
+ * last "set default=" that is not the next_entry branch wins, which is
+ * how grub-mkconfig's header reads.
+ */
+int kh_boot_grub_parse(const char *cfg, struct kh_boot_entry *out,
+		       unsigned int cap, unsigned int *count, char *dflt,
+		       size_t dflt_len)
+{
+	static char words[KH_BOOT_WORDS][KH_BOOT_STR];
+	struct kh_boot_grub g = { .out = out, .cap = cap, .w = words };
+	char line[KH_BOOT_STR * 2];
+	const char *p = cfg;
+	int ret = 0;
+
+	snprintf(dflt, dflt_len, "0");
+	while (*p && !ret) {
+		size_t len = strcspn(p, "\n");
+		int nw;
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		p += len + (p[len] == '\n');
+		nw = kh_boot_split(line, words);
+		if (!nw || words[0][0] == '#')
+			continue;
+		if (!strcmp(words[0], "menuentry") || !strcmp(words[0], "submenu"))
+			ret = kh_boot_open(&g, nw, words[0][0] == 's');
+		else if (!strcmp(words[0], "}") && g.cur)
+			g.cur = NULL;
+		else if (!strcmp(words[0], "}") && g.depth)
+			g.depth--;
+		else if (g.cur)
+			kh_boot_entry_line(&g, nw);
+		else if (nw >= 2 && !strcmp(words[0], "set") &&
+			 !strncmp(words[1], "default=", 8) &&
+			 strcmp(words[1] + 8, "${next_entry}"))
+			snprintf(dflt, dflt_len, "%s", words[1] + 8);
+	}
+	*count = g.n;
+	return ret;
+}
+
+/* KEY=value from grubenv's text into @out ("" when absent). */
+void kh_boot_grubenv_get(const char *env, const char *key, char *out,
+			 size_t len)
+{
+	size_t klen = strlen(key);
+	const char *p = env;
+
+	out[0] = '\0';
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		if (n > klen && !strncmp(p, key, klen) && p[klen] == '=') {
+			snprintf(out, len, "%.*s", (int)(n - klen - 1), p + klen + 1);
+			return;
+		}
+		p += n + (p[n] == '\n');
+	}
+}
+
+/* The entry GRUB's default @spec names: index, title path or id path. */
+int kh_boot_grub_find(const struct kh_boot_entry *e, unsigned int n,
+		      const char *spec)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(spec, e[i].index) || !strcmp(spec, e[i].title) ||
+		    (e[i].id[0] && !strcmp(spec, e[i].id)))
+			return i;
+	return -ENOENT;
+}
+
+/* One BLS entry file ("key value" lines); @name is its file name. */
+int kh_boot_bls_parse(const char *text, const char *name,
+		      struct kh_boot_entry *out)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		size_t size;
+	} keys[] = {
+		{ "title", offsetof(struct kh_boot_entry, title), KH_BOOT_STR },
+		{ "linux", offsetof(struct kh_boot_entry, kernel), KH_BOOT_STR },
+		{ "initrd", offsetof(struct kh_boot_entry, initrd), KH_BOOT_STR },
+		{ "options", offsetof(struct kh_boot_entry, options), KH_BOOT_STR },
+		{ "version", offsetof(struct kh_boot_entry, version), 128 },
+	};
+	const char *p = text;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", name);
+	if (strlen(out->id) > 5 && !strcmp(out->id + strlen(out->id) - 5, ".conf"))
+		out->id[strlen(out->id) - 5] = '\0';
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		const char *v;
+
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			size_t k = strlen(keys[i].key);
+
+			if (n <= k || strncmp(p, keys[i].key, k) ||
+			    (p[k] != ' ' && p[k] != '\t'))
+				continue;
+			v = p + k + strspn(p + k, " \t");
+			snprintf((char *)out + keys[i].off, keys[i].size, "%.*s",
+				 (int)(n - (v - p)), v);
+		}
+		p += n + (p[n] == '\n');
+	}
+	return out->kernel[0] ? 0 : -EINVAL;
+}
+
+/* Newer first: "6.12.10" after "6.12.9", "6.1.0-18" after "6.1.0-9". */
+int kh_boot_version_cmp(const char *a, const char *b)
+{
+	return strverscmp(a, b);
+}
+
+/* ---- reading the files ------------------------------------------------- */
+
+/* @root + @path into @out, or -ENOENT when no such file. */
+static int kh_boot_file(const char *root, const char *path, char *out,
+			size_t len)
+{
+	if (snprintf(out, len, "%s%s", strcmp(root, "/") ? root : "", path) >=
+	    (int)len)
+		return -ENAMETOOLONG;
+	return access(out, R_OK) ? -errno : 0;
+}
+
+static int kh_boot_slurp(const char *path, char **out)
+{
+	size_t cap = 4 << 20, len;
+	char *buf;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(buf, 1, cap - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/*
+ * A kernel or initrd path as the boot loader names it: relative to the
+ * file system GRUB reads, which is / or, with a separate /boot, /boot.
+ */
+static int kh_boot_host_path(const char *root, const char *path, char *out,
+			     size_t len)
+{
+	char boot[KH_BOOT_STR];
+
+	if (!kh_boot_file(root, path, out, len))
+		return 0;
+	snprintf(boot, sizeof(boot), "/boot%s", path);
+	return kh_boot_file(root, boot, out, len);
+}
+
+static int kh_boot_take(const char *root, const struct kh_boot_entry *e,
+			struct kh_boot_choice *c)
+{
+	int ret;
+
+	if (!e->kernel[0] || !e->initrd[0])
+		return -ENOEXEC;
+	ret = kh_boot_host_path(root, e->kernel, c->kernel, sizeof(c->kernel));
+	if (!ret)
+		ret = kh_boot_host_path(root, e->initrd, c->initrd,
+					sizeof(c->initrd));
+	if (!ret)
+		snprintf(c->options, sizeof(c->options), "%s", e->options);
+	return ret;
+}
+
+/* grubenv next_entry (one boot), else saved_entry. */
+static void kh_boot_saved(const char *root, char *out, size_t len,
+			  const char **which)
+{
+	char path[KH_BOOT_STR], *env = NULL;
+
+	out[0] = '\0';
+	if (kh_boot_file(root, "/boot/grub/grubenv", path, sizeof(path)) ||
+	    kh_boot_slurp(path, &env))
+		return;
+	kh_boot_grubenv_get(env, "next_entry", out, len);
+	*which = "next_entry";
+	if (!out[0]) {
+		kh_boot_grubenv_get(env, "saved_entry", out, len);
+		*which = "saved_entry";
+	}
+	free(env);
+}
+
+static int kh_boot_from_grub(const char *root, struct kh_boot_choice *c)
+{
+	char path[KH_BOOT_STR], spec[KH_BOOT_STR], saved[KH_BOOT_STR];
+	const char *which = "default";
+	struct kh_boot_entry *e;
+	unsigned int n = 0;
+	char *cfg = NULL;
+	int ret, i;
+
+	if (kh_boot_file(root, "/boot/grub/grub.cfg", path, sizeof(path)))
+		return -ENOENT;
+	ret = kh_boot_slurp(path, &cfg);
+	if (ret)
+		return ret;
+	e = calloc(KH_BOOT_MAX, sizeof(*e));
+	ret = e ? kh_boot_grub_parse(cfg, e, KH_BOOT_MAX, &n, spec, sizeof(spec)) :
+		  -ENOMEM;
+	free(cfg);
+	if (!ret && !n)
+		ret = -ENOENT;	/* blscfg: the entries are BLS files */
+	kh_boot_saved(root, saved, sizeof(saved), &which);
+	/* GRUB's script: next_entry first, then its default. */
+	if (!ret && !strcmp(which, "next_entry") && saved[0])
+		snprintf(spec, sizeof(spec), "%s", saved);
+	else if (!ret && !strcmp(spec, "${saved_entry}"))
+		snprintf(spec, sizeof(spec), "%s", saved[0] ? saved : "0");
+	else
+		which = "default";
+	i = ret ? ret : kh_boot_grub_find(e, n, spec);
+	if (i >= 0) {
+		ret = kh_boot_take(root, &e[i], c);
+		snprintf(c->source, sizeof(c->source), "GRUB %s '%s': '%s'",
+			 which, spec, e[i].title);
+	} else if (!ret) {
+		ret = -ESRCH;
+		snprintf(c->source, sizeof(c->source), "GRUB %s '%s'", which, spec);
+	}
+	free(e);
+	return ret;
+}
+
+static int kh_boot_from_bls(const char *root, struct kh_boot_choice *c)
+{
+	char dir[KH_BOOT_STR], path[KH_BOOT_STR * 2], saved[KH_BOOT_STR];
+	struct kh_boot_entry e, best;
+	const char *which = "";
+	struct dirent *d;
+	bool found = false;
+	char *text;
+	DIR *dp;
+
+	if (kh_boot_file(root, "/boot/loader/entries", dir, sizeof(dir)))
+		return -ENOENT;
+	dp = opendir(dir);
+	if (!dp)
+		return -errno;
+	kh_boot_saved(root, saved, sizeof(saved), &which);
+	while ((d = readdir(dp))) {
+		size_t l = strlen(d->d_name);
+
+		if (l < 6 || strcmp(d->d_name + l - 5, ".conf"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (kh_boot_slurp(path, &text))
+			continue;
+		if (!kh_boot_bls_parse(text, d->d_name, &e) &&
+		    (!found || (saved[0] && !strcmp(e.id, saved)) ||
+		     (!(saved[0] && !strcmp(best.id, saved)) &&
+		      kh_boot_version_cmp(e.version, best.version) > 0))) {
+			best = e;
+			found = true;
+		}
+		free(text);
+	}
+	closedir(dp);
+	if (!found)
+		return -ENOENT;
+	snprintf(c->source, sizeof(c->source), "Boot Loader Specification entry '%s'%s",
+		 best.id, saved[0] && !strcmp(best.id, saved) ? " (saved_entry)" :
+		 " (newest version)");
+	return kh_boot_take(root, &best, c);
+}
+
+/* The /boot links Debian keeps, with the running kernel's command line. */
+static int kh_boot_from_links(const char *root, struct kh_boot_choice *c)
+{
+	int ret = kh_boot_file(root, "/boot/vmlinuz", c->kernel, sizeof(c->kernel));
+
+	if (!ret)
+		ret = kh_boot_file(root, "/boot/initrd.img", c->initrd,
+				   sizeof(c->initrd));
+	c->options[0] = '\0';
+	snprintf(c->source, sizeof(c->source),
+		 "the /boot/vmlinuz and /boot/initrd.img links");
+	return ret;
+}
+
+/*
+ * What the boot loader under @root ("/" for this system) would boot next.
+ * An empty c->options means "the running kernel's command line" (the
+ * caller reads it). -ESRCH: GRUB's default names no entry (c->source says
+ * which); -ENOEXEC: the entry has no kernel or initrd line.
+ */
+int kh_boot_choose(const char *root, struct kh_boot_choice *c)
+{
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	ret = kh_boot_from_grub(root, c);
+	if (ret == -ENOENT)
+		ret = kh_boot_from_bls(root, c);
+	if (ret == -ENOENT)
+		ret = kh_boot_from_links(root, c);
+	return ret;
+}
