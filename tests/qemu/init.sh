@@ -591,11 +591,12 @@ make_rootfs() {
 	mark_stage volume-written
 }
 
-# Boot 1 of distro: `keyhandover stash` with no DEVICE reads /etc/crypttab,
-# as on an installed system: the root volume under its crypttab name (by
-# UUID=, found by a scan: this guest has no udev), and two entries it must
-# list as not handed over. Then kexec into Debian's initramfs (the boot
-# disk's initrd.img).
+# Boot 1 of distro: `keyhandover reboot`, as a user runs it, with no
+# DEVICE: it stashes from /etc/crypttab, as on an installed system (the
+# root volume under its crypttab name, by UUID=, found by a scan: this
+# guest has no udev; and two entries it must list as not handed over),
+# loads Debian's initramfs (the boot disk's initrd.img) and, with no
+# systemd here, kexecs at once. The host checks its output on the console.
 stage_distroarm() {
 	load_keyhandover
 	make_rootfs
@@ -605,23 +606,14 @@ stage_distroarm() {
 		"swap $BOOTDISK /dev/urandom swap,cipher=aes-xts-plain64,size=256" \
 		"gone UUID=00000000-0000-4000-8000-0000000000aa none luks" \
 		>/etc/crypttab
-	say "keyhandover stash (no DEVICE: /etc/crypttab; passphrase on stdin)"
+	unpack_boot
+	REST=
+	mark_stage loaded
+	say "keyhandover reboot (no DEVICE: /etc/crypttab; passphrase on stdin)"
 	pass=$(cat "$FIXTURES/passphrase")
-	out=$(printf '%s\n' "$pass" | keyhandover stash 2>&1)
-	rc=$?
-	pass=
-	printf '%s\n' "$out"
-	gcheck "crypttab stash exits 0" [ "$rc" = 0 ]
-	gcheck "crypttab stash: the root volume as cryptroot" \
-		eval 'printf "%s\n" "$out" | grep -q "^stashed .* as cryptroot ($uuid)\$"'
-	gcheck "crypttab stash lists the swap entry with its reason" \
-		eval 'printf "%s\n" "$out" | grep -qF "crypttab line 3: swap ($BOOTDISK) not handed over: swap with a throw-away key"'
-	gcheck "crypttab stash lists the missing volume with its reason" \
-		eval 'printf "%s\n" "$out" | grep -qF "crypttab line 4: gone (UUID=00000000-0000-4000-8000-0000000000aa) not handed over: no LUKS device with this UUID here"'
-	status_is armed || fail "nothing armed after the crypttab stash"
-	mark_stage stashed
-	checks_passed
-	load_and_kexec distro tool
+	printf '%s\n' "$pass" | keyhandover reboot --kernel /tmp/boot/vmlinuz \
+		--initrd /tmp/boot/initrd.img --append "$(next_cmdline distro)"
+	fail "keyhandover reboot returned $?"
 }
 
 # Boot 1 of distro-negative: no stash; Debian's cryptroot must prompt.
@@ -974,6 +966,40 @@ planted_dry_run_cases() {
 	rmmod keyhandover || fail "rmmod keyhandover"
 }
 
+# `reboot --dry-run`: what it would stash (from a crypttab), load and run,
+# with nothing done; and its refusal where keyhandover is not set up.
+planted_reboot_dry_run_cases() {
+	load_keyhandover
+	fake_grub_root
+	uuid=$(cryptsetup luksUUID "$VOLUME")
+	printf '%s\n' "cryptroot UUID=$uuid none luks" \
+		"swap /dev/vdb /dev/urandom swap" >/tmp/crypttab.test
+	out=$(keyhandover reboot --dry-run --root /tmp/fakeroot \
+		--crypttab /tmp/crypttab.test 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "reboot --dry-run exits 0" [ "$rc" = 0 ]
+	gcheck "reboot --dry-run: the crypttab volume it would stash" \
+		eval 'printf "%s\n" "$out" | grep -qF "would stash /dev/disk/by-uuid/$uuid as cryptroot"'
+	gcheck "reboot --dry-run: the entry it would not, with the reason" \
+		eval 'printf "%s\n" "$out" | grep -qF "crypttab line 2: swap (/dev/vdb) not handed over: swap with a throw-away key"'
+	gcheck "reboot --dry-run: the boot loader's kernel" \
+		eval 'printf "%s\n" "$out" | grep -qxF "kernel: /tmp/fakeroot/boot/vmlinuz-6.1.0-9-amd64"'
+	gcheck "reboot --dry-run: memmap= added to the entry's command line" \
+		eval 'printf "%s\n" "$out" | grep -qF "command line: root=/dev/mapper/cryptroot ro memmap=$(cmdline_arg memmap) keyhandover.region="'
+	gcheck "reboot --dry-run: how it would reboot (no systemd here)" \
+		eval 'printf "%s\n" "$out" | grep -qF "then: kexec at once (no systemd)"'
+	gcheck "reboot --dry-run stashed nothing" status_is empty
+	gcheck "reboot --dry-run loaded nothing" \
+		eval '[ "$(cat /sys/kernel/kexec_loaded)" = 0 ]'
+	rmmod keyhandover || fail "rmmod keyhandover"
+	out=$(keyhandover reboot --dry-run --root /tmp/fakeroot 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "reboot without the module: exit 1, one line, 'not set up'" \
+		eval '[ "$rc" = 1 ] && one_line "$out" && printf "%s\n" "$out" | grep -qF "keyhandover is not set up here"'
+}
+
 # Run the interface test program; each of its results is one of ours.
 iface_test() {
 	/bin/kh-iface-test "$@" >/tmp/iface.out 2>&1
@@ -1011,6 +1037,7 @@ stage_planted() {
 	planted_restore_cases
 	planted_keyring_cases
 	planted_dry_run_cases
+	planted_reboot_dry_run_cases
 	planted_sigkill_cases
 	planted_lifecycle_cases
 	mark_stage checked

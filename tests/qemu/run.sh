@@ -307,6 +307,11 @@ cryptroot_prompted() {
 	strip_cr "$1/console.log" | grep -q 'Please unlock disk cryptroot'
 }
 
+# What `keyhandover reboot` printed in distro's boot 1 (the console).
+reboot_said() {
+	strip_cr "$1/console.log" | grep -qF -- "$2"
+}
+
 restored_by_hook() {
 	strip_cr "$1/console.log" | grep -q 'keyhandover: volumes opened from the hand-over'
 }
@@ -741,6 +746,14 @@ run_scenario() {
 	check "$name: no kernel warning, BUG or panic" no_kernel_trouble "$dir"
 	case $name in
 	distro)
+		check "distro: keyhandover reboot stashed the crypttab root volume as cryptroot" \
+			reboot_said "$dir" "as cryptroot ($DISTRO_UUID)"
+		check "distro: ... listed the swap entry with its reason" \
+			reboot_said "$dir" "crypttab line 3: swap (/dev/vdb) not handed over: swap with a throw-away key"
+		check "distro: ... listed the missing volume with its reason" \
+			reboot_said "$dir" "crypttab line 4: gone (UUID=00000000-0000-4000-8000-0000000000aa) not handed over: no LUKS device with this UUID here"
+		check "distro: ... and, with no systemd, kexecd at once" \
+			reboot_said "$dir" "then: kexec at once (no systemd)"
 		check "distro: Debian's initramfs ran keyhandover's boot script, which opened the volume" \
 			restored_by_hook "$dir"
 		check "distro: cryptroot never asked for the passphrase" \

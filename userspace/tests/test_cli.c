@@ -19,6 +19,7 @@ static int kh_test_run(const struct kh_opts *o)
 static const struct kh_cli_cmd kh_test_cmds[] = {
 	{ "stash", kh_test_run, KH_CLI_STASH, "stash" },
 	{ "load", kh_test_run, KH_CLI_LOAD, "load" },
+	{ "reboot", kh_test_run, KH_CLI_REBOOT, "reboot" },
 	{ "restore", kh_test_run, KH_CLI_RESTORE, "restore" },
 	{ "status", kh_test_run, KH_CLI_STATUS, "status" },
 	{ "wipe", kh_test_run, KH_CLI_WIPE, "wipe" },
@@ -299,6 +300,23 @@ static void kh_test_cmd_help(void)
 		  "an error before --help is still an error");
 }
 
+static void kh_test_reboot(void)
+{
+	int ret;
+
+	ret = KH_PARSE("reboot");
+	kh_report(!ret && kh_is_cmd("reboot") && !kh_o.n_devices && !kh_o.kernel,
+		  "reboot: crypttab and the boot loader");
+	ret = KH_PARSE("reboot", "--dry-run", "--name", "r", "--kernel", "/k",
+		       "--initrd", "/i", "--append", "ro", "/dev/a");
+	kh_report(!ret && kh_o.dry_run && kh_o.n_devices == 1 &&
+		  !strcmp(kh_o.kernel, "/k") && !strcmp(kh_o.append, "ro"),
+		  "reboot takes stash's and load's options");
+	ret = KH_PARSE("reboot", "--to-keyring");
+	kh_report(kh_usage_error(ret, "unknown option '--to-keyring'"),
+		  "reboot does not take restore's options");
+}
+
 static void kh_test_keyring(void)
 {
 	int ret;
@@ -368,6 +386,7 @@ int main(void)
 	kh_test_load();
 	kh_test_others();
 	kh_test_keyring();
+	kh_test_reboot();
 	kh_test_cmd_help();
 	printf("%u passed, %u failed\n", kh_passed, kh_failed);
 	return kh_failed ? 1 : 0;
