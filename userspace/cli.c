@@ -47,11 +47,13 @@ static const struct kh_cli_opt kh_cli_opts[] = {
 	{ "initrd", "FILE", KH_OPT_INITRD, NULL,
 	  "its initramfs, which runs 'keyhandover restore'" },
 	{ "root", "DIR", KH_OPT_ROOT, "[--root DIR]",
-	  "read the boot loader's files (boot/grub, boot/loader) under DIR, not /" },
+	  "the installed system's files (boot/grub, boot/loader, etc/default/grub.d) under DIR, not /" },
 	{ "append", "STR", KH_OPT_APPEND, "[--append STR | --reuse-cmdline]",
 	  "the command line of the next kernel (default: empty)" },
 	{ "reuse-cmdline", NULL, KH_OPT_REUSE_CMDLINE, NULL,
 	  "reuse this kernel's command line (/proc/cmdline)" },
+	{ "check", NULL, KH_OPT_CHECK, "[--check]",
+	  "report whether the running kernel has the reservation and the module holds it" },
 	{ "dry-run", NULL, KH_OPT_DRY_RUN, "[--dry-run]",
 	  "say what would be loaded, with which command line; load nothing" },
 	{ "verbose", NULL, KH_OPT_VERBOSE, "[--verbose]",
@@ -231,6 +233,9 @@ static int kh_cli_store(struct kh_opts *o, const struct kh_cli_opt *opt,
 		return kh_cli_set_once(&o->root, opt->name, prefix, err, len);
 	case KH_OPT_DRY_RUN:
 		o->dry_run = true;
+		return 0;
+	case KH_OPT_CHECK:
+		o->check = true;
 		return 0;
 	case KH_OPT_KERNEL:
 		return kh_cli_set_once(&o->kernel, opt->name, prefix, err, len);

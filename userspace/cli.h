@@ -30,6 +30,7 @@
 #define KH_OPT_CRYPTTAB		(1u << 14)	/* --crypttab FILE */
 #define KH_OPT_DRY_RUN		(1u << 15)	/* --dry-run */
 #define KH_OPT_ROOT		(1u << 16)	/* --root DIR */
+#define KH_OPT_CHECK		(1u << 17)	/* --check */
 
 #define KH_CLI_STASH	(KH_OPT_NAME | KH_OPT_KEY_FILE | KH_OPT_KEYRING | \
 			 KH_OPT_CRYPTTAB | KH_OPT_VERBOSE | KH_OPT_TIMEOUT | \
@@ -39,6 +40,7 @@
 #define KH_CLI_REBOOT	(KH_CLI_STASH | KH_CLI_LOAD)
 #define KH_CLI_RESTORE	(KH_OPT_TO_KEYRING | KH_OPT_KEY_TIMEOUT | \
 			 KH_OPT_OPEN | KH_OPT_VERBOSE | KH_ARG_KEYRING)
+#define KH_CLI_SETUP	(KH_OPT_CHECK | KH_OPT_ROOT | KH_OPT_DRY_RUN)
 #define KH_CLI_STATUS	0u
 #define KH_CLI_WIPE	0u
 
@@ -67,6 +69,7 @@ struct kh_opts {
 	bool verbose;
 	bool reuse_cmdline;
 	bool dry_run;			/* load: say what, do nothing */
+	bool check;			/* setup: has it taken effect? */
 	bool to_keyring;		/* restore: into a keyring */
 	bool open;			/* restore --to-keyring: open too */
 	unsigned int timeout;		/* seconds, 0: the module's default */

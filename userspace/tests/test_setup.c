@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of setup.c: the region picked from a firmware memory map,
+ * the GRUB drop-in and its escaping (checked by sourcing it with sh, as
+ * grub-mkconfig does), the region read back from it, and the sysfs
+ * reader on a fake /sys/firmware/memmap.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "setup.h"
+#include "tap.h"
+
+/* QEMU's map for a 1 GiB guest, as /sys/firmware/memmap shows it. */
+static const struct kh_fwmap_range qemu_1g[] = {
+	{ 0x0, 0x9fbff, "System RAM" },
+	{ 0x9fc00, 0x9ffff, "Reserved" },
+	{ 0xf0000, 0xfffff, "Reserved" },
+	{ 0x100000, 0x3ffdffff, "System RAM" },
+	{ 0x3ffe0000, 0x3fffffff, "Reserved" },
+	{ 0xfffc0000, 0xffffffff, "Reserved" },
+};
+
+static void test_pick(void)
+{
+	static const struct kh_fwmap_range small[] = {
+		{ 0x100000, 0x5ffffff, "System RAM" },	/* 95 MiB */
+	};
+	static const struct kh_fwmap_range hole[] = {
+		{ 0x100000, 0x6ffffff, "System RAM" },
+		{ 0x7000000, 0x7ffffff, "Reserved" },
+		{ 0x8000000, 0x3fffffff, "System RAM" },
+	};
+	static const struct kh_fwmap_range none[] = {
+		{ 0x0, 0x9fbff, "System RAM" },
+		{ 0x100000, 0x1ffffff, "ACPI Tables" },
+	};
+	uint64_t a = 0;
+
+	check(!kh_setup_pick(qemu_1g, 6, 4096, &a) && a == 0x7000000,
+	      "112 MiB when the firmware calls it RAM");
+	check(!kh_setup_pick(hole, 3, 4096, &a) && a == 0xc000000,
+	      "112 MiB reserved by firmware: 64 MiB into the largest RAM range");
+	check(!kh_setup_pick(small, 1, 4096, &a) && a == 0x4100000,
+	      "a small machine: 64 MiB into its RAM");
+	check(kh_setup_pick(none, 2, 4096, &a) == -ENOSPC,
+	      "no RAM range big enough: -ENOSPC");
+}
+
+static void test_dropin(void)
+{
+	char text[1024], cmd[256], out[256] = "";
+	uint64_t size = 0, addr = 0;
+	FILE *f;
+
+	kh_setup_dropin(text, sizeof(text), 4096, 0x7000000);
+	check(strstr(text, "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX memmap=4K\\\\\\$0x7000000 keyhandover.region=4K\\\\\\$0x7000000\"\n") != NULL,
+	      "the drop-in appends both words, escaped for /etc/default/grub");
+	check(!kh_setup_dropin_region(text, &size, &addr) && size == 4096 &&
+	      addr == 0x7000000, "the region read back from the drop-in");
+	check(kh_setup_dropin_region("GRUB_TIMEOUT=5\n", &size, &addr) == -ENOENT,
+	      "a file naming no region");
+	/* grub-mkconfig sources it: one backslash must be left for GRUB. */
+	f = fopen("/tmp/kh-dropin-test.cfg", "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "GRUB_CMDLINE_LINUX=ro sh -c '. /tmp/kh-dropin-test.cfg; printf %%s \"$GRUB_CMDLINE_LINUX\"'");
+	f = popen(cmd, "r");
+	if (f) {
+		if (!fgets(out, sizeof(out), f))
+			out[0] = '\0';
+		pclose(f);
+	}
+	unlink("/tmp/kh-dropin-test.cfg");
+	check(!strcmp(out, "ro memmap=4K\\$0x7000000 keyhandover.region=4K\\$0x7000000"),
+	      "sourced by sh: 'memmap=4K\\$0x7000000', which GRUB reads as '$'");
+}
+
+static void test_region_parse(void)
+{
+	uint64_t s = 0, a = 0;
+	char buf[64];
+
+	check(!kh_setup_region_parse("4K$0x7000000", &s, &a) && s == 4096 &&
+	      a == 0x7000000, "4K$0x7000000");
+	check(!kh_setup_region_parse("1M@0x8000000", &s, &a) && s == 1 << 20 &&
+	      a == 0x8000000, "1M@0x8000000");
+	check(kh_setup_region_parse("4K#0x7000000", &s, &a) == -EINVAL &&
+	      kh_setup_region_parse("$0x1", &s, &a) == -EINVAL &&
+	      kh_setup_region_parse("4K$", &s, &a) == -EINVAL,
+	      "malformed regions are refused");
+	kh_setup_region_str(buf, sizeof(buf), 4096, 0x7000000);
+	check(!strcmp(buf, "4K$0x7000000"), "the region as memmap= writes it");
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	mkdir(dir, 0755);
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void test_read_fwmap(void)
+{
+	char root[] = "/tmp/kh-fwmap-test.XXXXXX", d[128], cmd[160];
+	struct kh_fwmap_range r[8];
+	unsigned int n = 0;
+	uint64_t a = 0;
+
+	if (!mkdtemp(root)) {
+		check(0, "a temporary /sys/firmware/memmap");
+		return;
+	}
+	snprintf(d, sizeof(d), "%s/0", root);
+	put(d, "start", "0x0\n");
+	put(d, "end", "0x9fbff\n");
+	put(d, "type", "System RAM\n");
+	snprintf(d, sizeof(d), "%s/1", root);
+	put(d, "start", "0x100000\n");
+	put(d, "end", "0x3ffdffff\n");
+	put(d, "type", "System RAM\n");
+	check(!kh_setup_read_fwmap(root, r, 8, &n) && n == 2 &&
+	      !kh_setup_pick(r, n, 4096, &a) && a == 0x7000000,
+	      "read from a sysfs-shaped directory, then picked");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd))
+		printf("# could not remove %s\n", root);
+}
+
+int main(void)
+{
+	test_pick();
+	test_dropin();
+	test_region_parse();
+	test_read_fwmap();
+	return kh_tap_done();
+}
