@@ -1053,10 +1053,20 @@ static int kh_setup_write(const char *path, const char *text)
 	FILE *f;
 	int ret = 0;
 
+	char *p;
+
+	/* grub.d (and, under a bare --root, its parents) may not exist yet. */
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	for (p = strchr(dir + 1, '/');; p = strchr(p + 1, '/')) {
+		if (p)
+			*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (!p)
+			break;
+		*p = '/';
+	}
 	f = fopen(path, "we");
 	if (!f)
 		return -errno;

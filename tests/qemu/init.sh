@@ -1000,6 +1000,45 @@ planted_reboot_dry_run_cases() {
 		eval '[ "$rc" = 1 ] && one_line "$out" && printf "%s\n" "$out" | grep -qF "keyhandover is not set up here"'
 }
 
+# `setup`: the region from this guest's firmware memory map, the GRUB
+# drop-in written under --root (no update-grub there), idempotent; and
+# `setup --check` on this boot, whose command line has memmap= but no
+# keyhandover.region= (busybox insmod gets region= directly).
+planted_setup_cases() {
+	r=/tmp/fakeroot
+	f=$r/etc/default/grub.d/keyhandover.cfg
+	out=$(keyhandover setup --dry-run --root $r 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "setup --dry-run exits 0 and writes nothing" \
+		eval '[ "$rc" = 0 ] && [ ! -e "$f" ]'
+	gcheck "setup --dry-run shows the drop-in with the escaped memmap=" \
+		eval 'printf "%s\n" "$out" | grep -qF "memmap=4K\\\\\\\$0x7000000 keyhandover.region=4K\\\\\\\$0x7000000"'
+	out=$(keyhandover setup --root $r 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "setup writes the drop-in under --root" \
+		eval '[ "$rc" = 0 ] && grep -q "^GRUB_CMDLINE_LINUX=" "$f"'
+	gcheck "setup picked 112 MiB, RAM in this guest's firmware map" \
+		eval 'printf "%s\n" "$out" | grep -qxF "region: 4K\$0x7000000"'
+	gcheck "setup says what to do next" \
+		eval 'printf "%s\n" "$out" | grep -qF "reboot once"'
+	out=$(keyhandover setup --root $r 2>&1)
+	gcheck "setup again changes nothing" \
+		eval 'printf "%s\n" "$out" | grep -qF "already set up"'
+	load_keyhandover
+	out=$(keyhandover setup --check 2>&1)
+	rc=$?
+	printf '%s\n' "$out"
+	gcheck "setup --check: memmap= on this kernel's command line" \
+		eval 'printf "%s\n" "$out" | grep -qF "ok: this kernel was booted with memmap="'
+	gcheck "setup --check: the region reserved, the module holding it" \
+		eval 'printf "%s\n" "$out" | grep -qF "ok: the region is reserved" && printf "%s\n" "$out" | grep -qF "ok: the module holds it"'
+	gcheck "setup --check: keyhandover.region= missing here, exit 1" \
+		eval '[ "$rc" = 1 ] && printf "%s\n" "$out" | grep -qF "missing: keyhandover.region="'
+	rmmod keyhandover || fail "rmmod keyhandover"
+}
+
 # Run the interface test program; each of its results is one of ours.
 iface_test() {
 	/bin/kh-iface-test "$@" >/tmp/iface.out 2>&1
@@ -1038,6 +1077,7 @@ stage_planted() {
 	planted_keyring_cases
 	planted_dry_run_cases
 	planted_reboot_dry_run_cases
+	planted_setup_cases
 	planted_sigkill_cases
 	planted_lifecycle_cases
 	mark_stage checked
