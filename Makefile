@@ -56,10 +56,18 @@ fuzz: deps-test
 check: deps-test
 	tests/check.sh
 
-install: tool install-initramfs-tools
+install: tool install-initramfs-tools install-dracut
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 	$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) \
 		DESTDIR=$(DESTDIR) module module-install
+
+# The dracut module (run dracut -f after); harmless where dracut is absent.
+DRACUT_MODULES_DIR ?= /usr/lib/dracut/modules.d
+install-dracut:
+	install -D -m 0755 integration/dracut/90keyhandover/module-setup.sh \
+		$(DESTDIR)$(DRACUT_MODULES_DIR)/90keyhandover/module-setup.sh
+	install -D -m 0644 integration/dracut/90keyhandover/keyhandover-restore.service \
+		$(DESTDIR)$(DRACUT_MODULES_DIR)/90keyhandover/keyhandover-restore.service
 
 # The initramfs-tools hook and boot script (run update-initramfs -u after).
 INITRAMFS_TOOLS_DIR ?= /usr/share/initramfs-tools
@@ -87,5 +95,5 @@ clean:
 	rm -rf build
 
 .PHONY: all module tool deps deps-test unit test demo bench fuzz check install \
-	install-initramfs-tools \
+	install-initramfs-tools install-dracut \
 	dkms-src dkms-install clean

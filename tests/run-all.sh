@@ -34,6 +34,7 @@ run_suite unit make -s -C "$top/userspace" check
 run_suite check "$top/tests/check.sh"
 run_suite fuzz "$top/tests/fuzz/run.sh"
 run_suite dkms "$top/tests/dkms/run.sh"
+run_suite dracut "$top/tests/dracut/run.sh"
 run_suite qemu "$top/tests/qemu/run.sh"
 
 [ -z "$failed_suites" ] || echo "# failed suites:$failed_suites"

@@ -1,0 +1,35 @@
+#!/bin/bash
+# dracut module: keyhandover's module and tool, and a unit that restores
+# the volume keys handed over through kexec before systemd-cryptsetup runs.
+# Installed as /usr/lib/dracut/modules.d/90keyhandover/.
+#
+# systemd-cryptsetup@NAME.service is ordered after cryptsetup-pre.target
+# and returns at once when NAME is already active ("Volume NAME already
+# active."): keyhandover-restore.service, before cryptsetup-pre.target,
+# opens the volumes under their crypttab names so there is no prompt.
+
+# Only with the tool installed; not by default in a host-only image
+# unless the tool is there.
+check() {
+	require_binaries keyhandover || return 1
+	return 0
+}
+
+depends() {
+	echo systemd crypt
+	return 0
+}
+
+installkernel() {
+	instmods keyhandover dm_mod dm_crypt
+}
+
+install() {
+	inst_binary "$(command -v keyhandover)" /usr/sbin/keyhandover
+	inst_multiple modprobe udevadm
+	inst_simple "$moddir/keyhandover-restore.service" \
+		"$systemdsystemunitdir/keyhandover-restore.service"
+	mkdir -p "$initdir$systemdsystemunitdir/cryptsetup-pre.target.wants"
+	ln_r "$systemdsystemunitdir/keyhandover-restore.service" \
+		"$systemdsystemunitdir/cryptsetup-pre.target.wants/keyhandover-restore.service"
+}
