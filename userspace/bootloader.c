@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "bootloader.h"
+#include "textfile.h"
 
 #define KH_BOOT_DEPTH	8	/* submenus inside submenus */
 #define KH_BOOT_WORDS	64
@@ -301,26 +302,6 @@ static int kh_boot_file(const char *root, const char *path, char *out,
 	return access(out, R_OK) ? -errno : 0;
 }
 
-static int kh_boot_slurp(const char *path, char **out)
-{
-	size_t cap = 4 << 20, len;
-	char *buf;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	len = fread(buf, 1, cap - 1, f);
-	fclose(f);
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
 /*
  * A kernel or initrd path as the boot loader names it: relative to the
  * file system GRUB reads, which is / or, with a separate /boot, /boot.
@@ -360,7 +341,7 @@ static void kh_boot_saved(const char *root, char *out, size_t len,
 
 	out[0] = '\0';
 	if (kh_boot_file(root, "/boot/grub/grubenv", path, sizeof(path)) ||
-	    kh_boot_slurp(path, &env))
+	    kh_text_read(path, 1 << 20, &env))
 		return;
 	kh_boot_grubenv_get(env, "next_entry", out, len);
 	*which = "next_entry";
@@ -382,7 +363,7 @@ static int kh_boot_from_grub(const char *root, struct kh_boot_choice *c)
 
 	if (kh_boot_file(root, "/boot/grub/grub.cfg", path, sizeof(path)))
 		return -ENOENT;
-	ret = kh_boot_slurp(path, &cfg);
+	ret = kh_text_read(path, 4 << 20, &cfg);
 	if (ret)
 		return ret;
 	e = calloc(KH_BOOT_MAX, sizeof(*e));
@@ -434,7 +415,7 @@ static int kh_boot_from_bls(const char *root, struct kh_boot_choice *c)
 		if (l < 6 || strcmp(d->d_name + l - 5, ".conf"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (kh_boot_slurp(path, &text))
+		if (kh_text_read(path, 1 << 20, &text))
 			continue;
 		if (!kh_boot_bls_parse(text, d->d_name, &e) &&
 		    (!found || (saved[0] && !strcmp(e.id, saved)) ||

@@ -9,12 +9,11 @@
  * Format (crypttab(5)): "name source [keyfile [options]]", blank lines and
  * '#' comments ignored; source is a path or UUID=, PARTUUID=, LABEL=,
  * PARTLABEL=; keyfile "none", "-" or absent means a passphrase prompt.
- * Parsing touches no device or terminal; kh_crypttab_read() reads the file.
+ * Pure parsing: no file, device or terminal is touched here.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "crypttab.h"
@@ -202,36 +201,5 @@ int kh_crypttab_parse(const char *text, struct kh_crypttab_entry *out,
 		kh_crypttab_line(s, nr, &out[n++]);
 	}
 	*count = n;
-	return 0;
-}
-
-/* The whole of @path, NUL-terminated, in a malloc()ed buffer. */
-int kh_crypttab_read(const char *path, char **out)
-{
-	size_t len = 0, cap = 1 << 20;
-	char *buf;
-	FILE *f;
-	int ret = 0;
-
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	len = fread(buf, 1, cap - 1, f);
-	if (ferror(f))
-		ret = -EIO;
-	else if (!feof(f))
-		ret = -EFBIG;
-	fclose(f);
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	buf[len] = '\0';
-	*out = buf;
 	return 0;
 }

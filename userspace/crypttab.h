@@ -25,7 +25,6 @@ struct kh_crypttab_entry {
 	const char *skip;			/* why stash cannot hand it over, or NULL */
 };
 
-int kh_crypttab_read(const char *path, char **out);
 int kh_crypttab_parse(const char *text, struct kh_crypttab_entry *out,
 		      unsigned int cap, unsigned int *count);
 

@@ -45,6 +45,7 @@
 #include "passphrase.h"
 #include "secmem.h"
 #include "setup.h"
+#include "textfile.h"
 
 #ifndef KH_VERSION
 #define KH_VERSION	"0.1"
@@ -499,7 +500,7 @@ static int kh_stash_from_crypttab(struct kh_stash *s)
 	char *text = NULL;
 	int ret;
 
-	ret = kh_crypttab_read(path, &text);
+	ret = kh_text_read(path, 1 << 20, &text);
 	if (ret) {
 		kh_err("cannot read %s: %s", path, strerror(-ret));
 		return ret;
@@ -1031,7 +1032,7 @@ static int kh_setup_choose(const char *dropin, uint64_t *size, uint64_t *addr,
 	int ret;
 
 	*old = NULL;
-	if (!kh_crypttab_read(dropin, old) &&
+	if (!kh_text_read(dropin, 1 << 16, old) &&
 	    !kh_setup_dropin_region(*old, size, addr))
 		return 0;
 	*size = KH_SETUP_SIZE;
@@ -1150,7 +1151,7 @@ static int kh_setup_check(const char *dropin)
 	kh_handover_close(fd);
 	if (!kh_load_region(region, sizeof(region))) {
 		/* The module's own region= is the truth once it is loaded. */
-	} else if (!kh_crypttab_read(dropin, &old) &&
+	} else if (!kh_text_read(dropin, 1 << 16, &old) &&
 		   !kh_setup_dropin_region(old, &size, &addr)) {
 		kh_setup_region_str(region, sizeof(region), size, addr);
 	} else {
