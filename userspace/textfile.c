@@ -12,7 +12,8 @@
  */
 int kh_text_read(const char *path, size_t max, char **out)
 {
-	size_t len = 0, cap = max + 1;
+	/* One byte past @max tells a file of exactly @max from a longer one. */
+	size_t len, cap = max + 2;
 	char *buf;
 	FILE *f;
 	int ret = 0;
@@ -25,10 +26,10 @@ int kh_text_read(const char *path, size_t max, char **out)
 		fclose(f);
 		return -ENOMEM;
 	}
-	len = fread(buf, 1, cap - 1, f);
+	len = fread(buf, 1, max + 1, f);
 	if (ferror(f))
 		ret = -EIO;
-	else if (!feof(f))
+	else if (len > max)
 		ret = -EFBIG;
 	fclose(f);
 	if (ret) {
