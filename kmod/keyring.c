@@ -17,6 +17,7 @@
 #include <linux/string.h>
 #include <keys/user-type.h>
 
+#include "format.h"
 #include "keyhandover.h"
 
 static struct key_type *kh_keyring_type(u32 type)
@@ -30,15 +31,28 @@ static struct key_type *kh_keyring_type(u32 type)
 	return NULL;
 }
 
-/* What request_key() found, the caller must also be allowed to view. */
-static int kh_keyring_may_view(struct key *key)
+static int kh_keyring_may(struct key *key, enum key_need_perm need)
 {
-	key_ref_t ref = lookup_user_key(key_serial(key), 0, KEY_NEED_VIEW);
+	key_ref_t ref = lookup_user_key(key_serial(key), 0, need);
 
 	if (IS_ERR(ref))
 		return PTR_ERR(ref);
 	key_ref_put(ref);
 	return 0;
+}
+
+/*
+ * What request_key() found, the caller must also be allowed to view; a
+ * "user" key also to read, as keyctl read would require. A "logon" key has
+ * no read at all: taking it is what keyring mode is for (docs/keyring.md).
+ */
+static int kh_keyring_may_take(struct key *key, u32 type)
+{
+	int ret = kh_keyring_may(key, KEY_NEED_VIEW);
+
+	if (!ret && type == KH_KEY_USER)
+		ret = kh_keyring_may(key, KEY_NEED_READ);
+	return ret;
 }
 
 /* Copy the payload under the key's semaphore: an update cannot race. */
@@ -89,17 +103,19 @@ int kh_keyring_fetch(const struct kh_keyref *ref, struct kh_entry *e)
 	    !ref->description[0] ||
 	    !memchr(ref->description, 0, sizeof(ref->description)))
 		return -EINVAL;
+	/* UUID and name first, so that a bad one is named by its index. */
+	e->key_size = ref->key_size;
+	memcpy(e->uuid, ref->uuid, sizeof(e->uuid));
+	memcpy(e->name, ref->name, sizeof(e->name));
+	if (kh_format_check_entry(e) != KH_VERDICT_OK)
+		return -EINVAL;
 	/* No callout: find what exists, never ask userspace to make one. */
 	key = request_key(type, ref->description, NULL);
 	if (IS_ERR(key))
 		return PTR_ERR(key);
-	ret = kh_keyring_may_view(key);
+	ret = kh_keyring_may_take(key, ref->type);
 	if (!ret)
 		ret = kh_keyring_copy(key, ref->key_size, e);
 	key_put(key);
-	if (ret)
-		return ret;
-	memcpy(e->uuid, ref->uuid, sizeof(e->uuid));
-	memcpy(e->name, ref->name, sizeof(e->name));
-	return 0;
+	return ret;
 }

@@ -8,10 +8,14 @@
  * kho_restore_folio() (which only succeeds for memory the old kernel
  * really preserved), and preserves it again for the kexec after that.
  *
- * KHO takes its picture of what is preserved when the next kernel is
- * loaded (kexec_file_load). The region is preserved from module load on,
- * so it is in that picture whether the stash comes before the load or
- * not; `keyhandover load` wants it before anyway (the nonce).
+ * KHO's tree and its list of preserved pages are live until the kexec
+ * itself; the region is preserved from module load to unload, so it is
+ * handed over whenever the kexec comes.
+ *
+ * The previous kernel's descriptor stays findable for the whole boot
+ * (kho_retrieve_subtree() reads the incoming tree), so a module loaded a
+ * second time must not adopt again: the first adoption keeps the
+ * descriptor's page for good and zeroes its magic.
  *
  * This is the KHO API of Linux 7.x (kernel/liveupdate/kexec_handover.c):
  * kho_alloc_preserve(), kho_add_subtree(name, blob, size), and
@@ -22,6 +26,7 @@
 #include <linux/err.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/string.h>
 
 #ifdef KH_HAVE_KHO
 #include <linux/kexec_handover.h>
@@ -78,16 +83,54 @@ static int kh_kho_publish(struct kh_region *r)
 }
 
 /* The previous kernel's descriptor, checked; the region's address. */
-static int kh_kho_read_desc(phys_addr_t phys, size_t size, u64 *rphys)
+static int kh_kho_read_desc(const struct kh_kho_desc *d, size_t size,
+			    u64 *rphys)
 {
-	const struct kh_kho_desc *d = phys_to_virt(phys);
-
 	if (size != sizeof(*d) || le64_to_cpu(d->magic) != KH_KHO_MAGIC ||
 	    le32_to_cpu(d->version) != KH_KHO_VERSION ||
 	    le64_to_cpu(d->size) != KH_KHO_SIZE ||
 	    !PAGE_ALIGNED(le64_to_cpu(d->phys)))
 		return -EINVAL;
 	*rphys = le64_to_cpu(d->phys);
+	return 0;
+}
+
+/* A page that may hold a stash goes back to the allocator wiped. */
+static void kh_kho_put_wiped(struct folio *folio)
+{
+	memzero_explicit(folio_address(folio), folio_size(folio));
+	folio_put(folio);
+}
+
+/*
+ * Take the descriptor's page (once per boot: see the top of this file),
+ * keep it, and zero its magic so that a reloaded module finds nothing.
+ * -ENOENT: no descriptor, or adopted already in this boot.
+ */
+static int kh_kho_take_desc(u64 *rphys)
+{
+	struct kh_kho_desc *d;
+	struct folio *folio;
+	phys_addr_t phys;
+	size_t size;
+	int ret;
+
+	if (!is_kho_boot() || kho_retrieve_subtree(KH_KHO_NAME, &phys, &size))
+		return -ENOENT;
+	d = phys_to_virt(phys);
+	/* Before any restore call: a second restore of the page would WARN. */
+	if (size == sizeof(*d) && !d->magic)
+		return -ENOENT;
+	ret = kh_kho_read_desc(d, size, rphys);
+	if (ret) {
+		pr_err("the previous kernel's KHO descriptor is malformed: ignored\n");
+		return ret;
+	}
+	folio = kho_restore_folio(phys);
+	if (!folio)
+		return -EINVAL;
+	/* Kept for the rest of the boot (one page): never restored twice. */
+	d->magic = 0;
 	return 0;
 }
 
@@ -98,23 +141,12 @@ static int kh_kho_read_desc(phys_addr_t phys, size_t size, u64 *rphys)
 static int kh_kho_adopt(struct kh_region *r)
 {
 	struct folio *folio;
-	phys_addr_t phys;
-	size_t size;
 	u64 rphys;
 	int ret;
 
-	if (!is_kho_boot())
-		return -ENOENT;
-	ret = kho_retrieve_subtree(KH_KHO_NAME, &phys, &size);
+	ret = kh_kho_take_desc(&rphys);
 	if (ret)
-		return -ENOENT;
-	ret = kh_kho_read_desc(phys, size, &rphys);
-	/* The descriptor page is ours to free now, whatever it says. */
-	kho_restore_free(phys_to_virt(phys));
-	if (ret) {
-		pr_err("the previous kernel's KHO descriptor is malformed: ignored\n");
 		return ret;
-	}
 	folio = kho_restore_folio(rphys);
 	if (!folio) {
 		pr_err("the previous kernel's region %#llx was not preserved: ignored\n",
@@ -122,9 +154,9 @@ static int kh_kho_adopt(struct kh_region *r)
 		return -EINVAL;
 	}
 	if (folio_size(folio) != KH_KHO_SIZE) {
-		pr_err("the previous kernel's region %#llx is not one page: ignored\n",
+		pr_err("the previous kernel's region %#llx is not one page: wiped and ignored\n",
 		       rphys);
-		folio_put(folio);
+		kh_kho_put_wiped(folio);
 		return -EINVAL;
 	}
 	r->folio = folio;
@@ -160,11 +192,10 @@ int kh_kho_claim(struct kh_region *r)
 	return 0;
 
 out_unpreserve:
-	/* Never hand back a page that may hold a stash unwiped. */
-	memzero_explicit(r->virt, KH_KHO_SIZE);
 	kho_unpreserve_folio(r->folio);
 out_put:
-	folio_put(r->folio);
+	/* Never hand back a page that may hold a stash unwiped. */
+	kh_kho_put_wiped(r->folio);
 	r->folio = NULL;
 	return ret;
 }

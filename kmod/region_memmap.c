@@ -80,10 +80,13 @@ static int kh_region_firmware_check(u64 addr, u64 size)
 		E820_TYPE_UNUSABLE, E820_TYPE_PMEM, E820_TYPE_PRAM,
 		E820_TYPE_SOFT_RESERVED,
 	};
+	u64 page;
 	int i;
 
-	if (!e820__mapped_raw_any(addr, addr + size, E820_TYPE_RAM))
-		goto out_firmware;
+	/* Any overlap counts for e820__mapped_raw_any(): ask page by page. */
+	for (page = addr; page < addr + size; page += PAGE_SIZE)
+		if (!e820__mapped_raw_any(page, page + PAGE_SIZE, E820_TYPE_RAM))
+			goto out_firmware;
 	for (i = 0; i < ARRAY_SIZE(others); i++)
 		if (e820__mapped_raw_any(addr, addr + size, others[i]))
 			goto out_firmware;
