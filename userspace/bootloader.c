@@ -32,6 +32,13 @@
 #define KH_BOOT_DEPTH	8	/* submenus inside submenus */
 #define KH_BOOT_WORDS	64
 
+/*
+ * Set when a word used a GRUB variable ($vt_handoff, ${extra_cmdline}) or
+ * was cut: what the boot loader would pass is then not what we read, and
+ * the entry is refused rather than booted with the wrong command line.
+ */
+static bool kh_boot_unsure;
+
 /* One GRUB word: quotes and backslashes as GRUB's lexer reads them. */
 static const char *kh_boot_word(const char *p, char *out, size_t len)
 {
@@ -50,10 +57,14 @@ static const char *kh_boot_word(const char *p, char *out, size_t len)
 			q = 0;
 			continue;
 		}
+		if (*p == '$' && q != '\'')
+			kh_boot_unsure = true;
 		if (*p == '\\' && q != '\'' && p[1])
 			p++;
 		if (n + 1 < len)
 			out[n++] = *p;
+		else
+			kh_boot_unsure = true;
 	}
 	out[n] = '\0';
 	return p;
@@ -149,12 +160,18 @@ static void kh_boot_join(char *out, size_t len, char w[][KH_BOOT_STR],
 	for (i = from; i < n && off < len; i++)
 		off += snprintf(out + off, len - off, "%s%s", i > from ? " " : "",
 				w[i]);
+	if (off >= len)
+		kh_boot_unsure = true;
 }
 
 /* A line inside a menuentry: only the kernel and initrd lines matter. */
-static void kh_boot_entry_line(struct kh_boot_grub *g, int nw)
+static void kh_boot_entry_line(struct kh_boot_grub *g, int nw, bool unsure)
 {
 	struct kh_boot_entry *e = g->cur;
+
+	if (unsure && (!strcmp(g->w[0], "linux") || !strcmp(g->w[0], "linuxefi") ||
+		       !strcmp(g->w[0], "linux16") || !strncmp(g->w[0], "initrd", 6)))
+		e->unsure = true;
 
 	if (nw >= 2 && (!strcmp(g->w[0], "linux") || !strcmp(g->w[0], "linuxefi") ||
 			!strcmp(g->w[0], "linux16"))) {
@@ -191,6 +208,7 @@ int kh_boot_grub_parse(const char *cfg, struct kh_boot_entry *out,
 
 		snprintf(line, sizeof(line), "%.*s", (int)len, p);
 		p += len + (p[len] == '\n');
+		kh_boot_unsure = len >= sizeof(line);
 		nw = kh_boot_split(line, words);
 		if (!nw || words[0][0] == '#')
 			continue;
@@ -201,7 +219,7 @@ int kh_boot_grub_parse(const char *cfg, struct kh_boot_entry *out,
 		else if (!strcmp(words[0], "}") && g.depth)
 			g.depth--;
 		else if (g.cur)
-			kh_boot_entry_line(&g, nw);
+			kh_boot_entry_line(&g, nw, kh_boot_unsure);
 		else if (nw >= 2 && !strcmp(words[0], "set") &&
 			 !strncmp(words[1], "default=", 8) &&
 			 strcmp(words[1] + 8, "${next_entry}"))
@@ -243,6 +261,15 @@ int kh_boot_grub_find(const struct kh_boot_entry *e, unsigned int n,
 	return -ENOENT;
 }
 
+static void kh_boot_append(char *buf, size_t len, const char *v, size_t n,
+			   bool *unsure)
+{
+	size_t off = strlen(buf);
+
+	if (snprintf(buf + off, len - off, " %.*s", (int)n, v) >= (int)(len - off))
+		*unsure = true;
+}
+
 /* One BLS entry file ("key value" lines); @name is its file name. */
 int kh_boot_bls_parse(const char *text, const char *name,
 		      struct kh_boot_entry *out)
@@ -276,8 +303,16 @@ int kh_boot_bls_parse(const char *text, const char *name,
 			    (p[k] != ' ' && p[k] != '\t'))
 				continue;
 			v = p + k + strspn(p + k, " \t");
-			snprintf((char *)out + keys[i].off, keys[i].size, "%.*s",
-				 (int)(n - (v - p)), v);
+			if (memchr(v, '$', n - (v - p)))
+				out->unsure = true;	/* $kernelopts, say */
+			/* Repeated options lines add up (the BLS spec). */
+			if (!strcmp(keys[i].key, "options") && out->options[0])
+				kh_boot_append(out->options, sizeof(out->options),
+					       v, n - (v - p), &out->unsure);
+			else if (snprintf((char *)out + keys[i].off, keys[i].size,
+					  "%.*s", (int)(n - (v - p)), v) >=
+				 (int)keys[i].size)
+				out->unsure = true;
 		}
 		p += n + (p[n] == '\n');
 	}
@@ -317,20 +352,26 @@ static int kh_boot_host_path(const char *root, const char *path, char *out,
 	return kh_boot_file(root, boot, out, len);
 }
 
+/*
+ * The chosen entry's files and command line. Never a silent fallback: an
+ * entry whose files are not where it says (-ENXIO) or whose lines use
+ * GRUB variables or were cut (-EDOM) is refused, with its paths in @c.
+ */
 static int kh_boot_take(const char *root, const struct kh_boot_entry *e,
 			struct kh_boot_choice *c)
 {
-	int ret;
-
 	if (!e->kernel[0] || !e->initrd[0])
 		return -ENOEXEC;
-	ret = kh_boot_host_path(root, e->kernel, c->kernel, sizeof(c->kernel));
-	if (!ret)
-		ret = kh_boot_host_path(root, e->initrd, c->initrd,
-					sizeof(c->initrd));
-	if (!ret)
-		snprintf(c->options, sizeof(c->options), "%s", e->options);
-	return ret;
+	if (e->unsure)
+		return -EDOM;
+	if (kh_boot_host_path(root, e->kernel, c->kernel, sizeof(c->kernel)) ||
+	    kh_boot_host_path(root, e->initrd, c->initrd, sizeof(c->initrd))) {
+		snprintf(c->kernel, sizeof(c->kernel), "%s", e->kernel);
+		snprintf(c->initrd, sizeof(c->initrd), "%s", e->initrd);
+		return -ENXIO;
+	}
+	snprintf(c->options, sizeof(c->options), "%s", e->options);
+	return 0;
 }
 
 /* grubenv next_entry (one boot), else saved_entry. */
@@ -340,7 +381,8 @@ static void kh_boot_saved(const char *root, char *out, size_t len,
 	char path[KH_BOOT_STR], *env = NULL;
 
 	out[0] = '\0';
-	if (kh_boot_file(root, "/boot/grub/grubenv", path, sizeof(path)) ||
+	if ((kh_boot_file(root, "/boot/grub/grubenv", path, sizeof(path)) &&
+	     kh_boot_file(root, "/boot/grub2/grubenv", path, sizeof(path))) ||
 	    kh_text_read(path, 1 << 20, &env))
 		return;
 	kh_boot_grubenv_get(env, "next_entry", out, len);
@@ -361,7 +403,9 @@ static int kh_boot_from_grub(const char *root, struct kh_boot_choice *c)
 	char *cfg = NULL;
 	int ret, i;
 
-	if (kh_boot_file(root, "/boot/grub/grub.cfg", path, sizeof(path)))
+	/* Debian's grub, or Fedora's grub2. */
+	if (kh_boot_file(root, "/boot/grub/grub.cfg", path, sizeof(path)) &&
+	    kh_boot_file(root, "/boot/grub2/grub.cfg", path, sizeof(path)))
 		return -ENOENT;
 	ret = kh_text_read(path, 4 << 20, &cfg);
 	if (ret)

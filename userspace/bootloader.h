@@ -8,6 +8,7 @@
 #ifndef KH_BOOTLOADER_H
 #define KH_BOOTLOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define KH_BOOT_MAX		64	/* menu entries read */
@@ -21,6 +22,7 @@ struct kh_boot_entry {
 	char initrd[KH_BOOT_STR];
 	char options[KH_BOOT_STR];	/* the kernel command line */
 	char version[128];		/* BLS only */
+	bool unsure;			/* GRUB variables, or cut: refused */
 };
 
 /* The choice, with where it came from (for load --dry-run). */

@@ -118,12 +118,16 @@ static int32_t kh_keyring_find(int32_t ring, const char *want_type,
 		char *d = NULL, *name;
 		size_t tlen = strlen(want_type);
 
+		int semis = 0;
+
 		/* "type;uid;gid;perm;description"; keys we may not view: skip */
 		if (keyctl_describe_alloc(ids[i], &d) < 0)
 			continue;
-		name = strrchr(d, ';');
-		if (name && !strncmp(d, want_type, tlen) && d[tlen] == ';' &&
-		    !strcmp(name + 1, want_desc))
+		/* The description is all after the fourth ';' (it may hold ';'). */
+		for (name = d; *name && semis < 4; name++)
+			semis += *name == ';';
+		if (semis == 4 && !strncmp(d, want_type, tlen) && d[tlen] == ';' &&
+		    !strcmp(name, want_desc))
 			found = ids[i];
 		free(d);
 	}

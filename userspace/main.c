@@ -20,6 +20,7 @@
  * byte is ever printed, here or anywhere.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,7 +397,7 @@ static int kh_stash_arm(struct kh_stash *s)
 	}
 	/* A stash the user was not told about must not stay armed. */
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		ret = -errno;
+		ret = errno ? -errno : -EIO;
 		kh_handover_wipe(s->fd);
 		kh_err("cannot report the stash (%s): wiped it",
 		       strerror(-ret));
@@ -545,6 +546,15 @@ static int kh_cmd_stash(const struct kh_opts *o)
 	struct kh_stash s = { .o = o };
 	int ret;
 
+	/*
+	 * libcryptsetup's PBKDF works in memory of its own (argon2's, the
+	 * digest's): lock everything this short process maps, as restore does.
+	 */
+	if (!o->n_keyrings && mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+		kh_err("cannot lock memory for the keys: %s", strerror(errno));
+		return KH_EXIT_FAILURE;
+	}
+
 	s.fd = kh_device_open();
 	if (s.fd < 0)
 		return KH_EXIT_FAILURE;
@@ -600,6 +610,12 @@ static int kh_load_choose(const struct kh_opts *o, struct kh_load_plan *p)
 		       p->boot.source);
 	else if (ret == -ENOEXEC)
 		kh_err("%s has no linux or initrd line: give --kernel and --initrd",
+		       p->boot.source);
+	else if (ret == -ENXIO)
+		kh_err("%s names %s and %s, which are not there: give --kernel and --initrd",
+		       p->boot.source, p->boot.kernel, p->boot.initrd);
+	else if (ret == -EDOM)
+		kh_err("%s uses GRUB variables or lines too long to read safely: give --kernel, --initrd and --append",
 		       p->boot.source);
 	else if (ret)
 		kh_err("no boot loader entry under %s and no /boot/vmlinuz and /boot/initrd.img: give --kernel and --initrd",
@@ -962,7 +978,7 @@ static int kh_reboot_dry_run(const struct kh_opts *o,
 			     const struct kh_status *st)
 {
 	struct kh_stash s = { .o = o };
-	struct kh_load_plan p;
+	struct kh_load_plan p = { 0 };
 	unsigned int i;
 	int ret = 0;
 
@@ -1032,8 +1048,12 @@ static int kh_setup_choose(const char *dropin, uint64_t *size, uint64_t *addr,
 	int ret;
 
 	*old = NULL;
-	if (!kh_text_read(dropin, 1 << 16, old) &&
-	    !kh_setup_dropin_region(*old, size, addr))
+	ret = kh_text_read(dropin, 1 << 16, old);
+	if (ret && ret != -ENOENT) {
+		kh_err("cannot read %s: %s", dropin, strerror(-ret));
+		return ret;
+	}
+	if (!ret && !kh_setup_dropin_region(*old, size, addr))
 		return 0;
 	*size = KH_SETUP_SIZE;
 	ret = kh_setup_read_fwmap(KH_SETUP_FWMAP, r, 256, &n);
@@ -1048,9 +1068,10 @@ static int kh_setup_choose(const char *dropin, uint64_t *size, uint64_t *addr,
 	return ret;
 }
 
+/* Written whole or not at all: update-grub sources whatever is there. */
 static int kh_setup_write(const char *path, const char *text)
 {
-	char dir[KH_BOOT_STR];
+	char dir[KH_BOOT_STR], tmp[KH_BOOT_STR + 8];
 	FILE *f;
 	int ret = 0;
 
@@ -1068,13 +1089,18 @@ static int kh_setup_write(const char *path, const char *text)
 			break;
 		*p = '/';
 	}
-	f = fopen(path, "we");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
-	if (fputs(text, f) == EOF)
-		ret = -EIO;
+	if (fputs(text, f) == EOF || fflush(f) == EOF || fsync(fileno(f)) < 0)
+		ret = errno ? -errno : -EIO;
 	if (fclose(f) == EOF && !ret)
 		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
 	return ret;
 }
 
@@ -1187,7 +1213,16 @@ static int kh_cmd_setup(const struct kh_opts *o)
 	uint64_t size, addr;
 	int ret;
 
-	snprintf(path, sizeof(path), "%s%s", root, KH_SETUP_DROPIN);
+	if (snprintf(path, sizeof(path), "%s%s", root, KH_SETUP_DROPIN) >=
+	    (int)sizeof(path)) {
+		kh_err("--root is too long");
+		return KH_EXIT_FAILURE;
+	}
+	/* A mounted system: its root must be there (a typo must not be). */
+	if (*root && access(root, F_OK) < 0) {
+		kh_err("--root %s: %s", root, strerror(errno));
+		return KH_EXIT_FAILURE;
+	}
 	if (o->check)
 		return kh_setup_check(path);
 	ret = kh_setup_choose(path, &size, &addr, &old);
@@ -1595,6 +1630,8 @@ int main(int argc, char **argv)
 	struct kh_opts o;
 	int ret;
 
+	/* A closed stdout must end in a wipe, not in death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	ret = kh_secmem_harden_process();
 	if (ret) {
 		kh_err("cannot disable core dumps: %s", strerror(-ret));

@@ -221,6 +221,39 @@ static void test_choose(void)
 	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.1.0-18-amd64") &&
 	      !strcmp(c.options, "root=UUID=" UUID " ro quiet"),
 	      "GRUB: ${saved_entry} unset means entry 0");
+	/* Never a silent fallback to the /boot links. */
+	put("/boot/grub/grubenv", "saved_entry=2\n");
+	check(kh_boot_choose(root, &c) == -ENXIO && !strcmp(c.kernel, "/boot/odd"),
+	      "an entry whose kernel is not there: -ENXIO, not the links");
+	put("/boot/grub/grub.cfg",
+	    "set default=0\nmenuentry 'Ubuntu' {\n\tlinux /boot/vmlinuz-6.1.0-18-amd64 root=/dev/sda1 ro quiet splash $vt_handoff\n"
+	    "\tinitrd /boot/initrd.img-6.1.0-18-amd64\n}\n");
+	check(kh_boot_choose(root, &c) == -EDOM,
+	      "a linux line with a GRUB variable ($vt_handoff): -EDOM");
+	put("/boot/grub/grub.cfg",
+	    "set default=0\nmenuentry 'Q' {\n\tlinux /boot/vmlinuz-6.1.0-18-amd64 root=/dev/sda1 '$notavar'\n"
+	    "\tinitrd /boot/initrd.img-6.1.0-18-amd64\n}\n");
+	check(!kh_boot_choose(root, &c) && strstr(c.options, "$notavar"),
+	      "a single-quoted $ is no variable");
+	snprintf(cfg, sizeof(cfg), "%s/boot/grub/grub.cfg", root);
+	unlink(cfg);
+	snprintf(cfg, sizeof(cfg), "%s/boot/grub/grubenv", root);
+	unlink(cfg);
+	put("/boot/grub2/grub.cfg",
+	    "set default=0\nmenuentry 'Fedora' {\n\tlinux /boot/vmlinuz-6.1.0-9-amd64 root=/dev/vda2\n"
+	    "\tinitrd /boot/initrd.img-6.1.0-9-amd64\n}\n");
+	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.1.0-9-amd64") &&
+	      !strcmp(c.options, "root=/dev/vda2"), "grub2/grub.cfg (Fedora's path)");
+	snprintf(cfg, sizeof(cfg), "%s/boot/grub2/grub.cfg", root);
+	unlink(cfg);
+	put("/boot/loader/entries/z-9.99.conf",
+	    "title Z\nversion 9.99\nlinux /vmlinuz-6.12.10\ninitrd /initrd-6.12.10\noptions $kernelopts\n");
+	check(kh_boot_choose(root, &c) == -EDOM, "BLS options $kernelopts: -EDOM");
+	put("/boot/loader/entries/z-9.99.conf",
+	    "title Z\nversion 9.99\nlinux /vmlinuz-6.12.10\ninitrd /initrd-6.12.10\noptions root=/dev/vda2\noptions quiet\n");
+	check(!kh_boot_choose(root, &c) && !strcmp(c.options, "root=/dev/vda2 quiet"),
+	      "BLS: repeated options lines add up");
+
 	snprintf(cfg, sizeof(cfg), "rm -rf '%s'", root);
 	if (system(cfg))
 		printf("# could not remove %s\n", root);
