@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keyhandover load: load the next kernel (given, or the boot loader's
+ * choice) bound to the armed stash; wipe the stash if that fails.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/reboot.h>
+#include <spawn.h>
+#include <inttypes.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bootloader.h"
+#include "cli.h"
+#include "cmdline.h"
+#include "crypttab.h"
+#include "format.h"
+#include "handover.h"
+#include "kexec.h"
+#include "keyring.h"
+#include "luks.h"
+#include "passphrase.h"
+#include "secmem.h"
+#include "setup.h"
+#include "textfile.h"
+
+#include "tool.h"
+
+
+static int kh_load_proc_cmdline(char **out)
+{
+	int ret = kh_kexec_read_cmdline(out);
+
+	if (ret)
+		kh_err("cannot read /proc/cmdline: %s", strerror(-ret));
+	return ret;
+}
+
+/* The boot loader's next entry (docs/tool.md says which, in order). */
+static int kh_load_choose(const struct kh_opts *o, struct kh_load_plan *p)
+{
+	const char *root = o->root ? o->root : "/";
+	int ret = kh_boot_choose(root, &p->boot);
+
+	if (ret == -ESRCH)
+		kh_err("%s names no menu entry: give --kernel and --initrd",
+		       p->boot.source);
+	else if (ret == -ENOEXEC)
+		kh_err("%s has no linux or initrd line: give --kernel and --initrd",
+		       p->boot.source);
+	else if (ret == -ENXIO)
+		kh_err("%s names %s and %s, which are not there: give --kernel and --initrd",
+		       p->boot.source, p->boot.kernel, p->boot.initrd);
+	else if (ret == -EDOM)
+		kh_err("%s uses GRUB variables or lines too long to read safely: give --kernel, --initrd and --append",
+		       p->boot.source);
+	else if (ret)
+		kh_err("no boot loader entry under %s and no /boot/vmlinuz and /boot/initrd.img: give --kernel and --initrd",
+		       root);
+	if (ret)
+		return ret;
+	p->kernel = p->boot.kernel;
+	p->initrd = p->boot.initrd;
+	p->derived = true;
+	return 0;
+}
+
+static int kh_load_cmdline(const struct kh_opts *o, struct kh_load_plan *p)
+{
+	const char *text = o->append ? o->append : "";
+
+	if (o->reuse_cmdline)
+		return kh_load_proc_cmdline(&p->cmdline);
+	if (!o->append && p->derived && p->boot.options[0])
+		text = p->boot.options;
+	else if (!o->append && p->derived)
+		return kh_load_proc_cmdline(&p->cmdline);
+	p->cmdline = strdup(text);
+	if (!p->cmdline) {
+		kh_err("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int kh_load_plan(const struct kh_opts *o, struct kh_load_plan *p)
+{
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (o->kernel) {
+		p->kernel = o->kernel;
+		p->initrd = o->initrd;
+	} else {
+		ret = kh_load_choose(o, p);
+	}
+	if (!ret)
+		ret = kh_load_cmdline(o, p);
+	/* The boot loader's BOOT_IMAGE= describes this boot, not the next. */
+	if (!ret && p->derived)
+		kh_cmdline_strip_word(p->cmdline, "BOOT_IMAGE");
+	return ret;
+}
+
+static void kh_load_error(const char *kernel, int err)
+{
+	switch (-err) {
+	case EPERM:
+		kh_err("loading %s not permitted (needs CAP_SYS_BOOT; kexec may be disabled by kernel.kexec_load_disabled; under lockdown the image must be signed)",
+		       kernel);
+		break;
+	case EKEYREJECTED:
+	case EKEYREVOKED:
+	case ENOKEY:
+	case EBADMSG:
+	case ENODATA:
+	case ENOPKG:
+		kh_err("the kernel refused the signature of %s: %s", kernel,
+		       strerror(-err));
+		break;
+	case ENOEXEC:
+		kh_err("%s is not a kernel image this kernel can load", kernel);
+		break;
+	case EBUSY:
+		kh_err("kexec busy: a kexec is already in progress");
+		break;
+	default:
+		kh_err("cannot load %s: %s", kernel, strerror(-err));
+	}
+}
+
+/* kernels without kexec_file_load: kexec-tools and the older syscall. */
+static int kh_load_fallback(const struct kh_load_plan *p, const char *cmdline)
+{
+	int status, ret;
+
+	kh_err("kexec_file_load is not available: falling back to kexec_load via kexec-tools");
+	fflush(stderr);
+	ret = kh_kexec_tools_load(p->kernel, p->initrd, cmdline, &status);
+	if (ret == -ENOENT)
+		kh_err("kexec-tools not found in PATH, /sbin or /usr/sbin");
+	else if (ret == -EIO)
+		kh_err("kexec-tools could not load %s (exit status %d)",
+		       p->kernel, status);
+	else if (ret)
+		kh_err("cannot run kexec-tools: %s", strerror(-ret));
+	return ret;
+}
+
+static int kh_load_image(const char *what, const char *path)
+{
+	int fd = kh_kexec_open_image(path);
+
+	if (fd < 0)
+		kh_err("cannot open %s %s: %s", what, path, strerror(-fd));
+	return fd;
+}
+
+static int kh_load_kernel(const struct kh_load_plan *p)
+{
+	const char *cmdline = p->cmdline;
+	int kfd, ifd, ret;
+
+	kfd = kh_load_image("kernel", p->kernel);
+	if (kfd < 0)
+		return kfd;
+	ifd = kh_load_image("initrd", p->initrd);
+	if (ifd < 0) {
+		ret = ifd;
+		goto out_close_kernel;
+	}
+	ret = kh_kexec_file_load(kfd, ifd, cmdline);
+	if (ret == -ENOSYS)
+		ret = kh_load_fallback(p, cmdline);
+	else if (ret)
+		kh_load_error(p->kernel, ret);
+	close(ifd);
+out_close_kernel:
+	close(kfd);
+	return ret;
+}
+
+/* An armed stash must not outlive a kexec that will not happen. */
+void kh_load_abort(void)
+{
+	struct kh_status st;
+	int fd, ret;
+
+	fd = kh_handover_open();
+	if (fd == -ENOENT)
+		return;
+	if (fd < 0) {
+		kh_device_error("cannot check for an armed hand-over", fd);
+		return;
+	}
+	ret = kh_handover_status(fd, &st);
+	if (!ret && st.state == KH_STATE_ARMED) {
+		ret = kh_handover_wipe(fd);
+		if (!ret)
+			kh_err("wiped the armed hand-over");
+	}
+	if (ret)
+		kh_device_error("cannot wipe the armed hand-over", ret);
+	kh_handover_close(fd);
+}
+
+/* @cmdline with its keyhandover.nonce= replaced by @nonce, or dropped. */
+static int kh_load_set_nonce(char **cmdline, const uint8_t *nonce)
+{
+	char *bound = NULL;
+	int ret;
+
+	ret = kh_cmdline_set_nonce(*cmdline, nonce, &bound);
+	if (ret) {
+		kh_err("cannot add keyhandover.nonce= to the command line: %s",
+		       ret == -E2BIG ? "too long" : strerror(-ret));
+		return ret;
+	}
+	free(*cmdline);
+	*cmdline = bound;
+	return 0;
+}
+
+/* The module's region= value, for the memmap= the next kernel needs. */
+int kh_load_region(char *buf, size_t len)
+{
+	FILE *f = fopen("/sys/module/keyhandover/parameters/region", "re");
+	bool ok;
+
+	if (!f)
+		return -errno;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -EIO;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * Without the same memmap= the next kernel would take the region as
+ * ordinary RAM: its module could not claim it and nothing would ever
+ * wipe the key there. Refuse (the caller wipes the stash).
+ */
+int kh_load_check_memmap(char **cmdline, bool derived)
+{
+	char region[128], word[160], param[160];
+	int ret = kh_load_region(region, sizeof(region));
+
+	if (ret) {
+		kh_err("cannot read the module's region: %s", strerror(-ret));
+		return ret;
+	}
+	snprintf(word, sizeof(word), "memmap=%s", region);
+	/*
+	 * The boot loader's line lacks them when `setup` has not run: add
+	 * them, as the next kernel needs both. A line the user gave is
+	 * taken as meant, and refused below.
+	 */
+	snprintf(param, sizeof(param), "keyhandover.region=%s", region);
+	if (derived && (kh_cmdline_add_word(cmdline, word) ||
+			kh_cmdline_add_word(cmdline, param))) {
+		kh_err("out of memory");
+		return -ENOMEM;
+	}
+	if (kh_cmdline_has_word(*cmdline, word))
+		return 0;
+	kh_err("the next kernel's command line lacks %s: it would use the key's region as RAM",
+	       word);
+	return -EINVAL;
+}
+
+/*
+ * Bind the armed stash to this kexec: the next kernel accepts only the
+ * stash whose nonce its command line names. Without a stash the kernel
+ * is still loaded (an ordinary kexec), any inherited nonce dropped, and
+ * the user is told.
+ */
+static int kh_load_bind_stash(char **cmdline, bool derived)
+{
+	struct kh_status st;
+	int fd, ret;
+
+	fd = kh_handover_open();
+	if (fd == -ENOENT) {
+		kh_err("note: module not loaded: the next kernel gets no keys");
+		return kh_load_set_nonce(cmdline, NULL);
+	}
+	if (fd < 0) {
+		kh_device_error("cannot open " KH_DEVICE_PATH, fd);
+		return fd;
+	}
+	ret = kh_handover_status(fd, &st);
+	kh_handover_close(fd);
+	if (ret) {
+		kh_device_error("cannot query the hand-over", ret);
+		return ret;
+	}
+	if (st.state != KH_STATE_ARMED) {
+		kh_err("note: nothing stashed: the next kernel gets no keys");
+		return kh_load_set_nonce(cmdline, NULL);
+	}
+	/* Kexec HandOver carries its region itself: no memmap= to check. */
+	if (st.backend != KH_BACKEND_KHO) {
+		ret = kh_load_check_memmap(cmdline, derived);
+		if (ret)
+			return ret;
+	}
+	return kh_load_set_nonce(cmdline, st.nonce);
+}
+
+void kh_load_show(const struct kh_load_plan *p)
+{
+	printf("kernel: %s\ninitrd: %s\ncommand line: %s\nchosen from: %s\n",
+	       p->kernel, p->initrd, p->cmdline,
+	       p->derived ? p->boot.source : "--kernel and --initrd");
+}
+
+int kh_cmd_load(const struct kh_opts *o)
+{
+	struct kh_load_plan p;
+	int ret;
+
+	ret = kh_load_plan(o, &p);
+	if (!ret)
+		ret = kh_load_bind_stash(&p.cmdline, p.derived);
+	if (!ret && o->dry_run) {
+		kh_load_show(&p);
+		puts("dry run: nothing loaded");
+		free(p.cmdline);
+		return KH_EXIT_OK;
+	}
+	if (!ret)
+		ret = kh_load_kernel(&p);
+	if (!ret && p.derived)
+		kh_load_show(&p);
+	free(p.cmdline);
+	/* A dry run never wipes: it changed nothing. */
+	if (ret) {
+		if (!o->dry_run)
+			kh_load_abort();
+		return KH_EXIT_FAILURE;
+	}
+	printf("loaded %s with %s\n", p.kernel, p.initrd);
+	return KH_EXIT_OK;
+}

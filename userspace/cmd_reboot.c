@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/* keyhandover reboot: stash, load, and kexec into the loaded kernel. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/reboot.h>
+#include <spawn.h>
+#include <inttypes.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bootloader.h"
+#include "cli.h"
+#include "cmdline.h"
+#include "crypttab.h"
+#include "format.h"
+#include "handover.h"
+#include "kexec.h"
+#include "keyring.h"
+#include "luks.h"
+#include "passphrase.h"
+#include "secmem.h"
+#include "setup.h"
+#include "textfile.h"
+
+#include "tool.h"
+
+/*
+ * `keyhandover reboot` only makes sense once setup has taken effect: the
+ * module loaded (which on the memmap= backend means this kernel reserved
+ * the region).
+ */
+static int kh_reboot_precheck(struct kh_status *st)
+{
+	int fd = kh_handover_open(), ret;
+
+	if (fd == -ENOENT) {
+		kh_err("keyhandover is not set up here: no %s (install it, reserve the region, reboot once, modprobe keyhandover)",
+		       KH_DEVICE_PATH);
+		return fd;
+	}
+	if (fd < 0) {
+		kh_device_error("cannot open " KH_DEVICE_PATH, fd);
+		return fd;
+	}
+	ret = kh_handover_status(fd, st);
+	kh_handover_close(fd);
+	if (ret)
+		kh_device_error("cannot query the hand-over", ret);
+	return ret;
+}
+
+static bool kh_have_systemd(void)
+{
+	return !access("/run/systemd/system", F_OK);
+}
+
+/* systemctl kexec: a clean shutdown that ends in the loaded kernel. */
+static int kh_reboot_systemctl(void)
+{
+	char *argv[] = { "systemctl", "kexec", NULL };
+	extern char **environ;
+	int status;
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "systemctl", NULL, NULL, argv, environ))
+		return -ENOENT;
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
+}
+
+/*
+ * Without systemd there is no service manager to stop things cleanly:
+ * sync, then kexec at once, as `kexec -e` does.
+ */
+static int kh_reboot_now(void)
+{
+	sync();
+	syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+		LINUX_REBOOT_CMD_KEXEC, NULL);
+	return -errno;
+}
+
+static void kh_reboot_show_how(void)
+{
+	printf("then: %s\n", kh_have_systemd() ? "systemctl kexec" :
+	       "kexec at once (no systemd): sync, then reboot(LINUX_REBOOT_CMD_KEXEC)");
+}
+
+/* What reboot would stash, load and run; nothing is done. */
+static int kh_reboot_dry_run(const struct kh_opts *o,
+			     const struct kh_status *st)
+{
+	struct kh_stash s = { .o = o };
+	struct kh_load_plan p = { 0 };
+	unsigned int i;
+	int ret = 0;
+
+	if (o->n_devices)
+		kh_stash_from_args(&s);
+	else
+		ret = kh_stash_from_crypttab(&s);
+	for (i = 0; !ret && i < s.n; i++)
+		printf("would stash %s as %s%s%s\n", s.dev[i],
+		       s.name[i] ? s.name[i] : "luks-UUID",
+		       o->n_keyrings ? ", key from the keyring " : "",
+		       o->n_keyrings ? o->keyrings[i] : "");
+	free(s.tab);
+	if (!ret)
+		ret = kh_load_plan(o, &p);
+	if (!ret && st->backend == KH_BACKEND_MEMMAP)
+		ret = kh_load_check_memmap(&p.cmdline, p.derived);
+	if (!ret) {
+		kh_load_show(&p);
+		puts("(keyhandover.nonce= is added once the stash is made)");
+		kh_reboot_show_how();
+		puts("dry run: nothing stashed, loaded or rebooted");
+	}
+	free(p.cmdline);
+	return ret ? KH_EXIT_FAILURE : KH_EXIT_OK;
+}
+
+/*
+ * stash, load, reboot into the loaded kernel. Every failure after the
+ * stash leaves no stash behind: load wipes on its own failures, and a
+ * reboot that does not happen wipes here.
+ */
+int kh_cmd_reboot(const struct kh_opts *o)
+{
+	struct kh_status st;
+	int ret;
+
+	if (kh_reboot_precheck(&st))
+		return KH_EXIT_FAILURE;
+	if (o->dry_run)
+		return kh_reboot_dry_run(o, &st);
+	ret = kh_cmd_stash(o);
+	if (ret != KH_EXIT_OK)
+		return ret;
+	ret = kh_cmd_load(o);
+	if (ret != KH_EXIT_OK)
+		return ret;
+	kh_reboot_show_how();
+	fflush(stdout);
+	ret = kh_have_systemd() ? kh_reboot_systemctl() : kh_reboot_now();
+	if (ret) {
+		kh_err("the kexec did not start (%s)", strerror(-ret));
+		kh_load_abort();
+		return KH_EXIT_FAILURE;
+	}
+	return KH_EXIT_OK;
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keyhandover setup: reserve the region at boot through a GRUB drop-in;
+ * setup --check.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/reboot.h>
+#include <spawn.h>
+#include <inttypes.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bootloader.h"
+#include "cli.h"
+#include "cmdline.h"
+#include "crypttab.h"
+#include "format.h"
+#include "handover.h"
+#include "kexec.h"
+#include "keyring.h"
+#include "luks.h"
+#include "passphrase.h"
+#include "secmem.h"
+#include "setup.h"
+#include "textfile.h"
+
+#include "tool.h"
+
+/* The region: kept from an existing drop-in, else picked from the map. */
+static int kh_setup_choose(const char *dropin, uint64_t *size, uint64_t *addr,
+			   char **old)
+{
+	struct kh_fwmap_range r[256];
+	unsigned int n;
+	int ret;
+
+	*old = NULL;
+	ret = kh_text_read(dropin, 1 << 16, old);
+	if (ret && ret != -ENOENT) {
+		kh_err("cannot read %s: %s", dropin, strerror(-ret));
+		return ret;
+	}
+	if (!ret && !kh_setup_dropin_region(*old, size, addr))
+		return 0;
+	*size = KH_SETUP_SIZE;
+	ret = kh_setup_read_fwmap(KH_SETUP_FWMAP, r, 256, &n);
+	if (ret) {
+		kh_err("cannot read the firmware memory map (%s): %s",
+		       KH_SETUP_FWMAP, strerror(-ret));
+		return ret;
+	}
+	ret = kh_setup_pick(r, n, *size, addr);
+	if (ret)
+		kh_err("no page of RAM to reserve in the firmware memory map");
+	return ret;
+}
+
+/* Written whole or not at all: update-grub sources whatever is there. */
+static int kh_setup_write(const char *path, const char *text)
+{
+	char dir[KH_BOOT_STR], tmp[KH_BOOT_STR + 8];
+	FILE *f;
+	int ret = 0;
+
+	char *p;
+
+	/* grub.d (and, under a bare --root, its parents) may not exist yet. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	for (p = strchr(dir + 1, '/');; p = strchr(p + 1, '/')) {
+		if (p)
+			*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (!p)
+			break;
+		*p = '/';
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (fputs(text, f) == EOF || fflush(f) == EOF || fsync(fileno(f)) < 0)
+		ret = errno ? -errno : -EIO;
+	if (fclose(f) == EOF && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+static int kh_setup_update_grub(void)
+{
+	char *argv[] = { "update-grub", NULL };
+	extern char **environ;
+	int status;
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "update-grub", NULL, NULL, argv, environ)) {
+		kh_err("update-grub not found: run grub-mkconfig -o /boot/grub/grub.cfg");
+		return -ENOENT;
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		kh_err("update-grub failed");
+		return -EIO;
+	}
+	return 0;
+}
+
+static void kh_setup_next_steps(const char *region)
+{
+	printf("region: %s\n"
+	       "next: reboot once, normally (the passphrase is asked as usual), so that the kernel reserves the region;\n"
+	       "      then 'keyhandover setup --check' says whether it took effect, and 'keyhandover reboot' does the rest\n",
+	       region);
+}
+
+/* One line of setup --check; the count of failures goes up on "no". */
+static void kh_setup_report(bool ok, const char *what, unsigned int *bad)
+{
+	printf("%s: %s\n", ok ? "ok" : "missing", what);
+	*bad += !ok;
+}
+
+/* "07000000-07000fff : Reserved" (or claimed by the module) in iomem. */
+static bool kh_setup_iomem_reserved(uint64_t size, uint64_t addr)
+{
+	char line[256], want[64];
+	bool found = false;
+	FILE *f = fopen("/proc/iomem", "re");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "%08" PRIx64 "-%08" PRIx64 " : ", addr,
+		 addr + size - 1);
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " ");
+
+		found = !strncmp(p, want, strlen(want)) &&
+			(strstr(p, "Reserved") || strstr(p, "keyhandover"));
+	}
+	fclose(f);
+	return found;
+}
+
+static int kh_setup_check(const char *dropin)
+{
+	char region[128], word[160], *cmdline = NULL, *old = NULL;
+	uint64_t size = 0, addr = 0;
+	unsigned int bad = 0;
+	struct kh_status st;
+	int fd;
+
+	fd = kh_handover_open();
+	if (fd >= 0 && !kh_handover_status(fd, &st) &&
+	    st.backend == KH_BACKEND_KHO) {
+		kh_handover_close(fd);
+		puts("ok: the module uses Kexec HandOver: no reservation needed");
+		return KH_EXIT_OK;
+	}
+	kh_handover_close(fd);
+	if (!kh_load_region(region, sizeof(region))) {
+		/* The module's own region= is the truth once it is loaded. */
+	} else if (!kh_text_read(dropin, 1 << 16, &old) &&
+		   !kh_setup_dropin_region(old, &size, &addr)) {
+		kh_setup_region_str(region, sizeof(region), size, addr);
+	} else {
+		free(old);
+		kh_err("no region to check: the module is not loaded and %s does not exist (run keyhandover setup)",
+		       dropin);
+		return KH_EXIT_FAILURE;
+	}
+	free(old);
+	if (kh_kexec_read_cmdline(&cmdline))
+		return KH_EXIT_FAILURE;
+	snprintf(word, sizeof(word), "memmap=%s", region);
+	kh_setup_report(kh_cmdline_has_word(cmdline, word),
+			"this kernel was booted with memmap= of the region", &bad);
+	snprintf(word, sizeof(word), "keyhandover.region=%s", region);
+	kh_setup_report(kh_cmdline_has_word(cmdline, word),
+			"keyhandover.region= on the command line (modprobe passes it to the module)",
+			&bad);
+	free(cmdline);
+	kh_setup_report(!kh_setup_region_parse(region, &size, &addr) &&
+			kh_setup_iomem_reserved(size, addr),
+			"the region is reserved in /proc/iomem", &bad);
+	kh_setup_report(!access(KH_DEVICE_PATH, F_OK),
+			"the module holds it (" KH_DEVICE_PATH ")", &bad);
+	printf("region: %s\n", region);
+	return bad ? KH_EXIT_FAILURE : KH_EXIT_OK;
+}
+
+int kh_cmd_setup(const struct kh_opts *o)
+{
+	const char *root = o->root && strcmp(o->root, "/") ? o->root : "";
+	char path[KH_BOOT_STR], text[1024], region[128], *old = NULL;
+	uint64_t size, addr;
+	int ret;
+
+	if (snprintf(path, sizeof(path), "%s%s", root, KH_SETUP_DROPIN) >=
+	    (int)sizeof(path)) {
+		kh_err("--root is too long");
+		return KH_EXIT_FAILURE;
+	}
+	/* A mounted system: its root must be there (a typo must not be). */
+	if (*root && access(root, F_OK) < 0) {
+		kh_err("--root %s: %s", root, strerror(errno));
+		return KH_EXIT_FAILURE;
+	}
+	if (o->check)
+		return kh_setup_check(path);
+	ret = kh_setup_choose(path, &size, &addr, &old);
+	if (ret) {
+		free(old);
+		return KH_EXIT_FAILURE;
+	}
+	kh_setup_dropin(text, sizeof(text), size, addr);
+	kh_setup_region_str(region, sizeof(region), size, addr);
+	if (old && !strcmp(old, text)) {
+		printf("already set up: %s reserves %s; nothing changed\n", path,
+		       region);
+	} else if (o->dry_run) {
+		printf("would write %s:\n%s", path, text);
+		if (!*root)
+			puts("would run: update-grub");
+		puts("dry run: nothing changed");
+	} else {
+		ret = kh_setup_write(path, text);
+		if (ret)
+			kh_err("cannot write %s: %s", path, strerror(-ret));
+		else
+			printf("wrote %s\n", path);
+		if (!ret && !*root)
+			ret = kh_setup_update_grub();
+		else if (!ret)
+			printf("not running update-grub for --root: run it in that system\n");
+	}
+	free(old);
+	if (ret)
+		return KH_EXIT_FAILURE;
+	kh_setup_next_steps(region);
+	return KH_EXIT_OK;
+}

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keyhandover stash: derive (or name, in keyring mode) the volume keys and
+ * arm the hand-over; from the command line or from crypttab.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/reboot.h>
+#include <spawn.h>
+#include <inttypes.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bootloader.h"
+#include "cli.h"
+#include "cmdline.h"
+#include "crypttab.h"
+#include "format.h"
+#include "handover.h"
+#include "kexec.h"
+#include "keyring.h"
+#include "luks.h"
+#include "passphrase.h"
+#include "secmem.h"
+#include "setup.h"
+#include "textfile.h"
+
+#include "tool.h"
+
+
+/* Where DEVICE i's UUID, name and key size go, in either mode. */
+static void kh_stash_slots(struct kh_stash *s, unsigned int i, char **uuid,
+			   char **name, uint32_t **key_size)
+{
+	if (s->refs) {
+		*uuid = s->refs[i].uuid;
+		*name = s->refs[i].name;
+		*key_size = &s->refs[i].key_size;
+	} else {
+		*uuid = s->entries[i].uuid;
+		*name = s->entries[i].name;
+		*key_size = &s->entries[i].key_size;
+	}
+}
+
+/* Before any prompt: would the module refuse, or overwrite a stash? */
+static int kh_stash_precheck(struct kh_stash *s)
+{
+	struct kh_status st;
+	int ret;
+
+	ret = kh_handover_status(s->fd, &st);
+	if (ret) {
+		kh_device_error("cannot query the hand-over", ret);
+		return ret;
+	}
+	/* The module refuses a second arm too; say what to do first. */
+	if (st.state == KH_STATE_ARMED) {
+		kh_err("a hand-over is already armed: run 'keyhandover wipe' first");
+		return -EALREADY;
+	}
+	if (st.state == KH_STATE_PENDING) {
+		kh_pending_error();
+		return -EBUSY;
+	}
+	if (s->n > st.capacity) {
+		kh_err("the region holds at most %u volumes, %u given",
+		       st.capacity, s->n);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int kh_stash_read_key_file(const char *path, struct kh_passphrase *pw)
+{
+	int ret;
+
+	ret = kh_passphrase_read_file(path, pw);
+	if (ret == -EFBIG)
+		kh_err("key file %s is larger than %d bytes", path,
+		       KH_PASSPHRASE_MAX);
+	else if (ret == -ENODATA)
+		kh_err("key file %s is empty", path);
+	else if (ret)
+		kh_err("cannot read key file %s: %s", path, strerror(-ret));
+	return ret;
+}
+
+static int kh_stash_open(struct kh_stash *s, unsigned int i,
+			 struct crypt_device **cd)
+{
+	const char *dev = s->dev[i];
+	int ret = kh_luks_open(dev, cd);
+
+	/* crypttab's UUID= without udev's link (an initramfs, a container). */
+	if (ret == -ENOENT && s->uuid[i])
+		ret = kh_luks_open_by_uuid(s->uuid[i], cd);
+
+	if (ret == -EINVAL || ret == -ENODEV)
+		kh_err("%s is not a LUKS device", dev);
+	else if (ret)
+		kh_err("cannot open %s: %s", dev, strerror(-ret));
+	return ret;
+}
+
+/* Fill DEVICE i's UUID, name and key size; the key comes later. */
+static int kh_stash_describe(struct kh_stash *s, unsigned int i,
+			     struct crypt_device *cd)
+{
+	const char *dev = s->dev[i];
+	const char *uuid = kh_luks_uuid(cd);
+	int size = kh_luks_key_size(cd);
+	char *e_uuid, *e_name, *other;
+	uint32_t *e_size, *unused;
+	unsigned int j;
+
+	if (!uuid || strlen(uuid) >= KH_UUID_LEN) {
+		kh_err("%s has no usable LUKS UUID", dev);
+		return -EINVAL;
+	}
+	for (j = 0; j < i; j++) {
+		kh_stash_slots(s, j, &other, &e_name, &unused);
+		if (!strcasecmp(other, uuid)) {
+			kh_err("%s is the same volume as %s (%s)", dev,
+			       s->dev[j], uuid);
+			return -EEXIST;
+		}
+	}
+	if (size <= 0 || size > KH_KEY_MAX) {
+		kh_err("%s: a volume key of %d bytes does not fit (at most %d)",
+		       dev, size, KH_KEY_MAX);
+		return -E2BIG;
+	}
+	kh_stash_slots(s, i, &e_uuid, &e_name, &e_size);
+	*e_size = size;
+	strcpy(e_uuid, uuid);
+	if (s->name[i])
+		snprintf(e_name, KH_NAME_LEN, "%s", s->name[i]);
+	else
+		snprintf(e_name, KH_NAME_LEN, "luks-%s", uuid);
+	return 0;
+}
+
+/* Keyring mode: the key's type and description, for the module. */
+static void kh_stash_name_key(struct kh_stash *s, unsigned int i)
+{
+	struct kh_keyref *r = &s->refs[i];
+	const char *desc;
+
+	/* The parser accepted it already. */
+	if (!kh_keyring_parse_ref(s->o->keyrings[i], &r->type, &desc))
+		snprintf(r->description, sizeof(r->description), "%s", desc);
+}
+
+static int kh_stash_passphrase(const char *dev, struct kh_passphrase *pw)
+{
+	int ret = kh_passphrase_read(dev, pw);
+
+	if (ret == -ENODATA)
+		kh_err("no passphrase for %s on standard input", dev);
+	else if (ret == -EFBIG)
+		kh_err("the passphrase for %s is longer than %d bytes", dev,
+		       KH_PASSPHRASE_MAX);
+	else if (ret)
+		kh_err("cannot read the passphrase for %s: %s", dev,
+		       strerror(-ret));
+	return ret;
+}
+
+static int kh_stash_derive(struct kh_stash *s, unsigned int i,
+			   struct crypt_device *cd)
+{
+	const char *dev = s->dev[i];
+	struct kh_entry *e = &s->entries[i];
+	struct kh_passphrase own = { NULL, 0 };
+	const struct kh_passphrase *pw = &s->key_file;
+	int ret;
+
+	if (s->own_key[i]) {
+		ret = kh_stash_read_key_file(s->own_key[i], &own);
+		if (ret)
+			return ret;
+		pw = &own;
+	} else if (!s->o->key_file) {
+		ret = kh_stash_passphrase(dev, &own);
+		if (ret)
+			return ret;
+		pw = &own;
+	}
+	ret = kh_luks_derive(cd, pw->buf, pw->len, e->key, e->key_size);
+	kh_passphrase_free(&own);
+	if (ret == -EPERM)
+		kh_err("wrong passphrase for %s", dev);
+	else if (ret == -ENOENT)
+		kh_err("%s has no key slot that can be unlocked", dev);
+	else if (ret == -ENOMEM)
+		kh_err("not enough memory to derive the key of %s", dev);
+	else if (ret)
+		kh_err("cannot derive the volume key of %s: %s", dev,
+		       strerror(-ret));
+	return ret;
+}
+
+static int kh_stash_one(struct kh_stash *s, unsigned int i)
+{
+	struct crypt_device *cd;
+	int verdict, ret;
+
+	ret = kh_stash_open(s, i, &cd);
+	if (ret)
+		return ret;
+	ret = kh_stash_describe(s, i, cd);
+	if (!ret && !s->refs)
+		ret = kh_stash_derive(s, i, cd);
+	kh_luks_close(cd);
+	if (ret)
+		return ret;
+	if (s->refs) {
+		kh_stash_name_key(s, i);
+		return 0;
+	}
+	/* The module applies the same rules: say which device breaks them. */
+	verdict = kh_format_check_entry(&s->entries[i]);
+	if (verdict != KH_VERDICT_OK) {
+		kh_err("%s cannot be handed over: %s", s->dev[i],
+		       kh_format_verdict_str(verdict));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The module refused key @i of a keyring-mode arm: say why. */
+static void kh_stash_key_error(struct kh_stash *s, unsigned int i, int err)
+{
+	const struct kh_keyref *r = &s->refs[i];
+	const char *type = kh_keyring_type_name(r->type);
+	const char *dev = s->dev[i];
+	const char *d = r->description;
+
+	switch (-err) {
+	case ENOKEY:
+		if (kh_keyring_other_type(r->type, d))
+			kh_err("%s: no %s key '%s' in your keyrings, but a %s key of that description: say --keyring %%%s:%s",
+			       dev, type, d, r->type == KH_KEY_USER ? "logon" : "user",
+			       r->type == KH_KEY_USER ? "logon" : "user", d);
+		else
+			kh_err("%s: no %s key '%s' found in your keyrings", dev,
+			       type, d);
+		break;
+	case EACCES:
+		kh_err("%s: %s key '%s': permission denied (you may not search or view it)",
+		       dev, type, d);
+		break;
+	case EKEYREVOKED:
+		kh_err("%s: %s key '%s' has been revoked", dev, type, d);
+		break;
+	case EKEYEXPIRED:
+		kh_err("%s: %s key '%s' has expired", dev, type, d);
+		break;
+	case EMSGSIZE:
+		kh_err("%s: %s key '%s' is longer than %d bytes: not a volume key",
+		       dev, type, d, KH_KEY_MAX);
+		break;
+	case EKEYREJECTED:
+		kh_err("%s: %s key '%s' is not %u bytes, the size of this volume's key",
+		       dev, type, d, r->key_size);
+		break;
+	default:
+		kh_err("%s: %s key '%s': %s", dev, type, d, strerror(-err));
+	}
+}
+
+static int kh_stash_arm(struct kh_stash *s)
+{
+	unsigned int i, n = s->n;
+	uint32_t failed = n, *size;
+	char *uuid, *name;
+	int ret;
+
+	if (s->refs)
+		ret = kh_handover_arm_keyring(s->fd, s->refs, n,
+					      s->o->timeout, &failed);
+	else
+		ret = kh_handover_arm(s->fd, s->entries, n, s->o->timeout);
+	if (ret && failed < n)
+		kh_stash_key_error(s, failed, ret);
+	else if (ret == -EBUSY)
+		kh_pending_error();
+	else if (ret == -ESHUTDOWN)
+		kh_err("the machine is going down: nothing armed");
+	else if (ret)
+		kh_device_error("cannot arm the hand-over", ret);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		kh_stash_slots(s, i, &uuid, &name, &size);
+		printf("stashed %s as %s (%s)%s\n", s->dev[i], name,
+		       uuid, s->refs ? ", key taken from the keyring" : "");
+	}
+	/* A stash the user was not told about must not stay armed. */
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		ret = errno ? -errno : -EIO;
+		kh_handover_wipe(s->fd);
+		kh_err("cannot report the stash (%s): wiped it",
+		       strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int kh_stash_run(struct kh_stash *s)
+{
+	unsigned int i;
+	int ret;
+
+	ret = kh_stash_precheck(s);
+	if (ret)
+		return ret;
+	if (s->o->key_file) {
+		ret = kh_stash_read_key_file(s->o->key_file, &s->key_file);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < s->n; i++) {
+		ret = kh_stash_one(s, i);
+		if (ret)
+			return ret;
+	}
+	return kh_stash_arm(s);
+}
+
+/* The volumes named on the command line. */
+void kh_stash_from_args(struct kh_stash *s)
+{
+	unsigned int i;
+
+	s->n = s->o->n_devices;
+	for (i = 0; i < s->n; i++) {
+		s->dev[i] = s->o->devices[i];
+		s->name[i] = s->o->n_names ? s->o->names[i] : NULL;
+	}
+}
+
+/* An entry stash can take: its device must open as LUKS here and now. */
+static const char *kh_stash_tab_usable(struct kh_stash *s, unsigned int i)
+{
+	struct crypt_device *cd;
+	int ret;
+
+	ret = kh_luks_open(s->dev[i], &cd);
+	if (ret == -ENOENT && s->uuid[i]) {
+		ret = kh_luks_open_by_uuid(s->uuid[i], &cd);
+		if (ret == -ENODEV)
+			return "no LUKS device with this UUID here";
+		if (ret == -ENOTUNIQ)
+			return "more than one device carries this UUID";
+	}
+	if (ret == -ENOENT)
+		return "its device is not here";
+	if (ret == -EINVAL || ret == -ENODEV)
+		return "not a LUKS device";
+	if (ret)
+		return strerror(-ret);
+	kh_luks_close(cd);
+	return NULL;
+}
+
+/* Add crypttab entry @e, or say why it is not handed over. */
+static int kh_stash_tab_add(struct kh_stash *s, const struct kh_crypttab_entry *e)
+{
+	const char *why = e->skip;
+	unsigned int i = s->n;
+
+	if (!why && i == KH_MAX_ENTRIES)
+		why = "more than 16 volumes";
+	if (!why) {
+		s->dev[i] = e->device;
+		s->uuid[i] = e->uuid;
+		s->name[i] = e->name;
+		s->own_key[i] = e->key_file[0] ? e->key_file : NULL;
+		why = kh_stash_tab_usable(s, i);
+	}
+	if (why) {
+		kh_err("crypttab line %u: %s (%s) not handed over: %s", e->line,
+		       e->name[0] ? e->name : "?", e->source[0] ? e->source : "?",
+		       why);
+		return 0;
+	}
+	s->n++;
+	return 0;
+}
+
+/*
+ * No DEVICE: every LUKS entry of crypttab, under its crypttab name (the
+ * one the initramfs's cryptroot looks for), with its own key file if it
+ * has one, else a prompt per volume. Entries that cannot be handed over
+ * are listed, one line each, never skipped silently.
+ */
+int kh_stash_from_crypttab(struct kh_stash *s)
+{
+	const char *path = s->o->crypttab ? s->o->crypttab : KH_CRYPTTAB_PATH;
+	unsigned int i, count = 0;
+	char *text = NULL;
+	int ret;
+
+	ret = kh_text_read(path, 1 << 20, &text);
+	if (ret) {
+		kh_err("cannot read %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	s->tab = calloc(KH_CRYPTTAB_MAX, sizeof(*s->tab));
+	ret = s->tab ? kh_crypttab_parse(text, s->tab, KH_CRYPTTAB_MAX, &count) :
+		       -ENOMEM;
+	free(text);
+	if (ret == -E2BIG)
+		kh_err("%s has more than %d entries", path, KH_CRYPTTAB_MAX);
+	else if (ret)
+		kh_err("cannot parse %s: %s", path, strerror(-ret));
+	for (i = 0; !ret && i < count; i++)
+		ret = kh_stash_tab_add(s, &s->tab[i]);
+	if (!ret && !s->n) {
+		kh_err("%s lists no LUKS volume that can be handed over", path);
+		ret = -ENOENT;
+	}
+	return ret;
+}
+
+/*
+ * Keyring mode holds names only, in plain memory: no buffer for a key
+ * exists in this process (and kh_secmem_stats() shows none was made).
+ */
+static int kh_stash_alloc(struct kh_stash *s)
+{
+	int ret;
+
+	if (s->o->n_keyrings) {
+		s->refs = calloc(KH_MAX_ENTRIES, sizeof(*s->refs));
+		return s->refs ? 0 : -ENOMEM;
+	}
+	ret = kh_handover_alloc_entries(&s->entries);
+	if (ret)
+		kh_err("cannot lock memory for the keys: %s", strerror(-ret));
+	return ret;
+}
+
+int kh_cmd_stash(const struct kh_opts *o)
+{
+	struct kh_stash s = { .o = o };
+	int ret;
+
+	/*
+	 * libcryptsetup's PBKDF works in memory of its own (argon2's, the
+	 * digest's): lock everything this short process maps, as restore does.
+	 */
+	if (!o->n_keyrings && mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+		kh_err("cannot lock memory for the keys: %s", strerror(errno));
+		return KH_EXIT_FAILURE;
+	}
+
+	s.fd = kh_device_open();
+	if (s.fd < 0)
+		return KH_EXIT_FAILURE;
+	if (o->n_devices) {
+		kh_stash_from_args(&s);
+		ret = 0;
+	} else {
+		ret = kh_stash_from_crypttab(&s);
+	}
+	if (!ret)
+		ret = kh_stash_alloc(&s);
+	if (ret)
+		goto out_free;
+	ret = kh_stash_run(&s);
+	kh_passphrase_free(&s.key_file);
+	if (s.entries)
+		kh_handover_free_entries(s.entries);
+	free(s.refs);
+out_free:
+	free(s.tab);
+	kh_handover_close(s.fd);
+	return ret ? KH_EXIT_FAILURE : KH_EXIT_OK;
+}
