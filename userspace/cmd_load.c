@@ -4,34 +4,17 @@
  * choice) bound to the armed stash; wipe the stash if that fails.
  */
 #include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/reboot.h>
-#include <spawn.h>
-#include <inttypes.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bootloader.h"
-#include "cli.h"
 #include "cmdline.h"
-#include "crypttab.h"
-#include "format.h"
 #include "handover.h"
 #include "kexec.h"
-#include "keyring.h"
-#include "luks.h"
-#include "passphrase.h"
-#include "secmem.h"
-#include "setup.h"
 #include "textfile.h"
-
 #include "tool.h"
 
 
@@ -232,17 +215,8 @@ static int kh_load_set_nonce(char **cmdline, const uint8_t *nonce)
 /* The module's region= value, for the memmap= the next kernel needs. */
 int kh_load_region(char *buf, size_t len)
 {
-	FILE *f = fopen("/sys/module/keyhandover/parameters/region", "re");
-	bool ok;
-
-	if (!f)
-		return -errno;
-	ok = fgets(buf, len, f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -EIO;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	return kh_text_read_line("/sys/module/keyhandover/parameters/region",
+				 buf, len);
 }
 
 /*
@@ -287,23 +261,15 @@ int kh_load_check_memmap(char **cmdline, bool derived)
 static int kh_load_bind_stash(char **cmdline, bool derived)
 {
 	struct kh_status st;
-	int fd, ret;
+	int ret;
 
-	fd = kh_handover_open();
-	if (fd == -ENOENT) {
+	ret = kh_device_status(&st);
+	if (ret == -ENOENT) {
 		kh_err("note: module not loaded: the next kernel gets no keys");
 		return kh_load_set_nonce(cmdline, NULL);
 	}
-	if (fd < 0) {
-		kh_device_error("cannot open " KH_DEVICE_PATH, fd);
-		return fd;
-	}
-	ret = kh_handover_status(fd, &st);
-	kh_handover_close(fd);
-	if (ret) {
-		kh_device_error("cannot query the hand-over", ret);
+	if (ret)
 		return ret;
-	}
 	if (st.state != KH_STATE_ARMED) {
 		kh_err("note: nothing stashed: the next kernel gets no keys");
 		return kh_load_set_nonce(cmdline, NULL);

@@ -1,34 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* keyhandover reboot: stash, load, and kexec into the loaded kernel. */
 #include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/reboot.h>
-#include <spawn.h>
-#include <inttypes.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
+#include <linux/reboot.h>
+#include <sys/syscall.h>
 
-#include "bootloader.h"
-#include "cli.h"
-#include "cmdline.h"
-#include "crypttab.h"
-#include "format.h"
-#include "handover.h"
-#include "kexec.h"
-#include "keyring.h"
-#include "luks.h"
-#include "passphrase.h"
-#include "secmem.h"
-#include "setup.h"
-#include "textfile.h"
-
+#include "run.h"
 #include "tool.h"
 
 /*
@@ -38,21 +19,11 @@
  */
 static int kh_reboot_precheck(struct kh_status *st)
 {
-	int fd = kh_handover_open(), ret;
+	int ret = kh_device_status(st);
 
-	if (fd == -ENOENT) {
+	if (ret == -ENOENT)
 		kh_err("keyhandover is not set up here: no %s (install it, reserve the region, reboot once, modprobe keyhandover)",
 		       KH_DEVICE_PATH);
-		return fd;
-	}
-	if (fd < 0) {
-		kh_device_error("cannot open " KH_DEVICE_PATH, fd);
-		return fd;
-	}
-	ret = kh_handover_status(fd, st);
-	kh_handover_close(fd);
-	if (ret)
-		kh_device_error("cannot query the hand-over", ret);
 	return ret;
 }
 
@@ -65,15 +36,9 @@ static bool kh_have_systemd(void)
 static int kh_reboot_systemctl(void)
 {
 	char *argv[] = { "systemctl", "kexec", NULL };
-	extern char **environ;
 	int status;
-	pid_t pid;
 
-	if (posix_spawnp(&pid, "systemctl", NULL, NULL, argv, environ))
-		return -ENOENT;
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
+	return kh_run("systemctl", argv, &status);
 }
 
 /*

@@ -4,34 +4,18 @@
  * the volumes, or put the keys into a keyring.
  */
 #include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/reboot.h>
-#include <spawn.h>
-#include <inttypes.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "bootloader.h"
-#include "cli.h"
 #include "cmdline.h"
-#include "crypttab.h"
 #include "format.h"
 #include "handover.h"
 #include "kexec.h"
 #include "keyring.h"
 #include "luks.h"
-#include "passphrase.h"
-#include "secmem.h"
-#include "setup.h"
-#include "textfile.h"
-
 #include "tool.h"
 
 static int kh_restore_find(const struct kh_entry *e, struct crypt_device **cd)

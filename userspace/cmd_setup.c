@@ -4,34 +4,20 @@
  * setup --check.
  */
 #include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/reboot.h>
-#include <spawn.h>
-#include <inttypes.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
-#include "bootloader.h"
-#include "cli.h"
 #include "cmdline.h"
-#include "crypttab.h"
-#include "format.h"
 #include "handover.h"
 #include "kexec.h"
-#include "keyring.h"
-#include "luks.h"
-#include "passphrase.h"
-#include "secmem.h"
+#include "run.h"
 #include "setup.h"
 #include "textfile.h"
-
 #include "tool.h"
 
 /* The region: kept from an existing drop-in, else picked from the map. */
@@ -102,20 +88,14 @@ static int kh_setup_write(const char *path, const char *text)
 static int kh_setup_update_grub(void)
 {
 	char *argv[] = { "update-grub", NULL };
-	extern char **environ;
-	int status;
-	pid_t pid;
+	int status, ret;
 
-	if (posix_spawnp(&pid, "update-grub", NULL, NULL, argv, environ)) {
-		kh_err("update-grub not found: run grub-mkconfig -o /boot/grub/grub.cfg");
-		return -ENOENT;
-	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status)) {
+	ret = kh_run("update-grub", argv, &status);
+	if (ret == -EIO)
 		kh_err("update-grub failed");
-		return -EIO;
-	}
-	return 0;
+	else if (ret)
+		kh_err("update-grub not found: run grub-mkconfig -o /boot/grub/grub.cfg");
+	return ret;
 }
 
 static void kh_setup_next_steps(const char *region)

@@ -4,34 +4,18 @@
  * arm the hand-over; from the command line or from crypttab.
  */
 #include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/reboot.h>
-#include <spawn.h>
-#include <inttypes.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "bootloader.h"
-#include "cli.h"
-#include "cmdline.h"
 #include "crypttab.h"
 #include "format.h"
 #include "handover.h"
-#include "kexec.h"
 #include "keyring.h"
 #include "luks.h"
 #include "passphrase.h"
-#include "secmem.h"
-#include "setup.h"
 #include "textfile.h"
-
 #include "tool.h"
 
 
@@ -373,7 +357,8 @@ static const char *kh_stash_tab_usable(struct kh_stash *s, unsigned int i)
 }
 
 /* Add crypttab entry @e, or say why it is not handed over. */
-static int kh_stash_tab_add(struct kh_stash *s, const struct kh_crypttab_entry *e)
+static void kh_stash_tab_add(struct kh_stash *s,
+			     const struct kh_crypttab_entry *e)
 {
 	const char *why = e->skip;
 	unsigned int i = s->n;
@@ -391,10 +376,9 @@ static int kh_stash_tab_add(struct kh_stash *s, const struct kh_crypttab_entry *
 		kh_err("crypttab line %u: %s (%s) not handed over: %s", e->line,
 		       e->name[0] ? e->name : "?", e->source[0] ? e->source : "?",
 		       why);
-		return 0;
+		return;
 	}
 	s->n++;
-	return 0;
 }
 
 /*
@@ -424,7 +408,7 @@ int kh_stash_from_crypttab(struct kh_stash *s)
 	else if (ret)
 		kh_err("cannot parse %s: %s", path, strerror(-ret));
 	for (i = 0; !ret && i < count; i++)
-		ret = kh_stash_tab_add(s, &s->tab[i]);
+		kh_stash_tab_add(s, &s->tab[i]);
 	if (!ret && !s->n) {
 		kh_err("%s lists no LUKS volume that can be handed over", path);
 		ret = -ENOENT;

@@ -1,34 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* keyhandover status and wipe. */
 #include <errno.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <linux/reboot.h>
-#include <spawn.h>
-#include <inttypes.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "bootloader.h"
-#include "cli.h"
-#include "cmdline.h"
-#include "crypttab.h"
 #include "format.h"
 #include "handover.h"
-#include "kexec.h"
-#include "keyring.h"
-#include "luks.h"
-#include "passphrase.h"
-#include "secmem.h"
-#include "setup.h"
-#include "textfile.h"
-
 #include "tool.h"
 
 static const char *kh_state_str(uint32_t state)
@@ -49,18 +25,14 @@ static const char *kh_state_str(uint32_t state)
 int kh_cmd_status(const struct kh_opts *o)
 {
 	struct kh_status st;
-	int fd, ret;
+	int ret;
 
 	(void)o;
-	fd = kh_device_open();
-	if (fd < 0)
+	ret = kh_device_status(&st);
+	if (ret == -ENOENT)
+		kh_device_error("cannot open " KH_DEVICE_PATH, ret);
+	if (ret)
 		return KH_EXIT_FAILURE;
-	ret = kh_handover_status(fd, &st);
-	kh_handover_close(fd);
-	if (ret) {
-		kh_device_error("cannot query the hand-over", ret);
-		return KH_EXIT_FAILURE;
-	}
 	if (st.state == KH_STATE_INVALID)
 		printf("state: invalid (%s)\n",
 		       kh_format_verdict_str(st.verdict));

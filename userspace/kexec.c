@@ -9,20 +9,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kexec.h"
+#include "run.h"
 
 /* Larger than any architecture's COMMAND_LINE_SIZE. */
 #define KH_CMDLINE_MAX	16384
-
-extern char **environ;
 
 /* A read-only fd for kexec_file_load, or -errno. */
 int kh_kexec_open_image(const char *path)
@@ -111,23 +108,6 @@ static int kh_kexec_find_tool(char *path, size_t size)
 	return found ? 0 : -ENOENT;
 }
 
-static int kh_kexec_spawn(const char *tool, char *const argv[],
-			  int *exit_status)
-{
-	int ret, status;
-	pid_t pid;
-
-	ret = posix_spawn(&pid, tool, NULL, NULL, argv, environ);
-	if (ret)
-		return -ret;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) :
-					   128 + WTERMSIG(status);
-	return *exit_status ? -EIO : 0;
-}
-
 /*
  * The fallback: "kexec -c -l" (the kexec_load syscall). -ENOENT: no
  * kexec-tools; -EIO: it ran and failed, with its status in *@exit_status.
@@ -159,7 +139,7 @@ int kh_kexec_tools_load(const char *kernel, const char *initrd,
 	argv[argc++] = "--";
 	argv[argc++] = (char *)kernel;
 	argv[argc] = NULL;
-	ret = kh_kexec_spawn(tool, argv, exit_status);
+	ret = kh_run(tool, argv, exit_status);
 	free(cmdline_arg);
 out_free_initrd:
 	free(initrd_arg);

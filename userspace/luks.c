@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "luks.h"
+#include "textfile.h"
 
 #define KH_UUID_MAX	36	/* canonical 8-4-4-4-12 form */
 
@@ -235,18 +236,9 @@ static bool kh_sysfs_read(const char *dev, const char *attr, char *buf,
 			  size_t len)
 {
 	char path[PATH_MAX];
-	FILE *f;
-	bool ok;
 
 	snprintf(path, sizeof(path), "/sys/class/block/%s/%s", dev, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	ok = fgets(buf, len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = '\0';
-	return ok;
+	return !kh_text_read_line(path, buf, len);
 }
 
 /* A zero-sized device (empty loop, CD drive without a disc) holds nothing. */

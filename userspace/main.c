@@ -81,6 +81,27 @@ int kh_device_open(void)
 	return fd;
 }
 
+/*
+ * The hand-over's status, the device opened and closed around the query.
+ * -ENOENT (no module) is left for the caller to word; other errors are
+ * said here.
+ */
+int kh_device_status(struct kh_status *st)
+{
+	int fd = kh_handover_open(), ret;
+
+	if (fd < 0) {
+		if (fd != -ENOENT)
+			kh_device_error("cannot open " KH_DEVICE_PATH, fd);
+		return fd;
+	}
+	ret = kh_handover_status(fd, st);
+	kh_handover_close(fd);
+	if (ret)
+		kh_device_error("cannot query the hand-over", ret);
+	return ret;
+}
+
 /* Keys from the previous kernel that nobody has restored yet. */
 void kh_pending_error(void)
 {

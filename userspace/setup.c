@@ -15,44 +15,29 @@
 #include <string.h>
 
 #include "setup.h"
+#include "textfile.h"
 
 /* 112 MiB: above where boot loaders put the kernel, far below initrds. */
 #define KH_SETUP_PREFERRED	0x7000000ULL
 
-static int kh_setup_read_u64(const char *dir, const char *attr, uint64_t *v)
-{
-	char path[600], buf[64];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -EIO;
-	*v = strtoull(buf, NULL, 0);
-	return 0;
-}
-
-static int kh_setup_read_type(const char *dir, char *type, size_t len)
+/* One attribute of a memmap entry: DIR/ATTR's first line. */
+static int kh_setup_read_attr(const char *dir, const char *attr, char *buf,
+			      size_t len)
 {
 	char path[600];
-	FILE *f;
-	int ok;
 
-	snprintf(path, sizeof(path), "%s/type", dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	ok = fgets(type, len, f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -EIO;
-	type[strcspn(type, "\n")] = '\0';
-	return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	return kh_text_read_line(path, buf, len);
+}
+
+static int kh_setup_read_u64(const char *dir, const char *attr, uint64_t *v)
+{
+	char buf[64];
+	int ret = kh_setup_read_attr(dir, attr, buf, sizeof(buf));
+
+	if (!ret)
+		*v = strtoull(buf, NULL, 0);
+	return ret;
 }
 
 /* The firmware's memory map: /sys/firmware/memmap/N/{start,end,type}. */
@@ -74,7 +59,7 @@ int kh_setup_read_fwmap(const char *sysdir, struct kh_fwmap_range *r,
 		snprintf(dir, sizeof(dir), "%s/%s", sysdir, d->d_name);
 		if (kh_setup_read_u64(dir, "start", &x->start) ||
 		    kh_setup_read_u64(dir, "end", &x->end) ||
-		    kh_setup_read_type(dir, x->type, sizeof(x->type)))
+		    kh_setup_read_attr(dir, "type", x->type, sizeof(x->type)))
 			continue;
 		(*n)++;
 	}

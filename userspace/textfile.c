@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Small text files read whole: crypttab, grub.cfg, grubenv, drop-ins. */
+/*
+ * Small text files read whole (crypttab, grub.cfg, grubenv, drop-ins), and
+ * one-line files (sysfs attributes, module parameters).
+ */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "textfile.h"
 
@@ -38,5 +43,21 @@ int kh_text_read(const char *path, size_t max, char **out)
 	}
 	buf[len] = '\0';
 	*out = buf;
+	return 0;
+}
+
+/* The first line of @path, newline stripped, into @buf. */
+int kh_text_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return -errno;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -EIO;
+	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }

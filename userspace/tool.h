@@ -28,6 +28,7 @@ enum {
 void __attribute__((format(printf, 1, 2))) kh_err(const char *fmt, ...);
 void kh_device_error(const char *what, int err);
 int kh_device_open(void);
+int kh_device_status(struct kh_status *st);
 void kh_pending_error(void);
 
 struct kh_stash {
