@@ -506,24 +506,35 @@ stage_kr27arm() {
 	load_and_kexec kr27restore tool
 }
 
-stage_kr27restore() {
-	load_keyhandover
-	say "keyhandover restore --to-keyring (no passphrase anywhere in this boot)"
+# restore --to-keyring; $1 prefixes the check names. Sets $out.
+restore_to_keyring() {
 	out=$(keyhandover restore --to-keyring 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
 	mark_stage restored
-	gcheck "restore --to-keyring exits 0" [ "$rc" = 0 ]
+	gcheck "${1}restore --to-keyring exits 0" [ "$rc" = 0 ]
+}
+
+# cryptsetup 2.7 opens the volume from the restored keyring key, and the
+# content reads back; $1 prefixes the check name.
+open_from_keyring() {
+	gcheck "${1}cryptsetup 2.7 opens the volume with the restored key" \
+		$CRYPTSETUP27 open --volume-key-keyring "%user:keyhandover:$NAME" \
+		"$VOLUME" "$NAME"
+	[ -b "/dev/mapper/$NAME" ] || fail "no /dev/mapper/$NAME"
+	check_content
+}
+
+stage_kr27restore() {
+	load_keyhandover
+	say "keyhandover restore --to-keyring (no passphrase anywhere in this boot)"
+	restore_to_keyring ""
 	gcheck "restore --to-keyring names the key" \
 		eval 'printf "%s\n" "$out" | grep -qF "key added as user key keyhandover:$NAME"'
 	gcheck "restore --to-keyring opened nothing itself" \
 		[ ! -e "/dev/mapper/$NAME" ]
 	say "cryptsetup 2.7 open --volume-key-keyring %user:keyhandover:$NAME"
-	gcheck "cryptsetup 2.7 opens the volume with the restored key" \
-		$CRYPTSETUP27 open --volume-key-keyring "%user:keyhandover:$NAME" \
-		"$VOLUME" "$NAME"
-	[ -b "/dev/mapper/$NAME" ] || fail "no /dev/mapper/$NAME"
-	check_content
+	open_from_keyring ""
 	gcheck "the restored key can be revoked after use" \
 		$KEYCTL27 revoke "%user:keyhandover:$NAME"
 	status_is 'consumed|empty' || fail "the region is neither consumed nor empty"
@@ -539,16 +550,8 @@ stage_kr27restore() {
 stage_hop() {
 	load_keyhandover
 	say "kernel $(uname -r): keyhandover restore --to-keyring"
-	out=$(keyhandover restore --to-keyring 2>&1)
-	rc=$?
-	printf '%s\n' "$out"
-	mark_stage restored
-	gcheck "$(uname -r): restore --to-keyring exits 0" [ "$rc" = 0 ]
-	gcheck "$(uname -r): cryptsetup 2.7 opens the volume with the restored key" \
-		$CRYPTSETUP27 open --volume-key-keyring "%user:keyhandover:$NAME" \
-		"$VOLUME" "$NAME"
-	[ -b "/dev/mapper/$NAME" ] || fail "no /dev/mapper/$NAME"
-	check_content
+	restore_to_keyring "$(uname -r): "
+	open_from_keyring "$(uname -r): "
 	cryptsetup close "$NAME" || fail "cryptsetup close"
 	say "keyhandover stash --keyring %user:keyhandover:$NAME $VOLUME"
 	keyhandover stash --keyring "%user:keyhandover:$NAME" --name "$NAME" \

@@ -132,15 +132,25 @@ kh_unpack_kernel() {
 	(cd "$kh_dir/tmp" && apt-get download -qq \
 		-o APT::Sandbox::User=root "$kh_pkg") ||
 		kh_die "apt-get download $kh_pkg failed"
-	kh_log "unpacking $kh_pkg"
-	dpkg -x "$kh_dir"/tmp/*.deb "$kh_dir/tmp/root"
+	kh_unpack_debs "$kh_dir" "$kh_ver"
+}
+
+# kh_unpack_debs DIR VER: unpack DIR/tmp/*.deb (an image, or the packages
+# 7.x splits it into) into DIR/root, run depmod on it, keep the .debs in
+# DIR and mark the tree complete.
+kh_unpack_debs() {
+	kh_dir=$1 kh_ver=$2
+	kh_log "unpacking" "$kh_dir"/tmp/*.deb
+	for kh_deb in "$kh_dir"/tmp/*.deb; do
+		dpkg -x "$kh_deb" "$kh_dir/tmp/root"
+	done
 	# Newer Debian packages put modules under usr/lib; depmod -b wants lib/.
 	if [ ! -d "$kh_dir/tmp/root/lib/modules/$kh_ver" ] &&
 		[ -d "$kh_dir/tmp/root/usr/lib/modules/$kh_ver" ]; then
 		mkdir -p "$kh_dir/tmp/root/lib"
 		ln -s ../usr/lib/modules "$kh_dir/tmp/root/lib/modules"
 	fi
-	depmod -b "$kh_dir/tmp/root" "$kh_ver"
+	depmod -b "$kh_dir/tmp/root" "$kh_ver" || kh_die "depmod of $kh_ver failed"
 	mv "$kh_dir"/tmp/*.deb "$kh_dir/"
 	mv "$kh_dir/tmp/root" "$kh_dir/root"
 	rmdir "$kh_dir/tmp"
@@ -212,28 +222,21 @@ kh_debootstrap_trixie() {
 	: >"$1/.complete"
 }
 
-# kh_chroot_apt ROOT PKG...: install packages inside the chroot. proc is
-# mounted only for apt's sake and unmounted again whatever apt did; one
-# left behind by an interrupted run is reused and unmounted here too.
+# kh_chroot_apt ROOT PKG...: install packages inside the chroot (proc
+# mounted for apt's sake by kh_chroot_run).
 kh_chroot_apt() {
 	kh_croot=$1
 	shift
 	kh_log "installing into $kh_croot: $*"
 	# A cached chroot may come from a machine with another resolver.
 	cp -L /etc/resolv.conf "$kh_croot/etc/resolv.conf"
-	mountpoint -q "$kh_croot/proc" ||
-		mount -t proc proc "$kh_croot/proc" ||
-		kh_die "cannot mount proc in $kh_croot"
-	kh_rc=0
 	# The chroot's package lists may be stale (old versions gone from the
 	# mirror): update before installing. Only a cold run gets here.
-	LC_ALL=C DEBIAN_FRONTEND=noninteractive chroot "$kh_croot" \
+	kh_chroot_run "$kh_croot" env DEBIAN_FRONTEND=noninteractive \
 		sh -c 'apt-get update -qq &&
 			apt-get install -y -qq -o Dpkg::Use-Pty=0 \
 				--no-install-recommends "$@"' \
-		sh "$@" || kh_rc=$?
-	umount "$kh_croot/proc" || kh_log "warning: cannot unmount $kh_croot/proc"
-	[ "$kh_rc" = 0 ] || kh_die "apt-get install $* in $kh_croot failed"
+		sh "$@" || kh_die "apt-get install $* in $kh_croot failed"
 }
 
 # kh_trixie_tree: print a cached directory tree, keyed by trixie's
@@ -453,21 +456,9 @@ kh_fetch_trixie_kernel() {
 			sh $kh_pkgs >&2 || kh_die "apt-get download $kh_pkgs failed"
 		rm -rf "$kh_dir"
 		mkdir -p "$kh_dir/tmp"
-		for kh_deb in "$kh_croot"/tmp/kh-dl/*.deb; do
-			dpkg -x "$kh_deb" "$kh_dir/tmp/root"
-		done
-		if [ ! -d "$kh_dir/tmp/root/lib/modules/$kh_kv" ] &&
-			[ -d "$kh_dir/tmp/root/usr/lib/modules/$kh_kv" ]; then
-			mkdir -p "$kh_dir/tmp/root/lib"
-			ln -s ../usr/lib/modules "$kh_dir/tmp/root/lib/modules"
-		fi
-		depmod -b "$kh_dir/tmp/root" "$kh_kv" ||
-			kh_die "depmod of $kh_kv failed"
-		mv "$kh_croot"/tmp/kh-dl/*.deb "$kh_dir/"
+		mv "$kh_croot"/tmp/kh-dl/*.deb "$kh_dir/tmp/"
 		rm -rf "$kh_croot/tmp/kh-dl"
-		mv "$kh_dir/tmp/root" "$kh_dir/root"
-		rmdir "$kh_dir/tmp"
-		: >"$kh_dir/root/.complete"
+		kh_unpack_debs "$kh_dir" "$kh_kv"
 	fi
 	printf '%s\n' "$kh_dir/root"
 }
