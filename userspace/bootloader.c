@@ -11,8 +11,9 @@
  * 2. Boot Loader Specification entries (the .conf files in
  *    boot/loader/entries):
  *    grubenv's saved_entry by file name, else the newest version.
- * 3. The boot/vmlinuz and boot/initrd.img links, with the running
- *    kernel's command line.
+ * 3. The vmlinuz and initrd.img links Debian keeps, in boot/ or (its
+ *    default) in the root directory, with the running kernel's command
+ *    line.
  *
  * grub.cfg is a script; this reads the subset grub-mkconfig writes:
  * menuentry and submenu blocks, linux/initrd lines, "set default=".
@@ -479,18 +480,52 @@ static int kh_boot_from_bls(const char *root, struct kh_boot_choice *c)
 	return kh_boot_take(root, &best, c);
 }
 
-/* The /boot links Debian keeps, with the running kernel's command line. */
+/*
+ * A link's target, for the user to see which kernel it is; kept as it is
+ * when the target would leave @root (an absolute link under --root).
+ */
+static void kh_boot_resolve(const char *root, char *path, size_t len)
+{
+	char *real = realpath(path, NULL);
+	size_t n = strcmp(root, "/") ? strlen(root) : 0;
+
+	if (real && strlen(real) < len && !strncmp(real, root, n) &&
+	    (real[n] == '/' || !n))
+		snprintf(path, len, "%s", real);
+	free(real);
+}
+
+/*
+ * The vmlinuz and initrd.img links Debian keeps (linux-update-symlinks):
+ * in / by default, in /boot with link_in_boot in /etc/kernel-img.conf.
+ * With the running kernel's command line.
+ */
 static int kh_boot_from_links(const char *root, struct kh_boot_choice *c)
 {
-	int ret = kh_boot_file(root, "/boot/vmlinuz", c->kernel, sizeof(c->kernel));
+	static const char *const dirs[] = { "/boot", "" };
+	char kernel[32], initrd[32];
+	int ret = -ENOENT;
+	size_t i;
 
-	if (!ret)
-		ret = kh_boot_file(root, "/boot/initrd.img", c->initrd,
-				   sizeof(c->initrd));
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && ret; i++) {
+		snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dirs[i]);
+		snprintf(initrd, sizeof(initrd), "%s/initrd.img", dirs[i]);
+		ret = kh_boot_file(root, kernel, c->kernel, sizeof(c->kernel));
+		if (!ret)
+			ret = kh_boot_file(root, initrd, c->initrd,
+					   sizeof(c->initrd));
+	}
 	c->options[0] = '\0';
-	snprintf(c->source, sizeof(c->source),
-		 "the /boot/vmlinuz and /boot/initrd.img links");
-	return ret;
+	if (ret) {
+		snprintf(c->source, sizeof(c->source),
+			 "the vmlinuz and initrd.img links in /boot or /");
+		return ret;
+	}
+	snprintf(c->source, sizeof(c->source), "the %s and %s links", kernel,
+		 initrd);
+	kh_boot_resolve(root, c->kernel, sizeof(c->kernel));
+	kh_boot_resolve(root, c->initrd, sizeof(c->initrd));
+	return 0;
 }
 
 /*

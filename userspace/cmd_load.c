@@ -46,7 +46,7 @@ static int kh_load_choose(const struct kh_opts *o, struct kh_load_plan *p)
 		kh_err("%s uses GRUB variables or lines too long to read safely: give --kernel, --initrd and --append",
 		       p->boot.source);
 	else if (ret)
-		kh_err("no boot loader entry under %s and no /boot/vmlinuz and /boot/initrd.img: give --kernel and --initrd",
+		kh_err("no boot loader entry under %s and no vmlinuz and initrd.img links in /boot or /: give --kernel and --initrd",
 		       root);
 	if (ret)
 		return ret;

@@ -143,9 +143,22 @@ static void kh_stash_name_key(struct kh_stash *s, unsigned int i)
 		snprintf(r->description, sizeof(r->description), "%s", desc);
 }
 
-static int kh_stash_passphrase(const char *dev, struct kh_passphrase *pw)
+/*
+ * The prompt names the volume as the user knows it: a crypttab entry by
+ * its name (what Debian's cryptroot prompt says), with the device.
+ */
+static int kh_stash_passphrase(const struct kh_stash *s, unsigned int i,
+			       struct kh_passphrase *pw)
 {
-	int ret = kh_passphrase_read(dev, pw);
+	const char *dev = s->dev[i];
+	char label[512]; /* a prompt: cut if ever longer */
+	int ret;
+
+	if (s->name[i])
+		snprintf(label, sizeof(label), "%s (%s)", s->name[i], dev);
+	else
+		snprintf(label, sizeof(label), "%s", dev);
+	ret = kh_passphrase_read(label, pw);
 
 	if (ret == -ENODATA)
 		kh_err("no passphrase for %s on standard input", dev);
@@ -173,7 +186,7 @@ static int kh_stash_derive(struct kh_stash *s, unsigned int i,
 			return ret;
 		pw = &own;
 	} else if (!s->o->key_file) {
-		ret = kh_stash_passphrase(dev, &own);
+		ret = kh_stash_passphrase(s, i, &own);
 		if (ret)
 			return ret;
 		pw = &own;

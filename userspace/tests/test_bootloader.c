@@ -179,6 +179,23 @@ static void test_choose(void)
 	      ends(c.initrd, "/boot/initrd.img") && !c.options[0] &&
 	      strstr(c.source, "links"), "no boot loader files: the /boot links");
 
+	/* Debian's default: the links in / (link_in_boot = no); /boot wins. */
+	put("/vmlinuz-6.1.0-56-amd64", "k");
+	put("/initrd.img-6.1.0-56-amd64", "i");
+	snprintf(cfg, sizeof(cfg), "%s/vmlinuz", root);
+	unlink(cfg);
+	check(!symlink("vmlinuz-6.1.0-56-amd64", cfg), "a relative /vmlinuz link");
+	snprintf(cfg, sizeof(cfg), "%s/initrd.img", root);
+	check(!symlink("initrd.img-6.1.0-56-amd64", cfg), "a relative /initrd.img link");
+	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz"),
+	      "links in /boot and in /: /boot's");
+	snprintf(cfg, sizeof(cfg), "%s/boot/vmlinuz", root);
+	unlink(cfg);
+	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/vmlinuz-6.1.0-56-amd64") &&
+	      ends(c.initrd, "/initrd.img-6.1.0-56-amd64") &&
+	      strstr(c.source, "the /vmlinuz and /initrd.img links"),
+	      "links in / only (Debian's default): taken, shown resolved");
+
 	/* BLS: the newest version, or saved_entry. */
 	put("/boot/loader/entries/m-6.12.9.conf",
 	    "title A\nversion 6.12.9\nlinux /vmlinuz-6.12.9\ninitrd /initrd-6.12.9\noptions o=9\n");
