@@ -9,6 +9,7 @@
 #   make fuzz            the format fuzzer, FUZZ_SECONDS (600)
 #   make check           static checks: W=1 and sparse, -Werror, cppcheck
 #   make install         tool and module into DESTDIR/PREFIX
+#   make install-tool    tool and initramfs integration only (module by DKMS)
 #   make dkms-install    sources into /usr/src and dkms add/build/install
 #
 # Packagers: KERNELRELEASE, KDIR, DESTDIR, PREFIX, V=1 are honoured.
@@ -56,8 +57,13 @@ fuzz: deps-test
 check: deps-test
 	tests/check.sh
 
-install: tool install-initramfs-tools install-dracut
+# The tool and the initramfs integration without the module: for a
+# machine whose module comes from DKMS (make dkms-install), which would
+# otherwise hold two keyhandover.ko under updates/.
+install-tool: tool install-initramfs-tools install-dracut
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+install: install-tool
 	$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) \
 		DESTDIR=$(DESTDIR) module module-install
 
@@ -94,6 +100,6 @@ clean:
 	-$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) clean
 	rm -rf build
 
-.PHONY: all module tool deps deps-test unit test demo bench fuzz check install \
+.PHONY: all module tool deps deps-test unit test demo bench fuzz check install install-tool \
 	install-initramfs-tools install-dracut \
 	dkms-src dkms-install clean
