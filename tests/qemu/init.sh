@@ -33,6 +33,14 @@
 #            restores, cryptroot finds the volume open, root mounts, and the
 #            root's /sbin/init (rootfs-init.sh) reports
 #   distronoarm  the same without the stash: cryptroot prompts
+#   mkroot   no keyhandover at all: the system scenarios' encrypted root
+#            (tests/qemu/system.sh), written through the guest's dm-crypt
+#            because the host has none. The LUKS volume on /dev/vda was
+#            made on the host (luksFormat needs no device-mapper); /dev/vdb
+#            is either an ext4 image copied into the volume whole
+#            (kh.mkroot=image) or a tar unpacked onto the file system in
+#            it (kh.mkroot=delta), whose ./.kh-whiteouts lists what to
+#            delete
 #   planted  one boot, no kexec: the threat model's region, interface and
 #            restore cases. Region images from /dev/vdb (a tar) are written
 #            into the reserved range through /dev/mem before the module
@@ -1205,6 +1213,35 @@ stage_bench() {
 	result bench-ok
 }
 
+stage_mkroot() {
+	cryptsetup open --key-file "$FIXTURES/passphrase" "$VOLUME" mkroot ||
+		fail "cryptsetup open with the passphrase"
+	case $(cmdline_arg kh.mkroot) in
+	image)
+		dd if="$BOOTDISK" of=/dev/mapper/mkroot bs=1M 2>/dev/null ||
+			fail "copying the root file system into the volume" ;;
+	delta) mkroot_delta ;;
+	*) fail "kh.mkroot= is neither image nor delta" ;;
+	esac
+	cryptsetup close mkroot || fail "cryptsetup close"
+	sync
+	mark_stage copied
+	result mkroot-ok
+}
+
+mkroot_delta() {
+	mkdir -p /mnt
+	mount -t ext4 /dev/mapper/mkroot /mnt || fail "mounting the root file system"
+	tar -x -f "$BOOTDISK" -C /mnt || fail "unpacking the change onto the root"
+	if [ -f /mnt/.kh-whiteouts ]; then
+		while IFS= read -r f; do
+			rm -rf "/mnt/$f" || fail "deleting $f"
+		done </mnt/.kh-whiteouts
+		rm -f /mnt/.kh-whiteouts
+	fi
+	umount /mnt || fail "unmounting the root file system"
+}
+
 stage_probe() {
 	open_and_write
 	load_and_kexec probe2 kexec
@@ -1229,7 +1266,7 @@ main() {
 	case $STAGE in
 	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted | \
 		armthen | bench | nomodule | krarm | kr27arm | kr27restore | hop | \
-		distroarm | distronoarm)
+		distroarm | distronoarm | mkroot)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

@@ -522,3 +522,60 @@ kh_build_kho_kernel() {
 	}
 	: >"$kh_croot$kh_b/.complete"
 }
+
+# --- a whole Debian 12 system: the `system` scenarios --------------------
+#
+# A debootstrap'd Debian 12 with systemd, Debian's kernel KVER (the one the
+# other scenarios boot), initramfs-tools with cryptsetup-initramfs, and what
+# a user needs to install keyhandover with DKMS (headers, gcc, dkms, the
+# -dev packages). Cached by KVER and the package list below; keyhandover
+# itself is installed into a copy of it on every run.
+
+KH_SECURITY_MIRROR=${KH_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+
+KH_SYSTEM_PKGS="systemd-sysv udev kmod procps e2fsprogs util-linux
+initramfs-tools busybox cryptsetup cryptsetup-initramfs keyutils
+dkms make gcc libc6-dev pkg-config libcryptsetup-dev libkeyutils-dev"
+
+# kh_system_base KVER: print the cached root of that system, built once.
+kh_system_base() {
+	kh_kv=$1
+	kh_key=$(printf '%s\n' "$kh_kv" $KH_SYSTEM_PKGS | sha256sum | cut -c1-12)
+	kh_sroot=$KH_CACHE/system-bookworm/$kh_key
+	[ -e "$kh_sroot.complete" ] || kh_build_system_base "$kh_sroot" "$kh_kv" >&2 ||
+		kh_die "building the Debian 12 system failed (log: $kh_sroot.log)"
+	printf '%s\n' "$kh_sroot"
+}
+
+kh_build_system_base() {
+	kh_sroot=$1 kh_kv=$2
+	kh_need_pkgs debootstrap
+	kh_log "debootstrap a Debian 12 system with $kh_kv into $kh_sroot (once, a few minutes)"
+	rm -rf "$kh_sroot"
+	mkdir -p "$kh_sroot"
+	debootstrap --variant=minbase bookworm "$kh_sroot" "$KH_TRIXIE_MIRROR" \
+		>"$kh_sroot.log" 2>&1 || { tail -n 20 "$kh_sroot.log"; return 1; }
+	# Documentation is not what the test boots: leave it out, as Debian's
+	# own container images do, to keep the encrypted image small.
+	cat >"$kh_sroot/etc/dpkg/dpkg.cfg.d/keyhandover-test-nodoc" <<-'EOC'
+	path-exclude /usr/share/doc/*
+	path-exclude /usr/share/man/*
+	path-exclude /usr/share/info/*
+	path-exclude /usr/share/locale/*
+	EOC
+	# The suites an installed Debian 12 has: its kernels' security
+	# updates come from bookworm-security.
+	cat >"$kh_sroot/etc/apt/sources.list" <<-EOC
+	deb $KH_TRIXIE_MIRROR bookworm main
+	deb $KH_TRIXIE_MIRROR bookworm-updates main
+	deb $KH_SECURITY_MIRROR bookworm-security main
+	EOC
+	cp -L /etc/resolv.conf "$kh_sroot/etc/resolv.conf"
+	# shellcheck disable=SC2086 # one package a word
+	kh_chroot_run "$kh_sroot" env DEBIAN_FRONTEND=noninteractive \
+		sh -c 'apt-get update -qq && apt-get install -y -qq -o Dpkg::Use-Pty=0 \
+			--no-install-recommends "$@" && apt-get clean' \
+		sh "linux-image-$kh_kv" "linux-headers-$kh_kv" $KH_SYSTEM_PKGS \
+		>>"$kh_sroot.log" 2>&1 || { tail -n 20 "$kh_sroot.log"; return 1; }
+	: >"$kh_sroot.complete"
+}

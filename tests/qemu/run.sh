@@ -62,35 +62,9 @@ WATCHER_PID=
 QEMU_EXTRA=()   # more QEMU arguments for one scenario
 APPEND_EXTRA=   # more kernel command line for one scenario
 
-# --- reporting -----------------------------------------------------------
-
-ok() {
-	CHECK=$((CHECK + 1)) PASSED=$((PASSED + 1))
-	printf 'ok %d - %s\n' "$CHECK" "$*"
-}
-
-not_ok() {
-	CHECK=$((CHECK + 1)) FAILED=$((FAILED + 1))
-	printf 'not ok %d - %s\n' "$CHECK" "$*"
-}
-
-# check DESCRIPTION COMMAND...: one numbered result line for a command.
-# Never fails itself (set -e); LAST_OK tells a caller that must stop.
-check() {
-	local what=$1
-	shift
-	LAST_OK=0
-	if "$@"; then
-		LAST_OK=1
-		ok "$what"
-	else
-		not_ok "$what"
-	fi
-}
-
-note() {
-	printf '# %s\n' "$*"
-}
+# ok, not_ok, check, note: the numbered result lines.
+# shellcheck source=report.sh
+. "$KH_QEMU_DIR/report.sh"
 
 # Narration for --demo only; a normal run stays terse.
 tell() {

@@ -1,0 +1,669 @@
+#!/bin/bash
+# system.sh [--keep] [system|system-negative]...
+#
+# The real end-to-end test: a whole Debian 12 system, not a test image.
+#
+# The system is debootstrap'd once (cached, tests/qemu/lib.sh
+# kh_system_base): systemd, Debian's kernel, initramfs-tools with
+# cryptsetup-initramfs, and what DKMS needs. On every run keyhandover is
+# installed into a copy of it the way the README tells a user to (make
+# dkms-install; make install-tool; /etc/modules; update-initramfs -u), in
+# a chroot, its root goes into an ext4 image, and a busybox guest writes
+# that image into a LUKS2 volume through its own dm-crypt (the host has
+# no device-mapper). The system then boots from QEMU's -kernel/-initrd
+# taken from its own /boot, with the region's memmap= and
+# keyhandover.region= on -append (what `keyhandover setup` puts into
+# GRUB's command line; the guest has no GRUB).
+#
+#   system           boot 1: Debian's cryptroot asks for the passphrase,
+#                    typed over the serial console; at the root shell
+#                    (autologin on ttyS0, as a person at the console): a
+#                    file is written, setup --check, setup/load/reboot
+#                    --dry-run, then `keyhandover reboot`, its passphrase
+#                    typed at its prompt, which ends in `systemctl kexec`.
+#                    Boot 2 must reach multi-user with root unlocked by
+#                    the hand-over, the file there, and no prompt (the run
+#                    stops at once if cryptroot asks).
+#   system-negative  boot 1: `keyhandover stash`, then a plain `systemctl
+#                    reboot`: the region, dumped by QEMU at the reset, must
+#                    be zero (and was not while armed), and boot 2's
+#                    cryptroot must ask for the passphrase.
+#
+# Every log is searched for the passphrase and the volume key (hex, both
+# cases, and raw). Output: "ok N - ..." lines, then "N passed, N failed".
+# Environment: KH_KVER, KH_SYSTEM_TIMEOUT (seconds per wait, default 400).
+set -eu -o pipefail
+
+# shellcheck source=lib.sh
+. "$(dirname -- "$0")/lib.sh"
+# shellcheck source=report.sh
+. "$KH_QEMU_DIR/report.sh"
+
+# shellcheck disable=SC2016 # a literal $: memmap= syntax, also region=
+KH_REGION='4K$0x7000000'
+REGION_ADDR=0x7000000
+REGION_SIZE=4096
+WAIT=${KH_SYSTEM_TIMEOUT:-400}
+MEM_MB=1024
+HOST=kh-system
+PROMPT="root@$HOST:~#"
+KEEP=0
+SCENARIOS=()
+PASSED=0
+FAILED=0
+CHECK=0
+LAST_OK=0
+WORK=
+QEMU_PID=
+CAT_PIDS=()
+DIR=
+POS=0
+SEQ=0
+
+usage() {
+	printf 'usage: %s [--keep] [system|system-negative]...\n' "${0##*/}" >&2
+	exit 2
+}
+
+parse_args() {
+	local a
+	for a in "$@"; do
+		case $a in
+		--keep) KEEP=1 ;;
+		system | system-negative) SCENARIOS+=("$a") ;;
+		*) usage ;;
+		esac
+	done
+	[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(system system-negative)
+}
+
+# --- the encrypted Debian 12 system ----------------------------------------
+#
+# Two layers. The encrypted base image (cached, keyed by the base system
+# and the functions that make it) holds the system as debootstrap and
+# configure_system left it, without keyhandover. Every run installs the
+# working tree's keyhandover into an overlay on the base system in a
+# chroot: the overlay's upper layer is exactly what the install changed,
+# and a guest unpacks it into a copy-on-write layer of the base image.
+
+# The volume's secrets, made with the cached image and kept beside it:
+# the passphrase (typed, never on a command line) and the volume key (only
+# in the LUKS header), without NUL or newline bytes so that a line-based
+# grep finds the raw key in a log. Test data, never a real secret.
+make_secrets() {
+	local d=$1
+	mkdir -p "$d/fixtures"
+	head -c 24 /dev/urandom | od -An -tx1 -v | tr -d ' \n' >"$d/fixtures/passphrase"
+	: >"$d/fixtures/content"
+	while :; do
+		head -c 64 /dev/urandom >"$d/vk.bin"
+		od -An -tx1 -v "$d/vk.bin" | grep -wE '00|0a' >/dev/null || break
+	done
+	cat /proc/sys/kernel/random/uuid >"$d/uuid"
+}
+
+# What the system's administrator writes before keyhandover: the root
+# volume in crypttab (the initramfs option because the hook runs in a
+# chroot, where it cannot see that this volume holds /), fstab, the host
+# name, and root's autologin on the serial console (the test's stand-in
+# for a person logged in there).
+configure_system() {
+	local r=$1 uuid=$2
+	printf 'cryptroot UUID=%s none luks,discard,initramfs\n' "$uuid" >"$r/etc/crypttab"
+	printf '/dev/mapper/cryptroot / ext4 errors=remount-ro 0 1\n' >"$r/etc/fstab"
+	printf '%s\n' "$HOST" >"$r/etc/hostname"
+	printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$HOST" >"$r/etc/hosts"
+	mkdir -p "$r/etc/systemd/system/serial-getty@ttyS0.service.d"
+	cat >"$r/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf" <<-'EOF'
+	[Service]
+	ExecStart=
+	ExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 %I $TERM
+	EOF
+}
+
+# The base image: the configured system as ext4 (mke2fs -d copies a tree
+# without mounting anything, with room for the install and the boots),
+# in a LUKS2 volume with the known key, written by a guest's dm-crypt.
+# Cheap argon2: cryptroot and stash run it under TCG.
+make_base_image() {
+	local d=$1 mb root=$1/root
+	rm -rf "$d"
+	mkdir -p "$d"
+	make_secrets "$d"
+	cp -a "$BASE" "$root"
+	configure_system "$root" "$(cat "$d/uuid")"
+	mb=$(du -sm "$root" | cut -f1)
+	mb=$((mb * 12 / 10 + 128))
+	mke2fs -q -t ext4 -L kh-root -d "$root" "$d/root.ext4" "${mb}M" \
+		>"$d/mke2fs.log" 2>&1 || return 1
+	rm -rf "$root"
+	truncate -s "$((mb + 32))M" "$d/luks.img"
+	cryptsetup luksFormat --batch-mode --type luks2 \
+		--cipher aes-xts-plain64 --key-size 512 \
+		--pbkdf argon2id --pbkdf-memory 16384 \
+		--pbkdf-force-iterations 4 --pbkdf-parallel 1 \
+		--volume-key-file "$d/vk.bin" --uuid "$(cat "$d/uuid")" \
+		--key-file "$d/fixtures/passphrase" "$d/luks.img" || return 1
+	mkroot_guest "$d" image "$d/luks.img" raw "$d/root.ext4" || return 1
+	rm -f "$d/root.ext4"
+}
+
+# base_image: print the cached base image's directory, made once.
+base_image() {
+	local key d
+	key=$( { echo "$BASE"; declare -f configure_system make_base_image make_secrets; } |
+		sha256sum | cut -c1-12)
+	d=$KH_CACHE/system-bookworm/image-$key
+	if [ ! -e "$d/.complete" ]; then
+		kh_log "encrypting the Debian 12 system's root into a LUKS2 image (once, a few minutes)"
+		make_base_image "$d" >&2 || return 1
+		: >"$d/.complete"
+	fi
+	printf '%s\n' "$d"
+}
+
+# mkroot_guest DIR MODE DISK FORMAT INPUT: a busybox guest
+# (tests/qemu/init.sh, stage mkroot) writes INPUT into the volume on DISK.
+mkroot_guest() {
+	local d=$1 mode=$2 disk=$3 format=$4 input=$5
+	mkdir -p "$d/mkroot"
+	KH_FIXTURES=$d/fixtures KH_KVER=$VER KH_KERNEL_ROOT=$BASE \
+		KH_ALLOW_MISSING=1 KH_MODULE=/nonexistent KH_TOOL=/nonexistent \
+		"$KH_QEMU_DIR/mkinitramfs.sh" "$d/mkroot/initrd.img" \
+		>"$d/mkroot/mkinitramfs.log" 2>&1 ||
+		{ tail -n 20 "$d/mkroot/mkinitramfs.log" >&2; return 1; }
+	timeout -k 5 900 qemu-system-x86_64 -accel tcg -cpu max -m "$MEM_MB" \
+		-smp 1 -nographic -no-reboot -nic none -monitor none \
+		-kernel "$BASE/boot/vmlinuz-$VER" -initrd "$d/mkroot/initrd.img" \
+		-append "console=ttyS0 panic=-1 kh.stage=mkroot kh.mkroot=$mode" \
+		-drive "file=$disk,if=virtio,format=$format" \
+		-drive "file=$input,if=virtio,format=raw,readonly=on" \
+		-serial "file:$d/mkroot/console.log" -serial "file:$d/mkroot/marker.log" \
+		</dev/null >"$d/mkroot/qemu.out" 2>&1 || true
+	if ! tr -d '\r' <"$d/mkroot/marker.log" | grep -qx 'KH-RESULT mkroot-ok'; then
+		tr -d '\r' <"$d/mkroot/console.log" | tail -n 15 >&2
+		return 1
+	fi
+}
+
+# The project's files, as a clean clone has them (build products and the
+# git directory left out).
+copy_sources() {
+	mkdir -p "$1"
+	if git -C "$KH_TOP" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$KH_TOP" ls-files -co --exclude-standard -z |
+			tar -C "$KH_TOP" --ignore-failed-read --null -T - -cf - | tar -C "$1" -xf -
+	else
+		tar -C "$KH_TOP" --exclude=.git -cf - . | tar -C "$1" -xf -
+	fi
+}
+
+# keyhandover installed as README's "On a real machine" says, inside the
+# system (a chroot of an overlay on the base system): DKMS builds and
+# installs the module for the system's kernel, install-tool the tool with
+# the initramfs-tools hook and boot script, /etc/modules loads the module
+# at boot, update-initramfs rebuilds the initramfs. QEMU then boots the
+# system's own kernel and initramfs.
+install_keyhandover() {
+	local w=$WORK/overlay rc=0
+	mkdir -p "$w/upper" "$w/work" "$w/merged"
+	mount -t overlay overlay \
+		-o "lowerdir=$BASE,upperdir=$w/upper,workdir=$w/work" "$w/merged" ||
+		return 1
+	MERGED=$w/merged
+	# The base image's configuration, again, so that the chroot sees the
+	# system as the image holds it (rewritten identically: no change).
+	configure_system "$w/merged" "$UUID" &&
+		copy_sources "$w/merged/root/keyhandover" &&
+		kh_chroot_run "$w/merged" sh -ec '
+			cd /root/keyhandover
+			make dkms-install KERNELRELEASE="$1"
+			make install-tool PREFIX=/usr
+			echo keyhandover >>/etc/modules
+			update-initramfs -u -k "$1"
+		' sh "$VER" >"$WORK/install.log" 2>&1 &&
+		cp "$w/merged/boot/vmlinuz-$VER" "$WORK/vmlinuz" &&
+		cp "$w/merged/boot/initrd.img-$VER" "$WORK/initrd.img" || rc=1
+	[ "$rc" = 0 ] || tail -n 30 "$WORK/install.log" >&2
+	umount "$w/merged" && MERGED= || rc=1
+	return "$rc"
+}
+
+# The upper layer as a tar for the guest: overlayfs's whiteouts (character
+# devices 0:0, a deleted lower file) become a list of paths to delete.
+make_delta() {
+	local u=$WORK/overlay/upper
+	(cd "$u" && find . -mindepth 1 -type c -exec stat -c '%t:%T %n' {} + |
+		sed -n 's/^0:0 //p') >"$WORK/whiteouts"
+	mv "$WORK/whiteouts" "$u/.kh-whiteouts"
+	(cd "$u" && find . -mindepth 1 ! -type c -print0 &&
+		find . -mindepth 1 -type c -exec stat -c '%t:%T %n' {} + |
+		sed -n '/^0:0 /!s/^[^ ]* //p' | tr '\n' '\0') |
+		tar -C "$u" --null --no-recursion -T - --numeric-owner -cf "$WORK/delta.tar"
+}
+
+# The run's disk: a copy-on-write layer over the base image, with the
+# install unpacked into it by the mkroot guest.
+apply_delta() {
+	qemu-img create -q -f qcow2 -F raw -b "$IMAGE/luks.img" "$WORK/disk.qcow2" &&
+		mkroot_guest "$WORK" delta "$WORK/disk.qcow2" qcow2 "$WORK/delta.tar"
+}
+
+prepare_system() {
+	install_keyhandover && make_delta && apply_delta
+}
+
+# What the install left: the DKMS module for the system's kernel, the tool,
+# and both in the initramfs that boots it.
+installed_right() {
+	local u=$WORK/overlay/upper list f
+	[ -f "$u/lib/modules/$VER/updates/dkms/keyhandover.ko" ] ||
+		[ -f "$u/usr/lib/modules/$VER/updates/dkms/keyhandover.ko" ] ||
+		{ note "no DKMS module under /lib/modules/$VER/updates/dkms"; return 1; }
+	[ -x "$u/usr/sbin/keyhandover" ] || { note "no /usr/sbin/keyhandover"; return 1; }
+	list=$(lsinitramfs "$WORK/initrd.img") || return 1
+	# Debian 12's /lib is /usr/lib: lsinitramfs names the modules there.
+	for f in usr/sbin/keyhandover scripts/local-top/keyhandover \
+		"usr/lib/modules/$VER/updates/dkms/keyhandover.ko" cryptroot/crypttab; do
+		grep -qx -- "$f" <<<"$list" || { note "initramfs lacks $f"; return 1; }
+	done
+}
+
+# --- driving the guest over its serial console ----------------------------
+
+console_text() {
+	tr -d '\r' <"$DIR/console.log"
+}
+
+qemu_running() {
+	[ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null
+}
+
+# wait_for TEXT [SECONDS [ABORT-TEXT]]: wait until TEXT appears on the
+# console after the last match; move past it. Returns 2 at once when
+# ABORT-TEXT appears first, 1 when QEMU ends or time runs out.
+wait_for() {
+	local text=$1 end=$((SECONDS + ${2:-$WAIT})) abort=${3:-} hit
+	while :; do
+		hit=$(console_text | tail -c +$((POS + 1)) |
+			grep -aboF -m 1 -- "$text" | head -n 1 | cut -d: -f1) || true
+		if [ -n "$hit" ]; then
+			POS=$((POS + hit + ${#text}))
+			return 0
+		fi
+		if [ -n "$abort" ] && console_text | tail -c +$((POS + 1)) |
+			grep -aqF -- "$abort"; then
+			return 2
+		fi
+		qemu_running || return 1
+		[ "$SECONDS" -lt "$end" ] || { note "waited ${2:-$WAIT} s for '$text'"; return 1; }
+		sleep 0.5
+	done
+}
+
+# Type a line at the console, as a person would, ending in Enter.
+send() {
+	timeout 5 sh -c 'printf "%s\r" "$1" >"$2"' sh "$1" "$DIR/tty0.in"
+}
+
+type_passphrase() {
+	sleep 0.5 # the prompt turns echo off right after printing itself
+	timeout 5 sh -c 'printf "%s\r" "$(cat "$1")" >"$2"' sh \
+		"$WORK/fixtures/passphrase" "$DIR/tty0.in"
+}
+
+# guest CMD [SECONDS]: run CMD at the root shell; its console output goes to
+# $DIR/out.N (N counts the commands; OUT names the last) and its exit
+# status to RC. The end marker's number is computed by the guest's shell,
+# so the echo of the typed line can never match it.
+guest() {
+	local start
+	SEQ=$((SEQ + 1))
+	start=$POS
+	send "$1; echo KH-DONE-\$(($SEQ + 0))-rc-\$?" || return 1
+	wait_for "KH-DONE-$SEQ-rc-" "${2:-$WAIT}" || return 1
+	OUT=$DIR/out.$SEQ
+	console_text | tail -c +$((start + 1)) | head -c $((POS - start)) >"$OUT"
+	RC=$(console_text | tail -c +$((POS + 1)) | head -n 1 | tr -dc 0-9)
+	POS=$((POS + ${#RC}))
+	[ -n "$RC" ]
+}
+
+# guest_ok WHAT CMD [SECONDS]: one check that CMD exits 0 in the guest.
+guest_ok() {
+	check "$SCENARIO: $1" guest_rc0 "$2" "${3:-$WAIT}"
+}
+
+guest_rc0() {
+	guest "$1" "$2" && [ "$RC" = 0 ] || {
+		[ -z "${OUT:-}" ] || tail -n 8 "$OUT" | sed 's/^/# guest: /'
+		return 1
+	}
+}
+
+# The last command printed TEXT (a line of its output, not the echo of
+# what was typed: callers pick text the command line does not hold).
+said() {
+	grep -aqF -- "$1" "$OUT"
+}
+
+# --- QEMU ----------------------------------------------------------------
+
+# start_qemu DIR [QEMU ARGS...]: the system, its disk copy-on-write for
+# this scenario only (snapshot=on), its console a pipe pair.
+start_qemu() {
+	DIR=$1
+	shift
+	POS=0
+	mkdir -p "$DIR"
+	rm -f "$DIR"/tty0.* "$DIR"/mon.* "$DIR"/qmp.*
+	mkfifo "$DIR/tty0.in" "$DIR/tty0.out" "$DIR/mon.in" "$DIR/mon.out" \
+		"$DIR/qmp.in" "$DIR/qmp.out"
+	cat "$DIR/tty0.out" >"$DIR/console.log" &
+	CAT_PIDS+=($!)
+	cat "$DIR/mon.out" >"$DIR/monitor.log" &
+	CAT_PIDS+=($!)
+	# A QMP channel where the scenario asks for one (QEMU opens it only
+	# then; the reader then simply waits for nothing).
+	cat "$DIR/qmp.out" >"$DIR/qmp.log" &
+	CAT_PIDS+=($!)
+	qemu-system-x86_64 -accel tcg -cpu max -m "$MEM_MB" -smp 1 \
+		-nographic -nic none -monitor "pipe:$DIR/mon" \
+		-kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
+		-append "root=/dev/mapper/cryptroot ro console=ttyS0 memmap=$KH_REGION keyhandover.region=$KH_REGION" \
+		-drive "file=$WORK/disk.qcow2,if=virtio,format=qcow2,snapshot=on" \
+		-serial "pipe:$DIR/tty0" "$@" </dev/null >"$DIR/qemu.out" 2>&1 &
+	QEMU_PID=$!
+}
+
+monitor() {
+	timeout 5 sh -c 'printf "%s\n" "$1" >"$2"' sh "$1" "$DIR/mon.in"
+}
+
+# dump_region FILE: the reserved region as the guest's RAM holds it now,
+# read from outside the guest. The monitor runs commands in order, so the
+# file is complete once a later command has answered.
+dump_region() {
+	rm -f "$1"
+	monitor "pmemsave $REGION_ADDR $REGION_SIZE \"$1\"" &&
+		monitor_answer "info version" &&
+		[ "$(stat -c %s "$1" 2>/dev/null)" = "$REGION_SIZE" ]
+}
+
+# monitor_answer CMD: send CMD and wait until the monitor log grows.
+monitor_answer() {
+	local before i
+	before=$(stat -c %s "$DIR/monitor.log")
+	monitor "$1" || return 1
+	for i in $(seq 50); do
+		[ "$(stat -c %s "$DIR/monitor.log")" -gt "$before" ] && sleep 0.2 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+all_zero() {
+	[ -z "$(tr -d '\0' <"$1" | head -c 1)" ]
+}
+
+stop_qemu() {
+	if qemu_running; then
+		monitor quit || true
+		sleep 1
+		kill "$QEMU_PID" 2>/dev/null || true
+	fi
+	[ -z "$QEMU_PID" ] || wait "$QEMU_PID" 2>/dev/null || true
+	QEMU_PID=
+	local p
+	for p in "${CAT_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	CAT_PIDS=()
+}
+
+# Boot 1 up to the root shell: Debian's cryptroot asks, the passphrase is
+# typed, systemd comes up and logs root in on the console.
+boot_with_passphrase() {
+	check "$SCENARIO: boot $1: Debian's cryptroot asks for the passphrase" \
+		wait_for 'Please unlock disk cryptroot'
+	[ "$LAST_OK" = 1 ] || return 1
+	type_passphrase
+	reach_shell "$1"
+}
+
+reach_shell() {
+	check "$SCENARIO: boot $1: systemd logs root in on the serial console" \
+		wait_for "$PROMPT" "$WAIT" 'Please unlock disk'
+	[ "$LAST_OK" = 1 ] || return 1
+	guest_ok "boot $1: multi-user.target is active (systemd's own word)" \
+		'systemctl is-system-running --wait >/dev/null; systemctl is-active multi-user.target'
+}
+
+# --- the secrets ----------------------------------------------------------
+
+# Neither the passphrase nor the volume key (hex in both cases, raw, and
+# each half) in any log of the run.
+no_secret_in() {
+	local hex_upper f
+	# grep's "no such file" must not read as "not found".
+	for f in "$@"; do
+		[ -s "$f" ] || { note "no log $f to search"; return 1; }
+	done
+	hex_upper=$(printf '%s' "$VK_HEX" | tr a-f A-F)
+	! LC_ALL=C grep -qaF -f "$WORK/fixtures/passphrase" -- "$@" &&
+		! LC_ALL=C grep -qaiF -e "$VK_HEX" -e "${VK_HEX:0:64}" -e "${VK_HEX:64}" -- "$@" &&
+		! LC_ALL=C grep -qaF -e "$hex_upper" -- "$@" &&
+		! LC_ALL=C grep -qaF -f <({ head -c 32 "$WORK/vk.bin"; echo; tail -c 32 "$WORK/vk.bin"; echo; }) -- "$@"
+}
+
+# --- the scenarios ----------------------------------------------------------
+
+scenario_system() {
+	start_qemu "$WORK/system" -no-reboot
+	boot_with_passphrase 1 || return 0
+	guest_ok "boot 1: a file written to the encrypted root" \
+		"echo $TOKEN >/root/kh-boot1 && sync"
+	guest_ok "boot 1: setup --check: reservation in effect, module holds it" \
+		'keyhandover setup --check'
+	check "$SCENARIO: boot 1: setup --check names the module's device" \
+		said 'ok: the module holds it (/dev/keyhandover)'
+	guest_ok "boot 1: setup --dry-run shows the GRUB drop-in and changes nothing" \
+		'keyhandover setup --dry-run; test ! -e /etc/default/grub.d/keyhandover.cfg'
+	check "$SCENARIO: boot 1: setup --dry-run: the drop-in's escaped memmap=" \
+		said "memmap=4K\\\\\\\$0x7000000"
+	guest_ok "boot 1: load --dry-run picks the /boot links (no GRUB here)" \
+		'keyhandover load --dry-run'
+	check "$SCENARIO: boot 1: load --dry-run: kernel, initrd, memmap= and region on the command line" \
+		said_all "/boot/vmlinuz-$VER" "/boot/initrd.img-$VER" "memmap=$KH_REGION" \
+		"keyhandover.region=$KH_REGION"
+	guest_ok "boot 1: reboot --dry-run" 'keyhandover reboot --dry-run </dev/null'
+	check "$SCENARIO: boot 1: reboot --dry-run names the volume and systemctl kexec" \
+		said_all cryptroot 'systemctl kexec'
+	check "$SCENARIO: boot 1: the dry runs armed nothing" guest_rc0 \
+		'keyhandover status | grep -x "state: empty"' 30
+	# The real thing: it asks the passphrase of crypttab's volume, stashes,
+	# loads, and hands over to systemd.
+	send 'keyhandover reboot'
+	check "$SCENARIO: boot 1: keyhandover reboot asks for cryptroot's passphrase" \
+		wait_for 'Enter passphrase for cryptroot'
+	[ "$LAST_OK" = 1 ] || return 0
+	type_passphrase
+	check "$SCENARIO: boot 1: systemd shuts down and the module keeps the stash for kexec" \
+		wait_for 'kexec: keeping 1 volume(s) for the next kernel'
+	check "$SCENARIO: boot 1: the kernel jumps to the next one" \
+		wait_for 'Linux version'
+	reach_shell 2 || return 0
+	check "$SCENARIO: boot 2: cryptroot never asked for the passphrase" \
+		never_prompted_after_boot1
+	check "$SCENARIO: boot 2: the initramfs script opened the root from the hand-over" \
+		console_has 'keyhandover: volumes opened from the hand-over'
+	guest_ok "boot 2: boot 1's file is on the root" 'cat /root/kh-boot1'
+	check "$SCENARIO: boot 2: boot 1's file holds what boot 1 wrote" said "$TOKEN"
+	guest_ok "boot 2: root is the unlocked LUKS volume" \
+		'findmnt -no SOURCE / | grep -x /dev/mapper/cryptroot'
+	guest_ok "boot 2: booted through keyhandover load (nonce on the command line)" \
+		'grep -q "keyhandover.nonce=" /proc/cmdline'
+	guest_ok "boot 2: the hand-over was read, once (state consumed)" \
+		'keyhandover status | grep -x "state: consumed"'
+	check "$SCENARIO: boot 2: the region, read from outside the guest, is all zero" \
+		region_zero "$DIR/region.after"
+}
+
+said_all() {
+	local t
+	for t in "$@"; do
+		said "$t" || { note "not in the output: $t"; return 1; }
+	done
+}
+
+console_has() {
+	console_text | grep -qF -- "$1"
+}
+
+# Exactly one cryptroot prompt in the whole console: boot 1's.
+never_prompted_after_boot1() {
+	[ "$(console_text | grep -c 'Please unlock disk cryptroot')" = 1 ]
+}
+
+region_zero() {
+	dump_region "$1" && all_zero "$1"
+}
+
+region_nonzero() {
+	dump_region "$1" && ! all_zero "$1"
+}
+
+# VM status from the monitor: "running" or "paused".
+vm_paused() {
+	local i
+	for i in $(seq "$WAIT"); do
+		monitor_answer 'info status' || return 1
+		tr -d '\r' <"$DIR/monitor.log" | tail -n 3 | grep -q 'VM status: paused' &&
+			return 0
+		sleep 1
+	done
+	return 1
+}
+
+# With reboot=shutdown in force QEMU turns even the monitor's system_reset
+# into a shutdown; only QMP's set-action can undo it. Then the reset takes
+# effect in QEMU's main loop, and cont is refused until it has.
+resume_after_reset() {
+	local i
+	qmp '{"execute":"qmp_capabilities"}' &&
+		qmp '{"execute":"set-action","arguments":{"reboot":"reset"}}' &&
+		qmp '{"execute":"system_reset"}' || return 1
+	for i in $(seq 20); do
+		sleep 0.5
+		qmp '{"execute":"cont"}' || return 1
+		monitor_answer 'info status' || return 1
+		tr -d '\r' <"$DIR/monitor.log" | tail -n 2 | grep -q 'VM status: running' &&
+			return 0
+	done
+	return 1
+}
+
+qmp() {
+	timeout 5 sh -c 'printf "%s\n" "$1" >"$2"' sh "$1" "$DIR/qmp.in"
+}
+
+scenario_system_negative() {
+	# A reset stops the guest where it is, so the region can be read at
+	# the moment of the reset; then the test resets it for boot 2.
+	start_qemu "$WORK/system-negative" -action reboot=shutdown -action shutdown=pause \
+		-qmp "pipe:$WORK/system-negative/qmp"
+	boot_with_passphrase 1 || return 0
+	send 'keyhandover stash; echo KH-STASHED-$((0 + 0))-rc-$?'
+	check "$SCENARIO: boot 1: keyhandover stash asks for cryptroot's passphrase" \
+		wait_for 'Enter passphrase for cryptroot'
+	[ "$LAST_OK" = 1 ] || return 0
+	type_passphrase
+	check "$SCENARIO: boot 1: keyhandover stash took it" wait_for 'KH-STASHED-0-rc-0'
+	guest_ok "boot 1: the stash is armed" 'keyhandover status | grep -x "state: armed"'
+	check "$SCENARIO: boot 1: while armed, the region holds the stash (control)" \
+		region_nonzero "$DIR/region.armed"
+	send 'systemctl reboot'
+	check "$SCENARIO: boot 1: the module wipes the region on the way down" \
+		wait_for 'keyhandover: region wiped'
+	check "$SCENARIO: boot 1: systemd reboots (QEMU holds the guest at the reset)" \
+		vm_paused
+	check "$SCENARIO: at the reset: the region, read from outside the guest, is all zero" \
+		region_zero "$DIR/region.reset"
+	check "$SCENARIO: the guest reset and running again for boot 2" resume_after_reset
+	boot_with_passphrase 2 || return 0
+	guest_ok "boot 2: no keyhandover.nonce= on the command line, nothing to restore" \
+		'! grep -q "keyhandover.nonce=" /proc/cmdline && keyhandover status | grep -x "state: empty"'
+}
+
+run_scenario() {
+	SCENARIO=$1
+	local t0=$SECONDS
+	case $1 in
+	system) scenario_system ;;
+	system-negative) scenario_system_negative ;;
+	esac
+	stop_qemu
+	check "$SCENARIO: passphrase and volume key in no log" \
+		no_secret_in "$DIR"/console.log "$DIR"/monitor.log
+	note "timing $SCENARIO: $((SECONDS - t0)) s"
+	if [ "$FAILED" != 0 ]; then
+		console_text | tail -n 25 | sed 's/^/# console: /'
+	fi
+}
+
+# --- main -----------------------------------------------------------------
+
+cleanup() {
+	local rc=$?
+	stop_qemu
+	[ -z "${MERGED:-}" ] || umount "$MERGED" 2>/dev/null || true
+	[ -n "$WORK" ] || return 0
+	if [ "$KEEP" = 1 ] || [ "$FAILED" != 0 ] || [ "$rc" != 0 ]; then
+		note "logs kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+
+finish() {
+	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+	[ "$FAILED" = 0 ]
+	exit
+}
+
+main() {
+	parse_args "$@"
+	kh_need_pkgs qemu-system-x86 cryptsetup-bin busybox-static cpio kmod \
+		e2fsprogs initramfs-tools-core debootstrap qemu-utils
+	VER=$(kh_kernel_version)
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/kh-system.XXXXXX")
+	trap cleanup EXIT
+	local t0=$SECONDS
+	BASE=$(kh_system_base "$VER") || { not_ok "a Debian 12 system with $VER"; finish; }
+	KROOT=$BASE
+	note "timing system base (cached): $((SECONDS - t0)) s"
+	t0=$SECONDS
+	IMAGE=$(base_image) || { not_ok "the encrypted Debian 12 base image"; finish; }
+	note "timing base image (cached): $((SECONDS - t0)) s"
+	mkdir -p "$WORK/fixtures"
+	cp "$IMAGE/fixtures/passphrase" "$IMAGE/fixtures/content" "$WORK/fixtures/"
+	cp "$IMAGE/vk.bin" "$WORK/vk.bin"
+	UUID=$(cat "$IMAGE/uuid")
+	VK_HEX=$(od -An -tx1 -v "$WORK/vk.bin" | tr -d ' \n')
+	TOKEN=boot1-$(head -c 8 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
+	t0=$SECONDS
+	check "install keyhandover into the Debian 12 system (make dkms-install, make install-tool, /etc/modules, update-initramfs) and onto its encrypted root" \
+		prepare_system
+	[ "$LAST_OK" = 1 ] || finish
+	check "the system's initramfs holds the DKMS module, the tool, the boot script and cryptroot's crypttab" \
+		installed_right
+	note "timing install: $((SECONDS - t0)) s"
+	local s
+	for s in "${SCENARIOS[@]}"; do
+		run_scenario "$s"
+	done
+	finish
+}
+
+main "$@"
