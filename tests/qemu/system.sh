@@ -392,10 +392,10 @@ dump_region() {
 
 # monitor_answer CMD: send CMD and wait until the monitor log grows.
 monitor_answer() {
-	local before i
+	local before
 	before=$(stat -c %s "$DIR/monitor.log")
 	monitor "$1" || return 1
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		[ "$(stat -c %s "$DIR/monitor.log")" -gt "$before" ] && sleep 0.2 && return 0
 		sleep 0.1
 	done
@@ -536,8 +536,7 @@ region_nonzero() {
 
 # VM status from the monitor: "running" or "paused".
 vm_paused() {
-	local i
-	for i in $(seq "$WAIT"); do
+	for _ in $(seq "$WAIT"); do
 		monitor_answer 'info status' || return 1
 		tr -d '\r' <"$DIR/monitor.log" | tail -n 3 | grep -q 'VM status: paused' &&
 			return 0
@@ -550,11 +549,10 @@ vm_paused() {
 # into a shutdown; only QMP's set-action can undo it. Then the reset takes
 # effect in QEMU's main loop, and cont is refused until it has.
 resume_after_reset() {
-	local i
 	qmp '{"execute":"qmp_capabilities"}' &&
 		qmp '{"execute":"set-action","arguments":{"reboot":"reset"}}' &&
 		qmp '{"execute":"system_reset"}' || return 1
-	for i in $(seq 20); do
+	for _ in $(seq 20); do
 		sleep 0.5
 		qmp '{"execute":"cont"}' || return 1
 		monitor_answer 'info status' || return 1
@@ -641,7 +639,6 @@ main() {
 	trap cleanup EXIT
 	local t0=$SECONDS
 	BASE=$(kh_system_base "$VER") || { not_ok "a Debian 12 system with $VER"; finish; }
-	KROOT=$BASE
 	note "timing system base (cached): $((SECONDS - t0)) s"
 	t0=$SECONDS
 	IMAGE=$(base_image) || { not_ok "the encrypted Debian 12 base image"; finish; }
