@@ -13,7 +13,7 @@
  * timeout: only processes that reach the keyring from their own session
  * can see or read the key, and it goes away by itself. An existing key
  * of the same description is never updated (add_key() would replace its
- * payload): that name is refused instead.
+ * payload): that name is refused instead, atomically (kh_keyring_add).
  */
 #include <errno.h>
 #include <keyutils.h>
@@ -135,25 +135,55 @@ static int32_t kh_keyring_find(int32_t ring, const char *want_type,
 	return found;
 }
 
+/*
+ * Make the "keyhandover" keyring and move it into @parent, as
+ * kh_keyring_add does with keys: add_key() would displace a keyring that
+ * another process made between our look and our add. 1: it lost that
+ * race, and the caller looks again.
+ */
+static int kh_keyring_make_ring(int32_t parent, key_serial_t *out)
+{
+	key_serial_t id;
+	int ret;
+
+	id = add_key("keyring", KH_KEYRING_NAME, NULL, 0,
+		     KEY_SPEC_THREAD_KEYRING);
+	if (id < 0)
+		return -errno;
+	if (keyctl_setperm(id, KH_RING_PERM | KEY_POS_LINK) < 0 ||
+	    keyctl_move(id, KEY_SPEC_THREAD_KEYRING, parent,
+			KEYCTL_MOVE_EXCL) < 0) {
+		ret = errno == EEXIST ? 1 : -errno;
+		keyctl_unlink(id, KEY_SPEC_THREAD_KEYRING);
+		return ret;
+	}
+	if (keyctl_setperm(id, KH_RING_PERM) < 0) {
+		ret = -errno;
+		keyctl_unlink(id, parent);
+		return ret;
+	}
+	*out = id;
+	return 0;
+}
+
 /* The "keyhandover" keyring inside @parent: found, or made. */
 int kh_keyring_open_ring(int32_t parent, int32_t *ring)
 {
 	key_serial_t id;
+	int ret;
 
 	/* The parent must exist: never let the kernel make @s on the fly. */
 	if (keyctl_get_keyring_ID(parent, 0) < 0)
 		return -errno;
 	id = kh_keyring_find(parent, "keyring", KH_KEYRING_NAME);
 	if (!id) {
-		id = add_key("keyring", KH_KEYRING_NAME, NULL, 0, parent);
-		if (id < 0)
-			return -errno;
-		if (keyctl_setperm(id, KH_RING_PERM) < 0) {
-			int ret = -errno;
-
-			keyctl_unlink(id, parent);
+		ret = kh_keyring_make_ring(parent, &id);
+		if (ret == 1)
+			id = kh_keyring_find(parent, "keyring", KH_KEYRING_NAME);
+		else if (ret)
 			return ret;
-		}
+		if (!id)
+			return -EAGAIN;
 	}
 	*ring = id;
 	return 0;
@@ -161,27 +191,38 @@ int kh_keyring_open_ring(int32_t parent, int32_t *ring)
 
 /*
  * Add "keyhandover:@name" holding @key to @ring, with a timeout and
- * possessor-only permissions (timeout first: setting it needs the
- * setattr permission the new mask still grants). -EEXIST: a key of that
- * description is there already and is left as it is. -EDQUOT: the
- * caller's key quota is used up.
+ * possessor-only permissions. -EEXIST: a key of that description is there
+ * already and is left as it is. -EDQUOT: the caller's key quota is used
+ * up.
+ *
+ * add_key() into @ring would update a key of the same description in
+ * place, and a check before it would race with another process adding
+ * one. So the key is made in this thread's own keyring, which nothing
+ * else can reach, finished there (timeout; permissions that still let us
+ * move it), and moved into @ring with KEYCTL_MOVE_EXCL, which fails with
+ * EEXIST instead of displacing a match (Linux 5.1). Only then is the link
+ * permission dropped.
  */
 int kh_keyring_add(int32_t ring, const char *name, const void *key,
 		   size_t len, unsigned int timeout, int32_t *out)
 {
 	char desc[KH_DESC_LEN];
 	key_serial_t id;
+	int ret = 0;
 
 	snprintf(desc, sizeof(desc), "%s%s", KH_KEYRING_PREFIX, name);
-	if (kh_keyring_find(ring, "user", desc))
-		return -EEXIST;
-	id = add_key("user", desc, key, len, ring);
+	id = add_key("user", desc, key, len, KEY_SPEC_THREAD_KEYRING);
 	if (id < 0)
 		return -errno;
 	if (keyctl_set_timeout(id, timeout) < 0 ||
-	    keyctl_setperm(id, KH_KEY_PERM) < 0) {
-		int ret = -errno;
-
+	    keyctl_setperm(id, KH_KEY_PERM | KEY_POS_LINK) < 0 ||
+	    keyctl_move(id, KEY_SPEC_THREAD_KEYRING, ring, KEYCTL_MOVE_EXCL) < 0) {
+		ret = -errno;
+		kh_keyring_revoke(KEY_SPEC_THREAD_KEYRING, id);
+		return ret;
+	}
+	if (keyctl_setperm(id, KH_KEY_PERM) < 0) {
+		ret = -errno;
 		kh_keyring_revoke(ring, id);
 		return ret;
 	}
