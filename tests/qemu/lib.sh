@@ -526,24 +526,33 @@ kh_build_kho_kernel() {
 # --- a whole Debian 12 system: the `system` scenarios --------------------
 #
 # A debootstrap'd Debian 12 with systemd, Debian's kernel KVER (the one the
-# other scenarios boot), initramfs-tools with cryptsetup-initramfs, and what
+# other scenarios boot), initramfs-tools with cryptsetup-initramfs, what
 # a user needs to install keyhandover with DKMS (headers, gcc, dkms, the
-# -dev packages). Cached by KVER and the package list below; keyhandover
+# -dev packages), and GRUB's configuration tools (update-grub; QEMU boots
+# the kernel itself, so GRUB is never installed to a disk). Cached by KVER and the package list below; keyhandover
 # itself is installed into a copy of it on every run.
 
 KH_SECURITY_MIRROR=${KH_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
 KH_SYSTEM_PKGS="systemd-sysv udev kmod procps e2fsprogs util-linux
 initramfs-tools busybox cryptsetup cryptsetup-initramfs keyutils
-dkms make gcc libc6-dev pkg-config libcryptsetup-dev libkeyutils-dev"
+dkms make gcc libc6-dev pkg-config libcryptsetup-dev libkeyutils-dev
+grub2-common grub-pc-bin"
 
 # kh_system_base KVER: print the cached root of that system, built once.
 kh_system_base() {
 	kh_kv=$1
 	kh_key=$(printf '%s\n' "$kh_kv" $KH_SYSTEM_PKGS | sha256sum | cut -c1-12)
 	kh_sroot=$KH_CACHE/system-bookworm/$kh_key
-	[ -e "$kh_sroot.complete" ] || kh_build_system_base "$kh_sroot" "$kh_kv" >&2 ||
-		kh_die "building the Debian 12 system failed (log: $kh_sroot.log)"
+	if [ ! -e "$kh_sroot.complete" ]; then
+		kh_build_system_base "$kh_sroot" "$kh_kv" >&2 ||
+			kh_die "building the Debian 12 system failed (log: $kh_sroot.log)"
+		# Older systems (another kernel or package list): 1 GiB each.
+		for kh_d in "$KH_CACHE"/system-bookworm/*.complete; do
+			[ "$kh_d" = "$kh_sroot.complete" ] ||
+				rm -rf "${kh_d%.complete}" "${kh_d%.complete}.log" "$kh_d"
+		done
+	fi
 	printf '%s\n' "$kh_sroot"
 }
 

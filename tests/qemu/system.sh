@@ -105,10 +105,14 @@ make_secrets() {
 # What the system's administrator writes before keyhandover: the root
 # volume in crypttab (the initramfs option because the hook runs in a
 # chroot, where it cannot see that this volume holds /), fstab, the host
-# name, and root's autologin on the serial console (the test's stand-in
-# for a person logged in there).
+# name, GRUB's defaults as Debian ships them with the serial console on
+# the kernel's command line (a headless server's), and root's autologin on
+# the serial console (the test's stand-in for a person logged in there).
 configure_system() {
 	local r=$1 uuid=$2
+	mkdir -p "$r/boot/grub"
+	sed 's/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0"/' \
+		"$r/usr/share/grub/default/grub" >"$r/etc/default/grub" || return 1
 	printf 'cryptroot UUID=%s none luks,discard,initramfs\n' "$uuid" >"$r/etc/crypttab"
 	printf '/dev/mapper/cryptroot / ext4 errors=remount-ro 0 1\n' >"$r/etc/fstab"
 	printf '%s\n' "$HOST" >"$r/etc/hostname"
@@ -158,6 +162,9 @@ base_image() {
 		kh_log "encrypting the Debian 12 system's root into a LUKS2 image (once, a few minutes)"
 		make_base_image "$d" >&2 || return 1
 		: >"$d/.complete"
+		# Older images (another base or recipe): 1.5 GiB each.
+		find "$KH_CACHE/system-bookworm" -mindepth 1 -maxdepth 1 \
+			-name 'image-*' ! -path "$d" -exec rm -rf {} +
 	fi
 	printf '%s\n' "$d"
 }
@@ -472,14 +479,26 @@ scenario_system() {
 		'keyhandover setup --dry-run; test ! -e /etc/default/grub.d/keyhandover.cfg'
 	check "$SCENARIO: boot 1: setup --dry-run: the drop-in's escaped memmap=" \
 		said "memmap=4K\\\\\\\$0x7000000"
-	guest_ok "boot 1: load --dry-run picks the /boot links (no GRUB here)" \
+	# The real setup: the drop-in, then Debian's update-grub regenerates
+	# grub.cfg, whose default entry load then takes (QEMU's -append
+	# stands for what GRUB passed at this boot).
+	guest_ok "boot 1: setup writes the drop-in and runs update-grub" \
+		'keyhandover setup' 300
+	check "$SCENARIO: boot 1: setup says what it wrote" \
+		said 'wrote /etc/default/grub.d/keyhandover.cfg'
+	guest_ok "boot 1: update-grub put the escaped region on GRUB's linux lines" \
+		"grep -F 'memmap=4K\\\$0x7000000 keyhandover.region=4K\\\$0x7000000' /boot/grub/grub.cfg"
+	guest_ok "boot 1: setup again changes nothing" 'keyhandover setup'
+	check "$SCENARIO: boot 1: ... and says so" said 'already set up'
+	guest_ok "boot 1: load --dry-run takes GRUB's default entry" \
 		'keyhandover load --dry-run'
-	check "$SCENARIO: boot 1: load --dry-run: kernel, initrd, memmap= and region on the command line" \
-		said_all "/boot/vmlinuz-$VER" "/boot/initrd.img-$VER" "memmap=$KH_REGION" \
+	check "$SCENARIO: boot 1: load --dry-run: GRUB's entry, its kernel, initrd and command line with the region" \
+		said_all "chosen from: GRUB" "kernel: /boot/vmlinuz-$VER" \
+		"initrd: /boot/initrd.img-$VER" console=ttyS0 "memmap=$KH_REGION" \
 		"keyhandover.region=$KH_REGION"
 	guest_ok "boot 1: reboot --dry-run" 'keyhandover reboot --dry-run </dev/null'
-	check "$SCENARIO: boot 1: reboot --dry-run names the volume and systemctl kexec" \
-		said_all cryptroot 'systemctl kexec'
+	check "$SCENARIO: boot 1: reboot --dry-run names the volume, GRUB's entry and systemctl kexec" \
+		said_all 'would stash' 'as cryptroot' 'chosen from: GRUB' 'then: systemctl kexec'
 	check "$SCENARIO: boot 1: the dry runs armed nothing" guest_rc0 \
 		'keyhandover status | grep -x "state: empty"' 30
 	# The real thing: it asks the passphrase of crypttab's volume, stashes,
@@ -504,6 +523,10 @@ scenario_system() {
 		'findmnt -no SOURCE / | grep -x /dev/mapper/cryptroot'
 	guest_ok "boot 2: booted through keyhandover load (nonce on the command line)" \
 		'grep -q "keyhandover.nonce=" /proc/cmdline'
+	# update-grub's order (GRUB_CMDLINE_LINUX, where the drop-in puts the
+	# region, then GRUB_CMDLINE_LINUX_DEFAULT) is not QEMU's -append's.
+	guest_ok "boot 2: with GRUB's command line (update-grub's, not QEMU's)" \
+		"cat /proc/cmdline; grep -qF 'keyhandover.region=$KH_REGION console=ttyS0' /proc/cmdline"
 	guest_ok "boot 2: the hand-over was read, once (state consumed)" \
 		'keyhandover status | grep -x "state: consumed"'
 	check "$SCENARIO: boot 2: the region, read from outside the guest, is all zero" \
