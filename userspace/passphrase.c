@@ -152,15 +152,21 @@ static int kh_tty_echo_disable(int fd)
 	return 0;
 }
 
+/*
+ * Echo goes off before the prompt is printed: whatever is typed once the
+ * prompt shows is never echoed, however quickly it comes (a paste, or a
+ * program answering the prompt). Input typed before it is discarded
+ * (TCSAFLUSH), as cryptsetup does.
+ */
 static int kh_tty_prompt(int fd, const char *device, struct kh_passphrase *pw)
 {
 	int ret;
 
-	if (dprintf(fd, "Enter passphrase for %s: ", device) < 0)
-		return -EIO;
 	/* Never leave the terminal without echo, even when killed. */
 	kh_secmem_set_fatal_hook(kh_tty_restore);
 	ret = kh_tty_echo_disable(fd);
+	if (!ret && dprintf(fd, "Enter passphrase for %s: ", device) < 0)
+		ret = -EIO;
 	if (!ret)
 		ret = kh_read_line(fd, pw);
 	kh_tty_restore();

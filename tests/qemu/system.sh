@@ -314,7 +314,7 @@ send() {
 }
 
 type_passphrase() {
-	sleep 0.5 # the prompt turns echo off right after printing itself
+	sleep 0.5 # as a person would: never faster than the prompt itself
 	timeout 5 sh -c 'printf "%s\r" "$(cat "$1")" >"$2"' sh \
 		"$WORK/fixtures/passphrase" "$DIR/tty0.in"
 }
@@ -331,7 +331,9 @@ guest() {
 	wait_for "KH-DONE-$SEQ-rc-" "${2:-$WAIT}" || return 1
 	OUT=$DIR/out.$SEQ
 	console_text | tail -c +$((start + 1)) | head -c $((POS - start)) >"$OUT"
-	RC=$(console_text | tail -c +$((POS + 1)) | head -n 1 | tr -dc 0-9)
+	# Only the digits right after the marker: a kernel message may follow
+	# on the same line.
+	RC=$(console_text | tail -c +$((POS + 1)) | head -n 1 | sed 's/[^0-9].*//')
 	POS=$((POS + ${#RC}))
 	[ -n "$RC" ]
 }
