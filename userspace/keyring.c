@@ -170,14 +170,14 @@ static int kh_keyring_make_ring(int32_t parent, key_serial_t *out)
 int kh_keyring_open_ring(int32_t parent, int32_t *ring)
 {
 	key_serial_t id;
-	int ret;
 
 	/* The parent must exist: never let the kernel make @s on the fly. */
 	if (keyctl_get_keyring_ID(parent, 0) < 0)
 		return -errno;
 	id = kh_keyring_find(parent, "keyring", KH_KEYRING_NAME);
 	if (!id) {
-		ret = kh_keyring_make_ring(parent, &id);
+		int ret = kh_keyring_make_ring(parent, &id);
+
 		if (ret == 1)
 			id = kh_keyring_find(parent, "keyring", KH_KEYRING_NAME);
 		else if (ret)
@@ -208,7 +208,7 @@ int kh_keyring_add(int32_t ring, const char *name, const void *key,
 {
 	char desc[KH_DESC_LEN];
 	key_serial_t id;
-	int ret = 0;
+	int ret;
 
 	snprintf(desc, sizeof(desc), "%s%s", KH_KEYRING_PREFIX, name);
 	id = add_key("user", desc, key, len, KEY_SPEC_THREAD_KEYRING);
@@ -218,16 +218,21 @@ int kh_keyring_add(int32_t ring, const char *name, const void *key,
 	    keyctl_setperm(id, KH_KEY_PERM | KEY_POS_LINK) < 0 ||
 	    keyctl_move(id, KEY_SPEC_THREAD_KEYRING, ring, KEYCTL_MOVE_EXCL) < 0) {
 		ret = -errno;
-		kh_keyring_revoke(KEY_SPEC_THREAD_KEYRING, id);
-		return ret;
+		goto out_thread;
 	}
 	if (keyctl_setperm(id, KH_KEY_PERM) < 0) {
 		ret = -errno;
-		kh_keyring_revoke(ring, id);
-		return ret;
+		goto out_ring;
 	}
 	*out = id;
 	return 0;
+
+out_ring:
+	kh_keyring_revoke(ring, id);
+	return ret;
+out_thread:
+	kh_keyring_revoke(KEY_SPEC_THREAD_KEYRING, id);
+	return ret;
 }
 
 /* Revoked first: a process holding a reference can no longer read it. */
