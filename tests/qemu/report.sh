@@ -1,7 +1,13 @@
 # shellcheck shell=bash
 # The QEMU suites' result lines: "ok N - ..." / "not ok N - ...", counted
-# in PASSED, FAILED and CHECK, which the sourcing script sets to 0 and
-# sums up at the end as "N passed, N failed". Source it.
+# in PASSED, FAILED and CHECK and summed up by finish as "N passed, N
+# failed". Source it before anything is checked.
+
+PASSED=0
+FAILED=0
+CHECK=0
+# shellcheck disable=SC2034 # read by the sourcing scripts after check
+LAST_OK=0
 
 ok() {
 	CHECK=$((CHECK + 1)) PASSED=$((PASSED + 1))
@@ -20,6 +26,7 @@ check() {
 	shift
 	LAST_OK=0
 	if "$@"; then
+		# shellcheck disable=SC2034 # read by the sourcing scripts
 		LAST_OK=1
 		ok "$what"
 	else
@@ -31,3 +38,21 @@ note() {
 	printf '# %s\n' "$*"
 }
 
+
+# keep_or_remove_work RC [WHAT]: the scratch directory $WORK stays, for its
+# logs, with --keep (KEEP=1) or after any failure; else it goes.
+keep_or_remove_work() {
+	[ -n "$WORK" ] || return 0
+	if [ "$KEEP" = 1 ] || [ "$FAILED" != 0 ] || [ "$1" != 0 ]; then
+		note "logs kept in $WORK${2:-}"
+	else
+		rm -rf "$WORK"
+	fi
+}
+
+# The summary line the test runner reads, and the exit status.
+finish() {
+	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+	[ "$FAILED" = 0 ] || exit 1
+	exit 0
+}

@@ -51,10 +51,6 @@ RAMDUMP=${KH_RAMDUMP:-1} # dump all guest RAM after boot 2 (about 5 s)
 DEMO=0
 KEEP=0
 SCENARIOS=()
-PASSED=0
-FAILED=0
-CHECK=0
-LAST_OK=0
 WORK=
 QEMU_PID=
 TAIL_PID=
@@ -884,12 +880,7 @@ cleanup() {
 	local rc=$?
 	[ -z "$QEMU_PID" ] || kill "$QEMU_PID" 2>/dev/null || true
 	[ -z "$TAIL_PID" ] || kill "$TAIL_PID" 2>/dev/null || true
-	[ -n "$WORK" ] || return 0
-	if [ "$KEEP" = 1 ] || [ "$FAILED" != 0 ] || [ "$rc" != 0 ]; then
-		note "logs kept in $WORK (console.log, marker.log per scenario)"
-	else
-		rm -rf "$WORK"
-	fi
+	keep_or_remove_work "$rc" " (console.log, marker.log per scenario)"
 }
 
 main() {
@@ -929,12 +920,6 @@ main() {
 		esac
 	done
 	finish
-}
-
-finish() {
-	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-	[ "$FAILED" = 0 ] || exit 1
-	exit 0
 }
 
 main "$@"

@@ -49,10 +49,6 @@ HOST=kh-system
 PROMPT="root@$HOST:~#"
 KEEP=0
 SCENARIOS=()
-PASSED=0
-FAILED=0
-CHECK=0
-LAST_OK=0
 WORK=
 QEMU_PID=
 CAT_PIDS=()
@@ -641,18 +637,7 @@ cleanup() {
 	local rc=$?
 	stop_qemu
 	[ -z "${MERGED:-}" ] || umount "$MERGED" 2>/dev/null || true
-	[ -n "$WORK" ] || return 0
-	if [ "$KEEP" = 1 ] || [ "$FAILED" != 0 ] || [ "$rc" != 0 ]; then
-		note "logs kept in $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-}
-
-finish() {
-	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-	[ "$FAILED" = 0 ]
-	exit
+	keep_or_remove_work "$rc"
 }
 
 main() {
