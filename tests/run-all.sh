@@ -43,6 +43,9 @@ run_suite() {
 bg_log=$(mktemp)
 "$top/tests/qemu/system.sh" >"$bg_log" 2>&1 &
 bg_pid=$!
+# A background job ignores the Ctrl-C or the stop that ends this script:
+# pass it on, so that its guest and mounts go too.
+trap 'kill -TERM "$bg_pid" 2>/dev/null; wait "$bg_pid"; exit 130' INT TERM
 
 run_suite unit make -s -C "$top/userspace" check
 run_suite check "$top/tests/check.sh"

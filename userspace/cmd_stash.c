@@ -154,7 +154,7 @@ static int kh_stash_passphrase(const struct kh_stash *s, unsigned int i,
 	char label[512]; /* a prompt: cut if ever longer */
 	int ret;
 
-	if (s->name[i])
+	if (s->name[i] && *s->name[i])
 		snprintf(label, sizeof(label), "%s (%s)", s->name[i], dev);
 	else
 		snprintf(label, sizeof(label), "%s", dev);

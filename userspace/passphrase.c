@@ -7,6 +7,7 @@
  * read with read(2) straight into locked memory.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -160,19 +161,20 @@ static int kh_tty_echo_disable(int fd)
  */
 static int kh_tty_prompt(int fd, const char *device, struct kh_passphrase *pw)
 {
+	bool prompted = false;
 	int ret;
 
 	/* Never leave the terminal without echo, even when killed. */
 	kh_secmem_set_fatal_hook(kh_tty_restore);
 	ret = kh_tty_echo_disable(fd);
-	if (!ret && dprintf(fd, "Enter passphrase for %s: ", device) < 0)
-		ret = -EIO;
-	if (!ret)
-		ret = kh_read_line(fd, pw);
+	if (!ret) {
+		prompted = dprintf(fd, "Enter passphrase for %s: ", device) >= 0;
+		ret = prompted ? kh_read_line(fd, pw) : -EIO;
+	}
 	kh_tty_restore();
 	kh_secmem_set_fatal_hook(NULL);
 	/* The user's Enter was not echoed: end the prompt line ourselves. */
-	if (write(fd, "\n", 1) < 0 && !ret)
+	if (prompted && write(fd, "\n", 1) < 0 && !ret)
 		ret = -EIO;
 	return ret;
 }

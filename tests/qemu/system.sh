@@ -29,8 +29,9 @@
 #                    be zero (and was not while armed), and boot 2's
 #                    cryptroot must ask for the passphrase.
 #
-# Every log is searched for the passphrase and the volume key (hex, both
-# cases, and raw). Output: "ok N - ..." lines, then "N passed, N failed".
+# Every log (console, monitor, QMP, QEMU's output, the install's, the
+# image guest's) is searched for the passphrase and the volume key (hex,
+# either case, each half, raw). Output: "ok N - ..." lines, then "N passed, N failed".
 # Environment: KH_KVER, KH_SYSTEM_TIMEOUT (seconds per wait, default 400).
 set -eu -o pipefail
 
@@ -211,7 +212,8 @@ install_keyhandover() {
 	local w=$WORK/overlay rc=0
 	mkdir -p "$w/upper" "$w/work" "$w/merged"
 	mount -t overlay overlay \
-		-o "lowerdir=$BASE,upperdir=$w/upper,workdir=$w/work" "$w/merged" ||
+		-o "lowerdir=$BASE,upperdir=$w/upper,workdir=$w/work,redirect_dir=off,metacopy=off" \
+		"$w/merged" ||
 		return 1
 	MERGED=$w/merged
 	# The base image's configuration, again, so that the chroot sees the
@@ -235,13 +237,12 @@ install_keyhandover() {
 # The upper layer as a tar for the guest: overlayfs's whiteouts (character
 # devices 0:0, a deleted lower file) become a list of paths to delete.
 make_delta() {
-	local u=$WORK/overlay/upper
-	(cd "$u" && find . -mindepth 1 -type c -exec stat -c '%t:%T %n' {} + |
-		sed -n 's/^0:0 //p') >"$WORK/whiteouts"
-	mv "$WORK/whiteouts" "$u/.kh-whiteouts"
-	(cd "$u" && find . -mindepth 1 ! -type c -print0 &&
-		find . -mindepth 1 -type c -exec stat -c '%t:%T %n' {} + |
-		sed -n '/^0:0 /!s/^[^ ]* //p' | tr '\n' '\0') |
+	local u=$WORK/overlay/upper c=$WORK/chardevs
+	# Each step chained: set -e does nothing inside a check.
+	(cd "$u" && find . -mindepth 1 -type c -exec stat -c '%t:%T %n' {} + >"$c") &&
+		sed -n 's/^0:0 //p' "$c" >"$u/.kh-whiteouts" &&
+		(cd "$u" && find . -mindepth 1 ! -type c -print0 &&
+			sed -n '/^0:0 /!s/^[^ ]* //p' "$c" | tr '\n' '\0') |
 		tar -C "$u" --null --no-recursion -T - --numeric-owner -cf "$WORK/delta.tar"
 }
 
@@ -286,7 +287,7 @@ qemu_running() {
 # console after the last match; move past it. Returns 2 at once when
 # ABORT-TEXT appears first, 1 when QEMU ends or time runs out.
 wait_for() {
-	local text=$1 end=$((SECONDS + ${2:-$WAIT})) abort=${3:-} hit
+	local text=$1 end=$((SECONDS + ${2:-$WAIT})) abort=${3:-} hit gone=
 	while :; do
 		hit=$(console_text | tail -c +$((POS + 1)) |
 			grep -aboF -m 1 -- "$text" | head -n 1 | cut -d: -f1) || true
@@ -298,7 +299,12 @@ wait_for() {
 			grep -aqF -- "$abort"; then
 			return 2
 		fi
-		qemu_running || return 1
+		if ! qemu_running; then
+			# One more look: its last output may have come after ours.
+			[ -z "$gone" ] || return 1
+			gone=1
+			continue
+		fi
 		[ "$SECONDS" -lt "$end" ] || { note "waited ${2:-$WAIT} s for '$text'"; return 1; }
 		sleep 0.5
 	done
@@ -323,15 +329,21 @@ guest() {
 	local start
 	SEQ=$((SEQ + 1))
 	start=$POS
-	send "$1; echo KH-DONE-\$(($SEQ + 0))-rc-\$?" || return 1
+	send "$1; echo KH-DONE-\$(($SEQ + 0))-rc-\$?-end" || return 1
 	wait_for "KH-DONE-$SEQ-rc-" "${2:-$WAIT}" || return 1
 	OUT=$DIR/out.$SEQ
 	console_text | tail -c +$((start + 1)) | head -c $((POS - start)) >"$OUT"
-	# Only the digits right after the marker: a kernel message may follow
-	# on the same line.
-	RC=$(console_text | tail -c +$((POS + 1)) | head -n 1 | sed 's/[^0-9].*//')
-	POS=$((POS + ${#RC}))
-	[ -n "$RC" ]
+	# The status is complete once "-end" follows it (the serial line may
+	# have delivered the marker alone so far).
+	RC=
+	for _ in $(seq 50); do
+		RC=$(console_text | tail -c +$((POS + 1)) | head -n 1 |
+			sed -n 's/^\([0-9][0-9]*\)-end.*/\1/p')
+		[ -z "$RC" ] || break
+		sleep 0.2
+	done
+	[ -n "$RC" ] || return 1
+	POS=$((POS + ${#RC} + 4))
 }
 
 # guest_ok WHAT CMD [SECONDS]: one check that CMD exits 0 in the guest.
@@ -447,19 +459,26 @@ reach_shell() {
 
 # --- the secrets ----------------------------------------------------------
 
-# Neither the passphrase nor the volume key (hex in both cases, raw, and
-# each half) in any log of the run.
+# Neither the passphrase nor the volume key (hex, either case, each half,
+# raw) in any of the logs. The first log must have content and the others
+# must exist: grep's "no such file" must not read as "not found". The
+# patterns go through a file, never a command line.
 no_secret_in() {
-	local hex_upper f
-	# grep's "no such file" must not read as "not found".
+	local f pat=$WORK/secret-patterns
+	[ -s "$1" ] || { note "no log $1 to search"; return 1; }
 	for f in "$@"; do
-		[ -s "$f" ] || { note "no log $f to search"; return 1; }
+		[ -e "$f" ] || { note "no log $f to search"; return 1; }
 	done
-	hex_upper=$(printf '%s' "$VK_HEX" | tr a-f A-F)
-	! LC_ALL=C grep -qaF -f "$WORK/fixtures/passphrase" -- "$@" &&
-		! LC_ALL=C grep -qaiF -e "$VK_HEX" -e "${VK_HEX:0:64}" -e "${VK_HEX:64}" -- "$@" &&
-		! LC_ALL=C grep -qaF -e "$hex_upper" -- "$@" &&
-		! LC_ALL=C grep -qaF -f <({ head -c 32 "$WORK/vk.bin"; echo; tail -c 32 "$WORK/vk.bin"; echo; }) -- "$@"
+	(umask 077 && {
+		cat "$WORK/fixtures/passphrase"
+		echo
+		printf '%s\n' "$VK_HEX" "${VK_HEX:0:64}" "${VK_HEX:64}"
+		head -c 32 "$WORK/vk.bin"
+		echo
+		tail -c 32 "$WORK/vk.bin"
+		echo
+	} >"$pat") || return 1
+	! LC_ALL=C grep -qaiF -f "$pat" -- "$@"
 }
 
 # --- the scenarios ----------------------------------------------------------
@@ -474,7 +493,7 @@ scenario_system() {
 	check "$SCENARIO: boot 1: setup --check names the module's device" \
 		said 'ok: the module holds it (/dev/keyhandover)'
 	guest_ok "boot 1: setup --dry-run shows the GRUB drop-in and changes nothing" \
-		'keyhandover setup --dry-run; test ! -e /etc/default/grub.d/keyhandover.cfg'
+		'keyhandover setup --dry-run && test ! -e /etc/default/grub.d/keyhandover.cfg'
 	check "$SCENARIO: boot 1: setup --dry-run: the drop-in's escaped memmap=" \
 		said "memmap=4K\\\\\\\$0x7000000"
 	# The real setup: the drop-in, then Debian's update-grub regenerates
@@ -510,11 +529,12 @@ scenario_system() {
 		wait_for 'kexec: keeping 1 volume(s) for the next kernel'
 	check "$SCENARIO: boot 1: the kernel jumps to the next one" \
 		wait_for 'Linux version'
+	local boot2=$POS
 	reach_shell 2 || return 0
 	check "$SCENARIO: boot 2: cryptroot never asked for the passphrase" \
 		never_prompted_after_boot1
 	check "$SCENARIO: boot 2: the initramfs script opened the root from the hand-over" \
-		console_has 'keyhandover: volumes opened from the hand-over'
+		console_has_since "$boot2" 'keyhandover: volumes opened from the hand-over'
 	guest_ok "boot 2: boot 1's file is on the root" 'cat /root/kh-boot1'
 	check "$SCENARIO: boot 2: boot 1's file holds what boot 1 wrote" said "$TOKEN"
 	guest_ok "boot 2: root is the unlocked LUKS volume" \
@@ -538,8 +558,8 @@ said_all() {
 	done
 }
 
-console_has() {
-	console_text | grep -qF -- "$1"
+console_has_since() {
+	console_text | tail -c +$(($1 + 1)) | grep -qF -- "$2"
 }
 
 # Exactly one cryptroot prompt in the whole console: boot 1's.
@@ -593,12 +613,12 @@ scenario_system_negative() {
 	start_qemu "$WORK/system-negative" -action reboot=shutdown -action shutdown=pause \
 		-qmp "pipe:$WORK/system-negative/qmp"
 	boot_with_passphrase 1 || return 0
-	send 'keyhandover stash; echo KH-STASHED-$((0 + 0))-rc-$?'
+	send 'keyhandover stash; echo KH-STASHED-$((0 + 0))-rc-$?-end'
 	check "$SCENARIO: boot 1: keyhandover stash asks for cryptroot's passphrase" \
 		wait_for 'Enter passphrase for cryptroot'
 	[ "$LAST_OK" = 1 ] || return 0
 	type_passphrase
-	check "$SCENARIO: boot 1: keyhandover stash took it" wait_for 'KH-STASHED-0-rc-0'
+	check "$SCENARIO: boot 1: keyhandover stash took it" wait_for 'KH-STASHED-0-rc-0-end'
 	guest_ok "boot 1: the stash is armed" 'keyhandover status | grep -x "state: armed"'
 	check "$SCENARIO: boot 1: while armed, the region holds the stash (control)" \
 		region_nonzero "$DIR/region.armed"
@@ -624,7 +644,8 @@ run_scenario() {
 	esac
 	stop_qemu
 	check "$SCENARIO: passphrase and volume key in no log" \
-		no_secret_in "$DIR"/console.log "$DIR"/monitor.log
+		no_secret_in "$DIR"/console.log "$DIR"/monitor.log "$DIR"/qmp.log \
+		"$DIR"/qemu.out "$DIR"/out.* "$WORK"/install.log "$WORK"/mkroot/console.log
 	note "timing $SCENARIO: $((SECONDS - t0)) s"
 	if [ "$FAILED" != 0 ]; then
 		console_text | tail -n 25 | sed 's/^/# console: /'
@@ -636,6 +657,8 @@ run_scenario() {
 cleanup() {
 	local rc=$?
 	stop_qemu
+	# An interrupted chroot run leaves its proc mounted inside.
+	[ -z "${MERGED:-}" ] || umount "$MERGED/proc" 2>/dev/null || true
 	[ -z "${MERGED:-}" ] || umount "$MERGED" 2>/dev/null || true
 	keep_or_remove_work "$rc"
 }
@@ -647,6 +670,8 @@ main() {
 	VER=$(kh_kernel_version)
 	WORK=$(mktemp -d "${TMPDIR:-/tmp}/kh-system.XXXXXX")
 	trap cleanup EXIT
+	# Killed (run-all.sh stops it when it is stopped): clean up all the same.
+	trap 'exit 143' TERM INT
 	local t0=$SECONDS
 	BASE=$(kh_system_base "$VER") || { not_ok "a Debian 12 system with $VER"; finish; }
 	note "timing system base (cached): $((SECONDS - t0)) s"
