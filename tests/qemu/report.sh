@@ -38,6 +38,13 @@ note() {
 	printf '# %s\n' "$*"
 }
 
+# note_lines WHAT: standard input as "# WHAT: line" notes. awk ends every
+# line, a log's unfinished last one too, so that whatever is printed next
+# (a result or the summary line the runner reads) starts a line.
+note_lines() {
+	awk -v p="# $1: " '{ print p $0 }'
+}
+
 
 # keep_or_remove_work RC [WHAT]: the scratch directory $WORK stays, for its
 # logs, with --keep (KEEP=1) or after any failure; else it goes.

@@ -554,10 +554,10 @@ has_marker() {
 explain_failure() {
 	local f
 	for f in marker.log qemu.out; do
-		[ ! -s "$1/$f" ] || strip_cr "$1/$f" | tail -n 5 | sed "s|^|# $f: |"
+		[ ! -s "$1/$f" ] || strip_cr "$1/$f" | tail -n 5 | note_lines "$f"
 	done
 	[ ! -f "$1/console.log" ] ||
-		strip_cr "$1/console.log" | tail -n 15 | sed 's|^|# console: |'
+		strip_cr "$1/console.log" | tail -n 15 | note_lines console
 }
 
 # The guest's own checks ("KH-CHECK ok|not-ok WHAT" on the second port),

@@ -184,7 +184,7 @@ mkroot_guest() {
 		-drive "file=$input,if=virtio,format=raw,readonly=on" \
 		-serial "file:$d/mkroot/console.log" -serial "file:$d/mkroot/marker.log" \
 		</dev/null >"$d/mkroot/qemu.out" 2>&1 || true
-	if ! tr -d '\r' <"$d/mkroot/marker.log" | grep -qx 'KH-RESULT mkroot-ok'; then
+	if ! tr -d '\r' <"$d/mkroot/marker.log" | grep -x 'KH-RESULT mkroot-ok' >/dev/null; then
 		tr -d '\r' <"$d/mkroot/console.log" | tail -n 15 >&2
 		return 1
 	fi
@@ -296,7 +296,7 @@ wait_for() {
 			return 0
 		fi
 		if [ -n "$abort" ] && console_text | tail -c +$((POS + 1)) |
-			grep -aqF -- "$abort"; then
+			grep -aF -- "$abort" >/dev/null; then
 			return 2
 		fi
 		if ! qemu_running; then
@@ -353,7 +353,7 @@ guest_ok() {
 
 guest_rc0() {
 	guest "$1" "$2" && [ "$RC" = 0 ] || {
-		[ -z "${OUT:-}" ] || tail -n 8 "$OUT" | sed 's/^/# guest: /'
+		[ -z "${OUT:-}" ] || tail -n 8 "$OUT" | note_lines guest
 		return 1
 	}
 }
@@ -559,7 +559,7 @@ said_all() {
 }
 
 console_has_since() {
-	console_text | tail -c +$(($1 + 1)) | grep -qF -- "$2"
+	console_text | tail -c +$(($1 + 1)) | grep -F -- "$2" >/dev/null
 }
 
 # Exactly one cryptroot prompt in the whole console: boot 1's.
@@ -579,7 +579,7 @@ region_nonzero() {
 vm_paused() {
 	for _ in $(seq "$WAIT"); do
 		monitor_answer 'info status' || return 1
-		tr -d '\r' <"$DIR/monitor.log" | tail -n 3 | grep -q 'VM status: paused' &&
+		tr -d '\r' <"$DIR/monitor.log" | tail -n 3 | grep 'VM status: paused' >/dev/null &&
 			return 0
 		sleep 1
 	done
@@ -597,7 +597,7 @@ resume_after_reset() {
 		sleep 0.5
 		qmp '{"execute":"cont"}' || return 1
 		monitor_answer 'info status' || return 1
-		tr -d '\r' <"$DIR/monitor.log" | tail -n 2 | grep -q 'VM status: running' &&
+		tr -d '\r' <"$DIR/monitor.log" | tail -n 2 | grep 'VM status: running' >/dev/null &&
 			return 0
 	done
 	return 1
@@ -648,7 +648,7 @@ run_scenario() {
 		"$DIR"/qemu.out "$DIR"/out.* "$WORK"/install.log "$WORK"/mkroot/console.log
 	note "timing $SCENARIO: $((SECONDS - t0)) s"
 	if [ "$FAILED" != 0 ]; then
-		console_text | tail -n 25 | sed 's/^/# console: /'
+		console_text | tail -n 25 | note_lines console
 	fi
 }
 
