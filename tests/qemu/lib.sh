@@ -204,19 +204,22 @@ kh_trixie_chroot() {
 	printf '%s\n' "$kh_croot"
 }
 
-# Like kh_unpack_kernel: bootstrap into a scratch directory and rename it
-# into place at the end. debootstrap's chatter goes to a log that is shown
-# only when it fails.
-kh_debootstrap_trixie() {
+# kh_debootstrap SUITE DIR LOG: a minbase Debian SUITE in a fresh DIR.
+# debootstrap's chatter goes to LOG, whose end is shown only on failure.
+kh_debootstrap() {
 	kh_need_pkgs debootstrap
-	rm -rf "$1.tmp"
-	mkdir -p "$1.tmp"
+	rm -rf "$2"
+	mkdir -p "$2"
+	debootstrap --variant=minbase "$1" "$2" "$KH_TRIXIE_MIRROR" >"$3" 2>&1 ||
+		{ tail -n 20 "$3" >&2; return 1; }
+}
+
+# Like kh_unpack_kernel: bootstrap into a scratch directory and rename it
+# into place at the end.
+kh_debootstrap_trixie() {
 	kh_log "debootstrap trixie into $1 (once, under a minute)"
-	if ! debootstrap --variant=minbase trixie "$1.tmp" "$KH_TRIXIE_MIRROR" \
-		>"$1.log" 2>&1; then
-		tail -n 20 "$1.log" >&2
+	kh_debootstrap trixie "$1.tmp" "$1.log" ||
 		kh_die "debootstrap trixie failed (log: $1.log)"
-	fi
 	rm -rf "$1" "$1.log"
 	mv "$1.tmp" "$1"
 	: >"$1/.complete"
@@ -558,12 +561,8 @@ kh_system_base() {
 
 kh_build_system_base() {
 	kh_sroot=$1 kh_kv=$2
-	kh_need_pkgs debootstrap
 	kh_log "debootstrap a Debian 12 system with $kh_kv into $kh_sroot (once, a few minutes)"
-	rm -rf "$kh_sroot"
-	mkdir -p "$kh_sroot"
-	debootstrap --variant=minbase bookworm "$kh_sroot" "$KH_TRIXIE_MIRROR" \
-		>"$kh_sroot.log" 2>&1 || { tail -n 20 "$kh_sroot.log"; return 1; }
+	kh_debootstrap bookworm "$kh_sroot" "$kh_sroot.log" || return 1
 	# Documentation is not what the test boots: leave it out, as Debian's
 	# own container images do, to keep the encrypted image small.
 	cat >"$kh_sroot/etc/dpkg/dpkg.cfg.d/keyhandover-test-nodoc" <<-'EOC'

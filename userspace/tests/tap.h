@@ -8,6 +8,7 @@
 #define KH_TAP_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int kh_passed, kh_failed;
 
@@ -27,6 +28,16 @@ static int kh_tap_done(void)
 {
 	printf("%d passed, %d failed\n", kh_passed, kh_failed);
 	return kh_failed ? 1 : 0;
+}
+
+/* Remove a test's temporary tree; a leftover is said, not failed. */
+static inline void kh_tap_rmtree(const char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		printf("# could not remove %s\n", dir);
 }
 
 #endif /* KH_TAP_H */

@@ -271,9 +271,7 @@ static void test_choose(void)
 	check(!kh_boot_choose(root, &c) && !strcmp(c.options, "root=/dev/vda2 quiet"),
 	      "BLS: repeated options lines add up");
 
-	snprintf(cfg, sizeof(cfg), "rm -rf '%s'", root);
-	if (system(cfg))
-		printf("# could not remove %s\n", root);
+	kh_tap_rmtree(root);
 }
 
 int main(void)

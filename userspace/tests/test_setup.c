@@ -116,7 +116,7 @@ static void put(const char *dir, const char *name, const char *text)
 
 static void test_read_fwmap(void)
 {
-	char root[] = "/tmp/kh-fwmap-test.XXXXXX", d[128], cmd[160];
+	char root[] = "/tmp/kh-fwmap-test.XXXXXX", d[128];
 	struct kh_fwmap_range r[8];
 	unsigned int n = 0;
 	uint64_t a = 0;
@@ -136,9 +136,7 @@ static void test_read_fwmap(void)
 	check(!kh_setup_read_fwmap(root, r, 8, &n) && n == 2 &&
 	      !kh_setup_pick(r, n, 4096, &a) && a == 0x7000000,
 	      "read from a sysfs-shaped directory, then picked");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd))
-		printf("# could not remove %s\n", root);
+	kh_tap_rmtree(root);
 }
 
 int main(void)
