@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Handover format v1 codec. See format.h and docs/format.md.
+ * Handover format codec: writes v2, reads v2 and v1. See format.h and
+ * docs/format.md.
  *
  * The region is untrusted input in the new kernel: every field is checked
  * against the region size before it is used, sizes are computed in 64
@@ -40,6 +41,36 @@ static int kh_sum_equal(const kh_u8 *a, const kh_u8 *b)
 	for (i = 0; i < KH_FORMAT_SUM_SIZE; i++)
 		diff |= a[i] ^ b[i];
 	return diff == 0;
+}
+
+/* What differs between the versions this codec reads. */
+struct kh_format_layout {
+	kh_u32 version;
+	kh_u32 entry_size;
+	kh_u32 key_max;		/* bytes of the entry's key field */
+};
+
+static const struct kh_format_layout kh_format_layouts[] = {
+	{ 1, KH_FORMAT_V1_ENTRY_SIZE, KH_FORMAT_V1_KEY_MAX },
+	{ KH_FORMAT_VERSION, KH_FORMAT_ENTRY_SIZE, KH_KEY_MAX },
+};
+
+static const struct kh_format_layout *kh_format_layout(kh_u32 version)
+{
+	kh_size_t i;
+
+	for (i = 0; i < sizeof(kh_format_layouts) / sizeof(kh_format_layouts[0]);
+	     i++)
+		if (kh_format_layouts[i].version == version)
+			return &kh_format_layouts[i];
+	return NULL;
+}
+
+static kh_size_t kh_layout_size(const struct kh_format_layout *l,
+				kh_u32 count)
+{
+	return KH_FORMAT_HEADER_SIZE + (kh_size_t)count * l->entry_size +
+	       KH_FORMAT_SUM_SIZE;
 }
 
 kh_u32 kh_format_capacity(kh_size_t region_size)
@@ -127,13 +158,24 @@ static void kh_put_entry(kh_u8 *p, const struct kh_entry *e)
 	memcpy(p + KH_ENT_KEY, e->key, KH_KEY_MAX);
 }
 
-static void kh_get_entry(const kh_u8 *p, struct kh_entry *e)
+/*
+ * An entry of either version into struct kh_entry: a v1 key field is
+ * shorter, and the rest of e->key stays zero. A key_size larger than the
+ * version's key field is refused here, before kh_format_check_entry()
+ * would take it for a valid v2 size.
+ */
+static int kh_get_entry(const kh_u8 *p, const struct kh_format_layout *l,
+			struct kh_entry *e)
 {
+	memset(e, 0, sizeof(*e));
 	e->key_size = kh_get_le32(p + KH_ENT_KEY_SIZE);
 	e->flags = kh_get_le32(p + KH_ENT_FLAGS);
 	memcpy(e->uuid, p + KH_ENT_UUID, KH_UUID_LEN);
 	memcpy(e->name, p + KH_ENT_NAME, KH_NAME_LEN);
-	memcpy(e->key, p + KH_ENT_KEY, KH_KEY_MAX);
+	memcpy(e->key, p + KH_ENT_KEY, l->key_max);
+	if (e->key_size > l->key_max)
+		return KH_VERDICT_BAD_KEY;
+	return kh_format_check_entry(e);
 }
 
 long kh_format_build(void *buf, kh_size_t buf_size,
@@ -173,9 +215,14 @@ long kh_format_build(void *buf, kh_size_t buf_size,
 	return (long)total;
 }
 
-/* Header checks up to and including the checksum. Sets *@count. */
-static int kh_parse_header(const kh_u8 *p, kh_size_t buf_size, kh_u32 *count)
+/*
+ * Header checks up to and including the checksum. Sets *@count and
+ * *@layout.
+ */
+static int kh_parse_header(const kh_u8 *p, kh_size_t buf_size, kh_u32 *count,
+			   const struct kh_format_layout **layout)
 {
+	const struct kh_format_layout *l;
 	kh_u8 sum[KH_FORMAT_SUM_SIZE];
 	kh_u64 total;
 	kh_u32 n;
@@ -188,12 +235,13 @@ static int kh_parse_header(const kh_u8 *p, kh_size_t buf_size, kh_u32 *count)
 		return KH_VERDICT_BAD_MAGIC;
 	if (buf_size < KH_FORMAT_HEADER_SIZE)
 		return KH_VERDICT_TRUNCATED;
-	if (kh_get_le32(p + KH_HDR_VERSION) != KH_FORMAT_VERSION)
+	l = kh_format_layout(kh_get_le32(p + KH_HDR_VERSION));
+	if (!l)
 		return KH_VERDICT_BAD_VERSION;
 
 	/* Bound the checksummed length before hashing anything. */
 	total = kh_get_le32(p + KH_HDR_TOTAL_SIZE);
-	if (total < kh_format_size(1) || total > buf_size)
+	if (total < kh_layout_size(l, 1) || total > buf_size)
 		return KH_VERDICT_TRUNCATED;
 	kh_format_sha256(p, (kh_size_t)total - KH_FORMAT_SUM_SIZE, sum);
 	if (!kh_sum_equal(sum, p + total - KH_FORMAT_SUM_SIZE))
@@ -202,13 +250,14 @@ static int kh_parse_header(const kh_u8 *p, kh_size_t buf_size, kh_u32 *count)
 	/* The checksum only proves the writer meant it; check the fields. */
 	n = kh_get_le32(p + KH_HDR_COUNT);
 	if (kh_get_le32(p + KH_HDR_HEADER_SIZE) != KH_FORMAT_HEADER_SIZE ||
-	    kh_get_le32(p + KH_HDR_ENTRY_SIZE) != KH_FORMAT_ENTRY_SIZE ||
+	    kh_get_le32(p + KH_HDR_ENTRY_SIZE) != l->entry_size ||
 	    kh_get_le32(p + KH_HDR_FLAGS) != 0 ||
 	    !kh_all_zero(p + KH_HDR_RESERVED,
 			 KH_FORMAT_HEADER_SIZE - KH_HDR_RESERVED) ||
-	    n == 0 || n > KH_MAX_ENTRIES || total != kh_format_size(n))
+	    n == 0 || n > KH_MAX_ENTRIES || total != kh_layout_size(l, n))
 		return KH_VERDICT_BAD_HEADER;
 	*count = n;
+	*layout = l;
 	return KH_VERDICT_OK;
 }
 
@@ -216,22 +265,23 @@ int kh_format_parse(const void *buf, kh_size_t buf_size,
 		    struct kh_entry *out, kh_u32 out_cap, kh_u32 *count,
 		    kh_u8 nonce[KH_NONCE_LEN])
 {
+	const struct kh_format_layout *l = NULL;
 	const kh_u8 *p = buf;
 	struct kh_entry e;
 	kh_u32 n = 0, i;
 	int ret;
 
 	*count = 0;
-	ret = kh_parse_header(p, buf_size, &n);
+	ret = kh_parse_header(p, buf_size, &n, &l);
 	if (ret)
 		return ret;
 	if (out && out_cap < n)
 		return KH_VERDICT_TRUNCATED;
 
 	for (i = 0; i < n; i++) {
-		kh_get_entry(p + KH_FORMAT_HEADER_SIZE +
-				     (kh_size_t)i * KH_FORMAT_ENTRY_SIZE, &e);
-		ret = kh_format_check_entry(&e);
+		ret = kh_get_entry(p + KH_FORMAT_HEADER_SIZE +
+					   (kh_size_t)i * l->entry_size,
+				   l, &e);
 		if (ret)
 			break;
 		if (out)

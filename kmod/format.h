@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Handover format v1: the bytes that cross kexec in the region.
+ * Handover format v2: the bytes that cross kexec in the region. v1, the
+ * same with 64-byte key fields, is still read (a kernel armed by an older
+ * module hands over to a newer one) and no longer written.
  *
  * Pure C, shared verbatim by the module, the userspace unit tests and the
  * fuzzer. It needs fixed-width types (supplied by the includer through
@@ -14,12 +16,16 @@
 #include "format_types.h"
 #include "uapi/keyhandover.h"
 
-#define KH_FORMAT_VERSION	1
+#define KH_FORMAT_VERSION	2
 #define KH_FORMAT_MAGIC		"KHANDOV\x01"
 #define KH_FORMAT_MAGIC_LEN	8
 #define KH_FORMAT_HEADER_SIZE	64
-#define KH_FORMAT_ENTRY_SIZE	176
+#define KH_FORMAT_ENTRY_SIZE	(KH_ENT_KEY + KH_KEY_MAX)	/* 240 */
 #define KH_FORMAT_SUM_SIZE	32
+
+/* Version 1: read only. */
+#define KH_FORMAT_V1_KEY_MAX	64
+#define KH_FORMAT_V1_ENTRY_SIZE	(KH_ENT_KEY + KH_FORMAT_V1_KEY_MAX)	/* 176 */
 
 /* Offsets of the header fields, little-endian. */
 #define KH_HDR_MAGIC		0

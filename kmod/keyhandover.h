@@ -15,6 +15,7 @@
 #ifndef KH_KEYHANDOVER_H
 #define KH_KEYHANDOVER_H
 
+#include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -32,7 +33,7 @@ struct kh_region {
 	size_t size;
 	void *virt;
 	struct resource *res;		/* memmap: our claim in iomem */
-	struct folio *folio;		/* kho: the preserved pages */
+	struct folio *folio;		/* kho: descriptor page + region page */
 	void *desc;			/* kho: the published descriptor */
 };
 
@@ -57,14 +58,17 @@ struct kh_stash {
 	u32 count;
 	u8 nonce[KH_NONCE_LEN];		/* ARMED, PENDING: the stash's */
 	u8 expect[KH_NONCE_LEN];	/* nonce= module param, or zero */
+	enum kh_wipe wiped;		/* why the last stash went */
 	bool going_down;		/* reboot notifier ran: frozen */
+	bool sleeping;			/* suspend or hibernation under way */
 	unsigned int default_timeout;	/* seconds, from the module param */
 	struct delayed_work expire;	/* wipes a stash nobody collected */
-	unsigned long expires;		/* jiffies, while a timer runs */
+	ktime_t expires;		/* CLOCK_BOOTTIME deadline, or 0 */
 };
 
 void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout,
 		   const u8 expect[KH_NONCE_LEN]);
+void kh_stash_refuse(struct kh_region *region);
 void kh_stash_exit(struct kh_stash *stash);
 int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
 		 u32 count, unsigned int timeout);
@@ -73,6 +77,8 @@ int kh_stash_read(struct kh_stash *stash, const u8 nonce[KH_NONCE_LEN],
 		  struct kh_entry *out, u32 *count, u32 *verdict);
 void kh_stash_wipe(struct kh_stash *stash);
 void kh_stash_shutdown(struct kh_stash *stash, bool kexec);
+void kh_stash_suspend(struct kh_stash *stash);
+void kh_stash_resume(struct kh_stash *stash);
 
 int kh_lifecycle_init(struct kh_stash *stash);
 void kh_lifecycle_exit(void);

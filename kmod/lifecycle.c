@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * When the stash must go: any reboot, halt or power-off that is not a
- * kexec, and a panic. Only kexec hands RAM to a kernel that will look for
+ * kexec, a panic, and a suspend or hibernation. Only kexec hands RAM to a kernel that will look for
  * the key; after any other path the next owner of that RAM is firmware or
  * a kernel that never asked for it, and a cold-boot attacker is the one
  * who benefits.
@@ -12,6 +12,7 @@
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
 #include <linux/reboot.h>
+#include <linux/suspend.h>
 #include <linux/sched/task_stack.h>
 #include <linux/string.h>
 
@@ -42,8 +43,10 @@ static int kh_lifecycle_reboot(struct notifier_block *nb,
  * Best effort: the system is dying, locks may be held and other CPUs may
  * be anywhere. Zeroing a mapping we own needs neither. With a crash
  * kernel loaded, panic() starts it before any notifier runs (unless
- * crash_kexec_post_notifiers), so this wipe never happens then; the
- * region is not System RAM, so it is not part of the crash dump.
+ * crash_kexec_post_notifiers), so this wipe never happens then. A
+ * memmap= region is not System RAM and no crash dump includes it; the
+ * KHO region is, so stash.c refuses to arm it while a crash kernel is
+ * loaded.
  */
 static int kh_lifecycle_panic(struct notifier_block *nb,
 			      unsigned long action, void *data)
@@ -52,6 +55,34 @@ static int kh_lifecycle_panic(struct notifier_block *nb,
 	pr_emerg("panic: region wiped\n");
 	return NOTIFY_DONE;
 }
+
+/*
+ * Before the freezer runs, whether to RAM, to idle or to disk. Wiping at
+ * PREPARE, not later, keeps the key out of a hibernation image, which is
+ * written after the notifiers ran. A failed or finished sleep ends in a
+ * POST event: arming is allowed again then.
+ */
+static int kh_lifecycle_pm(struct notifier_block *nb, unsigned long action,
+			   void *data)
+{
+	switch (action) {
+	case PM_SUSPEND_PREPARE:
+	case PM_HIBERNATION_PREPARE:
+	case PM_RESTORE_PREPARE:
+		kh_stash_suspend(kh_lifecycle_stash);
+		break;
+	case PM_POST_SUSPEND:
+	case PM_POST_HIBERNATION:
+	case PM_POST_RESTORE:
+		kh_stash_resume(kh_lifecycle_stash);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block kh_pm_nb = {
+	.notifier_call = kh_lifecycle_pm,
+};
 
 static struct notifier_block kh_reboot_nb = {
 	.notifier_call = kh_lifecycle_reboot,
@@ -71,13 +102,22 @@ int kh_lifecycle_init(struct kh_stash *stash)
 	ret = register_reboot_notifier(&kh_reboot_nb);
 	if (ret)
 		return ret;
+	/* A no-op returning 0 without CONFIG_PM_SLEEP: nothing to guard. */
+	ret = register_pm_notifier(&kh_pm_nb);
+	if (ret)
+		goto out_reboot;
 	atomic_notifier_chain_register(&panic_notifier_list, &kh_panic_nb);
 	return 0;
+
+out_reboot:
+	unregister_reboot_notifier(&kh_reboot_nb);
+	return ret;
 }
 
 void kh_lifecycle_exit(void)
 {
 	atomic_notifier_chain_unregister(&panic_notifier_list, &kh_panic_nb);
+	unregister_pm_notifier(&kh_pm_nb);
 	unregister_reboot_notifier(&kh_reboot_nb);
 	kh_lifecycle_stash = NULL;
 }

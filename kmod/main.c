@@ -27,7 +27,8 @@ MODULE_PARM_DESC(arm_timeout,
 
 /*
  * `keyhandover load` puts keyhandover.nonce= on the next kernel's command
- * line, and modprobe hands it to us from there.
+ * line, and modprobe hands it to us from there. Without it, a stash found
+ * in the region is not this kernel's and is wiped at load (stash.c).
  */
 static char *kh_nonce_hex;
 module_param_named(nonce, kh_nonce_hex, charp, 0400);
@@ -51,17 +52,24 @@ static int kh_parse_params(u8 nonce[KH_NONCE_LEN])
 	return 0;
 }
 
+/*
+ * The region is claimed before the other parameters are checked: a
+ * module that refuses to load over a malformed nonce= or arm_timeout=
+ * must still wipe what the region holds, or nobody ever would.
+ */
 static int __init kh_init(void)
 {
 	u8 nonce[KH_NONCE_LEN];
 	int ret;
 
-	ret = kh_parse_params(nonce);
-	if (ret)
-		return ret;
 	ret = kh_region_claim(&kh_stash.region, kh_region_spec);
 	if (ret)
 		return ret;
+	ret = kh_parse_params(nonce);
+	if (ret) {
+		kh_stash_refuse(&kh_stash.region);
+		goto out_region;
+	}
 	kh_stash_init(&kh_stash, kh_arm_timeout, nonce);
 	ret = kh_lifecycle_init(&kh_stash);
 	if (ret)
@@ -77,6 +85,7 @@ out_lifecycle:
 	kh_lifecycle_exit();
 out_stash:
 	kh_stash_exit(&kh_stash);
+out_region:
 	kh_region_release(&kh_stash.region);
 	return ret;
 }

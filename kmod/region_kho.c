@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The Kexec HandOver backend: no boot-time reservation. The region is a
- * page from the page allocator that KHO preserves across kexec. A small
- * descriptor, published as the KHO subtree "keyhandover", tells the next
- * kernel where it is: its physical address and size, never a key byte.
- * The next kernel's module finds the descriptor, takes the page back with
- * kho_restore_folio() (which only succeeds for memory the old kernel
- * really preserved), and preserves it again for the kexec after that.
+ * page from the page allocator that KHO preserves across kexec.
+ *
+ * One order-1 folio holds both pages this backend needs: page 0 is a small
+ * descriptor, published as the KHO subtree "keyhandover" (magic, version,
+ * size: never a key byte, and never an address); page 1 is the region.
+ * The next kernel gets the descriptor's address from KHO's own tree, which
+ * only kernel code writes, and restores the whole folio from there: the
+ * region is found by its place in a folio KHO preserved, not through a
+ * pointer that could name some other subsystem's page, and nothing is
+ * restored that the descriptor's checks did not pass first.
+ *
+ * The adopting kernel copies a stash it finds into its own, newly
+ * preserved folio (PENDING: read once, never handed on) and wipes the old
+ * one. The old folio is kept for the rest of the boot with its descriptor
+ * marked as taken: KHO's incoming tree still names it, and a module loaded
+ * a second time must neither restore it again (KHO would WARN) nor find a
+ * freed page there.
  *
  * KHO's tree and its list of preserved pages are live until the kexec
  * itself; the region is preserved from module load to unload, so it is
  * handed over whenever the kexec comes.
- *
- * The previous kernel's descriptor stays findable for the whole boot
- * (kho_retrieve_subtree() reads the incoming tree), so a module loaded a
- * second time must not adopt again: the first adoption keeps the
- * descriptor's page for good and zeroes its magic.
  *
  * This is the KHO API of Linux 7.x (kernel/liveupdate/kexec_handover.c):
  * kho_alloc_preserve(), kho_add_subtree(name, blob, size), and
@@ -39,17 +45,20 @@
 
 #define KH_KHO_NAME		"keyhandover"
 #define KH_KHO_MAGIC		0x4e4f494745524b48ULL	/* "HKREGION" */
-#define KH_KHO_VERSION		1
+#define KH_KHO_TAKEN		0x4e454b4154524b48ULL	/* "HKRTAKEN" */
+/* 1 named a region by address; 2 is the folio layout above. */
+#define KH_KHO_VERSION		2
 /* One page holds a full stash of KH_MAX_ENTRIES volumes. */
 #define KH_KHO_SIZE		PAGE_SIZE
+/* Descriptor page and region page. */
+#define KH_KHO_ORDER		1
 
-/* The subtree's blob: where the region is. Little-endian, fixed size. */
+/* The subtree's blob, at the start of the folio. Little-endian. */
 struct kh_kho_desc {
 	__le64 magic;
 	__le32 version;
 	__le32 reserved;
-	__le64 phys;
-	__le64 size;
+	__le64 size;		/* of the region, the folio's second page */
 };
 
 static_assert(KH_FORMAT_HEADER_SIZE + KH_MAX_ENTRIES * KH_FORMAT_ENTRY_SIZE +
@@ -60,107 +69,76 @@ bool kh_kho_available(void)
 	return kho_is_enabled();
 }
 
-/* Tell the next kernel where the region is. */
+/* Tell the next kernel where the region is: in our folio, after us. */
 static int kh_kho_publish(struct kh_region *r)
 {
-	struct kh_kho_desc *d;
-	int ret;
+	struct kh_kho_desc *d = r->desc;
 
-	d = kho_alloc_preserve(sizeof(*d));
-	if (IS_ERR(d))
-		return PTR_ERR(d);
 	d->magic = cpu_to_le64(KH_KHO_MAGIC);
 	d->version = cpu_to_le32(KH_KHO_VERSION);
-	d->phys = cpu_to_le64(r->phys);
+	d->reserved = 0;
 	d->size = cpu_to_le64(r->size);
-	ret = kho_add_subtree(KH_KHO_NAME, d, sizeof(*d));
-	if (ret) {
-		kho_unpreserve_free(d);
-		return ret;
-	}
-	r->desc = d;
-	return 0;
-}
-
-/* The previous kernel's descriptor, checked; the region's address. */
-static int kh_kho_read_desc(const struct kh_kho_desc *d, size_t size,
-			    u64 *rphys)
-{
-	if (size != sizeof(*d) || le64_to_cpu(d->magic) != KH_KHO_MAGIC ||
-	    le32_to_cpu(d->version) != KH_KHO_VERSION ||
-	    le64_to_cpu(d->size) != KH_KHO_SIZE ||
-	    !PAGE_ALIGNED(le64_to_cpu(d->phys)))
-		return -EINVAL;
-	*rphys = le64_to_cpu(d->phys);
-	return 0;
-}
-
-/* A page that may hold a stash goes back to the allocator wiped. */
-static void kh_kho_put_wiped(struct folio *folio)
-{
-	memzero_explicit(folio_address(folio), folio_size(folio));
-	folio_put(folio);
+	return kho_add_subtree(KH_KHO_NAME, d, sizeof(*d));
 }
 
 /*
- * Take the descriptor's page (once per boot: see the top of this file),
- * keep it, and zero its magic so that a reloaded module finds nothing.
- * -ENOENT: no descriptor, or adopted already in this boot.
+ * The previous kernel's descriptor, looked at in place before anything
+ * is restored. -ENOENT: none, or taken already in this boot.
  */
-static int kh_kho_take_desc(u64 *rphys)
+static int kh_kho_find_desc(phys_addr_t *rphys)
+{
+	const struct kh_kho_desc *d;
+	phys_addr_t phys;
+	size_t size;
+
+	if (!is_kho_boot() || kho_retrieve_subtree(KH_KHO_NAME, &phys, &size))
+		return -ENOENT;
+	if (size != sizeof(*d) || !PAGE_ALIGNED(phys)) {
+		pr_err("the previous kernel's KHO descriptor is malformed: ignored\n");
+		return -EINVAL;
+	}
+	d = phys_to_virt(phys);
+	if (le64_to_cpu(d->magic) == KH_KHO_TAKEN)
+		return -ENOENT;
+	if (le64_to_cpu(d->magic) != KH_KHO_MAGIC ||
+	    le32_to_cpu(d->version) != KH_KHO_VERSION || d->reserved ||
+	    le64_to_cpu(d->size) != KH_KHO_SIZE) {
+		pr_err("the previous kernel's KHO descriptor is not one this module knows: ignored\n");
+		return -EINVAL;
+	}
+	*rphys = phys;
+	return 0;
+}
+
+/*
+ * Take the previous kernel's region into @r's (both one page), if it left
+ * one, and wipe it there. Failures only lose the stash: logged, not fatal.
+ */
+static void kh_kho_adopt(struct kh_region *r)
 {
 	struct kh_kho_desc *d;
 	struct folio *folio;
 	phys_addr_t phys;
-	size_t size;
-	int ret;
+	void *old;
 
-	if (!is_kho_boot() || kho_retrieve_subtree(KH_KHO_NAME, &phys, &size))
-		return -ENOENT;
-	d = phys_to_virt(phys);
-	/* Before any restore call: a second restore of the page would WARN. */
-	if (size == sizeof(*d) && !d->magic)
-		return -ENOENT;
-	ret = kh_kho_read_desc(d, size, rphys);
-	if (ret) {
-		pr_err("the previous kernel's KHO descriptor is malformed: ignored\n");
-		return ret;
-	}
+	if (kh_kho_find_desc(&phys))
+		return;
 	folio = kho_restore_folio(phys);
-	if (!folio)
-		return -EINVAL;
-	/* Kept for the rest of the boot (one page): never restored twice. */
-	d->magic = 0;
-	return 0;
-}
-
-/*
- * Take back the region the previous kernel preserved, if it left one.
- * -ENOENT: it did not (a first boot, or a kexec without this module).
- */
-static int kh_kho_adopt(struct kh_region *r)
-{
-	struct folio *folio;
-	u64 rphys;
-	int ret;
-
-	ret = kh_kho_take_desc(&rphys);
-	if (ret)
-		return ret;
-	folio = kho_restore_folio(rphys);
 	if (!folio) {
-		pr_err("the previous kernel's region %#llx was not preserved: ignored\n",
-		       rphys);
-		return -EINVAL;
+		pr_err("the previous kernel's region was not preserved: ignored\n");
+		return;
 	}
-	if (folio_size(folio) != KH_KHO_SIZE) {
-		pr_err("the previous kernel's region %#llx is not one page: wiped and ignored\n",
-		       rphys);
-		kh_kho_put_wiped(folio);
-		return -EINVAL;
+	d = folio_address(folio);
+	if (folio_order(folio) == KH_KHO_ORDER) {
+		old = folio_address(folio) + PAGE_SIZE;
+		memcpy(r->virt, old, KH_KHO_SIZE);
+		memzero_explicit(old, KH_KHO_SIZE);
+	} else {
+		pr_err("the previous kernel's region is not laid out as this module's: wiped and ignored\n");
+		memzero_explicit(d + 1, folio_size(folio) - sizeof(*d));
 	}
-	r->folio = folio;
-	return 0;
+	/* Kept, taken, for the rest of the boot: see the top of this file. */
+	d->magic = cpu_to_le64(KH_KHO_TAKEN);
 }
 
 int kh_kho_claim(struct kh_region *r)
@@ -168,34 +146,27 @@ int kh_kho_claim(struct kh_region *r)
 	void *mem;
 	int ret;
 
-	ret = kh_kho_adopt(r);
-	if (ret == 0) {
-		/* Kept for the kexec after this one. */
-		ret = kho_preserve_folio(r->folio);
-		if (ret)
-			goto out_put;
-	} else {
-		mem = kho_alloc_preserve(KH_KHO_SIZE);
-		if (IS_ERR(mem))
-			return PTR_ERR(mem);
-		r->folio = virt_to_folio(mem);
-	}
+	mem = kho_alloc_preserve(PAGE_SIZE << KH_KHO_ORDER);
+	if (IS_ERR(mem))
+		return PTR_ERR(mem);
 	r->backend = KH_BACKEND_KHO;
-	r->virt = folio_address(r->folio);
+	r->folio = virt_to_folio(mem);
+	r->desc = mem;
+	r->virt = mem + PAGE_SIZE;
 	r->phys = virt_to_phys(r->virt);
 	r->size = KH_KHO_SIZE;
+	kh_kho_adopt(r);
 	ret = kh_kho_publish(r);
 	if (ret)
-		goto out_unpreserve;
+		goto out_free;
 	pr_info("region %#llx+%#zx preserved by Kexec HandOver\n",
 		(u64)r->phys, r->size);
 	return 0;
 
-out_unpreserve:
-	kho_unpreserve_folio(r->folio);
-out_put:
+out_free:
 	/* Never hand back a page that may hold a stash unwiped. */
-	kh_kho_put_wiped(r->folio);
+	memzero_explicit(r->virt, r->size);
+	kho_unpreserve_free(mem);
 	r->folio = NULL;
 	return ret;
 }
@@ -205,8 +176,6 @@ void kh_kho_release(struct kh_region *r)
 {
 	kho_remove_subtree(r->desc);
 	kho_unpreserve_free(r->desc);
-	kho_unpreserve_folio(r->folio);
-	folio_put(r->folio);
 }
 
 #else /* !KH_HAVE_KHO */

@@ -13,7 +13,10 @@
  * tells a memmap= reservation from firmware-reserved memory such as EFI
  * runtime code, which a write through this module must never reach.
  * Where that map cannot be read (see kh_region_firmware_check()), the
- * region is refused under lockdown.
+ * region is refused under lockdown. The firmware map is not enough on
+ * EFI machines: the kernel itself turns some RAM into "Reserved" at boot
+ * for firmware tables it must keep (see kh_region_efi_check()), and those
+ * must never be taken for a memmap= reservation either.
  * request_mem_region() then marks it busy, which keeps /dev/mem
  * (CONFIG_IO_STRICT_DEVMEM) out of it while the module holds it.
  */
@@ -26,6 +29,9 @@
 
 #ifdef CONFIG_X86
 #include <asm/e820/api.h>
+#endif
+#ifdef KH_HAVE_EFI_MAP
+#include <linux/efi.h>
 #endif
 
 #include "format.h"
@@ -119,6 +125,65 @@ static int kh_region_firmware_check(u64 addr, u64 size)
 }
 #endif
 
+#ifdef KH_HAVE_EFI_MAP
+/*
+ * ESRT, the BGRT logo, the MOK variable table and other tables that EFI
+ * left in boot services memory are kept by efi_mem_reserve(): RAM in the
+ * firmware map, "Reserved" to the kernel, just like a memmap= range. It
+ * also marks them EFI_MEMORY_RUNTIME in the EFI memory map (so that a
+ * kexec'd kernel keeps them too), and that is what tells them apart: a
+ * memmap= range is ordinary memory to EFI. Anything EFI keeps at runtime
+ * or calls other than plain memory is refused.
+ */
+static bool kh_region_efi_plain(const efi_memory_desc_t *md)
+{
+	if (md->attribute & EFI_MEMORY_RUNTIME)
+		return false;
+	switch (md->type) {
+	case EFI_CONVENTIONAL_MEMORY:
+	case EFI_LOADER_CODE:
+	case EFI_LOADER_DATA:
+	case EFI_BOOT_SERVICES_CODE:
+	case EFI_BOOT_SERVICES_DATA:
+		return true;
+	}
+	return false;
+}
+
+static int kh_region_efi_check(u64 addr, u64 size)
+{
+	efi_memory_desc_t *md;
+
+	if (!efi_enabled(EFI_MEMMAP))
+		return 0;
+	for_each_efi_memory_desc(md) {
+		u64 start = md->phys_addr;
+		u64 end = start + (md->num_pages << EFI_PAGE_SHIFT);
+
+		if (addr < end && start < addr + size &&
+		    !kh_region_efi_plain(md)) {
+			pr_err("region %#llx+%#llx holds memory EFI keeps (type %u%s): not a memmap= reservation\n",
+			       addr, size, md->type,
+			       md->attribute & EFI_MEMORY_RUNTIME ?
+			       ", runtime" : "");
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+#else
+/* No EFI memory map to read: refused under lockdown, as above. */
+static int kh_region_efi_check(u64 addr, u64 size)
+{
+	if (IS_ENABLED(CONFIG_EFI) && security_locked_down(LOCKDOWN_DEV_MEM)) {
+		pr_err("region %#llx+%#llx: this kernel gives no EFI memory map to check it against; refused under lockdown\n",
+		       addr, size);
+		return -EPERM;
+	}
+	return 0;
+}
+#endif
+
 static int kh_region_check(u64 addr, u64 size)
 {
 	if (!size || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(size)) {
@@ -146,7 +211,9 @@ static int kh_region_check(u64 addr, u64 size)
 		       addr, size, size, addr);
 		return -ENODEV;
 	}
-	return kh_region_firmware_check(addr, size);
+	if (kh_region_firmware_check(addr, size))
+		return -EPERM;
+	return kh_region_efi_check(addr, size);
 }
 
 int kh_memmap_claim(struct kh_region *region, const char *spec)

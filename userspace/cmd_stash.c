@@ -269,6 +269,10 @@ static void kh_stash_key_error(struct kh_stash *s, unsigned int i, int err)
 		kh_err("%s: %s key '%s' is not %u bytes, the size of this volume's key",
 		       dev, type, d, r->key_size);
 		break;
+	case EPERM:
+		kh_err("%s: %s key '%s': refused under lockdown=confidentiality (a logon key must not leave the kernel); stash with the passphrase or a key file",
+		       dev, type, d);
+		break;
 	default:
 		kh_err("%s: %s key '%s': %s", dev, type, d, strerror(-err));
 	}
@@ -292,6 +296,10 @@ static int kh_stash_arm(struct kh_stash *s)
 		kh_pending_error();
 	else if (ret == -ESHUTDOWN)
 		kh_err("the machine is going down: nothing armed");
+	else if (ret == -EAGAIN)
+		kh_err("the machine is going to sleep: nothing armed");
+	else if (ret == -EPERM && kh_crash_kernel_loaded())
+		kh_err("a crash kernel is loaded, and the Kexec HandOver region would be in its dump: unload it (kexec -p -u) or use a memmap= region; nothing armed");
 	else if (ret)
 		kh_device_error("cannot arm the hand-over", ret);
 	if (ret)

@@ -22,6 +22,24 @@ static const char *kh_state_str(uint32_t state)
 	return "unknown";
 }
 
+/* Why the last stash went (the module remembers it for the boot). */
+static const char *kh_wipe_str(uint32_t why)
+{
+	static const char *const names[] = {
+		[KH_WIPE_REQUEST] = "by keyhandover wipe",
+		[KH_WIPE_TIMEOUT] = "nobody collected it in time",
+		[KH_WIPE_READ] = "read once by keyhandover restore",
+		[KH_WIPE_FOREIGN] = "at module load: not for this kernel (no or another keyhandover.nonce=)",
+		[KH_WIPE_INVALID] = "at module load: not a valid hand-over",
+		[KH_WIPE_SUSPEND] = "suspend or hibernation",
+		[KH_WIPE_SHUTDOWN] = "reboot, power-off, or a kexec it was not armed for",
+	};
+
+	if (why < sizeof(names) / sizeof(names[0]) && names[why])
+		return names[why];
+	return "unknown";
+}
+
 int kh_cmd_status(const struct kh_opts *o)
 {
 	struct kh_status st;
@@ -45,6 +63,8 @@ int kh_cmd_status(const struct kh_opts *o)
 	       st.backend == KH_BACKEND_MEMMAP ? "memmap" : "unknown");
 	if (st.expires_in)
 		printf("wiped in: %u s unless collected\n", st.expires_in);
+	if (st.wiped != KH_WIPE_NONE)
+		printf("last wiped: %s\n", kh_wipe_str(st.wiped));
 	return KH_EXIT_OK;
 }
 

@@ -14,7 +14,12 @@
 
 #define KH_DEVICE_PATH		"/dev/keyhandover"
 
-#define KH_KEY_MAX		64	/* largest volume key, in bytes */
+/*
+ * Largest volume key, in bytes: LUKS2 with authenticated encryption holds
+ * the cipher key and the integrity key in one volume key (aes-xts-plain64
+ * 512-bit with hmac-sha512: 64 + 64 bytes).
+ */
+#define KH_KEY_MAX		128
 #define KH_UUID_LEN		40	/* 36 characters, NUL, zero padding */
 #define KH_NAME_LEN		64	/* mapping name, NUL-terminated */
 #define KH_MAX_ENTRIES		16	/* volumes in one hand-over */
@@ -110,6 +115,23 @@ enum kh_backend {
 	KH_BACKEND_KHO = 2,	/* allocated and preserved by Kexec HandOver */
 };
 
+/*
+ * Why the stash last went (kh_status.wiped), so that `keyhandover status`
+ * can say what happened to a stash that is no longer there.
+ */
+enum kh_wipe {
+	KH_WIPE_NONE = 0,	/* nothing was wiped in this boot */
+	KH_WIPE_REQUEST = 1,	/* KH_IOC_WIPE */
+	KH_WIPE_TIMEOUT = 2,	/* nobody collected it in time */
+	KH_WIPE_READ = 3,	/* read once (or refused) by KH_IOC_READ */
+	KH_WIPE_FOREIGN = 4,	/* at load: not for this kernel (nonce) */
+	KH_WIPE_INVALID = 5,	/* at load: not a valid hand-over */
+	KH_WIPE_SUSPEND = 6,	/* suspend or hibernation */
+	KH_WIPE_SHUTDOWN = 7,	/* reboot, halt, power-off, or a kexec
+				 * that it was not armed for */
+	KH_WIPE_MAX,
+};
+
 /* KH_IOC_STATUS: never returns key bytes. */
 struct kh_status {
 	__u32 state;			/* enum kh_state */
@@ -121,7 +143,7 @@ struct kh_status {
 	__u32 expires_in;		/* seconds until the stash is wiped */
 	__u8 nonce[KH_NONCE_LEN];	/* ARMED, PENDING: the stash's nonce */
 	__u32 backend;			/* enum kh_backend */
-	__u32 reserved;			/* zero */
+	__u32 wiped;			/* enum kh_wipe: why it last went */
 };
 
 /*
@@ -140,10 +162,15 @@ struct kh_read {
 };
 
 #define KH_IOC_MAGIC		0xB8
-#define KH_IOC_ARM		_IOW(KH_IOC_MAGIC, 1, struct kh_arm)
+/*
+ * Numbers 1 and 3 were ARM and READ with 64-byte keys in struct kh_entry;
+ * they are retired, so that a tool and a module that disagree on the
+ * entry's size get ENOTTY, never a misread array.
+ */
 #define KH_IOC_STATUS		_IOR(KH_IOC_MAGIC, 2, struct kh_status)
-#define KH_IOC_READ		_IOWR(KH_IOC_MAGIC, 3, struct kh_read)
 #define KH_IOC_WIPE		_IO(KH_IOC_MAGIC, 4)
 #define KH_IOC_ARM_KEYRING	_IOWR(KH_IOC_MAGIC, 5, struct kh_arm_keyring)
+#define KH_IOC_ARM		_IOW(KH_IOC_MAGIC, 6, struct kh_arm)
+#define KH_IOC_READ		_IOWR(KH_IOC_MAGIC, 7, struct kh_read)
 
 #endif /* _UAPI_LINUX_KEYHANDOVER_H */

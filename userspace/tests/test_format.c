@@ -91,9 +91,9 @@ static kh_u8 *entry_at(kh_u8 *buf, int i)
 
 static void test_sizes(void)
 {
-	check(kh_format_size(1) == 64 + 176 + 32, "one entry needs 272 bytes");
-	check(kh_format_capacity(271) == 0, "271 bytes hold no entry");
-	check(kh_format_capacity(272) == 1, "272 bytes hold one entry");
+	check(kh_format_size(1) == 64 + 240 + 32, "one entry needs 336 bytes");
+	check(kh_format_capacity(335) == 0, "335 bytes hold no entry");
+	check(kh_format_capacity(336) == 1, "336 bytes hold one entry");
 	check(kh_format_capacity(REGION) == KH_MAX_ENTRIES,
 	      "a page holds the maximum of 16 entries");
 	check(kh_format_capacity(0) == 0, "an empty region holds nothing");
@@ -153,7 +153,7 @@ static void test_build_refusals(void)
 		      -KH_VERDICT_TRUNCATED, "build refuses a short buffer");
 	e[1].key_size = KH_KEY_MAX + 1;
 	check(kh_format_build(buf, sizeof(buf), e, 2, nonce) ==
-		      -KH_VERDICT_BAD_KEY, "build refuses a 65-byte key");
+		      -KH_VERDICT_BAD_KEY, "build refuses a 129-byte key");
 	e[1].key_size = 0;
 	check(kh_format_build(buf, sizeof(buf), e, 2, nonce) ==
 		      -KH_VERDICT_BAD_KEY, "build refuses an empty key");
@@ -194,7 +194,7 @@ static void test_version(void)
 	kh_u8 buf[REGION];
 	kh_size_t total = make_stash(buf, 1);
 
-	put32(buf + KH_HDR_VERSION, 2);
+	put32(buf + KH_HDR_VERSION, 3);
 	resum(buf, total);
 	check_verdict(parse(buf, sizeof(buf)), KH_VERDICT_BAD_VERSION,
 		      "a newer format version has its own verdict");
@@ -308,7 +308,7 @@ static void planted_entry(void (*edit)(kh_u8 *e), int want, const char *what)
 }
 
 static void key_zero(kh_u8 *e) { put32(e + KH_ENT_KEY_SIZE, 0); }
-static void key_65(kh_u8 *e) { put32(e + KH_ENT_KEY_SIZE, 65); }
+static void key_129(kh_u8 *e) { put32(e + KH_ENT_KEY_SIZE, 129); }
 static void key_huge(kh_u8 *e) { put32(e + KH_ENT_KEY_SIZE, 0xffffffff); }
 static void key_pad(kh_u8 *e)
 {
@@ -331,7 +331,7 @@ static void name_newline(kh_u8 *e) { e[KH_ENT_NAME + 2] = '\n'; }
 static void test_planted_entries(void)
 {
 	planted_entry(key_zero, KH_VERDICT_BAD_KEY, "key length 0");
-	planted_entry(key_65, KH_VERDICT_BAD_KEY, "key length 65");
+	planted_entry(key_129, KH_VERDICT_BAD_KEY, "key length 129");
 	planted_entry(key_huge, KH_VERDICT_BAD_KEY, "key length 0xffffffff");
 	planted_entry(key_pad, KH_VERDICT_BAD_KEY,
 		      "bytes past the key length");
@@ -352,6 +352,82 @@ static void test_planted_entries(void)
 		      "name with bytes after its terminator");
 	planted_entry(name_newline, KH_VERDICT_BAD_NAME,
 		      "name with a newline");
+}
+
+/*
+ * A version 1 stash, as a module before keys of up to 128 bytes wrote
+ * it: 176-byte entries with a 64-byte key field. Written here field by
+ * field, not by the codec, so that the reader is checked against the
+ * layout and not against itself.
+ */
+#define V1_ENTRY 176
+
+static kh_size_t make_v1_stash(kh_u8 *buf, const struct kh_entry *e,
+			       kh_u32 count, kh_u32 key_size_override)
+{
+	kh_size_t total = 64 + count * V1_ENTRY + 32;
+	kh_u32 i;
+
+	memset(buf, 0, REGION);
+	memcpy(buf, KH_FORMAT_MAGIC, KH_FORMAT_MAGIC_LEN);
+	put32(buf + 8, 1);
+	put32(buf + 12, 64);
+	put32(buf + 16, total);
+	put32(buf + 20, count);
+	put32(buf + 24, V1_ENTRY);
+	memcpy(buf + 32, nonce, KH_NONCE_LEN);
+	for (i = 0; i < count; i++) {
+		kh_u8 *p = buf + 64 + i * V1_ENTRY;
+
+		put32(p, key_size_override ? key_size_override : e[i].key_size);
+		memcpy(p + 8, e[i].uuid, KH_UUID_LEN);
+		memcpy(p + 48, e[i].name, KH_NAME_LEN);
+		memcpy(p + 112, e[i].key, 64);
+	}
+	resum(buf, total);
+	return total;
+}
+
+static void test_versions_read(void)
+{
+	struct kh_entry in[3], out[KH_MAX_ENTRIES];
+	kh_u8 buf[REGION], got[KH_NONCE_LEN];
+	kh_u32 count = 0;
+	int v;
+
+	make_entry(&in[0], 0, 32);
+	make_entry(&in[1], 1, 64);
+	make_entry(&in[2], 2, 16);
+	make_v1_stash(buf, in, 3, 0);
+	v = kh_format_parse(buf, sizeof(buf), out, KH_MAX_ENTRIES, &count,
+			    got);
+	check_verdict(v, KH_VERDICT_OK, "a version 1 stash is still read");
+	check(count == 3 && !memcmp(in, out, 3 * sizeof(in[0])) &&
+		      !memcmp(got, nonce, KH_NONCE_LEN),
+	      "  ... its entries and nonce come back as written");
+	make_v1_stash(buf, in, 1, 65);
+	check_verdict(parse(buf, sizeof(buf)), KH_VERDICT_BAD_KEY,
+		      "a version 1 key over its 64-byte field is refused");
+	make_v1_stash(buf, in, 2, 0);
+	put32(buf + 24, KH_FORMAT_ENTRY_SIZE);
+	resum(buf, 64 + 2 * V1_ENTRY + 32);
+	check_verdict(parse(buf, sizeof(buf)), KH_VERDICT_BAD_HEADER,
+		      "a version 1 header with version 2's entry size");
+
+	/* LUKS2 with integrity: aes-xts 512 + hmac-sha256, + hmac-sha512. */
+	make_entry(&in[0], 0, 96);
+	make_entry(&in[1], 1, KH_KEY_MAX);
+	memset(buf, 0, sizeof(buf));
+	check(kh_format_build(buf, sizeof(buf), in, 2, nonce) ==
+		      (long)kh_format_size(2), "96- and 128-byte keys build");
+	v = kh_format_parse(buf, sizeof(buf), out, KH_MAX_ENTRIES, &count,
+			    NULL);
+	check(v == KH_VERDICT_OK && count == 2 &&
+		      !memcmp(in, out, 2 * sizeof(in[0])),
+	      "  ... and parse back byte for byte");
+	check(get32(buf + KH_HDR_VERSION) == 2 &&
+		      get32(buf + KH_HDR_ENTRY_SIZE) == 240,
+	      "what is written is version 2 with 240-byte entries");
 }
 
 static void test_verdict_strings(void)
@@ -381,6 +457,7 @@ int main(void)
 	test_bit_flips();
 	test_planted_header();
 	test_planted_entries();
+	test_versions_read();
 	test_verdict_strings();
 	return kh_tap_done();
 }
