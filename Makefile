@@ -74,6 +74,8 @@ install-dracut:
 		$(DESTDIR)$(DRACUT_MODULES_DIR)/90keyhandover/module-setup.sh
 	install -D -m 0644 integration/dracut/90keyhandover/keyhandover-restore.service \
 		$(DESTDIR)$(DRACUT_MODULES_DIR)/90keyhandover/keyhandover-restore.service
+	install -D -m 0644 integration/dracut/90keyhandover/keyhandover-early.service \
+		$(DESTDIR)$(DRACUT_MODULES_DIR)/90keyhandover/keyhandover-early.service
 
 # The initramfs-tools hook and boot script (run update-initramfs -u after).
 INITRAMFS_TOOLS_DIR ?= /usr/share/initramfs-tools

@@ -69,6 +69,13 @@ check "the unit runs only after a keyhandover load, before cryptsetup-pre.target
 	grep -qx 'ConditionKernelCommandLine=keyhandover.nonce' <<<"$unit"
 check "... and is ordered before cryptsetup-pre.target" \
 	grep -qx 'Before=cryptsetup-pre.target' <<<"$unit"
+early=$(chroot "$croot" lsinitrd -f usr/lib/systemd/system/keyhandover-early.service \
+	/tmp/kh-dracut.img 2>/dev/null)
+check "the early unit (loads the module, which wipes a stash not for this kernel) is enabled" \
+	has 'cryptsetup-pre\.target\.wants/keyhandover-early\.service'
+check "... on every boot with the region or Kexec HandOver, not only after keyhandover load" \
+	eval 'grep -qx "ConditionKernelCommandLine=|keyhandover.region" <<<"$early" &&
+		grep -qx "ConditionKernelCommandLine=|kho" <<<"$early"' 
 # The tool's libraries resolve inside the image's own tree.
 rm -rf "$work/img" && mkdir -p "$work/img"
 (cd "$work/img" && chroot "$croot" sh -c 'cd /tmp && rm -rf kh-x && mkdir kh-x && cd kh-x && lsinitrd --unpack /tmp/kh-dracut.img >/dev/null 2>&1' &&

@@ -27,9 +27,11 @@ installkernel() {
 install() {
 	inst_binary "$(command -v keyhandover)" /usr/sbin/keyhandover
 	inst_multiple modprobe udevadm
-	inst_simple "$moddir/keyhandover-restore.service" \
-		"$systemdsystemunitdir/keyhandover-restore.service"
+	local unit
 	mkdir -p "$initdir$systemdsystemunitdir/cryptsetup-pre.target.wants"
-	ln_r "$systemdsystemunitdir/keyhandover-restore.service" \
-		"$systemdsystemunitdir/cryptsetup-pre.target.wants/keyhandover-restore.service"
+	for unit in keyhandover-early.service keyhandover-restore.service; do
+		inst_simple "$moddir/$unit" "$systemdsystemunitdir/$unit"
+		ln_r "$systemdsystemunitdir/$unit" \
+			"$systemdsystemunitdir/cryptsetup-pre.target.wants/$unit"
+	done
 }
