@@ -41,6 +41,13 @@
 #            (kh.mkroot=image) or a tar unpacked onto the file system in
 #            it (kh.mkroot=delta), whose ./.kh-whiteouts lists what to
 #            delete
+#   foreign  boot 2 of a kexec that kexec-tools loaded without the nonce
+#            (kh.loader=kexec): the module wipes the stash at load
+#   passon   boot 2 leaves its pending stash unread and kexecs again with
+#            its own command line -> passon2: nothing may arrive there
+#   resetarm arm, then SysRq-B (no notifier); QEMU resets into the same
+#            stage, which finds the stash and must wipe it at module load
+#   sleep    suspend to idle and hibernation (pm_test=freezer) wipe
 #   planted  one boot, no kexec: the threat model's region, interface and
 #            restore cases. Region images from /dev/vdb (a tar) are written
 #            into the reserved range through /dev/mem before the module
@@ -131,9 +138,15 @@ load_modules() {
 
 # The region parameter is the memmap= reservation itself, so the two can
 # never disagree. Without memmap= (the kho scenario) the module gets its
-# region from Kexec HandOver.
+# region from Kexec HandOver. keyhandover.nonce= goes along as modprobe
+# would pass it from the command line (busybox insmod does not read
+# /proc/cmdline); KH_BARE=1 leaves it out, as a plain insmod would.
 load_keyhandover() {
 	region=$(cmdline_arg memmap)
+	nonce=$(cmdline_arg keyhandover.nonce)
+	case " $* " in *" nonce="*) nonce= ;; esac
+	[ "${KH_BARE:-0}" = 0 ] || nonce=
+	[ -z "$nonce" ] || set -- "nonce=$nonce" "$@"
 	ko=/lib/modules/$(uname -r)/extra/keyhandover.ko
 	[ -f "$ko" ] || fail "no keyhandover.ko in the initramfs"
 	if [ -n "$region" ]; then
@@ -254,12 +267,15 @@ restore_rc() {
 	echo $?
 }
 
+# kh.loader=kexec: the next kernel loaded by kexec-tools with a command
+# line of its own, as a kexec that `keyhandover load` did not set up.
 stage_arm() {
 	next=$(cmdline_arg kh.next)
+	loader=$(cmdline_arg kh.loader)
 	load_keyhandover
 	open_and_write
 	stash
-	load_and_kexec "${next:-restore}" tool
+	load_and_kexec "${next:-restore}" "${loader:-tool}"
 }
 
 # Case 25: the new kernel's initramfs has no keyhandover. The passphrase
@@ -339,6 +355,120 @@ stage_stale() {
 	[ ! -e "/dev/mapper/$NAME" ] || fail "/dev/mapper/$NAME exists"
 	mark_stage checked
 	result stale-ok
+}
+
+# A kexec that `keyhandover load` did not set up (kexec-tools with a
+# command line of its own, no keyhandover.nonce=) carries the stash: the
+# next kernel's module must wipe it at load, not after its timeout. The
+# module stays loaded: the host reads the region at the hold, and it must
+# be zero already.
+stage_foreign() {
+	[ -z "$(cmdline_arg keyhandover.nonce)" ] || fail "a nonce on this command line"
+	load_keyhandover
+	st=$(keyhandover status)
+	printf '%s\n' "$st"
+	gcheck "2: a stash with no nonce on the command line is refused at load" \
+		eval 'printf "%s\n" "$st" | grep -q "^state: invalid (stale"'
+	gcheck "2: ... and wiped then: status says so" \
+		eval 'printf "%s\n" "$st" | grep -q "^last wiped: at module load: not for this kernel"'
+	gcheck "2: ... with no timer left running" \
+		eval '! printf "%s\n" "$st" | grep -q "^wiped in:"'
+	rc=$(restore_rc)
+	gcheck "2: restore then refuses it as stale (exit 1)" [ "$rc" = 1 ]
+	gcheck "2: the volume was not opened" [ ! -e "/dev/mapper/$NAME" ]
+	mark_stage checked
+	checks_passed
+	result foreign-ok
+}
+
+# Case 9 of the review: boot 2 leaves its PENDING stash unread and kexecs
+# again with its own command line (the nonce still on it). The stash was
+# for boot 2 only: boot 3 must find nothing.
+stage_passon() {
+	load_keyhandover
+	status_is pending || fail "boot 2 does not see the stash pending"
+	unpack_boot
+	cmd=$(next_cmdline passon2)
+	say "kexec again, the hand-over unread, command line: $cmd"
+	kexec -s -l /tmp/boot/vmlinuz --initrd=/tmp/boot/initrd.img \
+		--command-line="$cmd" || fail "kexec -s -l exited $?"
+	mark_stage loaded
+	sync
+	kexec -e
+	fail "kexec -e returned $?"
+}
+
+stage_passon2() {
+	load_keyhandover
+	keyhandover status
+	gcheck "9: a stash not collected by the kernel it was for does not reach the next one" \
+		status_is empty
+	rc=$(restore_rc)
+	gcheck "9: restore finds nothing (exit 3)" [ "$rc" = 3 ]
+	gcheck "9: the volume was not opened" [ ! -e "/dev/mapper/$NAME" ]
+	mark_stage checked
+	checks_passed
+	result passon-ok
+}
+
+# Case 10: a reset that runs no notifier (SysRq-B: emergency_restart()).
+# QEMU resets the machine and boots the same kernel and command line
+# again, with RAM as it was: the first boot finds the region zero and
+# arms; the second finds the stash still there (no notifier ran) and its
+# module, loaded early with no nonce, must wipe it at once.
+stage_resetarm() {
+	if region_is_zero; then
+		load_keyhandover
+		stash
+		say "SysRq-B: an emergency restart, no notifier"
+		sync
+		echo b >/proc/sysrq-trigger
+		sleep 10
+		fail "still running after SysRq-B"
+	fi
+	gcheck "10: the stash survived the reset (no notifier ran: the control)" true
+	load_keyhandover
+	st=$(keyhandover status)
+	printf '%s\n' "$st"
+	gcheck "10: the boot after the reset wipes it at module load" \
+		eval 'printf "%s\n" "$st" | grep -q "^last wiped: at module load: not for this kernel"'
+	mark_stage checked
+	checks_passed
+	result resetarm-ok
+}
+
+# Case 3 of the review: suspend (to idle, and to RAM where offered) and
+# hibernation wipe the stash before anything is frozen or written.
+# /sys/power/pm_test=freezer runs each through its notifiers and the
+# freezer, then returns without sleeping.
+sleep_wipes() {
+	stash_quiet || fail "stash before $1"
+	status_is armed || fail "not armed before $1"
+	echo "$1" >/sys/power/state
+	rc=$?
+	st=$(keyhandover status)
+	printf '%s\n' "$st"
+	gcheck "3: echo $1 >/sys/power/state went through (exit $rc)" [ "$rc" = 0 ]
+	gcheck "3: $1 wiped the stash, and status says why" \
+		eval 'printf "%s\n" "$st" | grep -q "^state: empty" &&
+			printf "%s\n" "$st" | grep -q "^last wiped: suspend or hibernation"'
+	gcheck "3: after $1, arming works again" stash_quiet
+	keyhandover wipe >/dev/null
+}
+
+stage_sleep() {
+	load_keyhandover
+	[ -w /sys/power/pm_test ] || fail "no /sys/power/pm_test (CONFIG_PM_DEBUG)"
+	echo freezer >/sys/power/pm_test || fail "pm_test freezer"
+	say "sleep states offered: $(cat /sys/power/state)"
+	sleep_wipes freeze
+	grep -qw disk /sys/power/state ||
+		fail "hibernation is not offered by this kernel"
+	sleep_wipes disk
+	echo none >/sys/power/pm_test
+	mark_stage checked
+	checks_passed
+	result sleep-ok
 }
 
 # Arm, let the host look, then get rid of the stash some other way than
@@ -443,9 +573,9 @@ keyring_refusals() {
 	$KEYCTL setperm "$(random_logon_key kh:noview 64)" 0x3e000000
 	stash_refused "a key the caller may not view" kh:noview \
 		"permission denied"
-	random_logon_key kh:long 65 >/dev/null
+	random_logon_key kh:long 129 >/dev/null
 	stash_refused "a payload longer than the format allows" kh:long \
-		"longer than 64 bytes"
+		"longer than 128 bytes"
 	random_logon_key kh:short 32 >/dev/null
 	stash_refused "a payload of another size than the volume key" \
 		kh:short "is not 64 bytes"
@@ -666,11 +796,17 @@ plant() {
 # The reserved range as /dev/mem shows it (only while no module holds
 # it): a full page read, and not one byte of it non-zero. A failed read
 # must not pass for an empty region.
+# The copy may hold a stash (a key): overwritten in place before it goes,
+# so that no test leaves a key in the guest's RAM for the host to find.
 region_is_zero() {
 	dd if=/dev/mem bs=4096 skip="$(region_block)" count=1 \
-		of=/tmp/region.bin 2>/dev/null || return 1
-	[ "$(wc -c </tmp/region.bin)" = 4096 ] &&
+		of=/tmp/region.bin 2>/dev/null &&
+		[ "$(wc -c </tmp/region.bin)" = 4096 ] &&
 		[ "$(tr -d '\000' </tmp/region.bin | wc -c)" = 0 ]
+	rz=$?
+	dd if=/dev/zero of=/tmp/region.bin bs=4096 count=1 conv=notrunc 2>/dev/null
+	rm -f /tmp/region.bin
+	return $rz
 }
 
 ko_path() {
@@ -757,7 +893,7 @@ planted_region_cases() {
 	planted_case 03-newer-version 1 "unsupported handover format version" one
 	planted_case 04-bit-flip-in-key 1 "checksum mismatch" one
 	planted_case 05-zero-entries-resealed 1 "invalid header fields" one
-	planted_case 06-key-65-bytes-resealed 1 "invalid key length" one
+	planted_case 06-key-too-long-resealed 1 "invalid key length" one
 	planted_case 07-size-overflow 1 "points past the region" one
 	planted_case 08-uuid-unterminated-resealed 1 "malformed volume UUID" one
 	planted_case 09-all-zero 3 ""
@@ -1069,13 +1205,56 @@ planted_interface_cases() {
 	iface_test
 	rmmod keyhandover || fail "rmmod keyhandover"
 	# Case 15: a read into a bad pointer still consumes the stash.
-	# The nonce as modprobe would pass it from the command line: the
-	# module parameter path (busybox insmod does not read /proc/cmdline).
 	plant /tmp/plant/28-good-key-already-open || fail "planting"
-	load_keyhandover "nonce=$(cmdline_arg keyhandover.nonce)"
+	load_keyhandover
 	iface_test read-efault
 	rmmod keyhandover || fail "rmmod keyhandover"
 	gcheck "15: region is zero after the failed read" region_is_zero
+}
+
+# Case 2 of the review: a stash the module will not keep is gone at load,
+# when the module refuses its parameters (while the region is still
+# readable through /dev/mem, the module not holding it) and when it loads
+# with no nonce or another one.
+planted_param_cases() {
+	good=/tmp/plant/28-good-key-already-open
+	region=region=$(cmdline_arg memmap)
+	for p in nonce=zz nonce=0123 arm_timeout=0 arm_timeout=86401; do
+		plant "$good" || fail "planting"
+		gcheck "2: insmod $p refused" insmod_refused "$region" "$p"
+		gcheck "2: ... and the stash it found is wiped" region_is_zero
+	done
+	plant "$good" || fail "planting"
+	KH_BARE=1 load_keyhandover
+	gcheck "2: loaded with no nonce, a valid stash is refused at once" \
+		eval 'keyhandover status | grep -q "^last wiped: at module load: not for this kernel"'
+	rmmod keyhandover || fail "rmmod keyhandover"
+	plant /tmp/plant/11-stale-nonce || fail "planting"
+	load_keyhandover
+	gcheck "11: another kexec's stash is refused at load, not left waiting" \
+		eval 'keyhandover status | grep -q "^last wiped: at module load: not for this kernel" &&
+			! keyhandover status | grep -q "^wiped in:"'
+	rmmod keyhandover || fail "rmmod keyhandover"
+}
+
+# Case 1 of the review, last in the boot (lockdown only ever goes up):
+# under integrity lockdown a logon key is still taken (root can read
+# kernel memory there anyway); under confidentiality it is refused.
+planted_lockdown_cases() {
+	load_keyhandover
+	mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+	lock=/sys/kernel/security/lockdown
+	[ -w "$lock" ] || fail "no $lock"
+	link_volume_key kh:locked
+	echo integrity >"$lock" || fail "lockdown integrity"
+	gcheck "1: lockdown=integrity: a logon key is still stashed" \
+		eval 'keyhandover stash --keyring kh:locked --name "$NAME" "$VOLUME" >/dev/null'
+	keyhandover wipe >/dev/null || fail "keyhandover wipe"
+	echo confidentiality >"$lock" || fail "lockdown confidentiality"
+	stash_refused "1: lockdown=confidentiality" kh:locked \
+		"refused under lockdown=confidentiality"
+	gcheck "1: ... a passphrase stash still works there" stash_quiet
+	keyhandover wipe >/dev/null
 }
 
 stage_planted() {
@@ -1091,6 +1270,8 @@ stage_planted() {
 	planted_setup_cases
 	planted_sigkill_cases
 	planted_lifecycle_cases
+	planted_param_cases
+	planted_lockdown_cases
 	mark_stage checked
 	[ "$CHECKS_FAILED" = 0 ] || fail "$CHECKS_FAILED checks failed"
 	result planted-ok
@@ -1266,7 +1447,8 @@ main() {
 	case $STAGE in
 	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted | \
 		armthen | bench | nomodule | krarm | kr27arm | kr27restore | hop | \
-		distroarm | distronoarm | mkroot)
+		distroarm | distronoarm | mkroot | foreign | passon | passon2 | \
+		resetarm | sleep)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

@@ -90,7 +90,7 @@ static void kh_region_cases(void)
 	put32(kh_buf + KH_HDR_TOTAL_SIZE, REGION + 1);
 	kh_write("02-total-past-region");
 	total = kh_stash(1);
-	put32(kh_buf + KH_HDR_VERSION, 2);
+	put32(kh_buf + KH_HDR_VERSION, KH_FORMAT_VERSION + 1);
 	kh_reseal(total);
 	kh_write("03-newer-version");
 	total = kh_stash(1);
@@ -101,9 +101,9 @@ static void kh_region_cases(void)
 	kh_reseal(total);
 	kh_write("05-zero-entries-resealed");
 	total = kh_stash(1);
-	put32(kh_entry0() + KH_ENT_KEY_SIZE, 65);
+	put32(kh_entry0() + KH_ENT_KEY_SIZE, KH_KEY_MAX + 1);
 	kh_reseal(total);
-	kh_write("06-key-65-bytes-resealed");
+	kh_write("06-key-too-long-resealed");
 	total = kh_stash(1);
 	put32(kh_buf + KH_HDR_COUNT, 0x1745d17);
 	put32(kh_buf + KH_HDR_TOTAL_SIZE, 0xfffffff0);

@@ -21,8 +21,15 @@
 #             panics (QEMU pauses instead), wipes or waits for the arm
 #             timeout (and holds); the region and all RAM must then be
 #             free of the key
+#   foreign   boot 1 arms, kexec-tools loads the next kernel (no nonce):
+#             boot 2's module must wipe the stash at load
+#   passon    boot 2 leaves the stash unread and kexecs again: boot 3
+#             must find nothing
+#   resetarm  arm, SysRq-B (a reset with no notifier), the same boot
+#             again: its module must wipe the stash at load
+#   sleep     suspend to idle and hibernation must wipe the stash
 #   probe     harness bring-up without the project (plain kexec-tools)
-# Default: positive negative planted.
+# Default: every scenario but probe.
 #
 # A scenario passes only on its positive marker on the second serial port;
 # panic_on_warn=1, panic=-1, -no-reboot and a hard timeout make every crash
@@ -79,7 +86,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|keyring|keyring27|chain|kho|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|foreign|passon|resetarm|sleep|planted|keyring|keyring27|chain|kho|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -90,15 +97,17 @@ parse_args() {
 		case $a in
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
-		positive | negative | stale | nomodule | planted | keyring | keyring27 | \
-			chain | kho | distro | distro-negative | reboot | poweroff | panic | wipe | timeout | probe)
+		positive | negative | stale | nomodule | foreign | passon | resetarm | sleep | \
+			planted | keyring | keyring27 | chain | kho | distro | distro-negative | \
+			reboot | poweroff | panic | wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
-		SCENARIOS=(positive negative stale nomodule planted keyring keyring27
-			chain kho distro distro-negative reboot poweroff panic wipe timeout)
+		SCENARIOS=(positive negative stale nomodule foreign passon resetarm sleep
+			planted keyring keyring27 chain kho distro distro-negative reboot
+			poweroff panic wipe timeout)
 }
 
 needs_project() {
@@ -367,7 +376,11 @@ start_qemu() {
 		append+=" memmap=$KH_REGION"
 	fi
 	append+=" kh.stage=$stage kh.hold=$HOLD$APPEND_EXTRA"
-	[ "${dir##*/}" != nomodule ] || append+=" kh.next=nomodule"
+	case ${dir##*/} in
+	nomodule) append+=" kh.next=nomodule" ;;
+	foreign) append+=" kh.next=foreign kh.loader=kexec" ;;
+	passon) append+=" kh.next=passon" ;;
+	esac
 	local kernel=$VMLINUZ
 	case ${dir##*/} in
 	distro | distro-negative)
@@ -672,6 +685,10 @@ scenario_stages() {
 	planted) echo "planted - planted-ok" ;;
 	stale) echo "rearm stale stale-ok" ;;
 	nomodule) echo "arm nomodule nomodule-ok" ;;
+	foreign) echo "arm foreign foreign-ok" ;;
+	passon) echo "arm passon,passon2 passon-ok" ;;
+	resetarm) echo "resetarm resetarm resetarm-ok" ;;
+	sleep) echo "sleep - sleep-ok" ;;
 	keyring) echo "krarm restore restore-ok" ;;
 	keyring27) echo "kr27arm kr27restore kr27-ok" ;;
 	chain) echo "arm hop,restore restore-ok" ;;
@@ -698,7 +715,10 @@ run_scenario() {
 	fi
 	tell "scenario $name: boot 1 runs '$first', kexec, boot 2 runs '$second'"
 	t0=$(now)
+	# SysRq-B resets the machine: this one boot again instead of exiting.
+	[ "$name" != resetarm ] || QEMU_EXTRA=(-action reboot=reset)
 	start_qemu "$dir" "$first"
+	QEMU_EXTRA=()
 	start_watcher "$dir"
 	wait_qemu "$dir"
 	t1=$(now)
