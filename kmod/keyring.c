@@ -94,10 +94,15 @@ out_unlock:
 	return ret;
 }
 
-/* Kernel memory is sealed off from root: lockdown=confidentiality. */
+/*
+ * Kernel-held secrets are sealed off from root: lockdown=confidentiality.
+ * LOCKDOWN_XFRM_SECRET is the reason the kernel gives for the same thing
+ * with IPsec SA keys (the sentinel LOCKDOWN_CONFIDENTIALITY_MAX is no
+ * valid reason: lockdown WARNs on it).
+ */
 static bool kh_keyring_sealed(void)
 {
-	return security_locked_down(LOCKDOWN_CONFIDENTIALITY_MAX) != 0;
+	return security_locked_down(LOCKDOWN_XFRM_SECRET) != 0;
 }
 
 /*

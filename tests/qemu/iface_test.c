@@ -151,7 +151,7 @@ static void test_refused_arms(int fd)
 	a.reserved = 1;
 	check_err(ioctl(fd, KH_IOC_ARM, &a), EINVAL, "arm with reserved set");
 	e[0].key_size = KH_KEY_MAX + 1;
-	check_err(arm(fd, e, 1, 0), EINVAL, "arm with a 65-byte key");
+	check_err(arm(fd, e, 1, 0), EINVAL, "arm with a key over KH_KEY_MAX bytes");
 	e[0].key_size = 0;
 	check_err(arm(fd, e, 1, 0), EINVAL, "arm with an empty key");
 	make_entry(&e[0], "a/b", 32);
@@ -160,7 +160,7 @@ static void test_refused_arms(int fd)
 	e[0].uuid[36] = 'x';
 	check_err(arm(fd, e, 1, 0), EINVAL, "arm with an unterminated UUID");
 	make_entry(&e[0], "iface", 32);
-	e[1].key_size = 99;
+	e[1].key_size = KH_KEY_MAX + 7;
 	check_err(arm(fd, e, 2, 0), EINVAL, "arm whose second entry is bad");
 	check(status(fd).state == KH_STATE_EMPTY,
 	      "after every refused arm nothing is armed");

@@ -48,6 +48,7 @@
 #   resetarm arm, then SysRq-B (no notifier); QEMU resets into the same
 #            stage, which finds the stash and must wipe it at module load
 #   sleep    suspend to idle and hibernation (pm_test=freezer) wipe
+#   efi      under OVMF: RAM the kernel reserved for EFI is refused
 #   planted  one boot, no kexec: the threat model's region, interface and
 #            restore cases. Region images from /dev/vdb (a tar) are written
 #            into the reserved range through /dev/mem before the module
@@ -1212,6 +1213,51 @@ planted_interface_cases() {
 	gcheck "15: region is zero after the failed read" region_is_zero
 }
 
+# Pages the kernel turned from firmware RAM into "Reserved" by itself
+# (efi_mem_reserve(): tables EFI left that the kernel keeps): "usable" in
+# the firmware's map as the kernel printed it (BIOS-e820), "Reserved" in
+# /proc/iomem, page aligned, above 1 MiB, not our memmap= range.
+kernel_reserved_ram() {
+	ours=$(cmdline_arg memmap)
+	ours=$((${ours#*\$}))
+	dmesg | sed -n 's/.*BIOS-e820: \[mem 0x\([0-9a-f]*\)-0x\([0-9a-f]*\)\] usable$/\1 \2/p' \
+		>/tmp/fw-usable
+	sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : Reserved$/\1 \2/p' /proc/iomem |
+		while read -r a b; do
+			a=$((0x$a)) b=$((0x$b))
+			[ "$a" -ge $((0x100000)) ] && [ $((a % 4096)) = 0 ] &&
+				[ "$a" != "$ours" ] || continue
+			while read -r s e; do
+				[ "$a" -lt $((0x$s)) ] || [ "$b" -gt $((0x$e)) ] ||
+					printf '0x%x\n' "$a"
+			done </tmp/fw-usable
+		done
+}
+
+# Case 8 of the review, under OVMF: RAM the kernel reserved for EFI's
+# tables looks like a memmap= range to iomem and the firmware map alike;
+# the EFI memory map tells it apart. The memmap= range itself must still
+# load on an EFI boot (the control).
+stage_efi() {
+	[ -d /sys/firmware/efi ] || fail "not an EFI boot"
+	cand=$(kernel_reserved_ram | head -n 1)
+	say "firmware RAM the kernel reserved by itself: ${cand:-none}"
+	gcheck "8: control: an EFI boot has RAM the kernel reserved for EFI (efi_mem_reserve)" \
+		[ -n "$cand" ]
+	[ -z "$cand" ] ||
+		gcheck "8: region=4K\$$cand (kept for EFI, RAM to the firmware map) refused" \
+			insmod_refused "region=4K\$$cand"
+	gcheck "8: ... with one line saying EFI keeps it" \
+		eval 'dmesg | grep -q "keyhandover: region .* holds memory EFI keeps"'
+	load_keyhandover
+	gcheck "8: control: the memmap= range loads on an EFI boot" \
+		[ -c /dev/keyhandover ]
+	rmmod keyhandover || fail "rmmod keyhandover"
+	mark_stage checked
+	checks_passed
+	result efi-ok
+}
+
 # Case 2 of the review: a stash the module will not keep is gone at load,
 # when the module refuses its parameters (while the region is still
 # readable through /dev/mem, the module not holding it) and when it loads
@@ -1448,7 +1494,7 @@ main() {
 	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted | \
 		armthen | bench | nomodule | krarm | kr27arm | kr27restore | hop | \
 		distroarm | distronoarm | mkroot | foreign | passon | passon2 | \
-		resetarm | sleep)
+		resetarm | sleep | efi)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

@@ -28,6 +28,8 @@
 #   resetarm  arm, SysRq-B (a reset with no notifier), the same boot
 #             again: its module must wipe the stash at load
 #   sleep     suspend to idle and hibernation must wipe the stash
+#   efi       one boot under OVMF (UEFI): RAM the kernel reserved for
+#             EFI's tables must be refused as a region
 #   probe     harness bring-up without the project (plain kexec-tools)
 # Default: every scenario but probe.
 #
@@ -86,7 +88,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|foreign|passon|resetarm|sleep|planted|keyring|keyring27|chain|kho|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|foreign|passon|resetarm|sleep|efi|planted|keyring|keyring27|chain|kho|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -97,7 +99,7 @@ parse_args() {
 		case $a in
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
-		positive | negative | stale | nomodule | foreign | passon | resetarm | sleep | \
+		positive | negative | stale | nomodule | foreign | passon | resetarm | sleep | efi | \
 			planted | keyring | keyring27 | chain | kho | distro | distro-negative | \
 			reboot | poweroff | panic | wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
@@ -106,7 +108,7 @@ parse_args() {
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
 		SCENARIOS=(positive negative stale nomodule foreign passon resetarm sleep
-			planted keyring keyring27 chain kho distro distro-negative reboot
+			efi planted keyring keyring27 chain kho distro distro-negative reboot
 			poweroff panic wipe timeout)
 }
 
@@ -689,6 +691,7 @@ scenario_stages() {
 	passon) echo "arm passon,passon2 passon-ok" ;;
 	resetarm) echo "resetarm resetarm resetarm-ok" ;;
 	sleep) echo "sleep - sleep-ok" ;;
+	efi) echo "efi - efi-ok" ;;
 	keyring) echo "krarm restore restore-ok" ;;
 	keyring27) echo "kr27arm kr27restore kr27-ok" ;;
 	chain) echo "arm hop,restore restore-ok" ;;
@@ -717,6 +720,12 @@ run_scenario() {
 	t0=$(now)
 	# SysRq-B resets the machine: this one boot again instead of exiting.
 	[ "$name" != resetarm ] || QEMU_EXTRA=(-action reboot=reset)
+	# UEFI firmware (OVMF) with a private copy of its variable store.
+	if [ "$name" = efi ]; then
+		cp /usr/share/OVMF/OVMF_VARS_4M.fd "$dir/vars.fd"
+		QEMU_EXTRA=(-drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
+			-drive "if=pflash,format=raw,file=$dir/vars.fd")
+	fi
 	start_qemu "$dir" "$first"
 	QEMU_EXTRA=()
 	start_watcher "$dir"
@@ -906,7 +915,7 @@ cleanup() {
 main() {
 	parse_args "$@"
 	kh_need_pkgs qemu-system-x86 cryptsetup-bin busybox-static kexec-tools \
-		cpio kmod make keyutils
+		cpio kmod make keyutils ovmf
 	VER=$(kh_kernel_version)
 	tell "kernel $VER (Debian's image, the same for both boots)"
 	if [ "${KH_NO_BUILD:-0}" = 1 ]; then
