@@ -202,14 +202,29 @@ static int kh_load_set_nonce(char **cmdline, const uint8_t *nonce)
 	int ret;
 
 	ret = kh_cmdline_set_nonce(*cmdline, nonce, &bound);
-	if (ret) {
+	if (ret == -EINVAL)
+		kh_err("cannot add keyhandover.nonce= to the command line: an unmatched '\"' would hide it from the kernel");
+	else if (ret)
 		kh_err("cannot add keyhandover.nonce= to the command line: %s",
 		       ret == -E2BIG ? "too long" : strerror(-ret));
+	if (ret)
 		return ret;
-	}
 	free(*cmdline);
 	*cmdline = bound;
 	return 0;
+}
+
+/* @word added to the boot loader's command line, before any "--". */
+static int kh_load_add_word(char **cmdline, const char *word)
+{
+	int ret = kh_cmdline_add_word(cmdline, word);
+
+	if (ret == -EINVAL)
+		kh_err("cannot add %s to the command line: an unmatched '\"' would hide it from the kernel",
+		       word);
+	else if (ret)
+		kh_err("out of memory");
+	return ret;
 }
 
 /* The module's region= value, for the memmap= the next kernel needs. */
@@ -240,14 +255,17 @@ int kh_load_check_memmap(char **cmdline, bool derived)
 	 * taken as meant, and refused below.
 	 */
 	snprintf(param, sizeof(param), "keyhandover.region=%s", region);
-	if (derived && (kh_cmdline_add_word(cmdline, word) ||
-			kh_cmdline_add_word(cmdline, param))) {
-		kh_err("out of memory");
-		return -ENOMEM;
+	if (derived) {
+		ret = kh_load_add_word(cmdline, word);
+		if (!ret)
+			ret = kh_load_add_word(cmdline, param);
+		if (ret)
+			return ret;
 	}
+	/* Only before "--": after it, the words are init's arguments. */
 	if (kh_cmdline_has_word(*cmdline, word))
 		return 0;
-	kh_err("the next kernel's command line lacks %s: it would use the key's region as RAM",
+	kh_err("the next kernel's command line lacks %s before any \"--\": it would use the key's region as RAM",
 	       word);
 	return -EINVAL;
 }
