@@ -43,7 +43,10 @@ static int kh_load_choose(const struct kh_opts *o, struct kh_load_plan *p)
 		kh_err("%s names %s and %s, which are not there: give --kernel and --initrd",
 		       p->boot.source, p->boot.kernel, p->boot.initrd);
 	else if (ret == -EDOM)
-		kh_err("%s uses GRUB variables or lines too long to read safely: give --kernel, --initrd and --append",
+		kh_err("%s uses GRUB variables, GRUB syntax beyond plain words, or lines too long to read safely: give --kernel, --initrd and --append",
+		       p->boot.source);
+	else if (ret == -EILSEQ)
+		kh_err("%s has a kernel argument with a quote or backslash inside it, which GRUB versions pass differently: give --kernel, --initrd and --append",
 		       p->boot.source);
 	else if (ret)
 		kh_err("no boot loader entry under %s and no vmlinuz and initrd.img links in /boot or /: give --kernel and --initrd",
