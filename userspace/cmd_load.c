@@ -132,7 +132,7 @@ static int kh_load_fallback(const struct kh_load_plan *p, const char *cmdline)
 	fflush(stderr);
 	ret = kh_kexec_tools_load(p->kernel, p->initrd, cmdline, &status);
 	if (ret == -ENOENT)
-		kh_err("kexec-tools not found in PATH, /sbin or /usr/sbin");
+		kh_err("kexec-tools not found: no kexec in /usr/sbin, /usr/bin, /sbin or /bin");
 	else if (ret == -EIO)
 		kh_err("kexec-tools could not load %s (exit status %d)",
 		       p->kernel, status);
