@@ -64,8 +64,13 @@ static int kh_stash_precheck(struct kh_stash *s)
 
 static int kh_stash_read_key_file(const char *path, struct kh_passphrase *pw)
 {
+	unsigned int mode;
 	int ret;
 
+	/* As systemd-cryptsetup does: say it, and go on. */
+	if (kh_passphrase_file_exposed(path, &mode) > 0)
+		kh_err("key file %s has mode %04o: group or others may read or write it (chmod 0400 or 0600)",
+		       path, mode);
 	ret = kh_passphrase_read_file(path, pw);
 	if (ret == -EFBIG)
 		kh_err("key file %s is larger than %d bytes", path,
