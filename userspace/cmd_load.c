@@ -4,6 +4,7 @@
  * choice) bound to the armed stash; wipe the stash if that fails.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "cmdline.h"
 #include "handover.h"
 #include "kexec.h"
+#include "kho.h"
 #include "textfile.h"
 #include "tool.h"
 
@@ -273,14 +275,73 @@ int kh_load_check_memmap(char **cmdline, bool derived)
 	return -EINVAL;
 }
 
+/* In the KHO backend the key's page is System RAM: a dump would hold it. */
+int kh_load_check_crash_kernel(void)
+{
+	int ret = kh_kho_crash_loaded(KH_KHO_CRASH_LOADED);
+
+	if (ret > 0)
+		kh_err("a crash kernel is loaded (%s is 1): with the Kexec HandOver backend the key's page is System RAM, which its dump would hold; unload it (kexec -p -u) first",
+		       KH_KHO_CRASH_LOADED);
+	else if (ret)
+		kh_err("cannot read %s: %s", KH_KHO_CRASH_LOADED,
+		       strerror(-ret));
+	return ret ? -EBUSY : 0;
+}
+
+/* The next kernel must have KHO, or it takes the key's page as free RAM. */
+static int kh_load_check_kho_config(const char *root, const char *kernel)
+{
+	char config[PATH_MAX];
+	int ret = kh_kho_next_kernel(root, kernel, config, sizeof(config));
+
+	if (ret == -ENOTSUP)
+		kh_err("%s lacks %s: with the Kexec HandOver backend the next kernel %s would free the key's page unwiped",
+		       config, KH_KHO_CONFIG, kernel);
+	else if (ret == -ENOENT && config[0])
+		kh_err("no config for the next kernel %s (looked for %s, then in the root's /boot): with the Kexec HandOver backend its config must show %s; install the kernel's config there",
+		       kernel, config, KH_KHO_CONFIG);
+	else if (ret == -EINVAL)
+		kh_err("cannot tell the version of the next kernel %s, so not its config: with the Kexec HandOver backend, name it NAME-VERSION with config-VERSION (%s) beside it",
+		       kernel, KH_KHO_CONFIG);
+	else if (ret)
+		kh_err("cannot check the next kernel %s for %s: %s", kernel,
+		       KH_KHO_CONFIG, strerror(-ret));
+	return ret;
+}
+
+/*
+ * Kexec HandOver carries the region itself, but only into a kernel that
+ * has KHO and turns it on; and no crash kernel may dump the page here.
+ */
+int kh_load_check_kho(const struct kh_opts *o, struct kh_load_plan *p)
+{
+	int ret = kh_load_check_crash_kernel();
+
+	if (!ret)
+		ret = kh_load_check_kho_config(o->root ? o->root : "/",
+					       p->kernel);
+	if (ret)
+		return ret;
+	ret = kh_kho_cmdline(&p->cmdline, p->derived);
+	if (ret == -EINVAL && p->derived)
+		kh_err("cannot add kho=on to the command line: an unmatched '\"' would hide it from the kernel");
+	else if (ret == -EINVAL)
+		kh_err("the next kernel's command line lacks kho=on before any \"--\": without it the next kernel frees the key's page unwiped");
+	else if (ret)
+		kh_err("out of memory");
+	return ret;
+}
+
 /*
  * Bind the armed stash to this kexec: the next kernel accepts only the
  * stash whose nonce its command line names. Without a stash the kernel
  * is still loaded (an ordinary kexec), any inherited nonce dropped, and
  * the user is told.
  */
-static int kh_load_bind_stash(char **cmdline, bool derived)
+static int kh_load_bind_stash(const struct kh_opts *o, struct kh_load_plan *p)
 {
+	char **cmdline = &p->cmdline;
 	struct kh_status st;
 	int ret;
 
@@ -295,12 +356,12 @@ static int kh_load_bind_stash(char **cmdline, bool derived)
 		kh_err("note: nothing stashed: the next kernel gets no keys");
 		return kh_load_set_nonce(cmdline, NULL);
 	}
-	/* Kexec HandOver carries its region itself: no memmap= to check. */
-	if (st.backend != KH_BACKEND_KHO) {
-		ret = kh_load_check_memmap(cmdline, derived);
-		if (ret)
-			return ret;
-	}
+	if (st.backend == KH_BACKEND_KHO)
+		ret = kh_load_check_kho(o, p);
+	else
+		ret = kh_load_check_memmap(cmdline, p->derived);
+	if (ret)
+		return ret;
 	return kh_load_set_nonce(cmdline, st.nonce);
 }
 
@@ -318,7 +379,7 @@ int kh_cmd_load(const struct kh_opts *o)
 
 	ret = kh_load_plan(o, &p);
 	if (!ret)
-		ret = kh_load_bind_stash(&p.cmdline, p.derived);
+		ret = kh_load_bind_stash(o, &p);
 	if (!ret && o->dry_run) {
 		kh_load_show(&p);
 		puts("dry run: nothing loaded");
