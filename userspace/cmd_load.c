@@ -302,7 +302,7 @@ static int kh_load_check_kho_config(const char *root, const char *kernel)
 		kh_err("no config for the next kernel %s (looked for %s, then in the root's /boot): with the Kexec HandOver backend its config must show %s; install the kernel's config there",
 		       kernel, config, KH_KHO_CONFIG);
 	else if (ret == -EINVAL)
-		kh_err("cannot tell the version of the next kernel %s, so not its config: with the Kexec HandOver backend, name it NAME-VERSION with config-VERSION (%s) beside it",
+		kh_err("cannot tell the version of the next kernel %s (no bzImage header, no -VERSION in its name), so not find its config: the Kexec HandOver backend needs to see %s in config-VERSION beside it",
 		       kernel, KH_KHO_CONFIG);
 	else if (ret)
 		kh_err("cannot check the next kernel %s for %s: %s", kernel,

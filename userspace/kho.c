@@ -9,9 +9,11 @@
  *
  * The next kernel's config is found next to its image, as distributions
  * install it: config-VERSION beside vmlinuz-VERSION, else in the root's
- * /boot. Pure file checks: nothing is printed here.
+ * /boot; VERSION from the image's own header, else from its name. Pure
+ * file checks: nothing is printed here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,11 @@
 #include "textfile.h"
 
 #define KH_KHO_LINKS	16	/* symbolic links followed, at most */
+
+/* The x86 boot protocol's setup header (Documentation/arch/x86/boot.rst). */
+#define KH_KHO_HDR_MAGIC	0x202	/* "HdrS" */
+#define KH_KHO_HDR_VERSION	0x20e	/* kernel_version: string at 0x200 + it */
+#define KH_KHO_HDR_END		0x210
 
 /* @path without its last component, in place ("/" stays "/"). */
 static void kh_kho_dirname(char *path)
@@ -71,19 +78,78 @@ static int kh_kho_resolve(const char *root, char *path, size_t len)
 	return -ELOOP;
 }
 
+/* A version fit for a file name: never a path. */
+static bool kh_kho_version_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "0123456789._+~-") == n;
+}
+
+/*
+ * The version an x86 bzImage names in its setup header ("6.1.0-9-amd64
+ * (debian-kernel@lists.debian.org) #1 SMP ...", what file(1) shows): its
+ * first word into @out. -ENOEXEC: no such header.
+ */
+static int kh_kho_image_version(const char *path, char *out, size_t len)
+{
+	unsigned char hdr[KH_KHO_HDR_END];
+	char buf[128];
+	int fd, ret = -ENOEXEC;
+	unsigned int at;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	if (n == (ssize_t)sizeof(hdr) && !memcmp(hdr + KH_KHO_HDR_MAGIC, "HdrS", 4)) {
+		at = hdr[KH_KHO_HDR_VERSION] | hdr[KH_KHO_HDR_VERSION + 1] << 8;
+		n = at ? pread(fd, buf, sizeof(buf) - 1, at + 0x200) : -1;
+	} else {
+		n = -1;
+	}
+	close(fd);
+	if (n <= 0)
+		return ret;
+	buf[n] = '\0';
+	buf[strcspn(buf, " ")] = '\0';
+	if (kh_kho_version_ok(buf) && strlen(buf) < len) {
+		strcpy(out, buf);
+		ret = 0;
+	}
+	return ret;
+}
+
+/*
+ * The version of the image @path: from its bzImage header, else from a
+ * name NAME-VERSION (vmlinuz-6.1.0-9-amd64). -EINVAL: neither.
+ */
+static int kh_kho_version(const char *path, char *out, size_t len)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char *dash = strchr(base, '-');
+
+	if (!kh_kho_image_version(path, out, len))
+		return 0;
+	if (!dash || !kh_kho_version_ok(dash + 1) || strlen(dash + 1) >= len)
+		return -EINVAL;
+	strcpy(out, dash + 1);
+	return 0;
+}
+
 /*
  * The config of the kernel image @kernel (a path on this system; under
- * @root for a mounted one): config-VERSION for an image named
- * NAME-VERSION (vmlinuz-6.1.0-9-amd64), in the image's directory, else
- * in @root's /boot. -ENOENT: none there, *@out names the first place
- * looked; -EINVAL: the image's name carries no version.
+ * @root for a mounted one): config-VERSION in the image's directory,
+ * else in @root's /boot, as distributions install them. -ENOENT: none
+ * there, *@out names the first place looked; -EINVAL: no version found.
  */
 int kh_kho_config_find(const char *root, const char *kernel, char *out,
 		       size_t len)
 {
 	const char *prefix = strcmp(root, "/") ? root : "";
 	char path[PATH_MAX], dir[PATH_MAX], version[NAME_MAX + 1];
-	const char *base, *dash;
 	int ret;
 
 	out[0] = '\0';
@@ -92,11 +158,9 @@ int kh_kho_config_find(const char *root, const char *kernel, char *out,
 	ret = kh_kho_resolve(root, path, sizeof(path));
 	if (ret)
 		return ret;
-	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	dash = strchr(base, '-');
-	if (!dash || !dash[1])
-		return -EINVAL;
-	snprintf(version, sizeof(version), "%s", dash + 1);
+	ret = kh_kho_version(path, version, sizeof(version));
+	if (ret)
+		return ret;
 	snprintf(dir, sizeof(dir), "%s", path);
 	kh_kho_dirname(dir);
 	if (snprintf(out, len, "%s/config-%s", dir, version) >= (int)len)

@@ -37,6 +37,26 @@ static void put(const char *path, const char *text)
 	}
 }
 
+/* An x86 bzImage's setup header naming @version, as file(1) reads it. */
+static void put_bzimage(const char *path, const char *version)
+{
+	char img[0x400];
+	char p[512];
+	FILE *f;
+
+	memset(img, 0, sizeof(img));
+	memcpy(img + 0x202, "HdrS", 4);
+	img[0x20e] = 0x00;	/* kernel_version 0x100: the string at 0x300 */
+	img[0x20f] = 0x01;
+	snprintf(img + 0x300, sizeof(img) - 0x300, "%s", version);
+	snprintf(p, sizeof(p), "%s%s", root, path);
+	f = fopen(p, "w");
+	if (f) {
+		fwrite(img, 1, sizeof(img), f);
+		fclose(f);
+	}
+}
+
 static void link_at(const char *target, const char *path)
 {
 	char p[512];
@@ -96,7 +116,17 @@ static void test_config(void)
 	      "config-VERSION in the image's own directory");
 	put("/opt/k/bzImage", "k");
 	check(next("/opt/k/bzImage", config) == -EINVAL,
-	      "an image name without a version: -EINVAL");
+	      "no bzImage header and no version in the name: -EINVAL");
+	put_bzimage("/opt/k/vmlinuz", "6.99 (me@here) #1 SMP");
+	check(!next("/opt/k/vmlinuz", config) && ends(config, "/opt/k/config-6.99"),
+	      "an unversioned name: the version in its bzImage header");
+	put_bzimage("/opt/k/vmlinuz-6.98", "6.99 (me@here) #1 SMP");
+	check(!next("/opt/k/vmlinuz-6.98", config) &&
+	      ends(config, "/opt/k/config-6.99"),
+	      "the header's version wins over the name's");
+	put_bzimage("/opt/k/vmlinuz", "../../etc/x #1");
+	check(next("/opt/k/vmlinuz", config) == -EINVAL,
+	      "a version that is a path is no version");
 	check(next("/opt/k/missing-1", config) == -ENOENT && !config[0],
 	      "a missing image: -ENOENT, no config named");
 }
