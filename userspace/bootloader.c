@@ -195,7 +195,6 @@ static int kh_boot_join(char *out, size_t len, char w[][KH_BOOT_STR],
 static void kh_boot_entry_line(struct kh_boot_grub *g, int nw, bool unsure)
 {
 	struct kh_boot_entry *e = g->cur;
-	int ret;
 
 	if (unsure && (!strcmp(g->w[0], "linux") || !strcmp(g->w[0], "linuxefi") ||
 		       !strcmp(g->w[0], "linux16") || !strncmp(g->w[0], "initrd", 6)))
@@ -203,6 +202,8 @@ static void kh_boot_entry_line(struct kh_boot_grub *g, int nw, bool unsure)
 
 	if (nw >= 2 && (!strcmp(g->w[0], "linux") || !strcmp(g->w[0], "linuxefi") ||
 			!strcmp(g->w[0], "linux16"))) {
+		int ret;
+
 		snprintf(e->kernel, sizeof(e->kernel), "%s", g->w[1]);
 		ret = kh_boot_join(e->options, sizeof(e->options), g->w, 2, nw);
 		e->unsure |= ret == -EDOM;

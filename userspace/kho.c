@@ -54,10 +54,11 @@ static int kh_kho_resolve(const char *root, char *path, size_t len)
 	const char *prefix = strcmp(root, "/") ? root : "";
 	char target[PATH_MAX], next[PATH_MAX];
 	struct stat st;
-	ssize_t n;
 	int i;
 
 	for (i = 0; i < KH_KHO_LINKS; i++) {
+		ssize_t n;
+
 		if (lstat(path, &st) < 0)
 			return -errno;
 		if (!S_ISLNK(st.st_mode))
@@ -87,6 +88,19 @@ static bool kh_kho_version_ok(const char *v)
 			      "0123456789._+~-") == n;
 }
 
+/* The bzImage header's version string of @fd into @buf: its length, or -1. */
+static ssize_t kh_kho_read_version(int fd, char *buf, size_t len)
+{
+	unsigned char hdr[KH_KHO_HDR_END];
+	unsigned int at;
+
+	if (pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    memcmp(hdr + KH_KHO_HDR_MAGIC, "HdrS", 4))
+		return -1;
+	at = hdr[KH_KHO_HDR_VERSION] | hdr[KH_KHO_HDR_VERSION + 1] << 8;
+	return at ? pread(fd, buf, len - 1, at + 0x200) : -1;
+}
+
 /*
  * The version an x86 bzImage names in its setup header ("6.1.0-9-amd64
  * (debian-kernel@lists.debian.org) #1 SMP ...", what file(1) shows): its
@@ -94,32 +108,23 @@ static bool kh_kho_version_ok(const char *v)
  */
 static int kh_kho_image_version(const char *path, char *out, size_t len)
 {
-	unsigned char hdr[KH_KHO_HDR_END];
 	char buf[128];
-	int fd, ret = -ENOEXEC;
-	unsigned int at;
 	ssize_t n;
+	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	n = pread(fd, hdr, sizeof(hdr), 0);
-	if (n == (ssize_t)sizeof(hdr) && !memcmp(hdr + KH_KHO_HDR_MAGIC, "HdrS", 4)) {
-		at = hdr[KH_KHO_HDR_VERSION] | hdr[KH_KHO_HDR_VERSION + 1] << 8;
-		n = at ? pread(fd, buf, sizeof(buf) - 1, at + 0x200) : -1;
-	} else {
-		n = -1;
-	}
+	n = kh_kho_read_version(fd, buf, sizeof(buf));
 	close(fd);
 	if (n <= 0)
-		return ret;
+		return -ENOEXEC;
 	buf[n] = '\0';
 	buf[strcspn(buf, " ")] = '\0';
-	if (kh_kho_version_ok(buf) && strlen(buf) < len) {
-		strcpy(out, buf);
-		ret = 0;
-	}
-	return ret;
+	if (!kh_kho_version_ok(buf) || strlen(buf) >= len)
+		return -ENOEXEC;
+	strcpy(out, buf);
+	return 0;
 }
 
 /*

@@ -105,7 +105,6 @@ int kh_secmem_harden_process(void)
 	const struct rlimit none = { 0, 0 };
 	struct sigaction sa;
 	size_t i;
-	int ret;
 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return -errno;
@@ -115,7 +114,8 @@ int kh_secmem_harden_process(void)
 	sa.sa_handler = kh_secmem_on_fatal;
 	sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof(kh_secmem_fatal) / sizeof(kh_secmem_fatal[0]); i++) {
-		ret = kh_secmem_catch(kh_secmem_fatal[i], &sa);
+		int ret = kh_secmem_catch(kh_secmem_fatal[i], &sa);
+
 		if (ret)
 			return ret;
 	}
