@@ -34,20 +34,29 @@
 #define KH_BOOT_WORDS	64
 
 /*
- * Set when a word used a GRUB variable ($vt_handoff, ${extra_cmdline}) or
- * was cut: what the boot loader would pass is then not what we read, and
- * the entry is refused rather than booted with the wrong command line.
+ * Set when a word used a GRUB variable ($vt_handoff, ${extra_cmdline}),
+ * GRUB syntax beyond plain words, or was cut: what the boot loader would
+ * pass is then not what we read, and the entry is refused rather than
+ * booted with the wrong command line.
  */
 static bool kh_boot_unsure;
 
-/* One GRUB word: quotes and backslashes as GRUB's lexer reads them. */
+/*
+ * One GRUB word, as GRUB's lexer and argument expansion read it: outside
+ * quotes a backslash escapes any character; inside '...' nothing is
+ * special; inside "..." only \$, \\ and \" are escapes (a backslash
+ * before anything else stays). An unquoted '#' that starts a word starts
+ * a comment. The line is unsure where GRUB would read more than words: a
+ * variable ('$' outside '...'), a character that ends a GRUB word or
+ * command ({}|&;<>), or a quote or backslash that continues the line.
+ */
 static const char *kh_boot_word(const char *p, char *out, size_t len)
 {
 	size_t n = 0;
 	char q = 0;
 
 	p += strspn(p, " \t");
-	if (!*p)
+	if (!*p || *p == '#')
 		return NULL;
 	for (; *p && (q || (*p != ' ' && *p != '\t')); p++) {
 		if (!q && (*p == '\'' || *p == '"')) {
@@ -58,15 +67,19 @@ static const char *kh_boot_word(const char *p, char *out, size_t len)
 			q = 0;
 			continue;
 		}
-		if (*p == '$' && q != '\'')
+		if ((*p == '$' && q != '\'') || (!q && strchr("{}|&;<>", *p)))
 			kh_boot_unsure = true;
-		if (*p == '\\' && q != '\'' && p[1])
+		if (*p == '\\' && q != '\'' && !p[1])
+			kh_boot_unsure = true;
+		else if (*p == '\\' && (!q || (q == '"' && strchr("$\\\"", p[1]))))
 			p++;
 		if (n + 1 < len)
 			out[n++] = *p;
 		else
 			kh_boot_unsure = true;
 	}
+	if (q)
+		kh_boot_unsure = true;
 	out[n] = '\0';
 	return p;
 }
@@ -150,19 +163,32 @@ static int kh_boot_open(struct kh_boot_grub *g, int nw, bool submenu)
 	return 0;
 }
 
-/* The words after the first, joined by single spaces. */
-static void kh_boot_join(char *out, size_t len, char w[][KH_BOOT_STR],
-			 int from, int n)
+/*
+ * The kernel command line GRUB makes of the words from @from on
+ * (grub_create_loader_cmdline()): single spaces between them, and a word
+ * with a space in double quotes, which the kernel reads as one parameter.
+ * GRUB versions escape '\\', '\'' and '"' inside a word differently, and
+ * the kernel reads no escapes: such a word is refused (-EILSEQ) rather
+ * than guessed. -EDOM: the line does not fit.
+ */
+static int kh_boot_join(char *out, size_t len, char w[][KH_BOOT_STR],
+			int from, int n)
 {
 	size_t off = 0;
 	int i;
 
 	out[0] = '\0';
-	for (i = from; i < n && off < len; i++)
-		off += snprintf(out + off, len - off, "%s%s", i > from ? " " : "",
-				w[i]);
-	if (off >= len)
-		kh_boot_unsure = true;
+	for (i = from; i < n; i++) {
+		const char *q = strchr(w[i], ' ') ? "\"" : "";
+
+		if (strpbrk(w[i], "\\'\""))
+			return -EILSEQ;
+		off += snprintf(out + off, len - off, "%s%s%s%s",
+				i > from ? " " : "", q, w[i], q);
+		if (off >= len)
+			return -EDOM;
+	}
+	return 0;
 }
 
 /* A line inside a menuentry: only the kernel and initrd lines matter. */
@@ -176,8 +202,12 @@ static void kh_boot_entry_line(struct kh_boot_grub *g, int nw, bool unsure)
 
 	if (nw >= 2 && (!strcmp(g->w[0], "linux") || !strcmp(g->w[0], "linuxefi") ||
 			!strcmp(g->w[0], "linux16"))) {
+		int ret;
+
 		snprintf(e->kernel, sizeof(e->kernel), "%s", g->w[1]);
-		kh_boot_join(e->options, sizeof(e->options), g->w, 2, nw);
+		ret = kh_boot_join(e->options, sizeof(e->options), g->w, 2, nw);
+		e->unsure |= ret == -EDOM;
+		e->odd_quote |= ret == -EILSEQ;
 	} else if (nw >= 2 && (!strcmp(g->w[0], "initrd") ||
 			       !strcmp(g->w[0], "initrdefi") ||
 			       !strcmp(g->w[0], "initrd16"))) {
@@ -355,8 +385,9 @@ static int kh_boot_host_path(const char *root, const char *path, char *out,
 
 /*
  * The chosen entry's files and command line. Never a silent fallback: an
- * entry whose files are not where it says (-ENXIO) or whose lines use
- * GRUB variables or were cut (-EDOM) is refused, with its paths in @c.
+ * entry whose files are not where it says (-ENXIO), whose lines use GRUB
+ * variables or were cut (-EDOM), or whose kernel arguments hold a quote
+ * or backslash (-EILSEQ) is refused, with its paths in @c.
  */
 static int kh_boot_take(const char *root, const struct kh_boot_entry *e,
 			struct kh_boot_choice *c)
@@ -365,6 +396,8 @@ static int kh_boot_take(const char *root, const struct kh_boot_entry *e,
 		return -ENOEXEC;
 	if (e->unsure)
 		return -EDOM;
+	if (e->odd_quote)
+		return -EILSEQ;
 	if (kh_boot_host_path(root, e->kernel, c->kernel, sizeof(c->kernel)) ||
 	    kh_boot_host_path(root, e->initrd, c->initrd, sizeof(c->initrd))) {
 		snprintf(c->kernel, sizeof(c->kernel), "%s", e->kernel);

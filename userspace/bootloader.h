@@ -23,6 +23,7 @@ struct kh_boot_entry {
 	char options[KH_BOOT_STR];	/* the kernel command line */
 	char version[128];		/* BLS only */
 	bool unsure;			/* GRUB variables, or cut: refused */
+	bool odd_quote;			/* a quote or '\\' in a kernel argument */
 };
 
 /* The choice, with where it came from (for load --dry-run). */

@@ -4,6 +4,7 @@
  * choice) bound to the armed stash; wipe the stash if that fails.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "cmdline.h"
 #include "handover.h"
 #include "kexec.h"
+#include "kho.h"
 #include "textfile.h"
 #include "tool.h"
 
@@ -43,7 +45,10 @@ static int kh_load_choose(const struct kh_opts *o, struct kh_load_plan *p)
 		kh_err("%s names %s and %s, which are not there: give --kernel and --initrd",
 		       p->boot.source, p->boot.kernel, p->boot.initrd);
 	else if (ret == -EDOM)
-		kh_err("%s uses GRUB variables or lines too long to read safely: give --kernel, --initrd and --append",
+		kh_err("%s uses GRUB variables, GRUB syntax beyond plain words, or lines too long to read safely: give --kernel, --initrd and --append",
+		       p->boot.source);
+	else if (ret == -EILSEQ)
+		kh_err("%s has a kernel argument with a quote or backslash inside it, which GRUB versions pass differently: give --kernel, --initrd and --append",
 		       p->boot.source);
 	else if (ret)
 		kh_err("no boot loader entry under %s and no vmlinuz and initrd.img links in /boot or /: give --kernel and --initrd",
@@ -129,7 +134,7 @@ static int kh_load_fallback(const struct kh_load_plan *p, const char *cmdline)
 	fflush(stderr);
 	ret = kh_kexec_tools_load(p->kernel, p->initrd, cmdline, &status);
 	if (ret == -ENOENT)
-		kh_err("kexec-tools not found in PATH, /sbin or /usr/sbin");
+		kh_err("kexec-tools not found: no kexec in /usr/sbin, /usr/bin, /sbin or /bin");
 	else if (ret == -EIO)
 		kh_err("kexec-tools could not load %s (exit status %d)",
 		       p->kernel, status);
@@ -202,14 +207,29 @@ static int kh_load_set_nonce(char **cmdline, const uint8_t *nonce)
 	int ret;
 
 	ret = kh_cmdline_set_nonce(*cmdline, nonce, &bound);
-	if (ret) {
+	if (ret == -EINVAL)
+		kh_err("cannot add keyhandover.nonce= to the command line: an unmatched '\"' would hide it from the kernel");
+	else if (ret)
 		kh_err("cannot add keyhandover.nonce= to the command line: %s",
 		       ret == -E2BIG ? "too long" : strerror(-ret));
+	if (ret)
 		return ret;
-	}
 	free(*cmdline);
 	*cmdline = bound;
 	return 0;
+}
+
+/* @word added to the boot loader's command line, before any "--". */
+static int kh_load_add_word(char **cmdline, const char *word)
+{
+	int ret = kh_cmdline_add_word(cmdline, word);
+
+	if (ret == -EINVAL)
+		kh_err("cannot add %s to the command line: an unmatched '\"' would hide it from the kernel",
+		       word);
+	else if (ret)
+		kh_err("out of memory");
+	return ret;
 }
 
 /* The module's region= value, for the memmap= the next kernel needs. */
@@ -240,16 +260,77 @@ int kh_load_check_memmap(char **cmdline, bool derived)
 	 * taken as meant, and refused below.
 	 */
 	snprintf(param, sizeof(param), "keyhandover.region=%s", region);
-	if (derived && (kh_cmdline_add_word(cmdline, word) ||
-			kh_cmdline_add_word(cmdline, param))) {
-		kh_err("out of memory");
-		return -ENOMEM;
+	if (derived) {
+		ret = kh_load_add_word(cmdline, word);
+		if (!ret)
+			ret = kh_load_add_word(cmdline, param);
+		if (ret)
+			return ret;
 	}
+	/* Only before "--": after it, the words are init's arguments. */
 	if (kh_cmdline_has_word(*cmdline, word))
 		return 0;
-	kh_err("the next kernel's command line lacks %s: it would use the key's region as RAM",
+	kh_err("the next kernel's command line lacks %s before any \"--\": it would use the key's region as RAM",
 	       word);
 	return -EINVAL;
+}
+
+/* In the KHO backend the key's page is System RAM: a dump would hold it. */
+int kh_load_check_crash_kernel(void)
+{
+	int ret = kh_kho_crash_loaded(KH_KHO_CRASH_LOADED);
+
+	if (ret > 0)
+		kh_err("a crash kernel is loaded (%s is 1): with the Kexec HandOver backend the key's page is System RAM, which its dump would hold; unload it (kexec -p -u) first",
+		       KH_KHO_CRASH_LOADED);
+	else if (ret)
+		kh_err("cannot read %s: %s", KH_KHO_CRASH_LOADED,
+		       strerror(-ret));
+	return ret ? -EBUSY : 0;
+}
+
+/* The next kernel must have KHO, or it takes the key's page as free RAM. */
+static int kh_load_check_kho_config(const char *root, const char *kernel)
+{
+	char config[PATH_MAX];
+	int ret = kh_kho_next_kernel(root, kernel, config, sizeof(config));
+
+	if (ret == -ENOTSUP)
+		kh_err("%s lacks %s: with the Kexec HandOver backend the next kernel %s would free the key's page unwiped",
+		       config, KH_KHO_CONFIG, kernel);
+	else if (ret == -ENOENT && config[0])
+		kh_err("no config for the next kernel %s (looked for %s, then in the root's /boot): with the Kexec HandOver backend its config must show %s; install the kernel's config there",
+		       kernel, config, KH_KHO_CONFIG);
+	else if (ret == -EINVAL)
+		kh_err("cannot tell the version of the next kernel %s (no bzImage header, no -VERSION in its name), so not find its config: the Kexec HandOver backend needs to see %s in config-VERSION beside it",
+		       kernel, KH_KHO_CONFIG);
+	else if (ret)
+		kh_err("cannot check the next kernel %s for %s: %s", kernel,
+		       KH_KHO_CONFIG, strerror(-ret));
+	return ret;
+}
+
+/*
+ * Kexec HandOver carries the region itself, but only into a kernel that
+ * has KHO and turns it on; and no crash kernel may dump the page here.
+ */
+int kh_load_check_kho(const struct kh_opts *o, struct kh_load_plan *p)
+{
+	int ret = kh_load_check_crash_kernel();
+
+	if (!ret)
+		ret = kh_load_check_kho_config(o->root ? o->root : "/",
+					       p->kernel);
+	if (ret)
+		return ret;
+	ret = kh_kho_cmdline(&p->cmdline, p->derived);
+	if (ret == -EINVAL && p->derived)
+		kh_err("cannot add kho=on to the command line: an unmatched '\"' would hide it from the kernel");
+	else if (ret == -EINVAL)
+		kh_err("the next kernel's command line lacks kho=on before any \"--\": without it the next kernel frees the key's page unwiped");
+	else if (ret)
+		kh_err("out of memory");
+	return ret;
 }
 
 /*
@@ -258,8 +339,9 @@ int kh_load_check_memmap(char **cmdline, bool derived)
  * is still loaded (an ordinary kexec), any inherited nonce dropped, and
  * the user is told.
  */
-static int kh_load_bind_stash(char **cmdline, bool derived)
+static int kh_load_bind_stash(const struct kh_opts *o, struct kh_load_plan *p)
 {
+	char **cmdline = &p->cmdline;
 	struct kh_status st;
 	int ret;
 
@@ -274,12 +356,12 @@ static int kh_load_bind_stash(char **cmdline, bool derived)
 		kh_err("note: nothing stashed: the next kernel gets no keys");
 		return kh_load_set_nonce(cmdline, NULL);
 	}
-	/* Kexec HandOver carries its region itself: no memmap= to check. */
-	if (st.backend != KH_BACKEND_KHO) {
-		ret = kh_load_check_memmap(cmdline, derived);
-		if (ret)
-			return ret;
-	}
+	if (st.backend == KH_BACKEND_KHO)
+		ret = kh_load_check_kho(o, p);
+	else
+		ret = kh_load_check_memmap(cmdline, p->derived);
+	if (ret)
+		return ret;
 	return kh_load_set_nonce(cmdline, st.nonce);
 }
 
@@ -297,7 +379,7 @@ int kh_cmd_load(const struct kh_opts *o)
 
 	ret = kh_load_plan(o, &p);
 	if (!ret)
-		ret = kh_load_bind_stash(&p.cmdline, p.derived);
+		ret = kh_load_bind_stash(o, &p);
 	if (!ret && o->dry_run) {
 		kh_load_show(&p);
 		puts("dry run: nothing loaded");

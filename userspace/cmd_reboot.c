@@ -38,7 +38,8 @@ static int kh_reboot_systemctl(void)
 	char *argv[] = { "systemctl", "kexec", NULL };
 	int status;
 
-	return kh_run("systemctl", argv, &status);
+	/* It talks to systemd over its socket: no environment needed. */
+	return kh_run("systemctl", argv, NULL, &status);
 }
 
 /*
@@ -82,6 +83,8 @@ static int kh_reboot_dry_run(const struct kh_opts *o,
 		ret = kh_load_plan(o, &p);
 	if (!ret && st->backend == KH_BACKEND_MEMMAP)
 		ret = kh_load_check_memmap(&p.cmdline, p.derived);
+	else if (!ret && st->backend == KH_BACKEND_KHO)
+		ret = kh_load_check_kho(o, &p);
 	if (!ret) {
 		kh_load_show(&p);
 		puts("(keyhandover.nonce= is added once the stash is made)");
@@ -90,6 +93,22 @@ static int kh_reboot_dry_run(const struct kh_opts *o,
 	}
 	free(p.cmdline);
 	return ret ? KH_EXIT_FAILURE : KH_EXIT_OK;
+}
+
+/*
+ * Kexec HandOver: refuse before any passphrase is asked what load would
+ * refuse after it (a crash kernel, a next kernel without KHO).
+ */
+static int kh_reboot_check_kho(const struct kh_opts *o)
+{
+	struct kh_load_plan p;
+	int ret;
+
+	ret = kh_load_plan(o, &p);
+	if (!ret)
+		ret = kh_load_check_kho(o, &p);
+	free(p.cmdline);
+	return ret;
 }
 
 /*
@@ -106,6 +125,8 @@ int kh_cmd_reboot(const struct kh_opts *o)
 		return KH_EXIT_FAILURE;
 	if (o->dry_run)
 		return kh_reboot_dry_run(o, &st);
+	if (st.backend == KH_BACKEND_KHO && kh_reboot_check_kho(o))
+		return KH_EXIT_FAILURE;
 	ret = kh_cmd_stash(o);
 	if (ret != KH_EXIT_OK)
 		return ret;

@@ -87,14 +87,25 @@ static int kh_setup_write(const char *path, const char *text)
 
 static int kh_setup_update_grub(void)
 {
+	/*
+	 * grub-mkconfig translates menu titles by the locale, and a
+	 * GRUB_DEFAULT or saved_entry may name an entry by its title: keep
+	 * the caller's locale (names only, never a path), so that the titles
+	 * stay what the system's own update-grub runs write.
+	 */
+	static const char *const locale[] = {
+		"LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", NULL,
+	};
 	char *argv[] = { "update-grub", NULL };
 	int status, ret;
 
-	ret = kh_run("update-grub", argv, &status);
+	ret = kh_run("update-grub", argv, locale, &status);
 	if (ret == -EIO)
 		kh_err("update-grub failed");
+	else if (ret == -ENOENT)
+		kh_err("update-grub not found in /usr/sbin, /usr/bin, /sbin or /bin: run grub-mkconfig -o /boot/grub/grub.cfg");
 	else if (ret)
-		kh_err("update-grub not found: run grub-mkconfig -o /boot/grub/grub.cfg");
+		kh_err("cannot run update-grub: %s", strerror(-ret));
 	return ret;
 }
 

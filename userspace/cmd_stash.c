@@ -64,8 +64,13 @@ static int kh_stash_precheck(struct kh_stash *s)
 
 static int kh_stash_read_key_file(const char *path, struct kh_passphrase *pw)
 {
+	unsigned int mode;
 	int ret;
 
+	/* As systemd-cryptsetup does: say it, and go on. */
+	if (kh_passphrase_file_exposed(path, &mode) > 0)
+		kh_err("key file %s has mode %04o: group or others may read or write it (chmod 0400 or 0600)",
+		       path, mode);
 	ret = kh_passphrase_read_file(path, pw);
 	if (ret == -EFBIG)
 		kh_err("key file %s is larger than %d bytes", path,
@@ -92,6 +97,22 @@ static int kh_stash_open(struct kh_stash *s, unsigned int i,
 	else if (ret)
 		kh_err("cannot open %s: %s", dev, strerror(-ret));
 	return ret;
+}
+
+/*
+ * Why @cd cannot be handed over although it is LUKS, or NULL: a detached
+ * header (cryptsetup --header), as the next kernel finds a volume by the
+ * LUKS header on its own device and could never use the key.
+ */
+static const char *kh_stash_unusable(struct crypt_device *cd)
+{
+	uint64_t offset;
+
+	if (!kh_luks_detached(cd, &offset))
+		return NULL;
+	if (!offset)
+		return "detached LUKS header (data offset 0): not supported; the next kernel finds a volume by the LUKS header on its own device";
+	return "detached LUKS header (its data would start past the end of this device): not supported; the next kernel finds a volume by the LUKS header on its own device";
 }
 
 /* Fill DEVICE i's UUID, name and key size; the key comes later. */
@@ -208,12 +229,19 @@ static int kh_stash_derive(struct kh_stash *s, unsigned int i,
 static int kh_stash_one(struct kh_stash *s, unsigned int i)
 {
 	struct crypt_device *cd;
+	const char *why;
 	int verdict, ret;
 
 	ret = kh_stash_open(s, i, &cd);
 	if (ret)
 		return ret;
-	ret = kh_stash_describe(s, i, cd);
+	why = kh_stash_unusable(cd);
+	if (why) {
+		kh_err("%s: %s", s->dev[i], why);
+		ret = -EMEDIUMTYPE;
+	}
+	if (!ret)
+		ret = kh_stash_describe(s, i, cd);
 	if (!ret && !s->refs)
 		ret = kh_stash_derive(s, i, cd);
 	kh_luks_close(cd);
@@ -357,6 +385,7 @@ void kh_stash_from_args(struct kh_stash *s)
 static const char *kh_stash_tab_usable(struct kh_stash *s, unsigned int i)
 {
 	struct crypt_device *cd;
+	const char *why;
 	int ret;
 
 	ret = kh_luks_open(s->dev[i], &cd);
@@ -373,8 +402,9 @@ static const char *kh_stash_tab_usable(struct kh_stash *s, unsigned int i)
 		return "not a LUKS device";
 	if (ret)
 		return strerror(-ret);
+	why = kh_stash_unusable(cd);
 	kh_luks_close(cd);
-	return NULL;
+	return why;
 }
 
 /* Add crypttab entry @e, or say why it is not handed over. */

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* keyhandover.nonce= on the kernel command line: see cmdline.h. */
+/*
+ * Kernel command lines as the kernel reads them (see cmdline.h): words
+ * split by its next_arg(), parameters ending at "--".
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +13,99 @@
 /* x86's COMMAND_LINE_SIZE; a longer line would be cut by the kernel. */
 #define KH_CMDLINE_LIMIT	2048
 
-static int kh_is_space(char c)
+/*
+ * The kernel's isspace(): its ctype table also counts \v, \f, \r and
+ * Latin-1's no-break space (0xa0), so a word must end where it does.
+ */
+static bool kh_is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n';
+	unsigned char u = c;
+
+	return u == ' ' || (u >= '\t' && u <= '\r') || u == 0xa0;
 }
 
-static int kh_is_nonce_word(const char *w)
+/*
+ * The next word at or after @p, as the kernel's next_arg() splits it:
+ * whitespace ends a word only outside double quotes, and every '"'
+ * toggles quoting ("foo=a b" is one word). NULL at the end of @p; else
+ * the word's start, its length in *@len.
+ */
+static const char *kh_cmdline_word(const char *p, size_t *len)
 {
-	return !strncmp(w, KH_CMDLINE_NONCE_KEY,
-			sizeof(KH_CMDLINE_NONCE_KEY) - 1);
+	bool quoted = false;
+	size_t n;
+
+	while (kh_is_space(*p))
+		p++;
+	if (!*p)
+		return NULL;
+	for (n = 0; p[n] && (quoted || !kh_is_space(p[n])); n++)
+		if (p[n] == '"')
+			quoted = !quoted;
+	*len = n;
+	return p;
+}
+
+/*
+ * "--" ends the kernel's parameters: what follows goes to init, and the
+ * kernel ignores it. next_arg() strips a leading quote, and then a
+ * trailing one, first: "--" (quoted) ends them too.
+ */
+static bool kh_cmdline_is_end(const char *w, size_t n)
+{
+	if (n && w[0] == '"') {
+		w++;
+		n--;
+		if (n && w[n - 1] == '"')
+			n--;
+	}
+	return n == 2 && w[0] == '-' && w[1] == '-';
+}
+
+/* The next kernel parameter at or after @p: NULL at "--" or the end. */
+static const char *kh_cmdline_param(const char *p, size_t *len)
+{
+	const char *w = kh_cmdline_word(p, len);
+
+	return w && !kh_cmdline_is_end(w, *len) ? w : NULL;
+}
+
+/* Where the kernel's parameters end: the "--" word, or the final NUL. */
+static const char *kh_cmdline_end(const char *cmdline)
+{
+	const char *w, *p = cmdline;
+	size_t n;
+
+	while ((w = kh_cmdline_word(p, &n))) {
+		if (kh_cmdline_is_end(w, n))
+			return w;
+		p = w + n;
+	}
+	return p + strlen(p);
+}
+
+/* The last parameter that starts with @prefix; NULL if none. */
+static const char *kh_cmdline_last(const char *cmdline, const char *prefix,
+				   size_t *len)
+{
+	size_t plen = strlen(prefix), n;
+	const char *w, *last = NULL;
+
+	for (w = kh_cmdline_param(cmdline, &n); w;
+	     w = kh_cmdline_param(w + n, &n)) {
+		if (n >= plen && !strncmp(w, prefix, plen)) {
+			last = w;
+			*len = n;
+		}
+	}
+	return last;
+}
+
+static bool kh_is_nonce_word(const char *w, size_t n)
+{
+	size_t klen = sizeof(KH_CMDLINE_NONCE_KEY) - 1;
+
+	return n >= klen && !strncmp(w, KH_CMDLINE_NONCE_KEY, klen);
 }
 
 static int kh_hex_digit(char c)
@@ -32,42 +119,57 @@ static int kh_hex_digit(char c)
 	return -1;
 }
 
+/* The kernel's parameters of @in without nonce words, each then a space. */
+static size_t kh_cmdline_copy_params(const char *in, char *buf)
+{
+	size_t len = 0, n;
+	const char *w;
+
+	for (w = kh_cmdline_param(in, &n); w; w = kh_cmdline_param(w + n, &n)) {
+		if (kh_is_nonce_word(w, n))
+			continue;
+		memcpy(buf + len, w, n);
+		len += n;
+		buf[len++] = ' ';
+	}
+	return len;
+}
+
 int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
 			 char **out)
 {
+	const char *tail = kh_cmdline_end(in);
 	size_t cap = strlen(in) + sizeof(KH_CMDLINE_NONCE_KEY) +
-		     2 * KH_NONCE_LEN + 2;
-	size_t len = 0, wlen;
+		     2 * KH_NONCE_LEN + 4;
+	uint8_t got[KH_NONCE_LEN];
+	size_t len;
 	char *buf;
 
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	while (*in) {
-		while (kh_is_space(*in))
-			in++;
-		for (wlen = 0; in[wlen] && !kh_is_space(in[wlen]); wlen++)
-			;
-		if (wlen && !kh_is_nonce_word(in)) {
-			memcpy(buf + len, in, wlen);
-			len += wlen;
-			buf[len++] = ' ';
-		}
-		in += wlen;
-	}
-	if (!nonce) {
-		/* Strip only: drop the separator after the last word. */
-		len -= len > 0;
-		buf[len] = '\0';
-	} else {
+	len = kh_cmdline_copy_params(in, buf);
+	if (nonce) {
 		len += snprintf(buf + len, cap - len, KH_CMDLINE_NONCE_KEY);
 		for (int i = 0; i < KH_NONCE_LEN; i++)
 			len += snprintf(buf + len, cap - len, "%02x",
 					nonce[i]);
+		buf[len++] = ' ';
 	}
+	/* init's arguments stay as they are, after the kernel's. */
+	len += snprintf(buf + len, cap - len, "%s", tail);
+	if (!*tail)
+		len -= len > 0;
+	buf[len] = '\0';
 	if (len >= KH_CMDLINE_LIMIT) {
 		free(buf);
 		return -E2BIG;
+	}
+	/* An unmatched '"' before it would hide the nonce from the kernel. */
+	if (nonce && (kh_cmdline_get_nonce(buf, got) ||
+		      memcmp(got, nonce, sizeof(got)))) {
+		free(buf);
+		return -EINVAL;
 	}
 	*out = buf;
 	return 0;
@@ -94,77 +196,94 @@ static int kh_parse_nonce(const char *hex, size_t len, uint8_t *nonce)
 
 int kh_cmdline_get_nonce(const char *cmdline, uint8_t nonce[KH_NONCE_LEN])
 {
-	const char *word = NULL, *p = cmdline;
-	size_t wlen = 0, n;
+	size_t klen = sizeof(KH_CMDLINE_NONCE_KEY) - 1, n = 0;
+	const char *word = kh_cmdline_last(cmdline, KH_CMDLINE_NONCE_KEY, &n);
 
-	while (*p) {
-		while (kh_is_space(*p))
-			p++;
-		for (n = 0; p[n] && !kh_is_space(p[n]); n++)
-			;
-		if (n && kh_is_nonce_word(p)) {
-			word = p + sizeof(KH_CMDLINE_NONCE_KEY) - 1;
-			wlen = n - (sizeof(KH_CMDLINE_NONCE_KEY) - 1);
-		}
-		p += n;
-	}
 	if (!word)
 		return -ENOENT;
-	return kh_parse_nonce(word, wlen, nonce);
+	return kh_parse_nonce(word + klen, n - klen, nonce);
+}
+
+int kh_cmdline_get_value(const char *cmdline, const char *key, char *out,
+			 size_t len)
+{
+	char prefix[128];
+	const char *w;
+	size_t plen, n = 0;
+
+	plen = snprintf(prefix, sizeof(prefix), "%s=", key);
+	if (plen >= sizeof(prefix))
+		return -EINVAL;
+	w = kh_cmdline_last(cmdline, prefix, &n);
+	if (!w)
+		return -ENOENT;
+	if (n - plen >= len)
+		return -E2BIG;
+	memcpy(out, w + plen, n - plen);
+	out[n - plen] = '\0';
+	return 0;
 }
 
 bool kh_cmdline_has_word(const char *cmdline, const char *word)
 {
 	size_t n, wlen = strlen(word);
-	const char *p = cmdline;
+	const char *w;
 
-	while (*p) {
-		while (kh_is_space(*p))
-			p++;
-		for (n = 0; p[n] && !kh_is_space(p[n]); n++)
-			;
-		if (n == wlen && !strncmp(p, word, n))
+	for (w = kh_cmdline_param(cmdline, &n); w;
+	     w = kh_cmdline_param(w + n, &n))
+		if (n == wlen && !strncmp(w, word, n))
 			return true;
-		p += n;
-	}
 	return false;
 }
 
 /* Remove every KEY=... word (and a bare KEY) from @cmdline, in place. */
 void kh_cmdline_strip_word(char *cmdline, const char *key)
 {
+	const char *tail = kh_cmdline_end(cmdline), *p;
 	size_t klen = strlen(key), n;
-	char *p = cmdline, *w = cmdline;
+	char *w = cmdline;
 
-	while (*p) {
-		while (kh_is_space(*p))
-			p++;
-		for (n = 0; p[n] && !kh_is_space(p[n]); n++)
-			;
-		if (n && !(n >= klen && !strncmp(p, key, klen) &&
-			   (n == klen || p[klen] == '='))) {
-			if (w != cmdline)
-				*w++ = ' ';
-			memmove(w, p, n);
-			w += n;
-		}
-		p += n;
+	for (p = kh_cmdline_param(cmdline, &n); p;
+	     p = kh_cmdline_param(p + n, &n)) {
+		if (n >= klen && !strncmp(p, key, klen) &&
+		    (n == klen || p[klen] == '='))
+			continue;
+		if (w != cmdline)
+			*w++ = ' ';
+		memmove(w, p, n);
+		w += n;
 	}
-	*w = '\0';
+	/* init's arguments are not ours to edit. */
+	if (*tail && w != cmdline)
+		*w++ = ' ';
+	memmove(w, tail, strlen(tail) + 1);
 }
 
-/* @word appended to the malloc()ed *@cmdline, unless it is there. */
+/*
+ * @word into the malloc()ed *@cmdline, unless it is there: before "--",
+ * where the kernel still reads it.
+ */
 int kh_cmdline_add_word(char **cmdline, const char *word)
 {
-	size_t len = strlen(*cmdline);
+	const char *line = *cmdline, *tail;
+	size_t head;
 	char *buf;
 
-	if (kh_cmdline_has_word(*cmdline, word))
+	if (kh_cmdline_has_word(line, word))
 		return 0;
-	buf = realloc(*cmdline, len + strlen(word) + 2);
-	if (!buf)
+	tail = kh_cmdline_end(line);
+	head = tail - line;
+	while (head && kh_is_space(line[head - 1]))
+		head--;
+	if (asprintf(&buf, "%.*s%s%s%s%s", (int)head, line, head ? " " : "",
+		     word, *tail ? " " : "", tail) < 0)
 		return -ENOMEM;
-	sprintf(buf + len, "%s%s", len ? " " : "", word);
+	/* An unmatched '"' before it would make it part of another word. */
+	if (!kh_cmdline_has_word(buf, word)) {
+		free(buf);
+		return -EINVAL;
+	}
+	free(*cmdline);
 	*cmdline = buf;
 	return 0;
 }

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,45 +83,19 @@ int kh_kexec_file_load(int kernel_fd, int initrd_fd, const char *cmdline)
 #endif
 }
 
-static int kh_kexec_find_tool(char *path, size_t size)
-{
-	static const char *const fixed[] = { "/sbin", "/usr/sbin" };
-	const char *env = getenv("PATH");
-	char *dirs, *dir, *save = NULL;
-	size_t i;
-	int found = 0;
-
-	dirs = strdup(env ? env : "");
-	if (!dirs)
-		return -ENOMEM;
-	for (dir = strtok_r(dirs, ":", &save); dir && !found;
-	     dir = strtok_r(NULL, ":", &save)) {
-		snprintf(path, size, "%s/kexec", dir);
-		found = !access(path, X_OK);
-	}
-	free(dirs);
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]) && !found; i++) {
-		snprintf(path, size, "%s/kexec", fixed[i]);
-		found = !access(path, X_OK);
-	}
-	return found ? 0 : -ENOENT;
-}
-
 /*
- * The fallback: "kexec -c -l" (the kexec_load syscall). -ENOENT: no
- * kexec-tools; -EIO: it ran and failed, with its status in *@exit_status.
+ * The fallback: "kexec -c -l" (the kexec_load syscall), found in the
+ * system directories only (run.h). -ENOENT: no kexec-tools; -EIO: it ran
+ * and failed, with its status in *@exit_status.
  */
 int kh_kexec_tools_load(const char *kernel, const char *initrd,
 			const char *cmdline, int *exit_status)
 {
-	char tool[PATH_MAX], *initrd_arg = NULL, *cmdline_arg = NULL;
+	char *initrd_arg = NULL, *cmdline_arg = NULL;
 	char *argv[8];
 	int ret, argc = 0;
 
 	*exit_status = 0;
-	ret = kh_kexec_find_tool(tool, sizeof(tool));
-	if (ret)
-		return ret;
 	ret = -ENOMEM;
 	if (asprintf(&initrd_arg, "--initrd=%s", initrd) < 0)
 		goto out;
@@ -139,7 +112,8 @@ int kh_kexec_tools_load(const char *kernel, const char *initrd,
 	argv[argc++] = "--";
 	argv[argc++] = (char *)kernel;
 	argv[argc] = NULL;
-	ret = kh_run(tool, argv, exit_status);
+	/* kexec-tools needs no environment of its own. */
+	ret = kh_run("kexec", argv, NULL, exit_status);
 	free(cmdline_arg);
 out_free_initrd:
 	free(initrd_arg);

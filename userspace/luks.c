@@ -9,12 +9,16 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libcryptsetup.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include "luks.h"
 #include "textfile.h"
@@ -86,6 +90,50 @@ int kh_luks_key_size(struct crypt_device *cd)
 	int size = crypt_get_volume_key_size(cd);
 
 	return size > 0 ? size : -EINVAL;
+}
+
+/* The size of the file or block device @path in bytes; -errno. */
+static int kh_luks_device_size(const char *path, uint64_t *size)
+{
+	struct stat st;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		ret = -errno;
+	else if (S_ISREG(st.st_mode))
+		*size = st.st_size;
+	else if (!S_ISBLK(st.st_mode))
+		ret = -ENOTBLK;
+	else if (ioctl(fd, BLKGETSIZE64, size) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Is @cd's header a detached one (cryptsetup --header), for data on
+ * another device? Then its data segment starts at offset 0, as the
+ * header is not in front of it, or past the end of the header's own
+ * device. The data offset in bytes goes to *@offset. The next kernel
+ * finds a volume by the LUKS header on its own device: it could not use
+ * such a key, and would map the header's device itself.
+ */
+bool kh_luks_detached(struct crypt_device *cd, uint64_t *offset)
+{
+	const char *dev = crypt_get_metadata_device_name(cd);
+	uint64_t size;
+
+	/* No separate metadata device: the header is on the device itself. */
+	if (!dev)
+		dev = crypt_get_device_name(cd);
+
+	*offset = crypt_get_data_offset(cd) * 512;
+	if (!*offset)
+		return true;
+	return dev && !kh_luks_device_size(dev, &size) && size <= *offset;
 }
 
 /*
@@ -196,11 +244,14 @@ static int kh_luks_try(const char *path, const char *uuid,
 {
 	struct crypt_device *cd;
 	const char *found;
+	uint64_t offset;
 
 	if (kh_luks_open(path, &cd) < 0)
 		return -ENODEV;
 	found = crypt_get_uuid(cd);
-	if (!found || strcasecmp(found, uuid)) {
+	/* A detached header's device is not the volume: never map it. */
+	if (!found || strcasecmp(found, uuid) ||
+	    kh_luks_detached(cd, &offset)) {
 		crypt_free(cd);
 		return -ENODEV;
 	}

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct crypt_device;
 
@@ -20,6 +21,7 @@ void kh_luks_close(struct crypt_device *cd);
 const char *kh_luks_uuid(struct crypt_device *cd);
 const char *kh_luks_path(struct crypt_device *cd);
 int kh_luks_key_size(struct crypt_device *cd);
+bool kh_luks_detached(struct crypt_device *cd, uint64_t *offset);
 int kh_luks_derive(struct crypt_device *cd, const char *pass, size_t pass_len,
 		   void *key, size_t key_size);
 int kh_luks_verify(struct crypt_device *cd, const void *key, size_t key_size);

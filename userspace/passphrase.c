@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -126,6 +127,27 @@ int kh_passphrase_read_file(const char *path, struct kh_passphrase *pw)
 out_free:
 	kh_passphrase_free(pw);
 	return ret;
+}
+
+/*
+ * Is key file @path a regular file that group or others may read or
+ * write? 1, with its permission bits in *@mode; 0 if not ("-", a pipe or
+ * a device is not looked at); -errno when it cannot be looked at. The
+ * caller warns, as systemd-cryptsetup does, and goes on.
+ */
+int kh_passphrase_file_exposed(const char *path, unsigned int *mode)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-"))
+		return 0;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) ||
+	    !(st.st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)))
+		return 0;
+	*mode = st.st_mode & 07777;
+	return 1;
 }
 
 static void kh_tty_restore(void)

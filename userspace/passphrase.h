@@ -17,6 +17,7 @@ struct kh_passphrase {
 };
 
 int kh_passphrase_read_file(const char *path, struct kh_passphrase *pw);
+int kh_passphrase_file_exposed(const char *path, unsigned int *mode);
 int kh_passphrase_read(const char *device, struct kh_passphrase *pw);
 void kh_passphrase_free(struct kh_passphrase *pw);
 

@@ -1,29 +1,133 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Running another program (kexec-tools, systemctl, update-grub) and
- * waiting for it: no shell, the environment as it is.
+ * waiting for it: no shell, no $PATH, and an environment of our own.
+ *
+ * keyhandover runs as root, often under sudo or from a unit whose
+ * environment nobody checked, and while a key may be armed: a PATH that
+ * names a writable directory, or an LD_PRELOAD, IFS or BASH_ENV for
+ * update-grub's shell, would run someone else's code as root. So a
+ * program is found in a fixed list of system directories only and gets
+ * a fixed environment.
  */
 #include <errno.h>
+#include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "run.h"
 
-extern char **environ;
+/* Where programs are looked for, in this order: never $PATH. */
+static const char *const kh_run_dirs[] = {
+	"/usr/sbin", "/usr/bin", "/sbin", "/bin",
+};
+
+/* The same list, for the programs they run in turn (update-grub is sh). */
+#define KH_RUN_PATH	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+
+int kh_run_find(const char *name, char *path, size_t len)
+{
+	struct stat st;
+	size_t i;
+
+	if (!*name || strchr(name, '/'))
+		return -EINVAL;
+	for (i = 0; i < sizeof(kh_run_dirs) / sizeof(kh_run_dirs[0]); i++) {
+		if (snprintf(path, len, "%s/%s", kh_run_dirs[i], name) >=
+		    (int)len)
+			return -ENAMETOOLONG;
+		if (!stat(path, &st) && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 0111))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/* A locale name, never a path: letters, digits and "_.@:-" only. */
+static bool kh_run_value_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	return n && n < KH_RUN_VALUE &&
+	       strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789_.@:-") == n;
+}
 
 /*
- * Run @tool (a path, or a name looked up in PATH) with @argv and wait.
- * -errno when it cannot start (-ENOENT: not found); -EIO when it ran and
- * failed, with its exit status (128 + signal) in *@exit_status.
+ * PATH as above, then each variable of @keep the caller has with a safe
+ * value, then LANG=C unless LANG was kept. Strings in @store.
  */
-int kh_run(const char *tool, char *const argv[], int *exit_status)
+int kh_run_env(const char *const keep[], char *env[KH_RUN_ENV_MAX],
+	       char store[][KH_RUN_VALUE * 2])
 {
+	bool lang = false;
+	int n = 0, i;
+
+	env[n++] = KH_RUN_PATH;
+	for (i = 0; keep && keep[i] && n < KH_RUN_ENV_MAX - 2; i++) {
+		const char *v = getenv(keep[i]);
+
+		if (!v || !kh_run_value_ok(v) || strlen(keep[i]) >= KH_RUN_VALUE)
+			continue;
+		snprintf(store[n], KH_RUN_VALUE * 2, "%s=%s", keep[i], v);
+		lang |= !strcmp(keep[i], "LANG");
+		env[n] = store[n];
+		n++;
+	}
+	if (!lang)
+		env[n++] = "LANG=C";
+	env[n] = NULL;
+	return n;
+}
+
+/*
+ * main() ignores SIGPIPE for itself, and an ignored signal stays ignored
+ * across exec: give the child SIGPIPE's default back, or a shell
+ * pipeline in update-grub would go on writing into a closed pipe.
+ */
+static int kh_run_attr(posix_spawnattr_t *attr)
+{
+	sigset_t def;
+	int ret;
+
+	ret = posix_spawnattr_init(attr);
+	if (ret)
+		return -ret;
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	ret = posix_spawnattr_setsigdefault(attr, &def);
+	if (!ret)
+		ret = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF);
+	if (ret)
+		posix_spawnattr_destroy(attr);
+	return -ret;
+}
+
+int kh_run(const char *name, char *const argv[], const char *const keep[],
+	   int *exit_status)
+{
+	char path[256], *env[KH_RUN_ENV_MAX];
+	char store[KH_RUN_ENV_MAX][KH_RUN_VALUE * 2];
+	posix_spawnattr_t attr;
 	int ret, status;
 	pid_t pid;
 
-	ret = posix_spawnp(&pid, tool, NULL, NULL, argv, environ);
+	*exit_status = 0;
+	ret = kh_run_find(name, path, sizeof(path));
 	if (ret)
-		return -ret;
+		return ret;
+	kh_run_env(keep, env, store);
+	ret = kh_run_attr(&attr);
+	if (ret)
+		return ret;
+	ret = -posix_spawn(&pid, path, NULL, &attr, argv, env);
+	posix_spawnattr_destroy(&attr);
+	if (ret)
+		return ret;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;

@@ -79,6 +79,23 @@ void kh_secmem_set_fatal_hook(void (*fn)(void))
 }
 
 /*
+ * The wipe-then-die handler for @sig, unless @sig is ignored: an ignored
+ * signal kills nobody, and turning it into a fatal one would kill us
+ * where we meant to go on (main() ignores SIGPIPE so that a closed
+ * stdout ends in a wipe of the stash it could not report, not in death).
+ */
+static int kh_secmem_catch(int sig, const struct sigaction *sa)
+{
+	struct sigaction old;
+
+	if (sigaction(sig, NULL, &old) < 0)
+		return -errno;
+	if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN)
+		return 0;
+	return sigaction(sig, sa, NULL) < 0 ? -errno : 0;
+}
+
+/*
  * No core dump, no ptrace by unprivileged peers: both could leak keys.
  * And every catchable fatal signal wipes the live buffers first (SIGKILL
  * cannot be caught: the kernel frees those pages as they are).
@@ -96,9 +113,12 @@ int kh_secmem_harden_process(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kh_secmem_on_fatal;
 	sigfillset(&sa.sa_mask);
-	for (i = 0; i < sizeof(kh_secmem_fatal) / sizeof(kh_secmem_fatal[0]); i++)
-		if (sigaction(kh_secmem_fatal[i], &sa, NULL) < 0)
-			return -errno;
+	for (i = 0; i < sizeof(kh_secmem_fatal) / sizeof(kh_secmem_fatal[0]); i++) {
+		int ret = kh_secmem_catch(kh_secmem_fatal[i], &sa);
+
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 

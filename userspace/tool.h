@@ -61,6 +61,8 @@ struct kh_load_plan {
 
 int kh_load_plan(const struct kh_opts *o, struct kh_load_plan *p);
 int kh_load_check_memmap(char **cmdline, bool derived);
+int kh_load_check_kho(const struct kh_opts *o, struct kh_load_plan *p);
+int kh_load_check_crash_kernel(void);
 void kh_load_show(const struct kh_load_plan *p);
 void kh_load_abort(void);
 int kh_load_region(char *buf, size_t len);

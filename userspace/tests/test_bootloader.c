@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bootloader.h"
+#include "cmdline.h"
 #include "tap.h"
 
 #define UUID "0b1c0b1c-1111-4222-8333-444455556666"
@@ -162,6 +163,57 @@ static int ends(const char *s, const char *tail)
 	return a >= b && !strcmp(s + a - b, tail);
 }
 
+/* A grub.cfg whose one entry boots 6.1.0-18 with @args; then choose. */
+static int choose_args(const char *args, struct kh_boot_choice *c)
+{
+	char cfg[1024];
+
+	snprintf(cfg, sizeof(cfg),
+		 "set default=0\nmenuentry 'Q' {\n\tlinux /boot/vmlinuz-6.1.0-18-amd64 %s\n"
+		 "\tinitrd /boot/initrd.img-6.1.0-18-amd64\n}\n", args);
+	put("/boot/grub/grub.cfg", cfg);
+	return kh_boot_choose(root, c);
+}
+
+/*
+ * GRUB passes a quoted argument with spaces as one kernel parameter, in
+ * double quotes: never as several (an init= smuggled in).
+ */
+static void test_quoting(void)
+{
+	struct kh_boot_choice c;
+
+	check(!choose_args("root=/dev/x \"foo=a b\" 'init=/bin/sh x' ro", &c) &&
+	      !strcmp(c.options, "root=/dev/x \"foo=a b\" \"init=/bin/sh x\" ro"),
+	      "quoted arguments with spaces: one double-quoted parameter each");
+	check(kh_cmdline_has_word(c.options, "\"init=/bin/sh x\"") &&
+	      !kh_cmdline_has_word(c.options, "init=/bin/sh"),
+	      "the kernel's split sees no init=/bin/sh of its own");
+	check(!choose_args("root=/dev/x foo=a\\ b\tquiet", &c) &&
+	      !strcmp(c.options, "root=/dev/x \"foo=a b\" quiet"),
+	      "a backslash-escaped space, then a tab between words");
+	check(!choose_args("root=/dev/x \"m=4K\\$0x7000000\"", &c) &&
+	      !strcmp(c.options, "root=/dev/x m=4K$0x7000000"),
+	      "\\$ in double quotes is a '$', no variable");
+	check(choose_args("root=/dev/x 'it'\\''s'", &c) == -EILSEQ,
+	      "a quote inside an argument: -EILSEQ, refused");
+	check(choose_args("root=/dev/x \"a\\yb\"", &c) == -EILSEQ,
+	      "\\y in double quotes keeps its backslash (GRUB): -EILSEQ");
+	check(choose_args("root=/dev/x; init=/bin/sh", &c) == -EDOM &&
+	      choose_args("root=/dev/x | init=/bin/sh", &c) == -EDOM,
+	      "';' or '|' ends a GRUB command: -EDOM, refused");
+	check(choose_args("root=/dev/x 'ro", &c) == -EDOM,
+	      "a quote left open continues the line: -EDOM");
+	check(choose_args("root=/dev/x ro \\", &c) == -EDOM,
+	      "a backslash at the end continues the line: -EDOM");
+	check(!choose_args("root=/dev/x ro #init=/bin/sh", &c) &&
+	      !strcmp(c.options, "root=/dev/x ro"),
+	      "a word starting with # starts a comment, as in GRUB");
+	check(!choose_args("root=/dev/x a#b '#c'", &c) &&
+	      !strcmp(c.options, "root=/dev/x a#b #c"),
+	      "a # inside a word or quoted is no comment");
+}
+
 static void test_choose(void)
 {
 	struct kh_boot_choice c;
@@ -252,6 +304,7 @@ static void test_choose(void)
 	    "\tinitrd /boot/initrd.img-6.1.0-18-amd64\n}\n");
 	check(!kh_boot_choose(root, &c) && strstr(c.options, "$notavar"),
 	      "a single-quoted $ is no variable");
+	test_quoting();
 	snprintf(cfg, sizeof(cfg), "%s/boot/grub/grub.cfg", root);
 	unlink(cfg);
 	snprintf(cfg, sizeof(cfg), "%s/boot/grub/grubenv", root);

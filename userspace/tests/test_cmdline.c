@@ -122,8 +122,78 @@ static void test_edit_words(void)
 	free(buf);
 }
 
+/* "--" ends the kernel's parameters: words after it are init's. */
+static void test_separator(void)
+{
+	char line[] = "BOOT_IMAGE=/vmlinuz ro -- BOOT_IMAGE=x  single";
+	uint8_t got[KH_NONCE_LEN];
+	char *buf = strdup("root=/dev/x ro -- single"), v[16];
+
+	check(buf && !kh_cmdline_add_word(&buf, "memmap=4K$0x7000000") &&
+	      !strcmp(buf, "root=/dev/x ro memmap=4K$0x7000000 -- single"),
+	      "a word is added before --, not after it");
+	free(buf);
+	buf = strdup("ro --\tmemmap=4K$0x7000000");
+	check(buf && !kh_cmdline_add_word(&buf, "memmap=4K$0x7000000") &&
+	      !strcmp(buf, "ro memmap=4K$0x7000000 --\tmemmap=4K$0x7000000"),
+	      "one after -- is init's: added before it all the same");
+	free(buf);
+	check(!kh_cmdline_has_word("ro -- memmap=4K$0x7000000",
+				   "memmap=4K$0x7000000") &&
+	      !kh_cmdline_has_word("ro \"--\" memmap=4K$0x7000000",
+				   "memmap=4K$0x7000000") &&
+	      !kh_cmdline_has_word("ro\t--\vmemmap=4K$0x7000000",
+				   "memmap=4K$0x7000000"),
+	      "the presence check stops at --, \"--\" and -- between tabs");
+	check(kh_cmdline_has_word("ro a--b --x memmap=4K$0x7000000",
+				  "memmap=4K$0x7000000"),
+	      "a--b and --x are no separator");
+	check_set("ro -- keyhandover.nonce=1 single",
+		  "ro keyhandover.nonce=" HEX " -- keyhandover.nonce=1 single",
+		  "the nonce goes before --; init's words are left alone");
+	check(kh_cmdline_get_nonce("ro -- keyhandover.nonce=" HEX, got) == -ENOENT,
+	      "a nonce after -- is no nonce");
+	check(!kh_cmdline_get_nonce("keyhandover.nonce=" HEX " -- keyhandover.nonce=zz",
+				    got) && !memcmp(got, nonce, sizeof(got)),
+	      "the last nonce before -- wins");
+	kh_cmdline_strip_word(line, "BOOT_IMAGE");
+	check(!strcmp(line, "ro -- BOOT_IMAGE=x  single"),
+	      "strip: init's words after -- kept verbatim");
+	check(!kh_cmdline_get_value("kho=off x kho=on -- kho=off", "kho", v,
+				    sizeof(v)) && !strcmp(v, "on"),
+	      "the last value before -- wins");
+	check(kh_cmdline_get_value("x -- kho=on", "kho", v, sizeof(v)) == -ENOENT,
+	      "no value before --: -ENOENT");
+}
+
+/* Double quotes hold spaces, as in the kernel's next_arg(). */
+static void test_quotes(void)
+{
+	char *buf = strdup("root=x \"foo=a -- b\"");
+	char *out = NULL;
+
+	check(buf && !kh_cmdline_add_word(&buf, "memmap=4K$0x7000000") &&
+	      !strcmp(buf, "root=x \"foo=a -- b\" memmap=4K$0x7000000"),
+	      "a -- inside double quotes is no separator");
+	free(buf);
+	check_set("\"foo=a  b\" ro", "\"foo=a  b\" ro keyhandover.nonce=" HEX,
+		  "a quoted word keeps its spaces");
+	buf = strdup("root=x \"foo=a b");
+	check(buf && kh_cmdline_add_word(&buf, "memmap=4K$0x7000000") == -EINVAL &&
+	      !strcmp(buf, "root=x \"foo=a b"),
+	      "an unmatched quote would swallow the word: -EINVAL, unchanged");
+	free(buf);
+	check(kh_cmdline_set_nonce("root=x \"foo", nonce, &out) == -EINVAL && !out,
+	      "nor is a nonce hidden in an unmatched quote");
+	check(!kh_cmdline_has_word("\"a memmap=4K$0x7000000\"",
+				   "memmap=4K$0x7000000"),
+	      "a word inside quotes is not a parameter");
+}
+
 int main(void)
 {
+	test_separator();
+	test_quotes();
 	test_set();
 	test_strip_and_words();
 	test_edit_words();

@@ -88,7 +88,8 @@ static void test_refused(void)
 	check(skipped_for(3, "TrueCrypt"), "tcrypt");
 	check(skipped_for(4, "BitLocker"), "bitlk");
 	check(skipped_for(5, "keyscript="), "keyscript=");
-	check(skipped_for(6, "detached header"), "header=");
+	check(skipped_for(6, "detached LUKS header (header=): not supported"),
+	      "header=: a detached LUKS header, not supported");
 	check(skipped_for(7, "keyfile-offset="), "keyfile-offset=");
 	check(skipped_for(8, "keyfile-size="), "keyfile-size=");
 	check(skipped_for(9, "noauto"), "noauto");

@@ -5,6 +5,7 @@
  * and kills the process with that same signal, dumping no core.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,80 @@ static void test_fatal_signal(int sig, const char *name)
 	close(fds[0]);
 }
 
+/* The handler installed for @sig, in a child that first did @pre. */
+static void check_disposition(int sig, void (*pre)(int), bool want_ignored,
+			      const char *what)
+{
+	struct sigaction sa;
+	int st = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		signal(sig, pre);
+		if (kh_secmem_harden_process() || sigaction(sig, NULL, &sa))
+			_exit(2);
+		_exit((sa.sa_handler == SIG_IGN) == want_ignored ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, what);
+}
+
+/*
+ * An ignored signal stays ignored: main() ignores SIGPIPE so that a
+ * closed stdout ends in a wipe, not in death.
+ */
+static void test_ignored_stays_ignored(void)
+{
+	check_disposition(SIGPIPE, SIG_IGN, true,
+			  "SIGPIPE ignored before: still ignored after");
+	check_disposition(SIGINT, SIG_IGN, true,
+			  "SIGINT ignored (nohup, &): still ignored after");
+	check_disposition(SIGPIPE, SIG_DFL, false,
+			  "SIGPIPE at its default: caught (wiped, then fatal)");
+}
+
+/*
+ * The built tool with its stdout a pipe nobody reads: it must say so and
+ * fail (where stash wipes the stash it could not report), not die of
+ * SIGPIPE.
+ */
+static void test_tool_closed_stdout(void)
+{
+	char *argv[] = { "./keyhandover", "--version", NULL };
+	int out[2], err[2], st = 0;
+	char msg[256] = "";
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (access(argv[0], X_OK) || pipe(out) || pipe(err)) {
+		check(0, "the built tool (make check builds it) and two pipes");
+		return;
+	}
+	close(out[0]);
+	pid = fork();
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		dup2(err[1], STDERR_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	/* stderr is unbuffered: the line comes in pieces. */
+	while (len < sizeof(msg) - 1 &&
+	       (n = read(err[0], msg + len, sizeof(msg) - 1 - len)) > 0)
+		len += n;
+	msg[len] = '\0';
+	close(err[0]);
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+	      "the tool, stdout a closed pipe: exit 1, not killed by SIGPIPE");
+	check(strstr(msg, "cannot write output") != NULL,
+	      "and it says it could not write its output");
+}
+
 int main(void)
 {
 	/* Let a core happen if the code under test failed to stop it. */
@@ -101,5 +176,7 @@ int main(void)
 	test_fatal_signal(SIGINT, "SIGINT");
 	test_fatal_signal(SIGSEGV, "SIGSEGV");
 	test_fatal_signal(SIGABRT, "SIGABRT");
+	test_ignored_stays_ignored();
+	test_tool_closed_stdout();
 	return kh_tap_done();
 }

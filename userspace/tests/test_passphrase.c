@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of key files: read verbatim, and which ones stash warns
+ * about (group or others may read or write them, as systemd-cryptsetup
+ * warns).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "passphrase.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/kh-keyfile-test.XXXXXX";
+static char key[160];
+
+/* The key file with @mode: exposed (1) or not (0)? */
+static int exposed_with(unsigned int mode, unsigned int *got)
+{
+	*got = 0;
+	if (chmod(key, mode) < 0)
+		return -errno;
+	return kh_passphrase_file_exposed(key, got);
+}
+
+static void test_exposed(void)
+{
+	char link[200], fifo[200];
+	unsigned int m = 0;
+
+	check(exposed_with(0600, &m) == 0 && exposed_with(0400, &m) == 0 &&
+	      exposed_with(0700, &m) == 0, "0600, 0400, 0700: no warning");
+	check(exposed_with(0644, &m) == 1 && m == 0644,
+	      "0644 (others may read): warned, mode 0644");
+	check(exposed_with(0640, &m) == 1 && m == 0640, "0640 (group may read)");
+	check(exposed_with(0620, &m) == 1 && exposed_with(0602, &m) == 1,
+	      "0620, 0602 (group or others may write)");
+	check(exposed_with(0611, &m) == 0, "execute bits alone: no warning");
+	snprintf(link, sizeof(link), "%s/link", dir);
+	check(exposed_with(0644, &m) == 1 && !symlink(key, link) &&
+	      !chmod(key, 0600) && kh_passphrase_file_exposed(link, &m) == 0 &&
+	      !chmod(key, 0644) && kh_passphrase_file_exposed(link, &m) == 1,
+	      "through a symbolic link: the file's own mode");
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	check(!mkfifo(fifo, 0666) && kh_passphrase_file_exposed(fifo, &m) == 0 &&
+	      kh_passphrase_file_exposed("-", &m) == 0,
+	      "a pipe and '-' (stdin) are not looked at");
+	check(kh_passphrase_file_exposed("/nonexistent/key", &m) == -ENOENT,
+	      "a missing file: -ENOENT");
+}
+
+static void test_read(void)
+{
+	struct kh_passphrase pw = { NULL, 0 };
+
+	chmod(key, 0600);
+	check(!kh_passphrase_read_file(key, &pw) && pw.len == 7 &&
+	      !memcmp(pw.buf, "secret\n", 7),
+	      "a key file is read verbatim, newline and all");
+	kh_passphrase_free(&pw);
+}
+
+int main(void)
+{
+	int fd;
+
+	if (!mkdtemp(dir)) {
+		check(0, "a temporary directory");
+		return kh_tap_done();
+	}
+	snprintf(key, sizeof(key), "%s/key", dir);
+	fd = open(key, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, "secret\n", 7) != 7)
+		check(0, "a key file");
+	if (fd >= 0)
+		close(fd);
+	test_exposed();
+	test_read();
+	kh_tap_rmtree(dir);
+	return kh_tap_done();
+}
