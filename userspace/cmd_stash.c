@@ -13,6 +13,7 @@
 #include "format.h"
 #include "handover.h"
 #include "keyring.h"
+#include "kho.h"
 #include "luks.h"
 #include "passphrase.h"
 #include "textfile.h"
@@ -326,7 +327,7 @@ static int kh_stash_arm(struct kh_stash *s)
 		kh_err("the machine is going down: nothing armed");
 	else if (ret == -EAGAIN)
 		kh_err("the machine is going to sleep: nothing armed");
-	else if (ret == -EPERM && kh_crash_kernel_loaded())
+	else if (ret == -EPERM && kh_kho_crash_loaded(KH_KHO_CRASH_LOADED) == 1)
 		kh_err("a crash kernel is loaded, and the Kexec HandOver region would be in its dump: unload it (kexec -p -u) or use a memmap= region; nothing armed");
 	else if (ret)
 		kh_device_error("cannot arm the hand-over", ret);

@@ -31,7 +31,6 @@
 #include "handover.h"
 #include "luks.h"
 #include "secmem.h"
-#include "textfile.h"
 #include "tool.h"
 
 #ifndef KH_VERSION
@@ -107,15 +106,6 @@ int kh_device_status(struct kh_status *st)
 void kh_pending_error(void)
 {
 	kh_err("keys handed over by the previous kernel are pending: run 'keyhandover restore' or 'keyhandover wipe' first");
-}
-
-/* A kdump kernel is loaded (kexec -p): /sys/kernel/kexec_crash_loaded. */
-bool kh_crash_kernel_loaded(void)
-{
-	char line[8];
-
-	return !kh_text_read_line("/sys/kernel/kexec_crash_loaded", line,
-				  sizeof(line)) && line[0] == '1';
 }
 
 /* The dispatcher and the usage text: one line per command. */

@@ -30,7 +30,6 @@ void kh_device_error(const char *what, int err);
 int kh_device_open(void);
 int kh_device_status(struct kh_status *st);
 void kh_pending_error(void);
-bool kh_crash_kernel_loaded(void);
 
 struct kh_stash {
 	const struct kh_opts *o;

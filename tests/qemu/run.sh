@@ -319,7 +319,10 @@ build_kho_images() {
 		KH_MODULE=$WORK/keyhandover-kho.ko KH_EXTRA_BINS=/usr/bin/keyctl \
 		"$KH_QEMU_DIR/mkinitramfs.sh" "$WORK/initrd-kho.img" || return 1
 	cp "$WORK/initrd-kho.img" "$dir/initrd.img"
-	tar -c -f "$WORK/kho.tar" -C "$dir" vmlinuz initrd.img
+	# Beside the kernel, as /boot has it: `load` checks that the next
+	# kernel has Kexec HandOver before it hands a KHO region to it.
+	cp "$tree/.config" "$dir/config-$KHO_KVER"
+	tar -c -f "$WORK/kho.tar" -C "$dir" vmlinuz initrd.img "config-$KHO_KVER"
 }
 
 # Both boots of the kho scenario ran the KHO backend and no other.
