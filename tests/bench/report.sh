@@ -115,7 +115,7 @@ what cryptreboot describes, with Debian's own tools.
 | what | size |
 |---|---|
 | keyhandover.ko | $((ko_bytes / 1024)) KiB (with debug info, as built) |
-| region used | 64 + 176 per volume + 32 bytes: $((64 + 176 + 32)) for 1, $((64 + 4 * 176 + 32)) for 4, $((64 + 16 * 176 + 32)) for 16 (a 4 KiB region holds 16) |
+| region used | 64 + 240 per volume + 32 bytes: $((64 + 240 + 32)) for 1, $((64 + 4 * 240 + 32)) for 4, $((64 + 16 * 240 + 32)) for 16 (a 4 KiB region holds 16) |
 | initramfs added by the integration | $(initrd_added) |
 | peak RSS of the tool | stash $(median stash-n1 4) KiB, restore $(median restore-n1 4) KiB, load $(median load-n1 4) KiB |
 | shutdown path | the reboot notifier zeroes 4 KiB and flushes it; \`keyhandover wipe\`, the same work plus starting a process, takes $(sec "$(median wipe-n1 3)") s here |
