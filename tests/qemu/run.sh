@@ -460,6 +460,55 @@ unexpected_prompt() {
 	[ "${1##*/}" = distro ] && cryptroot_prompted "$1" 2>/dev/null
 }
 
+# The guest's "KH-DUMP TAG" requests (init.sh request_dump; planted, case
+# 17): stop the guest, save the region as region-TAG.bin, and only once
+# "info status" (which the monitor runs after the pmemsave) says paused,
+# look whether the guest's "KH-DUMP-END TAG" is out yet: dumps.log gets
+# "TAG in-time" if not, "TAG late" if so (the guest went on meanwhile).
+serve_dumps() {
+	local dir=$1 tag markers
+	grep -aq '^KH-DUMP ' "$dir/marker.log" 2>/dev/null || return 0
+	markers=$(strip_cr "$dir/marker.log")
+	for tag in $(sed -n 's/^KH-DUMP \([-a-z0-9]*\)$/\1/p' <<<"$markers"); do
+		! grep -q "^$tag " "$dir/dumps.log" 2>/dev/null || continue
+		monitor "$dir" stop || true
+		monitor "$dir" "pmemsave $(region_addr "$dir") $(region_size) \"$dir/region-$tag.bin\"" || true
+		case $(qemu_status "$dir") in
+		paused*)
+			markers=$(strip_cr "$dir/marker.log")
+			case $markers in
+			*"KH-DUMP-END $tag"*) echo "$tag late" ;;
+			*) echo "$tag in-time" ;;
+			esac ;;
+		*) echo "$tag not-paused" ;;
+		esac >>"$dir/dumps.log"
+		monitor "$dir" cont || true
+	done
+}
+
+# A region dump the guest waited for, of the region's full size.
+region_dump() {
+	grep -qx "$2 in-time" "$1/dumps.log" 2>/dev/null &&
+		[ "$(wc -c <"$1/region-$2.bin")" = "$(region_size)" ] ||
+		{ note "no in-time dump $2 of the region"; return 1; }
+}
+
+# Case 17 from outside: the region holding the first stash is byte for
+# byte the same after the refused second arms.
+first_stash_kept() {
+	region_dump "$1" 17-before && region_dump "$1" 17-after &&
+		! cmp -s "$1/region-17-before.bin" <(head -c "$(region_size)" /dev/zero) &&
+		cmp -s "$1/region-17-before.bin" "$1/region-17-after.bin"
+}
+
+# The control: the stash that was refused, armed for real, changes the
+# region, so the comparison above can see a change.
+other_stash_differs() {
+	region_dump "$1" 17-before && region_dump "$1" 17-other &&
+		! cmp -s "$1/region-17-other.bin" <(head -c "$(region_size)" /dev/zero) &&
+		! cmp -s "$1/region-17-before.bin" "$1/region-17-other.bin"
+}
+
 wait_qemu() {
 	local dir=$1
 	while qemu_running && ! grep -q KH-HOLD "$dir/marker.log" 2>/dev/null; do
@@ -468,6 +517,7 @@ wait_qemu() {
 			break
 		fi
 		type_passphrase "$dir"
+		serve_dumps "$dir"
 		sleep 0.2
 	done
 	if qemu_running; then
@@ -729,6 +779,12 @@ run_scenario() {
 		check "distro-negative: keyhandover's boot script opened nothing" \
 			eval '! restored_by_hook "$dir"' ;;
 	esac
+	if [ "$name" = planted ]; then
+		check "planted: 17: the region, dumped from outside before and after the refused arms, is unchanged" \
+			first_stash_kept "$dir"
+		check "planted: 17: control: arming the refused stash for real changes the region" \
+			other_stash_differs "$dir"
+	fi
 	[ "$name" != kho ] ||
 		check "kho: both boots used the Kexec HandOver backend (no memmap=)" \
 			kho_backend_used "$dir"
