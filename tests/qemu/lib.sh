@@ -621,31 +621,44 @@ kh_leak_patterns() {
 	rm -f "$kh_pat.ci" "$kh_pat.cs"
 	(
 		umask 077
+		: >"$kh_pat.ci" && : >"$kh_pat.cs" || exit 1
+		# One awk, byte by byte (LC_ALL=C), the file names from the
+		# environment (awk -v would read backslashes as escapes).
 		# shellcheck disable=SC2016 # an awk program
-		printf '%s\n' "$kh_hex" | awk '{
-			for (i = 1; i + 31 <= length($0); i += 2) {
-				w = substr($0, i, 32); s = ""; c = ""
+		printf '%s\n' "$kh_hex" | KH_CI=$kh_pat.ci KH_CS=$kh_pat.cs LC_ALL=C awk '
+		BEGIN {
+			ci = ENVIRON["KH_CI"]; cs = ENVIRON["KH_CS"]
+			a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+			for (i = 0; i < 16; i++) hv[substr("0123456789abcdef", i + 1, 1)] = i
+		}
+		{
+			n = length($0) / 2
+			for (i = 0; i < n; i++)
+				b[i] = hv[substr($0, 2 * i + 1, 1)] * 16 + hv[substr($0, 2 * i + 2, 1)]
+			for (i = 0; i + 16 <= n; i++) {
+				w = substr($0, 2 * i + 1, 32); s = ""; c = ""
 				for (j = 1; j <= 32; j += 2) {
-					b = substr(w, j, 2)
-					s = s (j > 1 ? " " : "") b
-					c = c (j > 1 ? ":" : "") b
+					x = substr(w, j, 2)
+					s = s (j > 1 ? " " : "") x
+					c = c (j > 1 ? ":" : "") x
 				}
-				print w; print s; print c
+				print w > ci; print s > ci; print c > ci
+				for (j = 0; j < 16; j++) printf "%c", b[i + j] > cs
+				printf "\n" > cs
 			}
-		}' >"$kh_pat.ci" || exit 1
-		kh_i=0
-		while [ $((kh_i + 16)) -le "$kh_n" ]; do
-			tail -c +$((kh_i + 1)) "$kh_key" | head -c 16
-			echo
-			kh_i=$((kh_i + 1))
-		done >"$kh_pat.cs" || exit 1
-		kh_i=0
-		while [ $((kh_i + 15)) -le "$kh_n" ]; do
-			kh_b=$(tail -c +$((kh_i + 1)) "$kh_key" | head -c 15 | base64 -w0)
-			printf '%s\n' "$kh_b"
-			printf '%s\n' "$kh_b" | tr '+/' '-_'
-			kh_i=$((kh_i + 1))
-		done >>"$kh_pat.cs" || exit 1
+			# base64 of each 15-byte window: five whole 3-byte groups
+			for (i = 0; i + 15 <= n; i++) {
+				e = ""
+				for (j = i; j < i + 15; j += 3) {
+					v = b[j] * 65536 + b[j + 1] * 256 + b[j + 2]
+					e = e substr(a, int(v / 262144) + 1, 1) \
+						substr(a, int(v / 4096) % 64 + 1, 1) \
+						substr(a, int(v / 64) % 64 + 1, 1) substr(a, v % 64 + 1, 1)
+				}
+				u = e; gsub(/\+/, "-", u); gsub(/\//, "_", u)
+				print e > cs; print u > cs
+			}
+		}' || exit 1
 		# No short or empty pattern, which would match any log.
 		! LC_ALL=C awk 'length($0) < 16 { bad = 1 } END { exit !bad }' \
 			"$kh_pat.ci" "$kh_pat.cs" || exit 1
