@@ -26,7 +26,8 @@
 #
 # A scenario passes only on its positive marker on the second serial port;
 # panic_on_warn=1, panic=-1, -no-reboot and a hard timeout make every crash
-# or hang a failure. Then the volume key may appear in no log (hex or raw),
+# or hang a failure. Then no piece of the volume key may appear in any log
+# in any form (lib.sh kh_leak_patterns: hex, spaced, colons, raw, base64),
 # and, dumped from outside the guest through QEMU's monitor at the end of
 # boot 2, neither the reserved region nor (with the volume closed) any of
 # the guest's RAM may hold it. Output: "ok N - ..." / "not ok N - ..."
