@@ -6,6 +6,11 @@
  * nothing armed, read-back refusal in the arming kernel, no second arm
  * over a stash, wipe, and the arm timeout. Leaves the region EMPTY.
  * `kh-iface-test read-efault` checks a read into a bad pointer instead.
+ * For case 17 from outside the guest (init.sh, planted): `arm-again`,
+ * with a stash armed by the caller, tries a different one and must get
+ * EBUSY with the status unchanged; `arm-other`, with nothing armed, arms
+ * that same different stash, so the host can see that the region would
+ * have changed had the refused arm landed.
  *
  * Prints "ok N - ..." lines and "N passed, N failed". The key bytes here
  * are a test pattern, not a volume key.
@@ -230,6 +235,51 @@ static int test_read_efault(void)
 	return kh_tap_done();
 }
 
+/* The stash the case 17 modes try: two entries, unlike the tool's one. */
+static void make_other(struct kh_entry *e)
+{
+	make_entry(&e[0], "kh17a", 64);
+	make_entry(&e[1], "kh17b", 32);
+	memset(e[0].key, 0x5a, 64);
+	memset(e[1].key, 0xa5, 32);
+}
+
+static int test_arm_again(void)
+{
+	struct kh_entry e[2];
+	struct kh_status before, after;
+	int fd = kh_open();
+
+	make_other(e);
+	before = status(fd);
+	check(fd >= 0 && before.state == KH_STATE_ARMED,
+	      "17: a stash is armed (by the tool)");
+	check_err(arm(fd, e, 2, 0), EBUSY,
+		  "17: arming a different stash over it");
+	after = status(fd);
+	check(after.state == KH_STATE_ARMED && after.count == before.count &&
+	      !memcmp(after.nonce, before.nonce, sizeof(after.nonce)),
+	      "17: status after the refused arm: armed, same count and nonce");
+	close(fd);
+	return kh_tap_done();
+}
+
+static int test_arm_other(void)
+{
+	struct kh_entry e[2];
+	struct kh_status st;
+	int fd = kh_open();
+
+	make_other(e);
+	check(fd >= 0 && status(fd).state == KH_STATE_EMPTY, "nothing armed");
+	check(arm(fd, e, 2, 0) == 0, "17: control: the other stash arms");
+	st = status(fd);
+	check(st.state == KH_STATE_ARMED && st.count == 2,
+	      "17: control: armed, two entries");
+	close(fd);
+	return kh_tap_done();
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
@@ -237,6 +287,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 2 && !strcmp(argv[1], "read-efault"))
 		return test_read_efault();
+	if (argc == 2 && !strcmp(argv[1], "arm-again"))
+		return test_arm_again();
+	if (argc == 2 && !strcmp(argv[1], "arm-other"))
+		return test_arm_other();
 	test_permissions();
 	fd = kh_open();
 	check(fd >= 0, "root opens " KH_DEVICE_PATH);

@@ -1022,14 +1022,31 @@ load_not_a_kernel() {
 	printf '%s\n' "$out"
 }
 
+# Ask the host (run.sh serve_dumps) to dump the region as "TAG": it
+# stops the guest, saves the region with pmemsave and lets it go on. The
+# guest cannot tell when that happened, so it waits, then says
+# KH-DUMP-END; the host takes a dump only while that line is not out yet.
+request_dump() {
+	echo "KH-DUMP $1" >"$MARKER"
+	sleep 6
+	echo "KH-DUMP-END $1" >"$MARKER"
+	sleep 1 # the line out of the UART before anything changes
+}
+
 # While the module holds the range, /dev/mem (IO_STRICT_DEVMEM) must not
-# read it; after an unload while armed it must read zeroes.
+# read it; after an unload while armed it must read zeroes. Case 17: the
+# host compares the region's bytes before and after the refused arms
+# (the ioctl's EBUSY and the tool's refusal), and, as the control, after
+# a real arm of the stash the ioctl was refused.
 planted_lifecycle_cases() {
 	load_keyhandover
 	gcheck "/dev/mem cannot read the region while the module holds it" \
 		eval '! dd if=/dev/mem bs=4096 skip="$(region_block)" count=1 of=/dev/null 2>/dev/null'
 	gcheck "a real stash arms" stash_quiet
+	request_dump 17-before
+	iface_test arm-again
 	gcheck "17: stash refused while armed" eval '! keyhandover stash --key-file "$FIXTURES/passphrase" "$VOLUME" 2>/dev/null'
+	request_dump 17-after
 	load_not_a_kernel "memmap=$(cmdline_arg memmap)"
 	gcheck "20: load of a non-kernel fails after arming" \
 		eval '[ "$rc" = 1 ] && printf "%s\n" "$out" | grep -q "not a kernel image"'
@@ -1046,6 +1063,10 @@ planted_lifecycle_cases() {
 	stash_quiet || fail "stash again"
 	rmmod keyhandover || fail "rmmod keyhandover"
 	gcheck "18: unload while armed leaves the region zero" region_is_zero
+	load_keyhandover
+	iface_test arm-other
+	request_dump 17-other
+	rmmod keyhandover || fail "rmmod keyhandover"
 }
 
 # A fake installed system for `load --dry-run --root`: Debian 12's GRUB
