@@ -62,7 +62,7 @@ static long kh_device_arm(void __user *argp)
 		ret = -EFAULT;
 	else
 		ret = kh_stash_arm(kh_device_stash, entries, arm.count,
-				   arm.timeout);
+				   arm.timeout, false);
 	kfree_sensitive(entries);
 	return ret;
 }
@@ -83,6 +83,16 @@ static int kh_device_fetch_keys(const struct kh_keyref *refs, u32 count,
 	}
 	*failed = count;
 	return 0;
+}
+
+static bool kh_device_any_logon(const struct kh_keyref *refs, u32 count)
+{
+	u32 i;
+
+	for (i = 0; i < count; i++)
+		if (refs[i].type == KH_KEY_LOGON)
+			return true;
+	return false;
 }
 
 static long kh_device_arm_keyring(struct kh_arm_keyring __user *argp)
@@ -113,7 +123,7 @@ static long kh_device_arm_keyring(struct kh_arm_keyring __user *argp)
 		ret = -EFAULT;
 	if (!ret)
 		ret = kh_stash_arm(kh_device_stash, entries, req.count,
-				   req.timeout);
+				   req.timeout, kh_device_any_logon(refs, req.count));
 	kfree_sensitive(entries);
 out_free_refs:
 	kfree(refs);

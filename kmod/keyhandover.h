@@ -10,7 +10,7 @@
  *   device.c         /dev/keyhandover and its ioctls
  *   lifecycle.c      wipe on reboot, power-off and panic; keep on kexec
  *   keyring.c        keyring mode: a volume key taken from the caller's keyrings
- *   format.c         the handover format v1 codec (shared with userspace)
+ *   format.c         the handover format codec, v2 (v1 read) (shared with userspace)
  */
 #ifndef KH_KEYHANDOVER_H
 #define KH_KEYHANDOVER_H
@@ -41,12 +41,14 @@ int kh_region_claim(struct kh_region *region, const char *spec);
 void kh_region_release(struct kh_region *region);
 void kh_region_wipe(struct kh_region *region);
 void kh_region_sync(struct kh_region *region);
+void kh_region_wipe_mem(void *p, size_t len);
 
 int kh_memmap_claim(struct kh_region *region, const char *spec);
 void kh_memmap_release(struct kh_region *region);
 
 bool kh_kho_available(void);
 int kh_kho_claim(struct kh_region *region);
+void kh_kho_scrub(void);
 void kh_kho_release(struct kh_region *region);
 
 /* The stash: the region plus what this kernel knows about it. */
@@ -61,6 +63,7 @@ struct kh_stash {
 	enum kh_wipe wiped;		/* why the last stash went */
 	bool going_down;		/* reboot notifier ran: frozen */
 	bool sleeping;			/* suspend or hibernation under way */
+	bool logon;			/* ARMED holds a logon key's payload */
 	unsigned int default_timeout;	/* seconds, from the module param */
 	struct delayed_work expire;	/* wipes a stash nobody collected */
 	ktime_t expires;		/* CLOCK_BOOTTIME deadline, or 0 */
@@ -71,7 +74,7 @@ void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout,
 void kh_stash_refuse(struct kh_region *region);
 void kh_stash_exit(struct kh_stash *stash);
 int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
-		 u32 count, unsigned int timeout);
+		 u32 count, unsigned int timeout, bool logon);
 void kh_stash_status(struct kh_stash *stash, struct kh_status *st);
 int kh_stash_read(struct kh_stash *stash, const u8 nonce[KH_NONCE_LEN],
 		  struct kh_entry *out, u32 *count, u32 *verdict);
@@ -84,6 +87,7 @@ int kh_lifecycle_init(struct kh_stash *stash);
 void kh_lifecycle_exit(void);
 
 int kh_keyring_fetch(const struct kh_keyref *ref, struct kh_entry *e);
+bool kh_keyring_sealed(void);
 
 int kh_device_init(struct kh_stash *stash);
 void kh_device_exit(void);

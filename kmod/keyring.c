@@ -100,7 +100,7 @@ out_unlock:
  * with IPsec SA keys (the sentinel LOCKDOWN_CONFIDENTIALITY_MAX is no
  * valid reason: lockdown WARNs on it).
  */
-static bool kh_keyring_sealed(void)
+bool kh_keyring_sealed(void)
 {
 	return security_locked_down(LOCKDOWN_XFRM_SECRET) != 0;
 }

@@ -20,8 +20,14 @@ module_param_named(region, kh_region_spec, charp, 0400);
 MODULE_PARM_DESC(region,
 		 "the reserved range as in memmap=, SIZE$ADDR (e.g. 4K$0x7000000); without it, Kexec HandOver if enabled");
 
-static unsigned int kh_arm_timeout = 600;
-module_param_named(arm_timeout, kh_arm_timeout, uint, 0400);
+/*
+ * A string, parsed in kh_parse_params(): a uint parameter that does not
+ * parse (abc, -1) fails the load before kh_init() runs, and the region
+ * would then keep whatever it holds with nobody left to wipe it.
+ */
+#define KH_ARM_TIMEOUT_DEFAULT	600
+static char *kh_arm_timeout;
+module_param_named(arm_timeout, kh_arm_timeout, charp, 0400);
 MODULE_PARM_DESC(arm_timeout,
 		 "seconds a stash waits for kexec (old kernel) or for restore (new kernel) before it is wiped; default 600");
 
@@ -37,10 +43,13 @@ MODULE_PARM_DESC(nonce,
 
 static struct kh_stash kh_stash;
 
-static int kh_parse_params(u8 nonce[KH_NONCE_LEN])
+static int kh_parse_params(u8 nonce[KH_NONCE_LEN], unsigned int *timeout)
 {
 	memset(nonce, 0, KH_NONCE_LEN);
-	if (!kh_arm_timeout || kh_arm_timeout > KH_TIMEOUT_MAX) {
+	*timeout = KH_ARM_TIMEOUT_DEFAULT;
+	if (kh_arm_timeout &&
+	    (kstrtouint(kh_arm_timeout, 10, timeout) || !*timeout ||
+	     *timeout > KH_TIMEOUT_MAX)) {
 		pr_err("arm_timeout must be 1..%u seconds\n", KH_TIMEOUT_MAX);
 		return -EINVAL;
 	}
@@ -60,17 +69,18 @@ static int kh_parse_params(u8 nonce[KH_NONCE_LEN])
 static int __init kh_init(void)
 {
 	u8 nonce[KH_NONCE_LEN];
+	unsigned int timeout;
 	int ret;
 
 	ret = kh_region_claim(&kh_stash.region, kh_region_spec);
 	if (ret)
 		return ret;
-	ret = kh_parse_params(nonce);
+	ret = kh_parse_params(nonce, &timeout);
 	if (ret) {
 		kh_stash_refuse(&kh_stash.region);
 		goto out_region;
 	}
-	kh_stash_init(&kh_stash, kh_arm_timeout, nonce);
+	kh_stash_init(&kh_stash, timeout, nonce);
 	ret = kh_lifecycle_init(&kh_stash);
 	if (ret)
 		goto out_stash;

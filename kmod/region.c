@@ -13,11 +13,19 @@
 
 #include "keyhandover.h"
 
+/*
+ * region= wins over Kexec HandOver; but on a KHO boot the previous kernel
+ * may have armed a KHO region all the same (it had no region=), and that
+ * page must not outlive this boot's choice unwiped.
+ */
 int kh_region_claim(struct kh_region *region, const char *spec)
 {
 	memset(region, 0, sizeof(*region));
-	if (spec && *spec)
+	if (spec && *spec) {
+		if (kh_kho_available())
+			kh_kho_scrub();
 		return kh_memmap_claim(region, spec);
+	}
 	if (kh_kho_available())
 		return kh_kho_claim(region);
 	pr_err("region=SIZE$ADDR is required (as in memmap=): this kernel has no Kexec HandOver enabled\n");
@@ -44,9 +52,17 @@ void kh_region_sync(struct kh_region *region)
 #endif
 }
 
+/* Zero @len bytes at @p and push the zeroes to RAM. */
+void kh_region_wipe_mem(void *p, size_t len)
+{
+	memzero_explicit(p, len);
+#ifdef CONFIG_X86
+	clflush_cache_range(p, len);
+#endif
+}
+
 /* Idempotent; every path that forgets the key ends here. */
 void kh_region_wipe(struct kh_region *region)
 {
-	memzero_explicit(region->virt, region->size);
-	kh_region_sync(region);
+	kh_region_wipe_mem(region->virt, region->size);
 }

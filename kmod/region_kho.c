@@ -111,34 +111,61 @@ static int kh_kho_find_desc(phys_addr_t *rphys)
 }
 
 /*
- * Take the previous kernel's region into @r's (both one page), if it left
- * one, and wipe it there. Failures only lose the stash: logged, not fatal.
+ * Restore the previous kernel's folio, if it left one. Returns the old
+ * region page (wiped by the caller), or NULL: none, taken already, not
+ * restorable, or not laid out as ours (then wiped here). Either way the
+ * descriptor is marked taken and the folio kept for the rest of the boot.
  */
-static void kh_kho_adopt(struct kh_region *r)
+static void *kh_kho_take(void)
 {
 	struct kh_kho_desc *d;
 	struct folio *folio;
 	phys_addr_t phys;
-	void *old;
 
 	if (kh_kho_find_desc(&phys))
-		return;
+		return NULL;
 	folio = kho_restore_folio(phys);
 	if (!folio) {
 		pr_err("the previous kernel's region was not preserved: ignored\n");
-		return;
+		return NULL;
 	}
 	d = folio_address(folio);
-	if (folio_order(folio) == KH_KHO_ORDER) {
-		old = folio_address(folio) + PAGE_SIZE;
-		memcpy(r->virt, old, KH_KHO_SIZE);
-		memzero_explicit(old, KH_KHO_SIZE);
-	} else {
-		pr_err("the previous kernel's region is not laid out as this module's: wiped and ignored\n");
-		memzero_explicit(d + 1, folio_size(folio) - sizeof(*d));
-	}
 	/* Kept, taken, for the rest of the boot: see the top of this file. */
 	d->magic = cpu_to_le64(KH_KHO_TAKEN);
+	if (folio_order(folio) == KH_KHO_ORDER)
+		return folio_address(folio) + PAGE_SIZE;
+	pr_err("the previous kernel's region is not laid out as this module's: wiped and ignored\n");
+	kh_region_wipe_mem(d + 1, folio_size(folio) - sizeof(*d));
+	return NULL;
+}
+
+/*
+ * Take the previous kernel's stash into @r's region (both one page), if
+ * it left one, and wipe it there. Failures only lose the stash.
+ */
+static void kh_kho_adopt(struct kh_region *r)
+{
+	void *old = kh_kho_take();
+
+	if (!old)
+		return;
+	memcpy(r->virt, old, KH_KHO_SIZE);
+	kh_region_wipe_mem(old, KH_KHO_SIZE);
+}
+
+/*
+ * This boot uses a memmap= region, but the previous kernel may have left
+ * a stash in a KHO region: nothing will ever read it, so it goes now.
+ */
+void kh_kho_scrub(void)
+{
+	void *old = kh_kho_take();
+
+	if (!old)
+		return;
+	if (memchr_inv(old, 0, KH_KHO_SIZE))
+		pr_info("a Kexec HandOver region left by the previous kernel is not used with region=: wiped\n");
+	kh_region_wipe_mem(old, KH_KHO_SIZE);
 }
 
 int kh_kho_claim(struct kh_region *r)
@@ -165,7 +192,7 @@ int kh_kho_claim(struct kh_region *r)
 
 out_free:
 	/* Never hand back a page that may hold a stash unwiped. */
-	memzero_explicit(r->virt, r->size);
+	kh_region_wipe_mem(r->virt, r->size);
 	kho_unpreserve_free(mem);
 	r->folio = NULL;
 	return ret;
@@ -188,6 +215,10 @@ bool kh_kho_available(void)
 int kh_kho_claim(struct kh_region *r)
 {
 	return -EOPNOTSUPP;
+}
+
+void kh_kho_scrub(void)
+{
 }
 
 void kh_kho_release(struct kh_region *r)

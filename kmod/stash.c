@@ -217,7 +217,7 @@ static int kh_stash_may_arm(struct kh_stash *stash)
  * byte is written, so a refused arm leaves the old state.
  */
 int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
-		 u32 count, unsigned int timeout)
+		 u32 count, unsigned int timeout, bool logon)
 {
 	struct kh_region *r = &stash->region;
 	long len;
@@ -250,6 +250,7 @@ int kh_stash_arm(struct kh_stash *stash, const struct kh_entry *entries,
 	stash->verdict = KH_VERDICT_OK;
 	stash->count = count;
 	stash->wiped = KH_WIPE_NONE;
+	stash->logon = logon;
 	kh_stash_set_timer(stash, timeout);
 	pr_info("armed with %u volume(s), wiped in %u s unless kexec comes first\n",
 		count, timeout);
@@ -354,18 +355,33 @@ void kh_stash_wipe(struct kh_stash *stash)
 }
 
 /*
+ * Does a kexec carry the stash on? Only an ARMED one: a PENDING stash was
+ * for this kernel, not for the next one (its nonce may even still be on
+ * the next one's command line). And not a logon key armed before lockdown
+ * went up to confidentiality (it can be raised at run time): that arm
+ * would be refused now, so the kexec must not carry it either.
+ */
+static bool kh_stash_carried(struct kh_stash *stash, bool kexec)
+{
+	if (!kexec || stash->state != KH_STATE_ARMED)
+		return false;
+	if (stash->logon && kh_keyring_sealed()) {
+		pr_info("kexec: a logon key armed before lockdown=confidentiality is not passed on\n");
+		return false;
+	}
+	return true;
+}
+
+/*
  * The machine is going down. A kexec carries an ARMED stash on as it is:
  * stop the timer so that it cannot wipe it on the way. Everything else
- * goes: any other reboot path, and on kexec a PENDING stash this kernel
- * never collected (it was for this kernel, not for the next one; its
- * nonce may even still be on the next one's command line). No arm or
- * read after this.
+ * goes, on any reboot path. No arm or read after this.
  */
 void kh_stash_shutdown(struct kh_stash *stash, bool kexec)
 {
 	mutex_lock(&stash->lock);
 	stash->going_down = true;
-	if (kexec && stash->state == KH_STATE_ARMED) {
+	if (kh_stash_carried(stash, kexec)) {
 		kh_stash_stop_timer(stash);
 		pr_info("kexec: keeping %u volume(s) for the next kernel\n",
 			stash->count);

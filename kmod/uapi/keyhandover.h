@@ -141,7 +141,7 @@ struct kh_status {
 	__u64 region_size;		/* bytes */
 	__u32 format_version;		/* version this module writes */
 	__u32 expires_in;		/* seconds until the stash is wiped */
-	__u8 nonce[KH_NONCE_LEN];	/* ARMED, PENDING: the stash's nonce */
+	__u8 nonce[KH_NONCE_LEN];	/* ARMED only: the stash's nonce */
 	__u32 backend;			/* enum kh_backend */
 	__u32 wiped;			/* enum kh_wipe: why it last went */
 };

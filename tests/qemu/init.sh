@@ -1286,7 +1286,8 @@ stage_efi() {
 planted_param_cases() {
 	good=/tmp/plant/28-good-key-already-open
 	region=region=$(cmdline_arg memmap)
-	for p in nonce=zz nonce=0123 arm_timeout=0 arm_timeout=86401; do
+	for p in nonce=zz nonce=0123 arm_timeout=0 arm_timeout=86401 \
+		arm_timeout=abc arm_timeout=-1; do
 		plant "$good" || fail "planting"
 		gcheck "2: insmod $p refused" insmod_refused "$region" "$p"
 		gcheck "2: ... and the stash it found is wiped" region_is_zero
