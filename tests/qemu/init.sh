@@ -47,13 +47,14 @@
 #            its own command line -> passon2: nothing may arrive there
 #   resetarm arm, then SysRq-B (no notifier); QEMU resets into the same
 #            stage, which finds the stash and must wipe it at module load
-#   sleep    suspend to idle and hibernation (pm_test=freezer) wipe
 #   efi      under OVMF: RAM the kernel reserved for EFI is refused
 #   planted  one boot, no kexec: the threat model's region, interface and
 #            restore cases. Region images from /dev/vdb (a tar) are written
 #            into the reserved range through /dev/mem before the module
 #            loads, playing a previous kernel that left them there; each
 #            result is a "KH-CHECK ok|not-ok ..." line on the second port.
+#            Also: module parameters, suspend and hibernation
+#            (pm_test=freezer), and last, lockdown.
 #
 # Human output goes to the console (ttyS0). The verdict goes ONLY to the
 # second serial port as one line "KH-RESULT ...": the host passes on the
@@ -438,10 +439,11 @@ stage_resetarm() {
 	result resetarm-ok
 }
 
-# Case 3 of the review: suspend (to idle, and to RAM where offered) and
-# hibernation wipe the stash before anything is frozen or written.
-# /sys/power/pm_test=freezer runs each through its notifiers and the
-# freezer, then returns without sleeping.
+# Case 3 of the review: suspend (to idle) and hibernation wipe the stash
+# before anything is frozen or written. /sys/power/pm_test=freezer runs
+# each through its notifiers and the freezer, then returns without
+# sleeping. Part of the planted boot, before lockdown (which forbids
+# hibernation).
 sleep_wipes() {
 	stash_quiet || fail "stash before $1"
 	status_is armed || fail "not armed before $1"
@@ -457,7 +459,7 @@ sleep_wipes() {
 	keyhandover wipe >/dev/null
 }
 
-stage_sleep() {
+planted_sleep_cases() {
 	load_keyhandover
 	[ -w /sys/power/pm_test ] || fail "no /sys/power/pm_test (CONFIG_PM_DEBUG)"
 	echo freezer >/sys/power/pm_test || fail "pm_test freezer"
@@ -467,9 +469,7 @@ stage_sleep() {
 		fail "hibernation is not offered by this kernel"
 	sleep_wipes disk
 	echo none >/sys/power/pm_test
-	mark_stage checked
-	checks_passed
-	result sleep-ok
+	rmmod keyhandover || fail "rmmod keyhandover"
 }
 
 # Arm, let the host look, then get rid of the stash some other way than
@@ -1339,6 +1339,7 @@ stage_planted() {
 	planted_sigkill_cases
 	planted_lifecycle_cases
 	planted_param_cases
+	planted_sleep_cases
 	planted_lockdown_cases
 	mark_stage checked
 	[ "$CHECKS_FAILED" = 0 ] || fail "$CHECKS_FAILED checks failed"
@@ -1516,7 +1517,7 @@ main() {
 	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted | \
 		armthen | bench | nomodule | krarm | kr27arm | kr27restore | hop | \
 		distroarm | distronoarm | mkroot | foreign | passon | passon2 | \
-		resetarm | sleep | efi)
+		resetarm | efi)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

@@ -27,7 +27,6 @@
 #             must find nothing
 #   resetarm  arm, SysRq-B (a reset with no notifier), the same boot
 #             again: its module must wipe the stash at load
-#   sleep     suspend to idle and hibernation must wipe the stash
 #   efi       one boot under OVMF (UEFI): RAM the kernel reserved for
 #             EFI's tables must be refused as a region
 #   probe     harness bring-up without the project (plain kexec-tools)
@@ -89,7 +88,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|foreign|passon|resetarm|sleep|efi|planted|keyring|keyring27|chain|kho|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|foreign|passon|resetarm|efi|planted|keyring|keyring27|chain|kho|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -100,7 +99,7 @@ parse_args() {
 		case $a in
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
-		positive | negative | stale | nomodule | foreign | passon | resetarm | sleep | efi | \
+		positive | negative | stale | nomodule | foreign | passon | resetarm | efi | \
 			planted | keyring | keyring27 | chain | kho | distro | distro-negative | \
 			reboot | poweroff | panic | wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
@@ -108,7 +107,7 @@ parse_args() {
 		esac
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
-		SCENARIOS=(positive negative stale nomodule foreign passon resetarm sleep
+		SCENARIOS=(positive negative stale nomodule foreign passon resetarm
 			efi planted keyring keyring27 chain kho distro distro-negative reboot
 			poweroff panic wipe timeout)
 }
@@ -739,7 +738,6 @@ scenario_stages() {
 	foreign) echo "arm foreign foreign-ok" ;;
 	passon) echo "arm passon,passon2 passon-ok" ;;
 	resetarm) echo "resetarm resetarm resetarm-ok" ;;
-	sleep) echo "sleep - sleep-ok" ;;
 	efi) echo "efi - efi-ok" ;;
 	keyring) echo "krarm restore restore-ok" ;;
 	keyring27) echo "kr27arm kr27restore kr27-ok" ;;
