@@ -359,6 +359,16 @@ stage_stale() {
 	result stale-ok
 }
 
+# restore_opens_nothing CASE RC: restore exits RC and opens nothing; the
+# end of a boot's checks.
+restore_opens_nothing() {
+	rc=$(restore_rc)
+	gcheck "$1: restore exits $2" [ "$rc" = "$2" ]
+	gcheck "$1: the volume was not opened" [ ! -e "/dev/mapper/$NAME" ]
+	mark_stage checked
+	checks_passed
+}
+
 # A kexec that `keyhandover load` did not set up (kexec-tools with a
 # command line of its own, no keyhandover.nonce=) carries the stash: the
 # next kernel's module must wipe it at load, not after its timeout. The
@@ -375,11 +385,7 @@ stage_foreign() {
 		eval 'printf "%s\n" "$st" | grep -q "^last wiped: at module load: not for this kernel"'
 	gcheck "2: ... with no timer left running" \
 		eval '! printf "%s\n" "$st" | grep -q "^wiped in:"'
-	rc=$(restore_rc)
-	gcheck "2: restore then refuses it as stale (exit 1)" [ "$rc" = 1 ]
-	gcheck "2: the volume was not opened" [ ! -e "/dev/mapper/$NAME" ]
-	mark_stage checked
-	checks_passed
+	restore_opens_nothing 2 1
 	result foreign-ok
 }
 
@@ -405,11 +411,7 @@ stage_passon2() {
 	keyhandover status
 	gcheck "9: a stash not collected by the kernel it was for does not reach the next one" \
 		status_is empty
-	rc=$(restore_rc)
-	gcheck "9: restore finds nothing (exit 3)" [ "$rc" = 3 ]
-	gcheck "9: the volume was not opened" [ ! -e "/dev/mapper/$NAME" ]
-	mark_stage checked
-	checks_passed
+	restore_opens_nothing 9 3
 	result passon-ok
 }
 

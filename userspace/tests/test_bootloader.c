@@ -140,20 +140,7 @@ static char root[64];
 
 static void put(const char *path, const char *text)
 {
-	char p[512], *s;
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s%s", root, path);
-	for (s = strchr(p + strlen(root) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	f = fopen(p, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
+	kh_tap_put(root, path, text);
 }
 
 static int ends(const char *s, const char *tail)
