@@ -287,16 +287,16 @@ build_distro_images() {
 # Debian's cryptroot asked for the passphrase (it did in distro-negative,
 # it must not in distro).
 cryptroot_prompted() {
-	strip_cr "$1/console.log" | grep -q 'Please unlock disk cryptroot'
+	strip_cr "$1/console.log" | grep 'Please unlock disk cryptroot' >/dev/null
 }
 
 # What `keyhandover reboot` printed in distro's boot 1 (the console).
 reboot_said() {
-	strip_cr "$1/console.log" | grep -qF -- "$2"
+	strip_cr "$1/console.log" | grep -F -- "$2" >/dev/null
 }
 
 restored_by_hook() {
-	strip_cr "$1/console.log" | grep -q 'keyhandover: volumes opened from the hand-over'
+	strip_cr "$1/console.log" | grep 'keyhandover: volumes opened from the hand-over' >/dev/null
 }
 
 # --- Kexec HandOver: Debian's 7.3 source, built with tests/qemu/kho.config --
@@ -331,7 +331,7 @@ build_kho_images() {
 kho_backend_used() {
 	[ "$(strip_cr "$1/console.log" | grep -c 'preserved by Kexec HandOver$')" = 2 ] &&
 		[ "$(strip_cr "$1/console.log" | grep -c '^backend: kho (Kexec HandOver)$')" -ge 2 ] &&
-		! strip_cr "$1/console.log" | grep -q '^backend: memmap$'
+		! strip_cr "$1/console.log" | grep '^backend: memmap$' >/dev/null
 }
 
 # The initramfs and boot disk a scenario boots.
@@ -892,7 +892,7 @@ region_wiped_logged() {
 	panic) want='keyhandover: panic: region wiped' ;;
 	timeout) want='keyhandover: stash not collected in time: region wiped' ;;
 	esac
-	strip_cr "$1/console.log" | grep -q "$want\$"
+	strip_cr "$1/console.log" | grep "$want\$" >/dev/null
 }
 
 # Boot once, arm, let the host dump RAM (the key must be there: the
