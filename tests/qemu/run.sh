@@ -21,6 +21,11 @@
 #             panics (QEMU pauses instead), wipes or waits for the arm
 #             timeout (and holds); the region and all RAM must then be
 #             free of the key
+#   debug     one boot of the debug kernel (the KHO test kernel, built with
+#             tests/qemu/debug.config: KASAN, KFENCE, UBSAN, lockdep,
+#             debugobjects, kmemleak, fault injection) on the memmap=
+#             backend: iface_test, stress_test.c's race, cycles and faults;
+#             any detector's report ends the boot or fails a check
 #   probe     harness bring-up without the project (plain kexec-tools)
 # Default: positive negative planted.
 #
@@ -79,7 +84,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|keyring|keyring27|chain|kho|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|planted|keyring|keyring27|chain|kho|debug|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -91,14 +96,14 @@ parse_args() {
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
 		positive | negative | stale | nomodule | planted | keyring | keyring27 | \
-			chain | kho | distro | distro-negative | reboot | poweroff | panic | wipe | timeout | probe)
+			chain | kho | debug | distro | distro-negative | reboot | poweroff | panic | wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
 		*) usage ;;
 		esac
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
 		SCENARIOS=(positive negative stale nomodule planted keyring keyring27
-			chain kho distro distro-negative reboot poweroff panic wipe timeout)
+			chain kho debug distro distro-negative reboot poweroff panic wipe timeout)
 }
 
 needs_project() {
@@ -159,6 +164,8 @@ build_test_tools() {
 	install -m 0755 "$KH_QEMU_DIR/rootfs-init.sh" "$WORK/fixtures/kh-rootfs-init" &&
 		gcc -static -O2 -Wall -Wextra -I"$KH_TOP/kmod" \
 		-o "$WORK/fixtures/kh-iface-test" "$KH_QEMU_DIR/iface_test.c" &&
+		gcc -static -O2 -Wall -Wextra -pthread -I"$KH_TOP/kmod" \
+		-o "$WORK/fixtures/kh-stress-test" "$KH_QEMU_DIR/stress_test.c" &&
 		gcc -O2 -Wall -Wextra -I"$KH_TOP/kmod" -o "$WORK/mkplant" \
 			"$KH_QEMU_DIR/mkplant.c" "$KH_TOP/kmod/format.c" \
 			"$KH_TOP/userspace/format_user.c" -lcrypto
@@ -202,7 +209,9 @@ build_images() {
 	local tree
 	build_test_tools || return 1
 	build_image initrd "" || return 1
-	! needs_scenario kho || build_kho_images || return 1
+	if needs_scenario kho || needs_scenario debug; then
+		build_kho_images || return 1
+	fi
 	if needs_scenario distro || needs_scenario distro-negative; then
 		check "distro: Debian's mkinitramfs with keyhandover's hook and crypttab" \
 			build_distro_images
@@ -322,7 +331,7 @@ kho_backend_used() {
 scenario_image() {
 	case ${1##*/} in
 	keyring27 | chain) echo initrd27 ;;
-	kho) echo initrd-kho ;;
+	kho | debug) echo initrd-kho ;;
 	*) echo initrd ;;
 	esac
 }
@@ -374,10 +383,17 @@ start_qemu() {
 		disk2=$WORK/distro.tar
 		append+=" root=/dev/mapper/cryptroot keyhandover.region=$KH_REGION" ;;
 	esac
-	if [ "${dir##*/}" = kho ]; then
+	case ${dir##*/} in
+	kho | debug)
 		disk2=$WORK/kho.tar
-		kernel=$WORK/kho.boot/vmlinuz
-	fi
+		kernel=$WORK/kho.boot/vmlinuz ;;
+	esac
+	# Any detector's report ends the boot: KASAN's and oopses panic, and
+	# panic_on_warn (above) covers WARN, UBSAN and KFENCE. The log buffer
+	# holds the whole boot for the guest's own search of it; KFENCE
+	# samples every 10 ms instead of 100.
+	[ "${dir##*/}" != debug ] ||
+		append+=" kasan.fault=panic oops=panic log_buf_len=16M kfence.sample_interval=10"
 	if [ "${dir##*/}" = chain ]; then
 		disk2=$WORK/chain.tar
 		append+=" kh.next=hop kh.chain=$(printf '%s\n' $CHAIN_KVERS | paste -sd,)"
@@ -589,6 +605,12 @@ no_kernel_trouble() {
 		grep -E 'Kernel panic|BUG:|WARNING:|Oops|Call Trace|general protection' >&2
 }
 
+# The debug kernel's detectors (the guest also searches its dmesg).
+no_debug_reports() {
+	! strip_cr "$1/console.log" |
+		grep -E 'UBSAN:|KASAN:|KFENCE:|possible recursive|circular locking|unreferenced object|inconsistent lock state|ODEBUG:|sleeping function called' >&2
+}
+
 # How many of the files hold the key in the given form (hex lower, hex
 # upper, raw bytes).
 key_hits() {
@@ -676,6 +698,7 @@ scenario_stages() {
 	keyring27) echo "kr27arm kr27restore kr27-ok" ;;
 	chain) echo "arm hop,restore restore-ok" ;;
 	kho) echo "arm restore restore-ok" ;;
+	debug) echo "debug - debug-ok" ;;
 	distro) echo "distroarm distro distro-ok" ;;
 	distro-negative) echo "distronoarm distro distro-ok" ;;
 	negative) echo "noarm negative negative-ok" ;;
@@ -714,6 +737,9 @@ run_scenario() {
 	check "$name: boots were exactly $first then $second" \
 		boot_sequence "$dir" "$first" "$second"
 	check "$name: no kernel warning, BUG or panic" no_kernel_trouble "$dir"
+	[ "$name" != debug ] ||
+		check "debug: no KASAN, KFENCE, UBSAN, lockdep, debugobjects or kmemleak report on the console" \
+			no_debug_reports "$dir"
 	case $name in
 	distro)
 		check "distro: keyhandover reboot stashed the crypttab root volume as cryptroot" \
@@ -754,8 +780,11 @@ run_scenario() {
 	case $name in
 	distro | distro-negative)
 		note "$name: no RAM check: boot 2 runs from the open volume, whose key dm-crypt holds" ;;
+	debug)
+		note "debug: no RAM check: the volume key never enters this boot (test patterns only)" ;;
 	esac
 	if [ "$RAMDUMP" = 1 ] && [ "$name" != probe ] && [ "$name" != planted ] &&
+		[ "$name" != debug ] &&
 		[ "$name" != distro ] && [ "$name" != distro-negative ]; then
 		check "$name: guest RAM after boot 2 holds no key bytes (volume closed)" \
 			ram_clean "$dir"
