@@ -475,7 +475,9 @@ kh_fetch_trixie_kernel() {
 # built in the trixie chroot (gcc-14) and cached by the hash of those
 # files and the source package's version.
 
-KH_KHO_CONFIGS="kho.config debug.config"
+# (KH_KHO_CONFIGS=kho.config: the kernel without the debug options, for
+# comparisons.)
+KH_KHO_CONFIGS=${KH_KHO_CONFIGS:-kho.config debug.config}
 
 # kh_kho_source: print the chroot and the path inside it of the unpacked
 # linux-source-7.3 tree that the test kernel is built in (unpacked once;
