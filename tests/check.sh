@@ -10,6 +10,8 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/qemu/lib.sh"
+# lib.sh takes its directory from $0, which is tests/ here.
+KH_QEMU_DIR=$top/tests/qemu
 kver=$(kh_kernel_version)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -487,6 +487,9 @@ kh_kho_source() {
 		libssl-dev cpio xz-utils gcc kmod) || exit 1
 	# shellcheck disable=SC2016 # a dpkg-query format, not for the shell
 	kh_sv=$(chroot "$kh_croot" dpkg-query -W -f='${Version}' linux-source-7.3)
+	for kh_c in $KH_KHO_CONFIGS; do
+		[ -f "$KH_QEMU_DIR/$kh_c" ] || kh_die "no $KH_QEMU_DIR/$kh_c"
+	done
 	kh_key=$({ printf '%s\n' "$kh_sv"
 		for kh_c in $KH_KHO_CONFIGS; do cat "$KH_QEMU_DIR/$kh_c"; done; } |
 		sha256sum | cut -c1-12)
