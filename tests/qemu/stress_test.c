@@ -540,7 +540,7 @@ static int race(int seconds)
 	int i, n = 0;
 
 	if (!module_loaded()) {
-		check(0, "race: the module is loaded to start with");
+		check(0, "the module is loaded to start with");
 		return kh_tap_done();
 	}
 	add_logon_key();
@@ -568,30 +568,30 @@ static int race(int seconds)
 	say("unloads refused while open %ld, unloads %ld (armed before %ld, lost the race %ld), reloads %ld",
 	    n_refused_open, n_unload, n_unload_armed, n_unload_raced,
 	    n_reload);
-	checkf(errors == 0, "race %d s: every answer as documented (%ld wrong%s%s)",
+	checkf(errors == 0, "%d s of racing: every answer as documented (%ld wrong%s%s)",
 	       seconds, errors, errors ? ", first: " : "", first_error);
 	checkf(n_arm > 0 && n_arm_busy > 0,
-	       "race: arms succeeded (%ld) and were refused over a stash (%ld)",
+	       "arms succeeded (%ld) and were refused over a stash (%ld)",
 	       n_arm, n_arm_busy);
 	checkf(!have_key || n_arm_kr > 0,
-	       "race: ARM_KEYRING arms took part (%ld)", n_arm_kr);
+	       "ARM_KEYRING arms took part (%ld)", n_arm_kr);
 	checkf(n_read_busy > 0 && n_read_empty > 0,
-	       "race: reads refused while armed (%ld), empty otherwise (%ld)",
+	       "reads refused while armed (%ld), empty otherwise (%ld)",
 	       n_read_busy, n_read_empty);
 	checkf(n_status_armed > 0 && n_status_empty > 0 && n_wipe > 0,
-	       "race: status saw both states (%ld armed, %ld empty), %ld wipes",
+	       "status saw both states (%ld armed, %ld empty), %ld wipes",
 	       n_status_armed, n_status_empty, n_wipe);
 	checkf(n_open_busy > 0 && n_open > 0,
-	       "race: a second opener got EBUSY (%ld) and its own turns (%ld)",
+	       "a second opener got EBUSY (%ld) and its own turns (%ld)",
 	       n_open_busy, n_open);
 	checkf(n_refused_open > 0,
-	       "race: unload refused with EWOULDBLOCK while open (%ld times)",
+	       "unload refused with EWOULDBLOCK while open (%ld times)",
 	       n_refused_open);
 	checkf(n_unload_armed > 0,
-	       "race: unloads after an arm left the region zero (%ld of %ld unloads)",
+	       "unloads after an arm left the region zero (%ld of %ld unloads)",
 	       n_unload_armed, n_unload);
 	checkf(n_reload == n_unload && module_loaded(),
-	       "race: every unload reloaded (%ld), the module is loaded at the end",
+	       "every unload reloaded (%ld), the module is loaded at the end",
 	       n_reload);
 	return kh_tap_done();
 }
@@ -605,7 +605,7 @@ static int cycles(int n)
 	int fd, i, bad = 0, leak;
 
 	fd = kh_open();
-	check(fd >= 0, "cycles: the device opens");
+	check(fd >= 0, "the device opens");
 	if (fd < 0)
 		return kh_tap_done();
 	for (i = 0; i < n && !bad; i++) {
@@ -616,7 +616,7 @@ static int cycles(int n)
 		else if (get_status(fd, &st) || st.state != KH_STATE_EMPTY)
 			bad = 3;
 	}
-	checkf(!bad, "cycles: %d arm/wipe cycles (%d done%s)", n, i - !!bad,
+	checkf(!bad, "%d arm/wipe cycles (%d done%s)", n, i - !!bad,
 	       bad ? ", then a failure" : "");
 	for (i = 0, bad = 0; i < n && !bad; i++) {
 		if (arm(fd, 1, 0))
@@ -629,9 +629,9 @@ static int cycles(int n)
 		else if (get_status(fd, &st) || st.state != KH_STATE_EMPTY)
 			bad = 4;
 	}
-	checkf(!bad, "cycles: %d arm/read(EBUSY)/wipe cycles (%d done%s)", n,
+	checkf(!bad, "%d arm/read(EBUSY)/wipe cycles (%d done%s)", n,
 	       i - !!bad, bad ? ", then a failure" : "");
-	check(region_zero(), "cycles: the region reads zero after them");
+	check(region_zero(), "the region reads zero after them");
 	close(fd);
 	return kh_tap_done();
 }
@@ -757,7 +757,7 @@ static void faults_load(void)
 	reset_fail_nth();
 	total = 1000000 - (int)left;
 	if (r || left <= 0 || unload_module()) {
-		checkf(0, "faults: a clean load counted (%ld, %ld left)", r, left);
+		checkf(0, "a clean load counted (%ld, %ld left)", r, left);
 		return;
 	}
 	for (n = 1; n <= MAX_STEPS && !bad && !done; n++) {
@@ -808,7 +808,7 @@ static void faults_load(void)
 	say("load: %d fault points in a clean load; %d injected faults failed the load (errors:%s), %d were absorbed",
 	    total, failed, errs, absorbed);
 	checkf(!bad && done && failed > 0,
-	       "faults: module load with each of its %d fault points failing in turn: an error or absorbed, nothing left behind%s%s",
+	       "module load with each of its %d fault points failing in turn: an error or absorbed, nothing left behind%s%s",
 	       n - 2, bad || !done ? ": " : "",
 	       bad ? why : !done ? "no end within the steps" : "");
 }
@@ -923,7 +923,7 @@ static void faults_ioctl(int fd, enum fop op)
 	    failed);
 	checkf(!bad && done && injected > 0 &&
 	       (failed > 0 || op == F_READ_ARMED),
-	       "faults: %s with each of its %d fault points failing: clean error, no half-armed stash%s%s",
+	       "%s with each of its %d fault points failing: clean error, no half-armed stash%s%s",
 	       fop_name[op], injected, bad || !done ? ": " : "",
 	       bad ? why : !done ? "no end within the steps" : "");
 }
@@ -933,27 +933,27 @@ static int faults(void)
 	int fd;
 
 	if (module_loaded()) {
-		check(0, "faults: the module is not loaded to start with");
+		check(0, "the module is not loaded to start with");
 		return kh_tap_done();
 	}
 	if (setup_faults()) {
-		check(0, "faults: failslab, fail_page_alloc, fail_usercopy and fail-nth set up");
+		check(0, "failslab, fail_page_alloc, fail_usercopy and fail-nth set up");
 		return kh_tap_done();
 	}
 	add_logon_key();
 	if (load_module() || unload_module()) {
-		checkf(0, "faults: the module loads and unloads: %s",
+		checkf(0, "the module loads and unloads: %s",
 		       strerror(errno));
 		return kh_tap_done();
 	}
 	faults_load();
 	if (!module_loaded() && load_module()) {
-		checkf(0, "faults: module loads for the ioctls: %s",
+		checkf(0, "module loads for the ioctls: %s",
 		       strerror(errno));
 		return kh_tap_done();
 	}
 	fd = kh_open();
-	check(fd >= 0, "faults: the device opens");
+	check(fd >= 0, "the device opens");
 	if (fd < 0)
 		return kh_tap_done();
 	faults_ioctl(fd, F_ARM);
@@ -964,7 +964,7 @@ static int faults(void)
 	faults_ioctl(fd, F_STATUS);
 	close(fd);
 	check(unload_module() == 0 && module_gone() && region_zero(),
-	      "faults: unloaded at the end, nothing left, region zero");
+	      "unloaded at the end, nothing left, region zero");
 	return kh_tap_done();
 }
 
