@@ -370,8 +370,12 @@ start_qemu() {
 	local disk2=$WORK/$image.tar
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
 	if [ "${dir##*/}" = kho ]; then
-		# No reservation at all: the module asks Kexec HandOver.
-		append+=" kho=on kho_scratch=16M,64M,16M"
+		# No reservation at all: the module asks Kexec HandOver. The
+		# kexec'd kernel allocates only from the scratch areas until
+		# memblock hands over to the buddy allocator, and KASAN's shadow
+		# (1/8 of RAM, 128 MiB here) comes before that (arch/x86/kernel/
+		# setup.c: kho_populate(), then kasan_init()): hence 256M global.
+		append+=" kho=on kho_scratch=16M,256M,16M"
 	else
 		append+=" memmap=$KH_REGION"
 	fi
