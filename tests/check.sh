@@ -1,12 +1,17 @@
 #!/bin/bash
 # Static checks as a suite (`make check`, and part of `make test`): the
 # module built with W=1 and sparse (C=2: every file) must print no warning,
-# the tool must be clean under gcc -Wall -Wextra -Werror and cppcheck.
+# and the kernel's own scripts/checkpatch.pl --strict (from Debian's
+# linux-source-7.3, the tree tests/qemu/lib.sh builds the KHO and debug
+# test kernel in: unpacked once, cached) must report nothing on it; the
+# tool must be clean under gcc -Wall -Wextra -Werror and cppcheck.
 # The module is built from a copy, so the tree's own objects stay as built.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/qemu/lib.sh"
+# lib.sh takes its directory from $0, which is tests/ here.
+KH_QEMU_DIR=$top/tests/qemu
 kver=$(kh_kernel_version)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -34,6 +39,34 @@ cp -r "$top/kmod" "$tmp/kmod"
 make -s -C "$tmp/kmod" clean KERNELRELEASE="$kver" >/dev/null 2>&1
 check "module: W=1 and sparse (C=2) report nothing ($kver)" \
 	quiet_build make -C "/lib/modules/$kver/build" M="$tmp/kmod" W=1 C=2 modules
+# checkpatch's verdict is its report: any ERROR, WARNING or CHECK line
+# fails, whatever its exit status.
+checkpatch() {
+	local script=$1
+	local f files=()
+	# The sources, not what a build left beside them (*.mod.c).
+	for f in "$top"/kmod/*.c "$top"/kmod/*.h "$top"/kmod/uapi/*.h; do
+		case $f in *.mod.c) ;; *) files+=("${f#"$top"/}") ;; esac
+	done
+	(cd "$top" && perl "$script" --strict --no-tree --terse --show-types \
+		-f "${files[@]}") >"$tmp/checkpatch.out" 2>&1
+	local rc=$?
+	grep -v ' 0 errors, 0 warnings, 0 checks,' "$tmp/checkpatch.out"
+	[ "$rc" = 0 ] && ! grep -qE ': (ERROR|WARNING|CHECK):' "$tmp/checkpatch.out"
+}
+
+# The source tree lives in the trixie chroot (its apt, chroot(8)): root
+# only. Without root this check is skipped, and says so.
+if [ "$(id -u)" = 0 ]; then
+	if src=$(kh_kho_source); then
+		check "module: checkpatch.pl --strict --no-tree reports nothing (linux-source-7.3)" \
+			checkpatch "${src% *}${src#* }/scripts/checkpatch.pl"
+	else
+		check "module: linux-source-7.3 unpacked for checkpatch.pl" false
+	fi
+else
+	echo "# skip: checkpatch.pl --strict: not root (linux-source-7.3 is in the trixie chroot)"
+fi
 cp -r "$top/userspace" "$tmp/userspace"
 make -s -C "$tmp/userspace" clean >/dev/null 2>&1
 check "tool: gcc -Wall -Wextra -Werror" \

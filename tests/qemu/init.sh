@@ -48,6 +48,10 @@
 #   resetarm arm, then SysRq-B (no notifier); QEMU resets into the same
 #            stage, which finds the stash and must wipe it at module load
 #   efi      under OVMF: RAM the kernel reserved for EFI is refused
+#   debug    one boot of the debug kernel (KASAN, KFENCE, UBSAN, lockdep,
+#            debugobjects, kmemleak, fault injection), memmap= region:
+#            iface_test, kh-stress-test's race, cycles and faults; then
+#            kmemleak and dmesg must hold no report
 #   planted  one boot, no kexec: the threat model's region, interface and
 #            restore cases. Region images from /dev/vdb (a tar) are written
 #            into the reserved range through /dev/mem before the module
@@ -1210,18 +1214,26 @@ planted_setup_cases() {
 	rmmod keyhandover || fail "rmmod keyhandover"
 }
 
-# Run the interface test program; each of its results is one of ours.
-iface_test() {
-	/bin/kh-iface-test "$@" >/tmp/iface.out 2>&1
+# tap_run WHAT PROGRAM ARG...: run a test program; each of its "ok" and
+# "not ok" lines is one of our checks, and so is its exit status.
+tap_run() {
+	tr_what=$1
+	shift
+	"$@" >/tmp/tap.out 2>&1
 	rc=$?
 	while IFS= read -r line; do
 		case $line in
-		"ok "*) gcheck "iface: ${line#ok * - }" true ;;
-		"not ok "*) gcheck "iface: ${line#not ok * - }" false ;;
+		"ok "*) gcheck "$tr_what: ${line#ok * - }" true ;;
+		"not ok "*) gcheck "$tr_what: ${line#not ok * - }" false ;;
 		*) say "$line" ;;
 		esac
-	done </tmp/iface.out
-	gcheck "iface: kh-iface-test $* exits 0" [ "$rc" = 0 ]
+	done </tmp/tap.out
+	gcheck "$tr_what: ${1##*/}${2:+ $2} exits 0" [ "$rc" = 0 ]
+}
+
+# Run the interface test program; each of its results is one of ours.
+iface_test() {
+	tap_run iface /bin/kh-iface-test "$@"
 }
 
 planted_interface_cases() {
@@ -1346,6 +1358,83 @@ stage_planted() {
 	mark_stage checked
 	[ "$CHECKS_FAILED" = 0 ] || fail "$CHECKS_FAILED checks failed"
 	result planted-ok
+}
+
+# --- debug: the module under the debug kernel (tests/qemu/debug.config) --
+
+DEBUGFS=/sys/kernel/debug
+# What any detector of the debug kernel, or a WARN, prints.
+DEBUG_REPORTS='WARNING:|BUG:|UBSAN:|KASAN:|KFENCE:|possible recursive|circular locking|unreferenced object|inconsistent lock state|ODEBUG:|sleeping function called'
+
+# Only messages up to LEVEL go to the console (the serial port is slow
+# under TCG, and injected page allocation failures print a stack trace
+# each); dmesg keeps everything, and it is dmesg that is searched.
+console_level() {
+	echo N >/sys/module/printk/parameters/ignore_loglevel &&
+		dmesg -n "$1"
+}
+
+kmemleak() {
+	echo "$1" >"$DEBUGFS/kmemleak"
+}
+
+dmesg_has() {
+	dmesg | grep -q -- "$1"
+}
+
+# Nothing any detector reported, in all of this boot's kernel log (the
+# log buffer is large enough: log_buf_len= on the command line).
+no_reports() {
+	dmesg | grep -E "$DEBUG_REPORTS" >/tmp/reports
+	[ ! -s /tmp/reports ] && return 0
+	head -n 40 /tmp/reports
+	return 1
+}
+
+# kmemleak reports an object once two scans in a row found it
+# unreferenced and unchanged, and only objects older than 5 s.
+no_leaks() {
+	sleep 5
+	kmemleak scan && kmemleak scan || return 1
+	cat "$DEBUGFS/kmemleak" >/tmp/leaks || return 1
+	[ ! -s /tmp/leaks ] && return 0
+	head -n 60 /tmp/leaks
+	return 1
+}
+
+stage_debug() {
+	region=$(cmdline_arg memmap)
+	mount -t debugfs debugfs "$DEBUGFS" || fail "mounting debugfs"
+	gcheck "debug kernel: KASAN initialized" \
+		dmesg_has 'KernelAddressSanitizer initialized'
+	gcheck "debug kernel: KFENCE initialized" dmesg_has 'kfence: initialized'
+	gcheck "debug kernel: lockdep on (/proc/lockdep)" [ -r /proc/lockdep ]
+	gcheck "debug kernel: fault injection (failslab, fail_page_alloc, fail_usercopy, fail-nth)" \
+		eval '[ -d $DEBUGFS/failslab ] && [ -d $DEBUGFS/fail_page_alloc ] &&
+			[ -d $DEBUGFS/fail_usercopy ] && [ -w /proc/self/fail-nth ]'
+	# What the kernel leaked before the test is not the module's.
+	gcheck "debug kernel: kmemleak takes commands (scan, clear)" \
+		eval 'kmemleak scan && kmemleak clear'
+	console_level 5 || fail "quieting the console"
+	load_keyhandover
+	iface_test
+	tap_run race /bin/kh-stress-test race 20 "$(ko_path)" "$region"
+	gcheck "race: the 1 s arm timeout wiped stashes during the race" \
+		dmesg_has 'stash not collected in time: region wiped'
+	tap_run cycles /bin/kh-stress-test cycles 1000 "$region"
+	rmmod keyhandover || fail "rmmod keyhandover"
+	gcheck "region is zero after the unload" region_is_zero
+	console_level 4 || fail "quieting the console"
+	tap_run faults /bin/kh-stress-test faults "$(ko_path)" "$region"
+	[ ! -e /sys/module/keyhandover ] || rmmod keyhandover
+	gcheck "region is zero at the end, the module unloaded" \
+		eval '[ ! -e /sys/module/keyhandover ] && region_is_zero'
+	gcheck "kmemleak: nothing reported after the unload (two scans)" no_leaks
+	gcheck "dmesg: no KASAN, KFENCE, UBSAN, lockdep, debugobjects or kmemleak report, no WARN or BUG" \
+		no_reports
+	mark_stage checked
+	[ "$CHECKS_FAILED" = 0 ] || fail "$CHECKS_FAILED checks failed"
+	result debug-ok
 }
 
 # --- bench: timings for `make bench` (tests/bench/run.sh) -----------------
@@ -1519,7 +1608,7 @@ main() {
 	arm | restore | noarm | negative | rearm | stale | probe | probe2 | planted | \
 		armthen | bench | nomodule | krarm | kr27arm | kr27restore | hop | \
 		distroarm | distronoarm | mkroot | foreign | passon | passon2 | \
-		resetarm | efi)
+		resetarm | efi | debug)
 		"stage_$STAGE" ;;
 	*) fail "unknown kh.stage='$STAGE'" ;;
 	esac

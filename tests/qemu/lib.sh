@@ -469,22 +469,49 @@ kh_fetch_trixie_kernel() {
 # --- the Kexec HandOver test kernel -----------------------------------------
 #
 # No Debian kernel enables CONFIG_KEXEC_HANDOVER yet: the test kernel is
-# Debian's linux-source-7.3 with tinyconfig and tests/qemu/kho.config,
-# built in the trixie chroot (gcc-14) and cached by the hash of that file
-# and the source package's version.
+# Debian's linux-source-7.3 with tinyconfig, tests/qemu/kho.config and
+# tests/qemu/debug.config (KASAN, KFENCE, UBSAN, lockdep, kmemleak, fault
+# injection: the same kernel serves the `kho` and the `debug` scenarios),
+# built in the trixie chroot (gcc-14) and cached by the hash of those
+# files and the source package's version.
+
+# (KH_KHO_CONFIGS=kho.config: the kernel without the debug options, for
+# comparisons.)
+KH_KHO_CONFIGS=${KH_KHO_CONFIGS:-kho.config debug.config}
+
+# kh_kho_source: print the chroot and the path inside it of the unpacked
+# linux-source-7.3 tree that the test kernel is built in (unpacked once;
+# tests/check.sh runs its scripts/checkpatch.pl).
+kh_kho_source() {
+	kh_croot=$(kh_kernel_chroot linux-source-7.3 bc bison flex libelf-dev \
+		libssl-dev cpio xz-utils gcc kmod) || exit 1
+	# shellcheck disable=SC2016 # a dpkg-query format, not for the shell
+	kh_sv=$(chroot "$kh_croot" dpkg-query -W -f='${Version}' linux-source-7.3)
+	for kh_c in $KH_KHO_CONFIGS; do
+		[ -f "$KH_QEMU_DIR/$kh_c" ] || kh_die "no $KH_QEMU_DIR/$kh_c"
+	done
+	kh_key=$({ printf '%s\n' "$kh_sv"
+		for kh_c in $KH_KHO_CONFIGS; do cat "$KH_QEMU_DIR/$kh_c"; done; } |
+		sha256sum | cut -c1-12)
+	kh_b=/usr/src/kh-kho-$kh_key
+	if [ ! -e "$kh_croot$kh_b/.extracted" ]; then
+		rm -rf "$kh_croot$kh_b"
+		mkdir -p "$kh_croot$kh_b"
+		tar -xJf "$kh_croot/usr/src/linux-source-7.3.tar.xz" \
+			-C "$kh_croot$kh_b" --strip-components=1 ||
+			kh_die "unpacking linux-source-7.3 into $kh_croot$kh_b failed"
+		: >"$kh_croot$kh_b/.extracted"
+	fi
+	printf '%s %s\n' "$kh_croot" "$kh_b"
+}
 
 # kh_kho_kernel: print the host path of the built tree (arch/x86/boot/
 # bzImage; root/lib/modules/VER from modules_install; the tree itself is
 # what an out-of-tree module builds against, at the path the last line of
 # the output names inside the chroot).
 kh_kho_kernel() {
-	kh_croot=$(kh_kernel_chroot linux-source-7.3 bc bison flex libelf-dev \
-		libssl-dev cpio xz-utils gcc kmod) || exit 1
-	# shellcheck disable=SC2016 # a dpkg-query format, not for the shell
-	kh_sv=$(chroot "$kh_croot" dpkg-query -W -f='${Version}' linux-source-7.3)
-	kh_key=$({ printf '%s\n' "$kh_sv"; cat "$KH_QEMU_DIR/kho.config"; } |
-		sha256sum | cut -c1-12)
-	kh_b=/usr/src/kh-kho-$kh_key
+	kh_src=$(kh_kho_source) || exit 1
+	kh_croot=${kh_src% *} kh_b=${kh_src#* }
 	if [ ! -e "$kh_croot$kh_b/.complete" ]; then
 		kh_build_kho_kernel "$kh_croot" "$kh_b" >&2 ||
 			kh_die "building the KHO kernel failed (log: $kh_croot$kh_b.log)"
@@ -494,30 +521,30 @@ kh_kho_kernel() {
 
 kh_build_kho_kernel() {
 	kh_croot=$1 kh_b=$2
-	kh_log "building the KHO test kernel in $kh_croot$kh_b (once, a few minutes)"
+	kh_log "building the KHO and debug test kernel in $kh_croot$kh_b (once, about 10 minutes)"
 	# An interrupted build resumes: make is incremental on the same tree.
-	if [ ! -e "$kh_croot$kh_b/.extracted" ]; then
-		rm -rf "$kh_croot$kh_b"
-		mkdir -p "$kh_croot$kh_b"
-		tar -xJf "$kh_croot/usr/src/linux-source-7.3.tar.xz" \
-			-C "$kh_croot$kh_b" --strip-components=1 || return 1
-		: >"$kh_croot$kh_b/.extracted"
-	fi
-	cp "$KH_QEMU_DIR/kho.config" "$kh_croot$kh_b/kho.config"
+	# shellcheck disable=SC2086 # one file name a word
+	(cd "$KH_QEMU_DIR" && cat $KH_KHO_CONFIGS) >"$kh_croot$kh_b/kho.config"
 	kh_chroot_run "$kh_croot" sh -c 'set -e
 		cd "$1"
+		start=$(date +%s)
 		make -s tinyconfig
 		scripts/kconfig/merge_config.sh -m .config kho.config >/dev/null
 		echo CONFIG_LOCALVERSION=\"-kho\" >>.config
 		make -s olddefconfig
-		# Every option asked for must have survived olddefconfig.
+		# Every option asked for must have survived olddefconfig, and
+		# every one switched off must be off.
 		missing=$(grep "^CONFIG_" kho.config | while read -r l; do
-			grep -qx "$l" .config || echo "$l"; done)
+			grep -qx "$l" .config || echo "$l"; done
+			sed -n "s/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p" kho.config |
+			while read -r o; do
+				! grep -q "^$o=" .config || echo "$o (asked off)"; done)
 		if [ -n "$missing" ]; then
 			echo "options olddefconfig dropped: $missing" >&2
 			exit 1
 		fi
 		make -s -j"$(nproc)" bzImage modules
+		echo "kernel built in $(($(date +%s) - start)) s on $(nproc) CPUs"
 		make -s INSTALL_MOD_PATH="$1/root" modules_install
 	' sh "$kh_b" >"$kh_croot$kh_b.log" 2>&1 || {
 		tail -n 30 "$kh_croot$kh_b.log"

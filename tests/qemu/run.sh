@@ -29,6 +29,11 @@
 #             again: its module must wipe the stash at load
 #   efi       one boot under OVMF (UEFI): RAM the kernel reserved for
 #             EFI's tables must be refused as a region
+#   debug     one boot of the debug kernel (the KHO test kernel, built with
+#             tests/qemu/debug.config: KASAN, KFENCE, UBSAN, lockdep,
+#             debugobjects, kmemleak, fault injection) on the memmap=
+#             backend: iface_test, stress_test.c's race, cycles and faults;
+#             any detector's report ends the boot or fails a check
 #   probe     harness bring-up without the project (plain kexec-tools)
 # Default: every scenario but probe.
 #
@@ -88,7 +93,7 @@ elapsed() {
 # --- setup ---------------------------------------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|foreign|passon|resetarm|efi|planted|keyring|keyring27|chain|kho|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|foreign|passon|resetarm|efi|planted|keyring|keyring27|chain|kho|debug|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
 		"${0##*/}" >&2
 	exit 2
 }
@@ -100,7 +105,7 @@ parse_args() {
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
 		positive | negative | stale | nomodule | foreign | passon | resetarm | efi | \
-			planted | keyring | keyring27 | chain | kho | distro | distro-negative | \
+			planted | keyring | keyring27 | chain | kho | debug | distro | distro-negative | \
 			reboot | poweroff | panic | wipe | timeout | probe)
 			SCENARIOS+=("$a") ;;
 		*) usage ;;
@@ -108,8 +113,8 @@ parse_args() {
 	done
 	[ ${#SCENARIOS[@]} -gt 0 ] ||
 		SCENARIOS=(positive negative stale nomodule foreign passon resetarm
-			efi planted keyring keyring27 chain kho distro distro-negative reboot
-			poweroff panic wipe timeout)
+			efi planted keyring keyring27 chain kho debug distro distro-negative
+			reboot poweroff panic wipe timeout)
 }
 
 needs_project() {
@@ -172,6 +177,8 @@ build_test_tools() {
 	install -m 0755 "$KH_QEMU_DIR/rootfs-init.sh" "$WORK/fixtures/kh-rootfs-init" &&
 		gcc -static -O2 -Wall -Wextra -I"$KH_TOP/kmod" \
 		-o "$WORK/fixtures/kh-iface-test" "$KH_QEMU_DIR/iface_test.c" &&
+		gcc -static -O2 -Wall -Wextra -pthread -I"$KH_TOP/kmod" \
+		-o "$WORK/fixtures/kh-stress-test" "$KH_QEMU_DIR/stress_test.c" &&
 		gcc -O2 -Wall -Wextra -I"$KH_TOP/kmod" -o "$WORK/mkplant" \
 			"$KH_QEMU_DIR/mkplant.c" "$KH_TOP/kmod/format.c" \
 			"$KH_TOP/userspace/format_user.c" -lcrypto
@@ -215,7 +222,9 @@ build_images() {
 	local tree
 	build_test_tools || return 1
 	build_image initrd "" || return 1
-	! needs_scenario kho || build_kho_images || return 1
+	if needs_scenario kho || needs_scenario debug; then
+		build_kho_images || return 1
+	fi
 	if needs_scenario distro || needs_scenario distro-negative; then
 		check "distro: Debian's mkinitramfs with keyhandover's hook and crypttab" \
 			build_distro_images
@@ -338,7 +347,7 @@ kho_backend_used() {
 scenario_image() {
 	case ${1##*/} in
 	keyring27 | chain) echo initrd27 ;;
-	kho) echo initrd-kho ;;
+	kho | debug) echo initrd-kho ;;
 	*) echo initrd ;;
 	esac
 }
@@ -377,8 +386,12 @@ start_qemu() {
 	local disk2=$WORK/$image.tar
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
 	if [ "${dir##*/}" = kho ]; then
-		# No reservation at all: the module asks Kexec HandOver.
-		append+=" kho=on kho_scratch=16M,64M,16M"
+		# No reservation at all: the module asks Kexec HandOver. The
+		# kexec'd kernel allocates only from the scratch areas until
+		# memblock hands over to the buddy allocator, and KASAN's shadow
+		# (1/8 of RAM, 128 MiB here) comes before that (arch/x86/kernel/
+		# setup.c: kho_populate(), then kasan_init()): hence 256M global.
+		append+=" kho=on kho_scratch=16M,256M,16M"
 	else
 		append+=" memmap=$KH_REGION"
 	fi
@@ -394,10 +407,17 @@ start_qemu() {
 		disk2=$WORK/distro.tar
 		append+=" root=/dev/mapper/cryptroot keyhandover.region=$KH_REGION" ;;
 	esac
-	if [ "${dir##*/}" = kho ]; then
+	case ${dir##*/} in
+	kho | debug)
 		disk2=$WORK/kho.tar
-		kernel=$WORK/kho.boot/vmlinuz
-	fi
+		kernel=$WORK/kho.boot/vmlinuz ;;
+	esac
+	# Any detector's report ends the boot: KASAN's and oopses panic, and
+	# panic_on_warn (above) covers WARN, UBSAN and KFENCE. The log buffer
+	# holds the whole boot for the guest's own search of it; KFENCE
+	# samples every 10 ms instead of 100.
+	[ "${dir##*/}" != debug ] ||
+		append+=" kasan.fault=panic oops=panic log_buf_len=16M kfence.sample_interval=10"
 	if [ "${dir##*/}" = chain ]; then
 		disk2=$WORK/chain.tar
 		append+=" kh.next=hop kh.chain=$(printf '%s\n' $CHAIN_KVERS | paste -sd,)"
@@ -545,7 +565,8 @@ wait_qemu() {
 		addr=$(region_addr "$dir")
 		[ -z "$addr" ] ||
 			monitor "$dir" "pmemsave $addr $(region_size) \"$dir/region.bin\"" || true
-		[ "$RAMDUMP" = 0 ] ||
+		# debug has no RAM check (no key in that boot): no dump either.
+		[ "$RAMDUMP" = 0 ] || [ "${dir##*/}" = debug ] ||
 			monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/ram.bin\"" || true
 		monitor "$dir" quit || true
 	fi
@@ -659,6 +680,12 @@ no_kernel_trouble() {
 		grep -E 'Kernel panic|BUG:|WARNING:|Oops|Call Trace|general protection' >&2
 }
 
+# The debug kernel's detectors (the guest also searches its dmesg).
+no_debug_reports() {
+	! strip_cr "$1/console.log" |
+		grep -E 'UBSAN:|KASAN:|KFENCE:|possible recursive|circular locking|unreferenced object|inconsistent lock state|ODEBUG:|sleeping function called' >&2
+}
+
 # None of the files holds any piece of the key in any form the shared
 # detector knows (lib.sh kh_leak_patterns: 16-byte windows in hex of any
 # case, spaced or with colons, raw, and base64). The first file must have
@@ -743,6 +770,7 @@ scenario_stages() {
 	keyring27) echo "kr27arm kr27restore kr27-ok" ;;
 	chain) echo "arm hop,restore restore-ok" ;;
 	kho) echo "arm restore restore-ok" ;;
+	debug) echo "debug - debug-ok" ;;
 	distro) echo "distroarm distro distro-ok" ;;
 	distro-negative) echo "distronoarm distro distro-ok" ;;
 	negative) echo "noarm negative negative-ok" ;;
@@ -790,6 +818,9 @@ run_scenario() {
 	check "$name: boots were exactly $first then $second" \
 		boot_sequence "$dir" "$first" "$second"
 	check "$name: no kernel warning, BUG or panic" no_kernel_trouble "$dir"
+	[ "$name" != debug ] ||
+		check "debug: no KASAN, KFENCE, UBSAN, lockdep, debugobjects or kmemleak report on the console" \
+			no_debug_reports "$dir"
 	case $name in
 	distro)
 		check "distro: keyhandover reboot stashed the crypttab root volume as cryptroot" \
@@ -835,8 +866,11 @@ run_scenario() {
 	case $name in
 	distro | distro-negative)
 		note "$name: no RAM check: boot 2 runs from the open volume, whose key dm-crypt holds" ;;
+	debug)
+		note "debug: no RAM check: the volume key never enters this boot (test patterns only)" ;;
 	esac
 	if [ "$RAMDUMP" = 1 ] && [ "$name" != probe ] && [ "$name" != planted ] &&
+		[ "$name" != debug ] &&
 		[ "$name" != distro ] && [ "$name" != distro-negative ]; then
 		check "$name: guest RAM after boot 2 holds no key bytes (volume closed)" \
 			ram_clean "$dir"
