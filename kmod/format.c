@@ -59,8 +59,7 @@ static const struct kh_format_layout *kh_format_layout(kh_u32 version)
 {
 	kh_size_t i;
 
-	for (i = 0; i < sizeof(kh_format_layouts) / sizeof(kh_format_layouts[0]);
-	     i++)
+	for (i = 0; i < ARRAY_SIZE(kh_format_layouts); i++)
 		if (kh_format_layouts[i].version == version)
 			return &kh_format_layouts[i];
 	return NULL;

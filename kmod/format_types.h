@@ -7,6 +7,7 @@
 #define KH_FORMAT_TYPES_H
 
 #ifdef __KERNEL__
+#include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/types.h>
 typedef u8 kh_u8;
@@ -23,6 +24,9 @@ typedef uint16_t kh_u16;
 typedef uint32_t kh_u32;
 typedef uint64_t kh_u64;
 typedef size_t kh_size_t;
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 #endif
 
 #endif /* KH_FORMAT_TYPES_H */

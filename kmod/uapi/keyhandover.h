@@ -127,8 +127,7 @@ enum kh_wipe {
 	KH_WIPE_FOREIGN = 4,	/* at load: not for this kernel (nonce) */
 	KH_WIPE_INVALID = 5,	/* at load: not a valid hand-over */
 	KH_WIPE_SUSPEND = 6,	/* suspend or hibernation */
-	KH_WIPE_SHUTDOWN = 7,	/* reboot, halt, power-off, or a kexec
-				 * that it was not armed for */
+	KH_WIPE_SHUTDOWN = 7,	/* reboot, power-off, a kexec not armed */
 	KH_WIPE_MAX,
 };
 
