@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Writes the fuzzer's seed corpus: valid stashes of 1 and 16 entries (the
- * fuzzer cannot find a matching SHA-256 by itself), an empty region and
- * one that is all 0xFF. Test patterns only: no real key.
+ * fuzzer cannot find a matching SHA-256 by itself), keys of 16 to 128
+ * bytes, an empty region and one that is all 0xFF. Test patterns only: no
+ * real key. The corpus also keeps two version 1 stashes (v1-*), written
+ * by the codec before version 2, which is still read.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +39,7 @@ int main(int argc, char **argv)
 	}
 	memset(e, 0, sizeof(e));
 	for (i = 0; i < KH_MAX_ENTRIES; i++) {
-		e[i].key_size = 16 + (i % 4) * 16;
+		e[i].key_size = 16 + (i % 8) * 16;
 		snprintf(e[i].uuid, sizeof(e[i].uuid),
 			 "fedcba98-7654-4321-8765-%012d", i);
 		snprintf(e[i].name, sizeof(e[i].name), "luks-%d", i);
