@@ -14,20 +14,22 @@
 #include "keyhandover.h"
 
 /*
- * region= wins over Kexec HandOver; but on a KHO boot the previous kernel
- * may have armed a KHO region all the same (it had no region=), and that
- * page must not outlive this boot's choice unwiped.
+ * region= wins over Kexec HandOver. But the previous kernel may have
+ * armed a KHO region all the same (it had no region=), and KHO data
+ * arrives whether or not this kernel enables KHO for the next kexec
+ * (kho=on): unless this boot takes that region over, it is wiped here,
+ * so that the page does not outlive the boot unwiped.
  */
 int kh_region_claim(struct kh_region *region, const char *spec)
 {
 	memset(region, 0, sizeof(*region));
 	if (spec && *spec) {
-		if (kh_kho_available())
-			kh_kho_scrub();
+		kh_kho_scrub();
 		return kh_memmap_claim(region, spec);
 	}
 	if (kh_kho_available())
 		return kh_kho_claim(region);
+	kh_kho_scrub();
 	pr_err("region=SIZE$ADDR is required (as in memmap=): this kernel has no Kexec HandOver enabled\n");
 	return -EINVAL;
 }

@@ -1300,10 +1300,14 @@ stage_efi() {
 planted_param_cases() {
 	good=/tmp/plant/28-good-key-already-open
 	region=region=$(cmdline_arg memmap)
+	# Bare names and an over-long value are what the kernel's own
+	# parameter parser would refuse before the module could wipe.
+	long=nonce=$(printf '%01100d' 0)
 	for p in nonce=zz nonce=0123 arm_timeout=0 arm_timeout=86401 \
-		arm_timeout=abc arm_timeout=-1; do
+		arm_timeout=abc arm_timeout=-1 arm_timeout nonce "$long"; do
 		plant "$good" || fail "planting"
-		gcheck "2: insmod $p refused" insmod_refused "$region" "$p"
+		gcheck "2: insmod $(printf '%s' "$p" | cut -c1-24) refused" \
+			insmod_refused "$region" "$p"
 		gcheck "2: ... and the stash it found is wiped" region_is_zero
 	done
 	plant "$good" || fail "planting"
