@@ -24,8 +24,6 @@
 
 struct resource;
 
-struct folio;
-
 /* A claimed, mapped region of RAM that survives kexec. */
 struct kh_region {
 	enum kh_backend backend;
@@ -33,8 +31,7 @@ struct kh_region {
 	size_t size;
 	void *virt;
 	struct resource *res;		/* memmap: our claim in iomem */
-	struct folio *folio;		/* kho: descriptor page + region page */
-	void *desc;			/* kho: the published descriptor */
+	void *desc;			/* kho: descriptor, region's folio */
 };
 
 int kh_region_claim(struct kh_region *region, const char *spec);

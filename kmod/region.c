@@ -44,23 +44,26 @@ void kh_region_release(struct kh_region *region)
 }
 
 /*
- * Push the region's bytes from the CPU caches to RAM: what kexec hands
- * over, and what survives a power cut, is what is in DRAM.
+ * Push bytes from the CPU caches to RAM: what kexec hands over, and what
+ * survives a power cut, is what is in DRAM.
  */
-void kh_region_sync(struct kh_region *region)
+static void kh_region_flush(void *p, size_t len)
 {
 #ifdef CONFIG_X86
-	clflush_cache_range(region->virt, region->size);
+	clflush_cache_range(p, len);
 #endif
+}
+
+void kh_region_sync(struct kh_region *region)
+{
+	kh_region_flush(region->virt, region->size);
 }
 
 /* Zero @len bytes at @p and push the zeroes to RAM. */
 void kh_region_wipe_mem(void *p, size_t len)
 {
 	memzero_explicit(p, len);
-#ifdef CONFIG_X86
-	clflush_cache_range(p, len);
-#endif
+	kh_region_flush(p, len);
 }
 
 /* Idempotent; every path that forgets the key ends here. */

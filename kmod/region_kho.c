@@ -177,7 +177,6 @@ int kh_kho_claim(struct kh_region *r)
 	if (IS_ERR(mem))
 		return PTR_ERR(mem);
 	r->backend = KH_BACKEND_KHO;
-	r->folio = virt_to_folio(mem);
 	r->desc = mem;
 	r->virt = mem + PAGE_SIZE;
 	r->phys = virt_to_phys(r->virt);
@@ -194,7 +193,6 @@ out_free:
 	/* Never hand back a page that may hold a stash unwiped. */
 	kh_region_wipe_mem(r->virt, r->size);
 	kho_unpreserve_free(mem);
-	r->folio = NULL;
 	return ret;
 }
 
