@@ -341,18 +341,12 @@ KH_EOF
 kh_chroot_run() {
 	kh_croot=$1
 	shift
-	kh_mounted=
-	if ! mountpoint -q "$kh_croot/proc"; then
-		mount -t proc proc "$kh_croot/proc" ||
-			kh_die "cannot mount proc in $kh_croot"
-		kh_mounted=1
-	fi
-	kh_rc=0
-	LC_ALL=C chroot "$kh_croot" "$@" || kh_rc=$?
-	# Only our own mount: another build in the chroot may still need it.
-	[ -z "$kh_mounted" ] || umount "$kh_croot/proc" ||
-		kh_log "warning: cannot unmount $kh_croot/proc"
-	return "$kh_rc"
+	# A mount namespace of the command's own: its /proc goes when it
+	# ends, and runs side by side in one chroot (the KHO kernel's build
+	# beside the quick suites) never unmount each other's.
+	LC_ALL=C unshare --mount --propagation private sh -c '
+		mount -t proc proc "$1/proc" || exit 125
+		exec chroot "$@"' sh "$kh_croot" "$@"
 }
 
 # The trixie chroot with trixie-backports enabled, and the headers of
