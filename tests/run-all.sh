@@ -50,7 +50,8 @@ QEMU_LANE1=(positive negative stale planted keyring keyring27 chain kho debug
 	distro distro-negative)
 
 # The same kernel release run.sh builds for (linux-headers-amd64's).
-kver=$(cd "$top/tests/qemu" && . ./lib.sh && kh_kernel_version)
+# shellcheck disable=SC2016 # as below
+kver=$(bash -c '. "$0" && kh_kernel_version' "$top/tests/qemu/lib.sh")
 make -s -C "$top" module tool KERNELRELEASE="$kver" >&2 ||
 	echo "# the project does not build: the QEMU suites will say so"
 
@@ -61,10 +62,13 @@ make -s -C "$top" module tool KERNELRELEASE="$kver" >&2 ||
 # source is unpacked here first: only this job runs apt in the chroot.
 kho_log=$(mktemp)
 kho_build() {
-	(cd "$top/tests/qemu" && . ./lib.sh && kh_kho_source >/dev/null &&
-		kh_kho_kernel >/dev/null)
+	# shellcheck disable=SC2016 # for the inner bash; lib.sh finds its
+	# directory from $0, which is lib.sh's own path here.
+	bash -c '. "$0" && kh_kho_source >/dev/null && kh_kho_kernel >/dev/null' \
+		"$top/tests/qemu/lib.sh"
 }
-(cd "$top/tests/qemu" && . ./lib.sh && kh_kho_source >/dev/null) >"$kho_log" 2>&1
+# shellcheck disable=SC2016 # as above
+bash -c '. "$0" && kh_kho_source >/dev/null' "$top/tests/qemu/lib.sh" >"$kho_log" 2>&1
 kho_build >>"$kho_log" 2>&1 &
 kho_pid=$!
 
