@@ -2,31 +2,21 @@
 # Static checks as a suite (`make check`, and part of `make test`): the
 # module built with W=1 and sparse (C=2: every file) must print no warning,
 # and the kernel's own scripts/checkpatch.pl --strict (from Debian's
-# linux-source-7.3, the tree tests/qemu/lib.sh builds the KHO and debug
+# linux-source-7.3, the tree tests/lib/debian.sh builds the KHO and debug
 # test kernel in: unpacked once, cached) must report nothing on it; the
 # tool must be clean under gcc -Wall -Wextra -Werror and cppcheck.
 # The module is built from a copy, so the tree's own objects stay as built.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/tests/qemu/lib.sh"
-# lib.sh takes its directory from $0, which is tests/ here.
-KH_QEMU_DIR=$top/tests/qemu
+KH_TOP=$(cd "$(dirname "$0")/.." && pwd)
+top=$KH_TOP
+# shellcheck source=lib/debian.sh
+. "$KH_TOP/tests/lib/debian.sh"
+# shellcheck source=lib/report.sh
+. "$KH_TOP/tests/lib/report.sh"
 kver=$(kh_kernel_version)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-check() {
-	local desc=$1
-	shift
-	if "$@" >"$tmp/out" 2>&1; then
-		pass=$((pass + 1)); echo "ok $((pass + fail)) - $desc"
-	else
-		fail=$((fail + 1)); echo "not ok $((pass + fail)) - $desc"
-		sed 's/^/# /' "$tmp/out" | tail -30
-	fi
-}
 
 # A build whose output has no warning at all; BTF's note is not one.
 quiet_build() {
@@ -37,7 +27,7 @@ quiet_build() {
 
 cp -r "$top/kmod" "$tmp/kmod"
 make -s -C "$tmp/kmod" clean KERNELRELEASE="$kver" >/dev/null 2>&1
-check "module: W=1 and sparse (C=2) report nothing ($kver)" \
+check_output "module: W=1 and sparse (C=2) report nothing ($kver)" \
 	quiet_build make -C "/lib/modules/$kver/build" M="$tmp/kmod" W=1 C=2 modules
 # checkpatch's verdict is its report: any ERROR, WARNING or CHECK line
 # fails, whatever its exit status.
@@ -70,19 +60,18 @@ checkpatch() {
 # only. Without root this check is skipped, and says so.
 if [ "$(id -u)" = 0 ]; then
 	if src=$(kh_kho_source); then
-		check "module: checkpatch.pl --strict --no-tree reports nothing (linux-source-7.3)" \
+		check_output "module: checkpatch.pl --strict --no-tree reports nothing (linux-source-7.3)" \
 			checkpatch "${src% *}${src#* }/scripts/checkpatch.pl"
 	else
-		check "module: linux-source-7.3 unpacked for checkpatch.pl" false
+		check_output "module: linux-source-7.3 unpacked for checkpatch.pl" false
 	fi
 else
 	echo "# skip: checkpatch.pl --strict: not root (linux-source-7.3 is in the trixie chroot)"
 fi
 cp -r "$top/userspace" "$tmp/userspace"
 make -s -C "$tmp/userspace" clean >/dev/null 2>&1
-check "tool: gcc -Wall -Wextra -Werror" \
+check_output "tool: gcc -Wall -Wextra -Werror" \
 	make -s -C "$tmp/userspace" all tests CFLAGS="-O2 -g -Werror"
-check "tool: cppcheck reports nothing" make -s -C "$top/userspace" lint
+check_output "tool: cppcheck reports nothing" make -s -C "$top/userspace" lint
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

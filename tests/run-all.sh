@@ -8,22 +8,16 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 total_pass=0 total_fail=0 failed_suites=
 
+# shellcheck source=lib/summary.sh
+. "$top/tests/lib/summary.sh"
+
 # summarize NAME LOG RC: add a finished suite's summary to the totals.
 summarize() {
-	local name=$1 log=$2 rc=$3 summary p f
-	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	if [ -z "$summary" ]; then
-		echo "# suite $name ended (exit $rc) without a summary"
-		p=0 f=1
-	else
-		p=${summary%% passed*}
-		f=${summary#*passed, }
-		f=${f%% failed*}
-		[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
-	fi
-	total_pass=$((total_pass + p))
-	total_fail=$((total_fail + f))
-	[ "$f" = 0 ] || failed_suites="$failed_suites $name"
+	kh_summary_read "$3" <"$2" ||
+		echo "# suite $1 ended (exit $3) without a summary"
+	total_pass=$((total_pass + KH_PASSED))
+	total_fail=$((total_fail + KH_FAILED))
+	[ "$KH_FAILED" = 0 ] || failed_suites="$failed_suites $1"
 }
 
 run_suite() {
@@ -44,14 +38,11 @@ run_suite() {
 # encryption) keeps the second core busy first. The lanes share nothing
 # but the cache; lane qemu-2 needs no kernel that lane qemu builds (the
 # KHO and debug kernel), and the project is built once, here, before
-# either starts, so no two makes ever run in one tree.
-QEMU_LANE2=(nomodule foreign passon resetarm efi reboot poweroff panic wipe timeout)
-QEMU_LANE1=(positive negative stale planted keyring keyring27 chain kho debug
-	distro distro-negative)
+# either starts, so no two makes ever run in one tree. Each scenario's
+# file says its lane (LANE=1 or 2).
 
 # The same kernel release run.sh builds for (linux-headers-amd64's).
-# shellcheck disable=SC2016 # as below
-kver=$(bash -c '. "$0" && kh_kernel_version' "$top/tests/qemu/lib.sh")
+kver=$(KH_TOP=$top && . "$top/tests/lib/debian.sh" && kh_kernel_version)
 make -s -C "$top" module tool KERNELRELEASE="$kver" >&2 ||
 	echo "# the project does not build: the QEMU suites will say so"
 
@@ -62,20 +53,17 @@ make -s -C "$top" module tool KERNELRELEASE="$kver" >&2 ||
 # source is unpacked here first: only this job runs apt in the chroot.
 kho_log=$(mktemp)
 kho_build() {
-	# shellcheck disable=SC2016 # for the inner bash; lib.sh finds its
-	# directory from $0, which is lib.sh's own path here.
-	bash -c '. "$0" && kh_kho_source >/dev/null && kh_kho_kernel >/dev/null' \
-		"$top/tests/qemu/lib.sh"
+	(KH_TOP=$top && . "$top/tests/lib/debian.sh" &&
+		kh_kho_source >/dev/null && kh_kho_kernel >/dev/null)
 }
-# shellcheck disable=SC2016 # as above
-bash -c '. "$0" && kh_kho_source >/dev/null' "$top/tests/qemu/lib.sh" >"$kho_log" 2>&1
+(KH_TOP=$top && . "$top/tests/lib/debian.sh" && kh_kho_source >/dev/null) >"$kho_log" 2>&1
 kho_build >>"$kho_log" 2>&1 &
 kho_pid=$!
 
 background() {
-	"$top/tests/qemu/system.sh" >"$bg_log" 2>&1
+	"$top/tests/system/run.sh" >"$bg_log" 2>&1
 	echo $? >"$bg_log.rc"
-	KH_NO_BUILD=1 "$top/tests/qemu/run.sh" "${QEMU_LANE2[@]}" >"$bg2_log" 2>&1
+	KH_NO_BUILD=1 "$top/tests/qemu/run.sh" --lane 2 >"$bg2_log" 2>&1
 	echo $? >"$bg2_log.rc"
 }
 
@@ -97,7 +85,7 @@ run_suite dracut "$top/tests/dracut/run.sh"
 # A failed build shows here; run.sh then tries once more and says so.
 wait "$kho_pid" || { echo "# building the KHO kernel beside the quick suites failed:"; cat "$kho_log"; }
 rm -f "$kho_log"
-run_suite qemu "$top/tests/qemu/run.sh" "${QEMU_LANE1[@]}"
+run_suite qemu "$top/tests/qemu/run.sh" --lane 1
 
 wait "$bg_pid"
 echo "# suite: system (ran beside the others)"

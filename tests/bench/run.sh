@@ -17,7 +17,11 @@
 set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../qemu/lib.sh"
+KH_TOP=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/debian.sh
+. "$KH_TOP/tests/lib/debian.sh"
+# shellcheck source=../lib/qemu.sh
+. "$KH_TOP/tests/lib/qemu.sh"
 top=$KH_TOP
 RUNS=${KH_BENCH_RUNS:-5}
 # The cryptreboot pipeline takes minutes under TCG: fewer runs of it.
@@ -106,11 +110,11 @@ run_guest() {
 		disks+=(-drive "file=$WORK/vol$i.img,if=virtio,format=raw")
 	done
 	disks+=(-drive "file=$WORK/default.img,if=virtio,format=raw")
-	timeout -k 5 3000 qemu-system-x86_64 -accel tcg -cpu max -m "$MEM_MB" \
-		-smp 1 -nographic -no-reboot -nic none \
+	qemu_start "$WORK" 3000 -no-reboot \
 		-kernel "$VMLINUZ" -initrd "$WORK/initrd.img" -append "$append" \
 		"${disks[@]}" -serial "file:$WORK/console.log" \
-		-serial "file:$WORK/marker.log" </dev/null >"$WORK/qemu.out" 2>&1 || true
+		-serial "file:$WORK/marker.log"
+	qemu_wait
 	tr -d '\r' <"$WORK/marker.log" >"$WORK/results"
 	grep -qx 'KH-RESULT bench-ok' "$WORK/results" || {
 		tail -n 5 "$WORK/results" >&2

@@ -5,47 +5,33 @@
 # leaves the host's /usr/src, /var/lib/dkms and /lib/modules untouched.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/qemu/lib.sh"
+KH_TOP=$(cd "$(dirname "$0")/../.." && pwd)
+top=$KH_TOP
+# shellcheck source=../lib/debian.sh
+. "$KH_TOP/tests/lib/debian.sh"
+# shellcheck source=../lib/report.sh
+. "$KH_TOP/tests/lib/report.sh"
 
 kver=$(kh_kernel_version)
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-check() {
-	if "$@" >"$tmp/out" 2>&1; then
-		pass=$((pass + 1)); echo "ok $((pass + fail)) - $desc"
-	else
-		fail=$((fail + 1)); echo "not ok $((pass + fail)) - $desc"
-		sed 's/^/# /' "$tmp/out" | tail -20
-	fi
-}
 
 trees=(--sourcetree "$tmp/src" --dkmstree "$tmp/dkms" --installtree "$tmp/inst")
 # dkms refuses to install for a kernel whose module tree it cannot see.
 mkdir -p "$tmp/src" "$tmp/dkms" "$tmp/inst/$kver"
 
-desc="dkms-src copies the explicit source list"
-check make -C "$top" -s dkms-src DESTDIR="$tmp/root"
+check_output "dkms-src copies the explicit source list" make -C "$top" -s dkms-src DESTDIR="$tmp/root"
 cp -r "$tmp/root/usr/src/keyhandover-$version" "$tmp/src/"
 
-desc="the DKMS source tree carries no tests or userspace"
-check bash -c "! find '$tmp/src' -path '*tests*' -o -path '*userspace*' | grep -q ."
+check_output "the DKMS source tree carries no tests or userspace" bash -c "! find '$tmp/src' -path '*tests*' -o -path '*userspace*' | grep -q ."
 
-desc="dkms add"
-check dkms add -m keyhandover -v "$version" "${trees[@]}"
-desc="dkms build against $kver"
-check dkms build -m keyhandover -v "$version" -k "$kver" "${trees[@]}"
-desc="dkms install for $kver"
-check dkms install -m keyhandover -v "$version" -k "$kver" "${trees[@]}" --no-depmod
-desc="the installed module is keyhandover $version for $kver"
-check bash -c "ko=\$(find '$tmp/inst' -name 'keyhandover.ko*' | head -1) &&
+check_output "dkms add" dkms add -m keyhandover -v "$version" "${trees[@]}"
+check_output "dkms build against $kver" dkms build -m keyhandover -v "$version" -k "$kver" "${trees[@]}"
+check_output "dkms install for $kver" dkms install -m keyhandover -v "$version" -k "$kver" "${trees[@]}" --no-depmod
+check_output "the installed module is keyhandover $version for $kver" bash -c "ko=\$(find '$tmp/inst' -name 'keyhandover.ko*' | head -1) &&
 	[ -n \"\$ko\" ] && modinfo -F version \"\$ko\" | grep -qx '$version' &&
 	modinfo -F vermagic \"\$ko\" | grep -q '^$kver '"
-desc="dkms remove"
-check dkms remove -m keyhandover -v "$version" --all "${trees[@]}" --no-depmod
+check_output "dkms remove" dkms remove -m keyhandover -v "$version" --all "${trees[@]}" --no-depmod
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -7,23 +7,12 @@
 # for the build is taken out again.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../qemu/lib.sh
-. "$top/tests/qemu/lib.sh"
-
-PASSED=0 FAILED=0
-ok() { PASSED=$((PASSED + 1)); echo "ok $((PASSED + FAILED)) - $*"; }
-not_ok() { FAILED=$((FAILED + 1)); echo "not ok $((PASSED + FAILED)) - $*"; }
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
-finish() {
-	echo "$PASSED passed, $FAILED failed"
-	[ "$FAILED" = 0 ]
-	exit
-}
+KH_TOP=$(cd "$(dirname "$0")/../.." && pwd)
+top=$KH_TOP
+# shellcheck source=../lib/debian.sh
+. "$KH_TOP/tests/lib/debian.sh"
+# shellcheck source=../lib/report.sh
+. "$KH_TOP/tests/lib/report.sh"
 
 make -s -C "$top" tool >&2 || { not_ok "the tool builds"; finish; }
 kv=$(kh_trixie_kvers | awk '{ print $1 }') || { not_ok "trixie's kernel version"; finish; }

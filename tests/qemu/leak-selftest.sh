@@ -1,16 +1,17 @@
 #!/bin/bash
-# leak-selftest.sh: the QEMU suites' leak detector (lib.sh kh_leak_patterns,
+# leak-selftest.sh: the QEMU suites' leak detector (tests/lib/leak.sh kh_leak_patterns,
 # kh_leak_scan) on the host alone, no guest: every form of a fresh random
 # key planted into a scratch log must be found, a clean log must stay
-# clean. run.sh and system.sh run the same self-test on their own key
+# clean. tests/qemu/run.sh and tests/system/run.sh run the same self-test on their own key
 # before they trust the detector's silence. Output: "ok N - ..." lines,
 # then "N passed, N failed".
 set -eu -o pipefail
 
-# shellcheck source=lib.sh
-. "$(dirname -- "$0")/lib.sh"
-# shellcheck source=report.sh
-. "$KH_QEMU_DIR/report.sh"
+KH_TOP=$(cd "$(dirname -- "$0")/../.." && pwd)
+# shellcheck source=../lib/report.sh
+. "$KH_TOP/tests/lib/report.sh"
+# shellcheck source=../lib/leak.sh
+. "$KH_TOP/tests/lib/leak.sh"
 
 KEEP=0
 [ "${1:-}" != --keep ] || KEEP=1

@@ -17,7 +17,9 @@
 # Debian image) is mounted where mkinitramfs looks for it.
 set -eu
 
-. "$(dirname -- "$0")/lib.sh"
+KH_TOP=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
+# shellcheck source=../lib/debian.sh
+. "$KH_TOP/tests/lib/debian.sh"
 
 [ $# = 6 ] || {
 	echo "usage: ${0##*/} OUT KVER KROOT MODULE TOOL CRYPTTAB-LINE" >&2

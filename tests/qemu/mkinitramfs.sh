@@ -23,7 +23,9 @@
 # mtimes and owners, sorted names, gzip without a time stamp.
 set -eu
 
-. "$(dirname -- "$0")/lib.sh"
+KH_TOP=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
+# shellcheck source=../lib/debian.sh
+. "$KH_TOP/tests/lib/debian.sh"
 
 # Guest modules in the order init.sh loads them. ecb is needed by xts
 # ("Error allocating crypto tfm" without it); af_alg and the algif_*

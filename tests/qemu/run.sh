@@ -1,80 +1,65 @@
 #!/bin/bash
 # Most functions run through check(), which shellcheck cannot follow.
 # shellcheck disable=SC2317
-# run.sh [--demo] [--keep] [SCENARIO...]: end-to-end test of keyhandover in
-# QEMU, two boots joined by kexec per scenario.
+# run.sh [--demo] [--keep] [--lane N] [--list] [SCENARIO...]: end-to-end
+# tests of keyhandover in QEMU: real Debian kernels, the real module, real
+# cryptsetup volumes, real kexec, busybox guests (tests/qemu/init.sh).
 #
-#   positive  boot 1 opens the volume with its passphrase, stashes the key,
-#             kexecs; boot 2 must open it with no passphrase (restore-ok)
-#   negative  the same without the stash; boot 2 must open nothing
-#   nomodule  boot 1 arms and kexecs into a boot without keyhandover: the
-#             passphrase opens the volume; a module loaded later wipes the
-#             pending stash on its timeout (case 25)
-#   stale     boot 1 loads the next kernel, then arms again: boot 2 must
-#             refuse the stash as stale (its nonce is not the loaded one)
-#   planted   one boot, no kexec: the threat model's region, interface and
-#             restore cases; region images made on the host by mkplant.c
-#             are planted through /dev/mem (see init.sh)
-#   reboot, poweroff, panic, wipe, timeout
-#             one boot: arm, the host dumps RAM (the key must be found:
-#             the positive control), then the guest reboots, powers off,
-#             panics (QEMU pauses instead), wipes or waits for the arm
-#             timeout (and holds); the region and all RAM must then be
-#             free of the key
-#   foreign   boot 1 arms, kexec-tools loads the next kernel (no nonce):
-#             boot 2's module must wipe the stash at load
-#   passon    boot 2 leaves the stash unread and kexecs again: boot 3
-#             must find nothing
-#   resetarm  arm, SysRq-B (a reset with no notifier), the same boot
-#             again: its module must wipe the stash at load
-#   efi       one boot under OVMF (UEFI): RAM the kernel reserved for
-#             EFI's tables must be refused as a region
-#   debug     one boot of the debug kernel (the KHO test kernel, built with
-#             tests/qemu/debug.config: KASAN, KFENCE, UBSAN, lockdep,
-#             debugobjects, kmemleak, fault injection) on the memmap=
-#             backend: iface_test, stress_test.c's race, cycles and faults;
-#             any detector's report ends the boot or fails a check
-#   probe     harness bring-up without the project (plain kexec-tools)
-# Default: every scenario but probe.
+# Every scenario is one file, tests/qemu/scenarios/NAME.sh: what it boots,
+# its stages, what the host types, its own checks (the format is below,
+# at load_scenario). This driver knows none by name: --list prints them
+# with their first comment line; the default is every scenario whose
+# file does not say DEFAULT=no; --lane N takes those that say LANE=N
+# (tests/run-all.sh runs the two lanes side by side, one per core).
 #
-# A scenario passes only on its positive marker on the second serial port;
-# panic_on_warn=1, panic=-1, -no-reboot and a hard timeout make every crash
-# or hang a failure. Then no piece of the volume key may appear in any log
-# in any form (lib.sh kh_leak_patterns: hex, spaced, colons, raw, base64),
-# and, dumped from outside the guest through QEMU's monitor at the end of
-# boot 2, neither the reserved region nor (with the volume closed) any of
-# the guest's RAM may hold it. Output: "ok N - ..." / "not ok N - ..."
-# lines, then "N passed, N failed"; the exit status is non-zero on failure.
-# Timings go to "# timing" lines.
+#   host (this script)                  guest: QEMU, TCG, 1 vCPU
+#   fixtures: passphrase, volume key -> luks.img    (first disk)
+#   images.sh: kernel, initramfs     -> -kernel/-initrd, kh.stage=FIRST
+#                                       boot disk   (second disk, tar:
+#                                       the next kernel for kexec)
+#   types the passphrase at PROMPT   <- console.log (first serial port)
+#   reads the verdict, the checks    <- marker.log  (second serial port:
+#                                       KH-CHECK, KH-RESULT, KH-HOLD)
+#   dumps the region and all RAM     <- monitor (pmemsave), while the
+#                                       guest holds after its verdict
+#
+# A scenario passes only on its marker on the second serial port;
+# panic_on_warn=1, panic=-1, -no-reboot and a hard timeout make every
+# crash or hang a failure. Then no piece of the volume key may appear in
+# any log in any form (tests/lib/leak.sh), and, dumped from outside the
+# guest at the end, neither the reserved region nor (with the volume
+# closed) any of the guest's RAM may hold it. Output: "ok N - ..." /
+# "not ok N - ..." lines, then "N passed, N failed"; the exit status is
+# non-zero on failure. Timings go to "# timing" lines.
 #
 # --demo narrates a real run for a human. --keep keeps the working
 # directory (logs are kept anyway when a check fails). Environment:
-# KH_KVER, KH_MODULE, KH_TOOL, KH_TIMEOUT (seconds per scenario, default
-# 300), KH_NO_BUILD=1 (use what is built), KH_RAMDUMP=0 (skip the RAM dump).
+# KH_KVER, KH_TIMEOUT (seconds per scenario, default 300), KH_NO_BUILD=1
+# (use what is built), KH_RAMDUMP=0 (skip the RAM dumps).
 set -eu -o pipefail
 
-# shellcheck source=lib.sh
-. "$(dirname -- "$0")/lib.sh"
+KH_TOP=$(cd "$(dirname -- "$0")/../.." && pwd)
+# shellcheck source=../lib/suite.sh
+. "$KH_TOP/tests/lib/suite.sh"
+# shellcheck source=images.sh
+. "$KH_QEMU_DIR/images.sh"
 
+SCENARIO_DIR=$KH_QEMU_DIR/scenarios
 # shellcheck disable=SC2016 # a literal $: memmap= syntax, also region=
 KH_REGION='4K$0x7000000'
+REGION_ADDR=${KH_REGION#*\$}
+REGION_SIZE=4096
 TIMEOUT=${KH_TIMEOUT:-300}
 HOLD=30 # seconds the guest waits after its verdict for the memory dump
 MEM_MB=1024
-RAMDUMP=${KH_RAMDUMP:-1} # dump all guest RAM after boot 2 (about 5 s)
+RAMDUMP=${KH_RAMDUMP:-1} # dump all guest RAM at the end (about 5 s)
 DEMO=0
 KEEP=0
+LANE=
 SCENARIOS=()
 WORK=
-QEMU_PID=
 TAIL_PID=
 WATCHER_PID=
-QEMU_EXTRA=()   # more QEMU arguments for one scenario
-APPEND_EXTRA=   # more kernel command line for one scenario
-
-# ok, not_ok, check, note: the numbered result lines.
-# shellcheck source=report.sh
-. "$KH_QEMU_DIR/report.sh"
 
 # Narration for --demo only; a normal run stays terse.
 tell() {
@@ -90,40 +75,79 @@ elapsed() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'
 }
 
-# --- setup ---------------------------------------------------------------
+# --- the scenarios, from their directory -----------------------------------
 
 usage() {
-	printf 'usage: %s [--demo] [--keep] [positive|negative|stale|nomodule|foreign|passon|resetarm|efi|planted|keyring|keyring27|chain|kho|debug|distro|distro-negative|reboot|poweroff|panic|wipe|timeout|probe]...\n' \
+	printf 'usage: %s [--demo] [--keep] [--lane N] [--list] [SCENARIO...]\nscenarios:\n' \
 		"${0##*/}" >&2
+	list_scenarios >&2
 	exit 2
 }
 
 parse_args() {
-	local a
-	for a in "$@"; do
-		case $a in
+	local a s
+	while [ $# -gt 0 ]; do
+		case $1 in
 		--demo) DEMO=1 ;;
 		--keep) KEEP=1 ;;
-		positive | negative | stale | nomodule | foreign | passon | resetarm | efi | \
-			planted | keyring | keyring27 | chain | kho | debug | distro | distro-negative | \
-			reboot | poweroff | panic | wipe | timeout | probe)
-			SCENARIOS+=("$a") ;;
-		*) usage ;;
+		--lane) LANE=${2:-}; [ -n "$LANE" ] || usage; shift ;;
+		--list) list_scenarios; exit 0 ;;
+		-*) usage ;;
+		*) [ -f "$SCENARIO_DIR/$1.sh" ] || usage
+			SCENARIOS+=("$1") ;;
 		esac
+		shift
 	done
-	[ ${#SCENARIOS[@]} -gt 0 ] ||
-		SCENARIOS=(positive negative stale nomodule foreign passon resetarm
-			efi planted keyring keyring27 chain kho debug distro distro-negative
-			reboot poweroff panic wipe timeout)
+	[ ${#SCENARIOS[@]} = 0 ] || return 0
+	for s in $(all_scenarios); do
+		[ "$(scenario_setting "$s" DEFAULT)" != no ] || continue
+		[ -z "$LANE" ] || [ "$(scenario_setting "$s" LANE)" = "$LANE" ] ||
+			continue
+		SCENARIOS+=("$s")
+	done
 }
 
-needs_project() {
-	local s
-	for s in "${SCENARIOS[@]}"; do
-		[ "$s" = probe ] || return 0
-	done
-	return 1
+# load_scenario NAME: a scenario's file, over these defaults. Its second
+# line is "# NAME: what it shows" (--list); then comments saying how; then
+# settings and hooks, all optional but STAGES and (for RUN=boots) MARKER:
+#
+#   STAGES="FIRST NEXT[,NEXT...]"  boot 1's stage (kh.stage=) and the
+#           kexec'd boots' (chosen by the guest: tests/qemu/init.sh; some
+#           from APPEND's kh.next=), as the console must show them; "-"
+#           for no second boot
+#   MARKER  the verdict the last boot must send: KH-RESULT MARKER
+#   RUN     boots (default: the stages above, then the checks below) or
+#           lifecycle (boot once, arm, then end the boot with THEN: the
+#           stash must be gone from the region and from all RAM)
+#   IMAGE   what boot 1 starts from and kexecs into (images.sh image_*)
+#   BACKEND memmap (default: memmap=$KH_REGION) or kho (Kexec HandOver,
+#           kho=on; the region's address is the one the module logs)
+#   APPEND  more kernel command line
+#   PROMPT  a prompt at which the host types the passphrase, once, as a
+#           person at the serial console would
+#   NEVER_PROMPT  a prompt that must not come: the run stops at once
+#   VOLUME_UUID   the LUKS volume's UUID (else a random one)
+#   REGION_CHECKS no: the region is not checked (no module in the boot)
+#   RAM_CHECK     why all RAM is not searched at the end (else it is)
+#   THEN, THEN_ENDS, WIPED_LINE   lifecycle: what ends the boot
+#           (kh.then=), how it ends (paused: QEMU stops at the reset or
+#           power-off; held: the guest lives on), the module's own line
+#   DEFAULT no: only when named; LANE the lane of tests/run-all.sh
+#   scenario_prepare DIR  before the boot: QEMU_ARGS+=(...), APPEND+=...
+#   scenario_checks DIR   after the common checks: the scenario's own
+load_scenario() {
+	STAGES= MARKER= RUN=boots IMAGE=initrd BACKEND=memmap APPEND=
+	PROMPT= NEVER_PROMPT= VOLUME_UUID= REGION_CHECKS=yes RAM_CHECK=
+	THEN= THEN_ENDS=paused WIPED_LINE='keyhandover: region wiped'
+	QEMU_ARGS=()
+	unset -f scenario_prepare scenario_checks
+	# shellcheck source=/dev/null
+	. "$SCENARIO_DIR/$1.sh"
+	[ -n "$STAGES" ] && { [ "$RUN" != boots ] || [ -n "$MARKER" ]; } ||
+		kh_die "scenarios/$1.sh sets no STAGES or no MARKER"
 }
+
+# --- setup ---------------------------------------------------------------
 
 # The project's own build, as a user runs it.
 build_project() {
@@ -147,7 +171,7 @@ make_fixtures() {
 	done
 	{ head -c 32 "$WORK/vk.bin"; echo; tail -c 32 "$WORK/vk.bin"; echo; } \
 		>"$WORK/vk.halves"
-	# The leak detector's patterns (lib.sh): every form of the key.
+	# The leak detector's patterns: every form of the key.
 	kh_leak_patterns "$WORK/vk.bin" "$WORK/leak" ||
 		kh_die "cannot make the leak detector's patterns"
 }
@@ -158,11 +182,7 @@ make_volume() {
 	local uuid=()
 	rm -f "$1"
 	truncate -s 32M "$1"
-	# The distro scenarios' volume is named by UUID in the crypttab that
-	# Debian's initramfs carries, built once per run for both.
-	case ${1%/luks.img} in
-	*/distro | */distro-negative) uuid=(--uuid "$DISTRO_UUID") ;;
-	esac
+	[ -z "$VOLUME_UUID" ] || uuid=(--uuid "$VOLUME_UUID")
 	cryptsetup luksFormat --batch-mode --type luks2 \
 		--cipher aes-xts-plain64 --key-size 512 \
 		--pbkdf argon2id --pbkdf-memory 16384 \
@@ -171,8 +191,9 @@ make_volume() {
 		--key-file "$WORK/fixtures/passphrase" "$1"
 }
 
-# Test programs built on the host: the guest's interface test (static,
-# so it needs no library in the initramfs) and the region images maker.
+# Test programs built on the host: the guest's interface and stress tests
+# (static, so they need no library in the initramfs) and the region
+# images maker.
 build_test_tools() {
 	install -m 0755 "$KH_QEMU_DIR/rootfs-init.sh" "$WORK/fixtures/kh-rootfs-init" &&
 		gcc -static -O2 -Wall -Wextra -I"$KH_TOP/kmod" \
@@ -184,208 +205,33 @@ build_test_tools() {
 			"$KH_TOP/userspace/format_user.c" -lcrypto
 }
 
-# The planted scenario's disk: region images for its volume. They carry
-# the volume's key (cases 27, 28), so they go on a disk of their own and
-# never into the initramfs that the other scenarios boot and dump.
-make_plant_disk() {
-	local dir=$1 uuid
-	uuid=$(cryptsetup luksUUID "$dir/luks.img") &&
-		mkdir -p "$dir/plant" &&
-		"$WORK/mkplant" "$dir/plant" "$uuid" "$WORK/vk.bin" &&
-		tar -c -f "$dir/plant.tar" -C "$dir/plant" .
-}
-
-# One initramfs and the boot disk that carries it with the kernel for
-# kexec; $1 names them, $2 is a tree to add (KH_EXTRA_TREE) or empty.
-build_image() {
-	KH_FIXTURES=$WORK/fixtures KH_KVER=$VER KH_KERNEL_ROOT=$ROOT \
-		KH_EXTRA_BINS=/usr/bin/keyctl KH_EXTRA_TREE=$2 \
-		"$KH_QEMU_DIR/mkinitramfs.sh" "$WORK/$1.img" || return 1
-	mkdir -p "$WORK/$1.boot"
-	cp "$VMLINUZ" "$WORK/$1.boot/vmlinuz"
-	cp "$WORK/$1.img" "$WORK/$1.boot/initrd.img"
-	tar -c -f "$WORK/$1.tar" -C "$WORK/$1.boot" vmlinuz initrd.img
-}
-
-needs_scenario() {
-	local s
-	for s in "${SCENARIOS[@]}"; do
-		[ "$s" != "$1" ] || return 0
-	done
-	return 1
-}
-
-# The keyring27 scenario's image adds Debian 13's cryptsetup 2.7 and
-# keyctl with their own libraries (cryptsetup27, keyctl27); the others
-# keep the smaller image.
-build_images() {
-	local tree
-	build_test_tools || return 1
-	build_image initrd "" || return 1
-	if needs_scenario kho || needs_scenario debug; then
-		build_kho_images || return 1
-	fi
-	if needs_scenario distro || needs_scenario distro-negative; then
-		check "distro: Debian's mkinitramfs with keyhandover's hook and crypttab" \
-			build_distro_images
-		[ "$LAST_OK" = 1 ] || return 1
-	fi
-	needs_scenario keyring27 || needs_scenario chain || return 0
-	tree=$(kh_trixie_tree) || return 1
-	build_image initrd27 "$tree" || return 1
-	! needs_scenario chain || build_chain_images "$tree"
-}
-
-# --- the cross-version chain: 6.1 -> Debian 13's 6.12 -> backports' 7.3 --
-
-CHAIN_KVERS=
-
-# For each later kernel: the module built for it (W=1, in the trixie
-# chroot), Debian's image, and an initramfs of its own; all on one boot
-# disk as vmlinuz-VER and initrd-VER.
-build_chain_images() {
-	local tree=$1 croot kv root dir=$WORK/chain.boot
-	CHAIN_KVERS=$(kh_trixie_kvers) || return 1
-	# shellcheck disable=SC2046 # one package a word
-	croot=$(kh_kernel_chroot $(printf 'linux-headers-%s ' $CHAIN_KVERS)) ||
-		return 1
-	mkdir -p "$dir"
-	for kv in $CHAIN_KVERS; do
-		check "chain: module builds W=1-clean against $kv (gcc-14, trixie chroot)" \
-			kh_build_module_chroot "$croot" "$kv" "$WORK/keyhandover-$kv.ko"
-		[ "$LAST_OK" = 1 ] || return 1
-		root=$(kh_fetch_trixie_kernel "$croot" "$kv") || return 1
-		cp "$(kh_vmlinuz "$root" "$kv")" "$dir/vmlinuz-$kv"
-		KH_FIXTURES=$WORK/fixtures KH_KVER=$kv KH_KERNEL_ROOT=$root \
-			KH_MODULE=$WORK/keyhandover-$kv.ko \
-			KH_EXTRA_BINS=/usr/bin/keyctl KH_EXTRA_TREE=$tree \
-			"$KH_QEMU_DIR/mkinitramfs.sh" "$dir/initrd-$kv" || return 1
-	done
-	(cd "$dir" && tar -c -f "$WORK/chain.tar" -- *)
-}
-
-# The kernels the chain's boots ran, from their "KH-KERNEL stage version"
-# lines, must be exactly $2 (space-separated).
-chain_kernels() {
-	local seen
-	seen=$(strip_cr "$1/console.log" | awk '$1 == "KH-KERNEL" { printf "%s ", $3 }')
-	[ "$seen" = "$2 " ]
-}
-
-# --- distro: Debian's own initramfs-tools in boot 2 ------------------------
-
-DISTRO_UUID=4b480000-6b68-4000-8000-0000000000d1
-
-# Debian's mkinitramfs, with cryptsetup-initramfs, a crypttab naming the
-# volume "cryptroot", and keyhandover's hook and boot script, as a user's
-# machine would have them (tests/qemu/mkdebinitrd.sh changes nothing on
-# the host); on a boot disk with the kernel, for boot 1 to kexec into.
-build_distro_images() {
-	local dir=$WORK/distro.boot
-	mkdir -p "$dir"
-	"$KH_QEMU_DIR/mkdebinitrd.sh" "$dir/initrd.img" "$VER" "$ROOT" \
-		"$KH_TOP/kmod/keyhandover.ko" "$KH_TOP/userspace/keyhandover" \
-		"cryptroot UUID=$DISTRO_UUID none luks,initramfs" >"$WORK/mkdebinitrd.log" 2>&1 || {
-		tail -n 20 "$WORK/mkdebinitrd.log" >&2
-		return 1
-	}
-	cp "$VMLINUZ" "$dir/vmlinuz"
-	tar -c -f "$WORK/distro.tar" -C "$dir" vmlinuz initrd.img
-}
-
-# Debian's cryptroot asked for the passphrase (it did in distro-negative,
-# it must not in distro).
-cryptroot_prompted() {
-	strip_cr "$1/console.log" | grep 'Please unlock disk cryptroot' >/dev/null
-}
-
-# What `keyhandover reboot` printed in distro's boot 1 (the console).
-reboot_said() {
-	strip_cr "$1/console.log" | grep -F -- "$2" >/dev/null
-}
-
-restored_by_hook() {
-	strip_cr "$1/console.log" | grep 'keyhandover: volumes opened from the hand-over' >/dev/null
-}
-
-# --- Kexec HandOver: Debian's 7.3 source, built with tests/qemu/kho.config --
-
-KHO_KVER=
-
-# The KHO kernel (built once, cached), the module built against its tree,
-# an initramfs for it (every guest driver is built in) and a boot disk
-# holding both for the kexec.
-build_kho_images() {
-	local tree croot dir=$WORK/kho.boot
-	tree=$(kh_kho_kernel) || return 1
-	KHO_KVER=$(cat "$tree/include/config/kernel.release") || return 1
-	croot=$KH_CACHE/chroot-trixie
-	check "kho: module builds W=1-clean against $KHO_KVER (CONFIG_KEXEC_HANDOVER)" \
-		kh_build_module_chroot "$croot" "$KHO_KVER" "$WORK/keyhandover-kho.ko" \
-		"${tree#"$croot"}"
-	[ "$LAST_OK" = 1 ] || return 1
-	mkdir -p "$dir"
-	cp "$tree/arch/x86/boot/bzImage" "$dir/vmlinuz"
-	KH_FIXTURES=$WORK/fixtures KH_KVER=$KHO_KVER KH_KERNEL_ROOT=$tree/root \
-		KH_MODULE=$WORK/keyhandover-kho.ko KH_EXTRA_BINS=/usr/bin/keyctl \
-		"$KH_QEMU_DIR/mkinitramfs.sh" "$WORK/initrd-kho.img" || return 1
-	cp "$WORK/initrd-kho.img" "$dir/initrd.img"
-	# Beside the kernel, as /boot has it: `load` checks that the next
-	# kernel has Kexec HandOver before it hands a KHO region to it.
-	cp "$tree/.config" "$dir/config-$KHO_KVER"
-	tar -c -f "$WORK/kho.tar" -C "$dir" vmlinuz initrd.img "config-$KHO_KVER"
-}
-
-# Both boots of the kho scenario ran the KHO backend and no other.
-kho_backend_used() {
-	[ "$(strip_cr "$1/console.log" | grep -c 'preserved by Kexec HandOver$')" = 2 ] &&
-		[ "$(strip_cr "$1/console.log" | grep -c '^backend: kho (Kexec HandOver)$')" -ge 2 ] &&
-		! strip_cr "$1/console.log" | grep '^backend: memmap$' >/dev/null
-}
-
-# The initramfs and boot disk a scenario boots.
-scenario_image() {
-	case ${1##*/} in
-	keyring27 | chain) echo initrd27 ;;
-	kho | debug) echo initrd-kho ;;
-	*) echo initrd ;;
-	esac
+build_base_image() {
+	build_test_tools && image_initrd
 }
 
 # --- running the guest ---------------------------------------------------
 
-# Bytes and address of a memmap=SIZE$ADDR region.
-region_size() {
-	local s=${KH_REGION%%\$*}
-	case $s in
-	*K) echo $((${s%K} * 1024)) ;;
-	*M) echo $((${s%M} * 1024 * 1024)) ;;
-	*) echo $((s)) ;;
-	esac
-}
-
-# The region's physical address: the memmap= one, or under Kexec HandOver
-# (scenario kho) the page the module's last "preserved by Kexec HandOver"
-# line names; nothing when there is none, so that no dump of some other
-# page can pass for the region.
+# The region's physical address: the memmap= one, or with the KHO backend
+# the page the module's last "preserved by Kexec HandOver" line names;
+# nothing when there is none, so that no dump of some other page can pass
+# for the region.
 region_addr() {
-	if [ "${1:-}" ] && [ "${1##*/}" = kho ]; then
+	if [ "$BACKEND" = kho ]; then
 		strip_cr "$1/console.log" |
 			sed -n 's/.*keyhandover: region \(0x[0-9a-f]*\)+0x1000 preserved by Kexec HandOver$/\1/p' |
 			tail -n 1
 		return 0
 	fi
-	printf '%s\n' "${KH_REGION#*\$}"
+	printf '%s\n' "$REGION_ADDR"
 }
 
-# Start QEMU in the background under a hard timeout. The monitor is on a
-# pipe so that the host can dump the region once the guest holds.
-start_qemu() {
-	local dir=$1 stage=$2 image
-	image=$(scenario_image "$dir")
-	local disk2=$WORK/$image.tar
+# start_guest DIR STAGE: boot 1 of the scenario loaded, in the background.
+# (Where the kexec goes the guest decides from its stage and APPEND's
+# kh.next=; STAGES names the boots the console must show.)
+start_guest() {
+	local dir=$1 stage=$2
 	local append="console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=1"
-	if [ "${dir##*/}" = kho ]; then
+	if [ "$BACKEND" = kho ]; then
 		# No reservation at all: the module asks Kexec HandOver. The
 		# kexec'd kernel allocates only from the scratch areas until
 		# memblock hands over to the buddy allocator, and KASAN's shadow
@@ -395,122 +241,52 @@ start_qemu() {
 	else
 		append+=" memmap=$KH_REGION"
 	fi
-	append+=" kh.stage=$stage kh.hold=$HOLD$APPEND_EXTRA"
-	case ${dir##*/} in
-	nomodule) append+=" kh.next=nomodule" ;;
-	foreign) append+=" kh.next=foreign kh.loader=kexec" ;;
-	passon) append+=" kh.next=passon" ;;
-	esac
-	local kernel=$VMLINUZ
-	case ${dir##*/} in
-	distro | distro-negative)
-		disk2=$WORK/distro.tar
-		append+=" root=/dev/mapper/cryptroot keyhandover.region=$KH_REGION" ;;
-	esac
-	case ${dir##*/} in
-	kho | debug)
-		disk2=$WORK/kho.tar
-		kernel=$WORK/kho.boot/vmlinuz ;;
-	esac
-	# Any detector's report ends the boot: KASAN's and oopses panic, and
-	# panic_on_warn (above) covers WARN, UBSAN and KFENCE. The log buffer
-	# holds the whole boot for the guest's own search of it; KFENCE
-	# samples every 10 ms instead of 100.
-	[ "${dir##*/}" != debug ] ||
-		append+=" kasan.fault=panic oops=panic log_buf_len=16M kfence.sample_interval=10"
-	if [ "${dir##*/}" = chain ]; then
-		disk2=$WORK/chain.tar
-		append+=" kh.next=hop kh.chain=$(printf '%s\n' $CHAIN_KVERS | paste -sd,)"
-	fi
+	append+=" kh.stage=$stage kh.hold=$HOLD$APPEND"
 	# The console: a file, or for a scenario whose passphrase is typed, a
-	# pipe pair (the host types into .in; cat copies .out to the log).
+	# pipe pair (the host types into .in; .out is copied to the log).
 	local console=file:$dir/console.log
-	if [ "$(scenario_typed "$dir")" = 1 ]; then
+	if [ -n "$PROMPT" ]; then
 		append+=" kh.tty=1"
-		rm -f "$dir/tty0.in" "$dir/tty0.out"
-		mkfifo "$dir/tty0.in" "$dir/tty0.out"
-		cat "$dir/tty0.out" >"$dir/console.log" &
+		qemu_fifo "$dir" tty0 "$dir/console.log"
 		console=pipe:$dir/tty0
 	fi
-	# The planted images are sealed with mkplant.c's nonce, as if a
-	# `keyhandover load` had named it.
-	if [ -f "$dir/plant.tar" ]; then
-		disk2=$dir/plant.tar
-		append+=" keyhandover.nonce=42420000000000000000000000000000"
-	fi
-	rm -f "$dir/mon.in" "$dir/mon.out"
-	mkfifo "$dir/mon.in" "$dir/mon.out"
-	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max \
-		-m "$MEM_MB" -smp 1 -nographic -no-reboot -nic none \
-		-monitor "pipe:$dir/mon" \
-		-kernel "$kernel" -initrd "$WORK/$image.img" -append "$append" \
+	qemu_start "$dir" "$TIMEOUT" -no-reboot \
+		-kernel "$KERNEL" -initrd "$INITRD" -append "$append" \
 		-drive "file=$dir/luks.img,if=virtio,format=raw" \
-		-drive "file=$disk2,if=virtio,format=raw,readonly=on" \
-		-serial "$console" -serial "file:$dir/marker.log" "${QEMU_EXTRA[@]}" \
-		</dev/null >"$dir/qemu.out" 2>&1 &
-	QEMU_PID=$!
+		-drive "file=$BOOTDISK,if=virtio,format=raw,readonly=on" \
+		-serial "$console" -serial "file:$dir/marker.log" "${QEMU_ARGS[@]}"
 }
 
-qemu_running() {
-	kill -0 "$QEMU_PID" 2>/dev/null
-}
-
-# monitor DIR COMMAND: one HMP command; bounded, as the FIFO blocks once
-# QEMU is gone.
-monitor() {
-	# shellcheck disable=SC2016 # expanded by the inner sh
-	timeout 5 sh -c 'printf "%s\n" "$1" >"$2"' sh "$2" "$1/mon.in"
-}
-
-# Wait for the verdict; while the guest holds, dump the region through
-# the monitor and stop QEMU. Sets QEMU_RC.
-# In a typed scenario, answer the tool's passphrase prompt once, as a
-# person at the serial console would (the tool has echo off).
+# In a typed scenario, answer the passphrase prompt once, as a person at
+# the serial console would (the tool has echo off).
 type_passphrase() {
 	local dir=$1
-	[ "$(scenario_typed "$dir")" = 1 ] && [ ! -e "$dir/typed" ] || return 0
-	grep -aq "$(scenario_prompt "$dir")" "$dir/console.log" 2>/dev/null || return 0
+	[ -n "$PROMPT" ] && [ ! -e "$dir/typed" ] || return 0
+	grep -aqF -- "$PROMPT" "$dir/console.log" 2>/dev/null || return 0
 	touch "$dir/typed"
-	sleep 0.5 # the tool turns echo off right after printing the prompt
-	timeout 5 sh -c 'printf "%s\r" "$(cat "$1")" >"$2"' sh \
-		"$WORK/fixtures/passphrase" "$dir/tty0.in" || true
+	qemu_type_file "$dir" "$WORK/fixtures/passphrase" || true
 }
 
-# Whether the scenario in DIR types its passphrase at the console prompt.
-scenario_typed() {
-	case ${1##*/} in
-	positive | distro-negative) echo 1 ;;
-	*) echo 0 ;;
-	esac
-}
-
-# The prompt it types at: the tool's, or Debian's cryptroot's.
-scenario_prompt() {
-	case ${1##*/} in
-	distro-negative) echo 'Please unlock disk cryptroot' ;;
-	*) echo 'Enter passphrase for' ;;
-	esac
-}
-
-# A prompt that must never come: in distro, no one would be there to type.
-# The run stops at once instead of waiting for the timeout.
+# A prompt that must never come (nobody would be there to type): the run
+# stops at once instead of waiting for the timeout.
 unexpected_prompt() {
-	[ "${1##*/}" = distro ] && cryptroot_prompted "$1" 2>/dev/null
+	[ -n "$NEVER_PROMPT" ] &&
+		strip_cr "$1/console.log" 2>/dev/null | grep -F -- "$NEVER_PROMPT" >/dev/null
 }
 
-# The guest's "KH-DUMP TAG" requests (init.sh request_dump; planted, case
-# 17): stop the guest, save the region as region-TAG.bin, and only once
-# "info status" (which the monitor runs after the pmemsave) says paused,
-# look whether the guest's "KH-DUMP-END TAG" is out yet: dumps.log gets
-# "TAG in-time" if not, "TAG late" if so (the guest went on meanwhile).
+# The guest's "KH-DUMP TAG" requests (tests/qemu/init.sh request_dump):
+# stop the guest, save the region as region-TAG.bin, and only once the
+# monitor has answered (after the pmemsave) and says paused, look whether
+# the guest's "KH-DUMP-END TAG" is out yet: dumps.log gets "TAG in-time"
+# if not, "TAG late" if so (the guest went on meanwhile).
 serve_dumps() {
 	local dir=$1 tag markers
 	grep -aq '^KH-DUMP ' "$dir/marker.log" 2>/dev/null || return 0
 	markers=$(strip_cr "$dir/marker.log")
 	for tag in $(sed -n 's/^KH-DUMP \([-a-z0-9]*\)$/\1/p' <<<"$markers"); do
 		! grep -q "^$tag " "$dir/dumps.log" 2>/dev/null || continue
-		monitor "$dir" stop || true
-		monitor "$dir" "pmemsave $(region_addr "$dir") $(region_size) \"$dir/region-$tag.bin\"" || true
+		qemu_monitor "$dir" stop || true
+		qemu_monitor "$dir" "pmemsave $(region_addr "$dir") $REGION_SIZE \"$dir/region-$tag.bin\"" || true
 		case $(qemu_status "$dir") in
 		paused*)
 			markers=$(strip_cr "$dir/marker.log")
@@ -520,38 +296,17 @@ serve_dumps() {
 			esac ;;
 		*) echo "$tag not-paused" ;;
 		esac >>"$dir/dumps.log"
-		monitor "$dir" cont || true
+		qemu_monitor "$dir" cont || true
 	done
 }
 
-# A region dump the guest waited for, of the region's full size.
-region_dump() {
-	grep -qx "$2 in-time" "$1/dumps.log" 2>/dev/null &&
-		[ "$(wc -c <"$1/region-$2.bin")" = "$(region_size)" ] ||
-		{ note "no in-time dump $2 of the region"; return 1; }
-}
-
-# Case 17 from outside: the region holding the first stash is byte for
-# byte the same after the refused second arms.
-first_stash_kept() {
-	region_dump "$1" 17-before && region_dump "$1" 17-after &&
-		! cmp -s "$1/region-17-before.bin" <(head -c "$(region_size)" /dev/zero) &&
-		cmp -s "$1/region-17-before.bin" "$1/region-17-after.bin"
-}
-
-# The control: the stash that was refused, armed for real, changes the
-# region, so the comparison above can see a change.
-other_stash_differs() {
-	region_dump "$1" 17-before && region_dump "$1" 17-other &&
-		! cmp -s "$1/region-17-other.bin" <(head -c "$(region_size)" /dev/zero) &&
-		! cmp -s "$1/region-17-before.bin" "$1/region-17-other.bin"
-}
-
-wait_qemu() {
-	local dir=$1
+# Wait for the verdict; while the guest holds, dump the region and (unless
+# the scenario searches no RAM) all RAM, and quit. Sets QEMU_RC.
+wait_guest() {
+	local dir=$1 addr
 	while qemu_running && ! grep -q KH-HOLD "$dir/marker.log" 2>/dev/null; do
 		if unexpected_prompt "$dir"; then
-			note "${dir##*/}: cryptroot asks for the passphrase: stopping"
+			note "${dir##*/}: '$NEVER_PROMPT' came: stopping"
 			break
 		fi
 		type_passphrase "$dir"
@@ -559,20 +314,16 @@ wait_qemu() {
 		sleep 0.2
 	done
 	if qemu_running; then
-		# The monitor runs commands in order: once "quit" is done, so are
-		# the dumps.
-		local addr
+		# The monitor runs commands in order: once "quit" is done, so
+		# are the dumps.
 		addr=$(region_addr "$dir")
 		[ -z "$addr" ] ||
-			monitor "$dir" "pmemsave $addr $(region_size) \"$dir/region.bin\"" || true
-		# debug has no RAM check (no key in that boot): no dump either.
-		[ "$RAMDUMP" = 0 ] || [ "${dir##*/}" = debug ] ||
-			monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/ram.bin\"" || true
-		monitor "$dir" quit || true
+			qemu_monitor "$dir" "pmemsave $addr $REGION_SIZE \"$dir/region.bin\"" || true
+		[ "$RAMDUMP" = 0 ] || [ -n "$RAM_CHECK" ] ||
+			qemu_monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/ram.bin\"" || true
+		qemu_monitor "$dir" quit || true
 	fi
-	QEMU_RC=0
-	wait "$QEMU_PID" || QEMU_RC=$?
-	QEMU_PID=
+	qemu_wait
 }
 
 # The console watcher follows console.log live: it stamps every KH-STAGE
@@ -630,14 +381,15 @@ stop_watcher() {
 	WATCHER_PID=
 }
 
-# --- checks --------------------------------------------------------------
-
-strip_cr() {
-	tr -d '\r' <"$1"
-}
+# --- checks every scenario shares --------------------------------------------
 
 has_marker() {
 	strip_cr "$1/marker.log" | grep -x "KH-RESULT $2" >/dev/null
+}
+
+# console_has DIR TEXT: a line of the console holds TEXT.
+console_has() {
+	strip_cr "$1/console.log" | grep -F -- "$2" >/dev/null
 }
 
 # Why there is no positive marker, in a few lines: the guest's verdict,
@@ -663,8 +415,8 @@ guest_checks() {
 	done < <(strip_cr "$1/marker.log")
 }
 
-# The boots must be exactly FIRST then SECOND: an unexpected extra boot
-# (a reset, a kexec loop) is a failure too.
+# The boots must be exactly FIRST then the NEXT ones: an unexpected extra
+# boot (a reset, a kexec loop) is a failure too.
 boot_sequence() {
 	local seen
 	seen=$(strip_cr "$1/console.log" | awk '$1 == "KH-STAGE" && $3 == "init" { printf "%s ", $2 }')
@@ -680,17 +432,10 @@ no_kernel_trouble() {
 		grep -E 'Kernel panic|BUG:|WARNING:|Oops|Call Trace|general protection' >&2
 }
 
-# The debug kernel's detectors (the guest also searches its dmesg).
-no_debug_reports() {
-	! strip_cr "$1/console.log" |
-		grep -E 'UBSAN:|KASAN:|KFENCE:|possible recursive|circular locking|unreferenced object|inconsistent lock state|ODEBUG:|sleeping function called' >&2
-}
-
-# None of the files holds any piece of the key in any form the shared
-# detector knows (lib.sh kh_leak_patterns: 16-byte windows in hex of any
-# case, spaced or with colons, raw, and base64). The first file must have
-# content and every file must be there and readable: "no such file" must
-# not read as "not found".
+# None of the files holds any piece of the key in any form the detector
+# knows (tests/lib/leak.sh). The first file must have content and every
+# file must be there and readable: "no such file" must not read as "not
+# found".
 no_key_in() {
 	local rc=0
 	[ -s "$1" ] || { note "nothing to search in $1"; return 1; }
@@ -715,17 +460,23 @@ region_clean() {
 }
 
 region_zero() {
-	[ -f "$1/region.bin" ] &&
-		cmp -s "$1/region.bin" <(head -c "$(region_size)" /dev/zero)
+	all_zero "$1/region.bin" &&
+		[ "$(stat -c %s "$1/region.bin")" = "$REGION_SIZE" ]
 }
 
-# A dump of all guest RAM taken after boot 2 closed the volume: neither
-# 32-byte half of the XTS key may be anywhere (each half also starts the
-# expanded AES key schedule, so a forgotten tfm shows too). With the volume
-# still open the halves are found: that is the check's positive control.
+# A dump of all guest RAM taken at the end, with the volume closed:
+# neither 32-byte half of the XTS key may be anywhere (each half also
+# starts the expanded AES key schedule, so a forgotten tfm shows too).
+# With the volume still open the halves are found: that is the check's
+# positive control.
 ram_clean() {
 	[ -f "$1/ram.bin" ] || return 1
 	! LC_ALL=C grep -aqF -f "$WORK/vk.halves" -- "$1/ram.bin"
+}
+
+# The full volume key (raw) somewhere in a RAM dump.
+ram_has_key() {
+	[ -f "$1" ] && LC_ALL=C grep -aqF -f "$WORK/vk.bin" -- "$1"
 }
 
 # Timings from the host-stamped "KH-STAGE stage step uptime" lines: per
@@ -754,145 +505,77 @@ report_timings() {
 	}' "$1/stamps"
 }
 
-# --- scenarios -----------------------------------------------------------
-
-scenario_stages() {
-	case $1 in
-	positive) echo "arm restore restore-ok" ;;
-	planted) echo "planted - planted-ok" ;;
-	stale) echo "rearm stale stale-ok" ;;
-	nomodule) echo "arm nomodule nomodule-ok" ;;
-	foreign) echo "arm foreign foreign-ok" ;;
-	passon) echo "arm passon,passon2 passon-ok" ;;
-	resetarm) echo "resetarm resetarm resetarm-ok" ;;
-	efi) echo "efi - efi-ok" ;;
-	keyring) echo "krarm restore restore-ok" ;;
-	keyring27) echo "kr27arm kr27restore kr27-ok" ;;
-	chain) echo "arm hop,restore restore-ok" ;;
-	kho) echo "arm restore restore-ok" ;;
-	debug) echo "debug - debug-ok" ;;
-	distro) echo "distroarm distro distro-ok" ;;
-	distro-negative) echo "distronoarm distro distro-ok" ;;
-	negative) echo "noarm negative negative-ok" ;;
-	probe) echo "probe probe2 probe-ok" ;;
-	esac
+# The logs of a guest, for the leak checks.
+guest_logs() {
+	printf '%s\n' "$1/console.log" "$1/marker.log" "$1/qemu.out"
 }
 
-run_scenario() {
-	local name=$1 first second marker dir t0 t1
-	read -r first second marker <<<"$(scenario_stages "$name")"
-	dir=$WORK/$name
+secret_checks() {
+	local name=$1 dir=$2 logs
+	mapfile -t logs < <(guest_logs "$dir")
+	check "$name: volume key in no log (hex, spaced, colons, raw, base64; whole, halves, 16-byte pieces)" \
+		no_key_in "${logs[@]}"
+	check "$name: passphrase in no log" no_passphrase_in_logs "${logs[@]}"
+}
+
+# --- the runners ----------------------------------------------------------
+
+# prepare_guest NAME: the scenario's directory, volume, image; prints the
+# directory. Fails (with its result line) when something is missing.
+prepare_guest() {
+	local name=$1 dir=$WORK/$1
 	mkdir -p "$dir"
-	if ! make_volume "$dir/luks.img"; then
-		not_ok "$name: LUKS2 volume made on the host"
-		return 0
-	fi
-	if [ "$name" = planted ] && ! make_plant_disk "$dir"; then
-		not_ok "$name: region images made on the host"
-		return 0
-	fi
-	tell "scenario $name: boot 1 runs '$first', kexec, boot 2 runs '$second'"
+	make_volume "$dir/luks.img" ||
+		{ not_ok "$name: LUKS2 volume made on the host"; return 1; }
+	"image_$IMAGE" || { not_ok "$name: image $IMAGE built"; return 1; }
+	! declare -F scenario_prepare >/dev/null || scenario_prepare "$dir" ||
+		{ not_ok "$name: prepared on the host"; return 1; }
+}
+
+# The stages in their boots, joined by kexec; the verdict; every check.
+run_boots() {
+	local name=$1 dir=$WORK/$1 first next t0 t1
+	read -r first next <<<"$STAGES"
+	prepare_guest "$name" || return 0
+	tell "scenario $name: boot 1 runs '$first', kexec, then '${next:--}'"
 	t0=$(now)
-	# SysRq-B resets the machine: this one boot again instead of exiting.
-	[ "$name" != resetarm ] || QEMU_EXTRA=(-action reboot=reset)
-	# UEFI firmware (OVMF) with a private copy of its variable store.
-	if [ "$name" = efi ]; then
-		cp /usr/share/OVMF/OVMF_VARS_4M.fd "$dir/vars.fd"
-		QEMU_EXTRA=(-drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
-			-drive "if=pflash,format=raw,file=$dir/vars.fd")
-	fi
-	start_qemu "$dir" "$first"
-	QEMU_EXTRA=()
+	start_guest "$dir" "$first"
 	start_watcher "$dir"
-	wait_qemu "$dir"
+	wait_guest "$dir"
 	t1=$(now)
 	stop_watcher
 	case $QEMU_RC in
 	124 | 137) note "$name: QEMU hit the ${TIMEOUT}s timeout" ;;
 	esac
 
-	check "$name: marker KH-RESULT $marker on the second serial port" \
-		has_marker "$dir" "$marker"
+	check "$name: marker KH-RESULT $MARKER on the second serial port" \
+		has_marker "$dir" "$MARKER"
 	[ "$LAST_OK" = 1 ] || explain_failure "$dir"
 	guest_checks "$dir" "$name"
-	check "$name: boots were exactly $first then $second" \
-		boot_sequence "$dir" "$first" "$second"
+	check "$name: boots were exactly $first then ${next:--}" \
+		boot_sequence "$dir" "$first" "${next:--}"
 	check "$name: no kernel warning, BUG or panic" no_kernel_trouble "$dir"
-	[ "$name" != debug ] ||
-		check "debug: no KASAN, KFENCE, UBSAN, lockdep, debugobjects or kmemleak report on the console" \
-			no_debug_reports "$dir"
-	case $name in
-	distro)
-		check "distro: keyhandover reboot stashed the crypttab root volume as cryptroot" \
-			reboot_said "$dir" "as cryptroot ($DISTRO_UUID)"
-		check "distro: ... listed the swap entry with its reason" \
-			reboot_said "$dir" "crypttab line 3: swap (/dev/vdb) not handed over: swap with a throw-away key"
-		check "distro: ... listed the missing volume with its reason" \
-			reboot_said "$dir" "crypttab line 4: gone (UUID=00000000-0000-4000-8000-0000000000aa) not handed over: no LUKS device with this UUID here"
-		check "distro: ... and, with no systemd, kexecd at once" \
-			reboot_said "$dir" "then: kexec at once (no systemd)"
-		check "distro: Debian's initramfs ran keyhandover's boot script, which opened the volume" \
-			restored_by_hook "$dir"
-		check "distro: cryptroot never asked for the passphrase" \
-			eval '! cryptroot_prompted "$dir"' ;;
-	distro-negative)
-		check "distro-negative: cryptroot asked for the passphrase" \
-			cryptroot_prompted "$dir"
-		check "distro-negative: keyhandover's boot script opened nothing" \
-			eval '! restored_by_hook "$dir"' ;;
-	esac
-	if [ "$name" = planted ]; then
-		check "planted: 17: the region, dumped from outside before and after the refused arms, is unchanged" \
-			first_stash_kept "$dir"
-		check "planted: 17: control: arming the refused stash for real changes the region" \
-			other_stash_differs "$dir"
-	fi
-	[ "$name" != kho ] ||
-		check "kho: both boots used the Kexec HandOver backend (no memmap=)" \
-			kho_backend_used "$dir"
-	[ "$name" != chain ] ||
-		check "chain: the boots ran $VER then $CHAIN_KVERS" \
-			chain_kernels "$dir" "$VER $CHAIN_KVERS"
-	local logs=("$dir/console.log" "$dir/marker.log" "$dir/qemu.out")
-	check "$name: volume key in no log (hex, spaced, colons, raw, base64; whole, halves, 16-byte pieces)" \
-		no_key_in "${logs[@]}"
-	check "$name: passphrase in no log" no_passphrase_in_logs "${logs[@]}"
-	if [ "$name" != probe ]; then
+	! declare -F scenario_checks >/dev/null || scenario_checks "$dir"
+	secret_checks "$name" "$dir"
+	if [ "$REGION_CHECKS" = yes ]; then
 		check "$name: region dumped from outside holds no key bytes" \
 			region_clean "$dir"
-		check "$name: region is all zero after boot 2" region_zero "$dir"
+		check "$name: region is all zero at the end" region_zero "$dir"
 	fi
-	# The planted images carry the key by design: no RAM check there.
-	case $name in
-	distro | distro-negative)
-		note "$name: no RAM check: boot 2 runs from the open volume, whose key dm-crypt holds" ;;
-	debug)
-		note "debug: no RAM check: the volume key never enters this boot (test patterns only)" ;;
-	esac
-	if [ "$RAMDUMP" = 1 ] && [ "$name" != probe ] && [ "$name" != planted ] &&
-		[ "$name" != debug ] &&
-		[ "$name" != distro ] && [ "$name" != distro-negative ]; then
-		check "$name: guest RAM after boot 2 holds no key bytes (volume closed)" \
+	if [ -n "$RAM_CHECK" ]; then
+		note "$name: no RAM check: $RAM_CHECK"
+	elif [ "$RAMDUMP" = 1 ]; then
+		check "$name: guest RAM at the end holds no key bytes (volume closed)" \
 			ram_clean "$dir"
-		[ "$KEEP" = 1 ] || rm -f "$dir/ram.bin" # 1 GiB
 	fi
+	[ "$KEEP" = 1 ] || rm -f "$dir/ram.bin" # 1 GiB
 	report_timings "$dir" "$t0" "$t1"
 	[ "$DEMO" = 0 ] || demo_summary "$dir" "$name"
 }
 
-# --- lifecycle: the stash must not outlive a reboot, power-off or panic --
-
-# VM status through the monitor: "running", "paused (shutdown)", ...
-qemu_status() {
-	monitor "$1" "info status" || return 1
-	sleep 0.3
-	timeout 1 cat "$1/mon.out" 2>/dev/null | tr -d '\r' |
-		sed -n 's/^VM status: //p' | tail -n 1
-}
-
 wait_marker() {
-	local dir=$1 what=$2 i
-	for ((i = 0; i < 600; i++)); do
+	local dir=$1 what=$2
+	for _ in $(seq 600); do
 		grep -aq "^$what" "$dir/marker.log" 2>/dev/null && return 0
 		qemu_running || return 1
 		sleep 0.2
@@ -901,80 +584,56 @@ wait_marker() {
 }
 
 wait_paused() {
-	local i
-	for ((i = 0; i < 30; i++)); do
+	for _ in $(seq 30); do
 		case $(qemu_status "$1") in "paused (shutdown)") return 0 ;; esac
 		qemu_running || return 1
+		sleep 0.3
 	done
 	return 1
 }
 
 # After a wipe or timeout the guest lives on and holds: stop it there.
 wait_held() {
-	wait_marker "$1" KH-HOLD && monitor "$1" stop
-}
-
-# The full volume key (raw) somewhere in a RAM dump.
-ram_has_key() {
-	[ -f "$1" ] && LC_ALL=C grep -aqF -f "$WORK/vk.bin" -- "$1"
-}
-
-# The module's own line for the way the stash went.
-region_wiped_logged() {
-	local want='keyhandover: region wiped'
-	case $2 in
-	panic) want='keyhandover: panic: region wiped' ;;
-	timeout) want='keyhandover: stash not collected in time: region wiped' ;;
-	esac
-	strip_cr "$1/console.log" | grep "$want\$" >/dev/null
+	wait_marker "$1" KH-HOLD && qemu_monitor "$1" stop
 }
 
 # Boot once, arm, let the host dump RAM (the key must be there: the
-# positive control), then end the boot with ACTION; QEMU pauses instead
-# of resetting or powering off, and the host dumps RAM again.
+# positive control), then end the boot with THEN; QEMU pauses instead of
+# resetting or powering off, and the host dumps the region and RAM again.
 run_lifecycle() {
 	local name=$1 dir=$WORK/$1 t0 t1
-	mkdir -p "$dir"
-	if ! make_volume "$dir/luks.img"; then
-		not_ok "$name: LUKS2 volume made on the host"
-		return 0
-	fi
-	tell "scenario $name: arm, then $name instead of kexec; the key must be gone from RAM"
-	QEMU_EXTRA=(-action shutdown=pause)
-	APPEND_EXTRA=" kh.then=$name"
+	prepare_guest "$name" || return 0
+	tell "scenario $name: arm, then $THEN instead of kexec; the key must be gone from RAM"
+	QEMU_ARGS+=(-action shutdown=pause)
+	APPEND+=" kh.then=$THEN"
 	t0=$(now)
-	start_qemu "$dir" armthen
-	QEMU_EXTRA=()
-	APPEND_EXTRA=
+	start_guest "$dir" "${STAGES%% *}"
 	start_watcher "$dir"
 	if wait_marker "$dir" KH-ARMED; then
-		# pmemsave completes before cont: the guest waits for it.
-		monitor "$dir" stop
-		monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/armed.bin\""
-		monitor "$dir" cont
+		qemu_monitor "$dir" stop
+		qemu_dump "$dir" 0 $((MEM_MB << 20)) "$dir/armed.bin" || true
+		qemu_monitor "$dir" cont
 	fi
-	check "$name: guest armed and went on to $name" wait_marker "$dir" KH-GOING
+	check "$name: guest armed and went on to $THEN" wait_marker "$dir" KH-GOING
 	[ "$LAST_OK" = 1 ] || explain_failure "$dir"
-	case $name in
-	wipe | timeout)
-		check "$name: guest holds after the $name" wait_held "$dir" ;;
-	*)
-		check "$name: QEMU paused at the guest's $name" wait_paused "$dir" ;;
-	esac
-	monitor "$dir" "pmemsave $(region_addr) $(region_size) \"$dir/region.bin\"" || true
-	monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/ram.bin\"" || true
-	monitor "$dir" quit || true
-	wait "$QEMU_PID" || true
-	QEMU_PID=
+	if [ "$THEN_ENDS" = held ]; then
+		check "$name: guest holds after the $THEN" wait_held "$dir"
+	else
+		check "$name: QEMU paused at the guest's $THEN" wait_paused "$dir"
+	fi
+	qemu_dump "$dir" "$(region_addr "$dir")" "$REGION_SIZE" "$dir/region.bin" || true
+	qemu_dump "$dir" 0 $((MEM_MB << 20)) "$dir/ram.bin" || true
+	qemu_stop "$dir"
 	t1=$(now)
 	stop_watcher
 
 	check "$name: positive control: the armed key is found in guest RAM" \
 		ram_has_key "$dir/armed.bin"
-	check "$name: the module logged the wipe" region_wiped_logged "$dir" "$name"
-	check "$name: region is all zero after $name" region_zero "$dir"
-	check "$name: guest RAM after $name holds no key bytes" ram_clean "$dir"
-	local logs=("$dir/console.log" "$dir/marker.log" "$dir/qemu.out")
+	check "$name: the module logged the wipe" console_has "$dir" "$WIPED_LINE"
+	check "$name: region is all zero after $THEN" region_zero "$dir"
+	check "$name: guest RAM after $THEN holds no key bytes" ram_clean "$dir"
+	local logs
+	mapfile -t logs < <(guest_logs "$dir")
 	check "$name: volume key in no log (hex, spaced, colons, raw, base64; whole, halves, 16-byte pieces)" \
 		no_key_in "${logs[@]}"
 	[ "$KEEP" = 1 ] || rm -f "$dir/ram.bin" "$dir/armed.bin"
@@ -1006,11 +665,9 @@ main() {
 	tell "kernel $VER (Debian's image, the same for both boots)"
 	if [ "${KH_NO_BUILD:-0}" = 1 ]; then
 		note "KH_NO_BUILD=1: not building"
-	elif needs_project; then
+	else
 		check "build (make module tool KERNELRELEASE=$VER)" build_project
 		[ "$LAST_OK" = 1 ] || finish
-	else
-		export KH_ALLOW_MISSING=1
 	fi
 	if ! ROOT=$(kh_fetch_kernel "$VER") || ! VMLINUZ=$(kh_vmlinuz "$ROOT" "$VER"); then
 		not_ok "Debian kernel $VER fetched"
@@ -1023,17 +680,14 @@ main() {
 	leak_self_test "$WORK/vk.bin" "$WORK/leak" "$WORK/leak-probe"
 	check "RAM check finds a planted half of the key" self_test_ram_check
 	tell "a LUKS2 volume (32 MiB) with a known volume key, an initramfs, and a boot disk holding kernel and initramfs for kexec"
-	local t0
+	local t0 s
 	t0=$(now)
-	check "initramfs and boot disk built" build_images
+	check "initramfs and boot disk built" build_base_image
 	[ "$LAST_OK" = 1 ] || finish
 	note "initramfs $(du -k "$WORK/initrd.img" | cut -f1) KiB, built in $(elapsed "$t0" "$(now)")s"
-	local s
 	for s in "${SCENARIOS[@]}"; do
-		case $s in
-		reboot | poweroff | panic | wipe | timeout) run_lifecycle "$s" ;;
-		*) run_scenario "$s" ;;
-		esac
+		load_scenario "$s"
+		"run_$RUN" "$s"
 	done
 	finish
 }

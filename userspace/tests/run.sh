@@ -3,6 +3,8 @@
 # of uninitialised memory or leak fails the test) and sums their
 # "N passed, N failed" lines into one.
 set -uo pipefail
+# shellcheck source=../../tests/lib/summary.sh
+. "$(dirname "$0")/../../tests/lib/summary.sh"
 pass=0 fail=0
 vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
 if ! command -v valgrind >/dev/null; then
@@ -14,15 +16,13 @@ for t in "$@"; do
 	out=$("${vg[@]}" "./$t" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | grep -vE '^[0-9]+ passed, [0-9]+ failed'
-	s=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-	if [ -z "$s" ] || [ "$rc" = 99 ]; then
-		echo "not ok - $t: exit $rc${s:+ (memcheck errors)}"
+	if ! kh_summary_read "$rc" <<<"$out" || [ "$rc" = 99 ]; then
+		[ "$rc" = 99 ] && why=" (memcheck errors)" || why=" (no summary)"
+		echo "not ok - $t: exit $rc$why"
 		fail=$((fail + 1))
 		continue
 	fi
-	p=${s%% passed*}; f=${s#*passed, }; f=${f%% failed*}
-	[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
-	pass=$((pass + p)); fail=$((fail + f))
+	pass=$((pass + KH_PASSED)); fail=$((fail + KH_FAILED))
 done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

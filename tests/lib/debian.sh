@@ -1,14 +1,16 @@
 # shellcheck shell=sh
-# Shared helpers of the QEMU harness. Source it; it defines functions and
-# a few variables and runs nothing.
+# Debian's parts for every suite: host packages, Debian's kernels, the
+# trixie chroot (gcc-14, dracut, newer kernels), the Kexec HandOver test
+# kernel and the whole Debian 12 system. Source it after setting KH_TOP
+# (the checkout's top); it defines functions and a few variables and
+# runs nothing.
 #
-# Everything fetched or built once (Debian kernel images) lives in a cache
-# keyed by version, so a second run needs neither apt nor the network.
+# Everything fetched or built once lives in a cache keyed by version
+# ($KH_CACHE), so a second run needs neither apt nor the network.
 
-# $0 is the script that sources this file; all of them live beside it.
-KH_QEMU_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
+: "${KH_TOP:?set KH_TOP to the checkout before sourcing tests/lib/debian.sh}"
 # shellcheck disable=SC2034 # used by the scripts that source this file
-KH_TOP=$(CDPATH='' cd -- "$KH_QEMU_DIR/../.." && pwd)
+KH_QEMU_DIR=$KH_TOP/tests/qemu
 KH_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/keyhandover
 
 kh_log() {
@@ -607,101 +609,4 @@ kh_build_system_base() {
 		sh "linux-image-$kh_kv" "linux-headers-$kh_kv" $KH_SYSTEM_PKGS \
 		>>"$kh_sroot.log" 2>&1 || { tail -n 20 "$kh_sroot.log"; return 1; }
 	: >"$kh_sroot.complete"
-}
-
-# --- the leak detector: no key byte in any log -----------------------------
-#
-# One detector for both QEMU suites (run.sh, system.sh). kh_leak_patterns
-# writes, from the key file alone (the key is never on a command line),
-# two pattern files:
-#   PREFIX.ci  matched case-insensitively: every 16-byte window of the key
-#              as contiguous hex, as %*ph's spaced hex ("de ad be ef ...",
-#              also print_hex_dump's rows) and as colon-separated hex;
-#   PREFIX.cs  matched exactly: every 16-byte window as raw bytes, and
-#              every 15-byte window in base64, standard and URL-safe.
-# Windows cover the whole key and each 32-byte half (each holds a window)
-# in every form. Base64 of a piece of a longer stream depends on where the
-# piece starts modulo 3; the encoding of the piece's first whole 3-byte
-# group onwards appears in the stream whatever the alignment, and over
-# all start offsets the 15-byte windows hold every such group run, so the
-# base64 of the whole key or of a half at any of the three alignments
-# (key[i:] for i = 0, 1, 2, minus its last partial quantum), wrapped at
-# 76 columns or not, holds at least one window's 20 characters.
-# The key may hold no NUL or newline byte (the pattern files are
-# line-based; both suites' keys are made without them) and must be 16
-# bytes or more; else it fails and writes nothing.
-kh_leak_patterns() {
-	kh_key=$1 kh_pat=$2
-	[ -r "$kh_key" ] || return 1
-	kh_n=$(wc -c <"$kh_key")
-	[ "$kh_n" -ge 16 ] || return 1
-	kh_hex=$(od -An -tx1 -v "$kh_key" | tr -d ' \n')
-	case " $(od -An -tx1 -v "$kh_key" | tr '\n' ' ') " in
-	*" 00 "* | *" 0a "*) return 1 ;;
-	esac
-	rm -f "$kh_pat.ci" "$kh_pat.cs"
-	(
-		umask 077
-		: >"$kh_pat.ci" && : >"$kh_pat.cs" || exit 1
-		# One awk, byte by byte (LC_ALL=C), the file names from the
-		# environment (awk -v would read backslashes as escapes).
-		# shellcheck disable=SC2016 # an awk program
-		printf '%s\n' "$kh_hex" | KH_CI=$kh_pat.ci KH_CS=$kh_pat.cs LC_ALL=C awk '
-		BEGIN {
-			ci = ENVIRON["KH_CI"]; cs = ENVIRON["KH_CS"]
-			a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-			for (i = 0; i < 16; i++) hv[substr("0123456789abcdef", i + 1, 1)] = i
-		}
-		{
-			n = length($0) / 2
-			for (i = 0; i < n; i++)
-				b[i] = hv[substr($0, 2 * i + 1, 1)] * 16 + hv[substr($0, 2 * i + 2, 1)]
-			for (i = 0; i + 16 <= n; i++) {
-				w = substr($0, 2 * i + 1, 32); s = ""; c = ""
-				for (j = 1; j <= 32; j += 2) {
-					x = substr(w, j, 2)
-					s = s (j > 1 ? " " : "") x
-					c = c (j > 1 ? ":" : "") x
-				}
-				print w > ci; print s > ci; print c > ci
-				for (j = 0; j < 16; j++) printf "%c", b[i + j] > cs
-				printf "\n" > cs
-			}
-			# base64 of each 15-byte window: five whole 3-byte groups
-			for (i = 0; i + 15 <= n; i++) {
-				e = ""
-				for (j = i; j < i + 15; j += 3) {
-					v = b[j] * 65536 + b[j + 1] * 256 + b[j + 2]
-					e = e substr(a, int(v / 262144) + 1, 1) \
-						substr(a, int(v / 4096) % 64 + 1, 1) \
-						substr(a, int(v / 64) % 64 + 1, 1) substr(a, v % 64 + 1, 1)
-				}
-				u = e; gsub(/\+/, "-", u); gsub(/\//, "_", u)
-				print e > cs; print u > cs
-			}
-		}' || exit 1
-		# No short or empty pattern, which would match any log.
-		! LC_ALL=C awk 'length($0) < 16 { bad = 1 } END { exit !bad }' \
-			"$kh_pat.ci" "$kh_pat.cs" || exit 1
-	) || { rm -f "$kh_pat.ci" "$kh_pat.cs"; return 1; }
-	kh_hex=
-}
-
-# kh_leak_scan PREFIX FILE...: search the files for the patterns of
-# kh_leak_patterns. 0: some key bytes found (the files that hold them are
-# named on stderr, never the bytes); 1: none; 2: an error (no pattern
-# files, a file that cannot be read). Only 1 means clean.
-kh_leak_scan() {
-	kh_pat=$1
-	shift
-	[ -s "$kh_pat.ci" ] && [ -s "$kh_pat.cs" ] && [ $# -gt 0 ] || return 2
-	kh_r1=0 kh_r2=0
-	LC_ALL=C grep -laiF -f "$kh_pat.ci" -- "$@" >&2 || kh_r1=$?
-	LC_ALL=C grep -laF -f "$kh_pat.cs" -- "$@" >&2 || kh_r2=$?
-	if [ "$kh_r1" -ge 2 ] || [ "$kh_r2" -ge 2 ]; then
-		return 2
-	elif [ "$kh_r1" = 0 ] || [ "$kh_r2" = 0 ]; then
-		return 0
-	fi
-	return 1
 }

@@ -1,67 +1,104 @@
 # shellcheck shell=bash
-# The QEMU suites' result lines: "ok N - ..." / "not ok N - ...", counted
-# in PASSED, FAILED and CHECK and summed up by finish as "N passed, N
-# failed". Source it before anything is checked.
+# The leak detector of every suite that handles a real key: no piece of
+# it, in any form, in any log. kh_leak_patterns and kh_leak_scan are the
+# detector; leak_self_test proves it finds what it must before a suite
+# trusts its silence. Needs tests/lib/report.sh (check) for the self-test.
 
-PASSED=0
-FAILED=0
-CHECK=0
-# shellcheck disable=SC2034 # read by the sourcing scripts after check
-LAST_OK=0
-
-ok() {
-	CHECK=$((CHECK + 1)) PASSED=$((PASSED + 1))
-	printf 'ok %d - %s\n' "$CHECK" "$*"
+# --- the leak detector: no key byte in any log -----------------------------
+#
+# kh_leak_patterns
+# writes, from the key file alone (the key is never on a command line),
+# two pattern files:
+#   PREFIX.ci  matched case-insensitively: every 16-byte window of the key
+#              as contiguous hex, as %*ph's spaced hex ("de ad be ef ...",
+#              also print_hex_dump's rows) and as colon-separated hex;
+#   PREFIX.cs  matched exactly: every 16-byte window as raw bytes, and
+#              every 15-byte window in base64, standard and URL-safe.
+# Windows cover the whole key and each 32-byte half (each holds a window)
+# in every form. Base64 of a piece of a longer stream depends on where the
+# piece starts modulo 3; the encoding of the piece's first whole 3-byte
+# group onwards appears in the stream whatever the alignment, and over
+# all start offsets the 15-byte windows hold every such group run, so the
+# base64 of the whole key or of a half at any of the three alignments
+# (key[i:] for i = 0, 1, 2, minus its last partial quantum), wrapped at
+# 76 columns or not, holds at least one window's 20 characters.
+# The key may hold no NUL or newline byte (the pattern files are
+# line-based; both suites' keys are made without them) and must be 16
+# bytes or more; else it fails and writes nothing.
+kh_leak_patterns() {
+	kh_key=$1 kh_pat=$2
+	[ -r "$kh_key" ] || return 1
+	kh_n=$(wc -c <"$kh_key")
+	[ "$kh_n" -ge 16 ] || return 1
+	kh_hex=$(od -An -tx1 -v "$kh_key" | tr -d ' \n')
+	case " $(od -An -tx1 -v "$kh_key" | tr '\n' ' ') " in
+	*" 00 "* | *" 0a "*) return 1 ;;
+	esac
+	rm -f "$kh_pat.ci" "$kh_pat.cs"
+	(
+		umask 077
+		: >"$kh_pat.ci" && : >"$kh_pat.cs" || exit 1
+		# One awk, byte by byte (LC_ALL=C), the file names from the
+		# environment (awk -v would read backslashes as escapes).
+		# shellcheck disable=SC2016 # an awk program
+		printf '%s\n' "$kh_hex" | KH_CI=$kh_pat.ci KH_CS=$kh_pat.cs LC_ALL=C awk '
+		BEGIN {
+			ci = ENVIRON["KH_CI"]; cs = ENVIRON["KH_CS"]
+			a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+			for (i = 0; i < 16; i++) hv[substr("0123456789abcdef", i + 1, 1)] = i
+		}
+		{
+			n = length($0) / 2
+			for (i = 0; i < n; i++)
+				b[i] = hv[substr($0, 2 * i + 1, 1)] * 16 + hv[substr($0, 2 * i + 2, 1)]
+			for (i = 0; i + 16 <= n; i++) {
+				w = substr($0, 2 * i + 1, 32); s = ""; c = ""
+				for (j = 1; j <= 32; j += 2) {
+					x = substr(w, j, 2)
+					s = s (j > 1 ? " " : "") x
+					c = c (j > 1 ? ":" : "") x
+				}
+				print w > ci; print s > ci; print c > ci
+				for (j = 0; j < 16; j++) printf "%c", b[i + j] > cs
+				printf "\n" > cs
+			}
+			# base64 of each 15-byte window: five whole 3-byte groups
+			for (i = 0; i + 15 <= n; i++) {
+				e = ""
+				for (j = i; j < i + 15; j += 3) {
+					v = b[j] * 65536 + b[j + 1] * 256 + b[j + 2]
+					e = e substr(a, int(v / 262144) + 1, 1) \
+						substr(a, int(v / 4096) % 64 + 1, 1) \
+						substr(a, int(v / 64) % 64 + 1, 1) substr(a, v % 64 + 1, 1)
+				}
+				u = e; gsub(/\+/, "-", u); gsub(/\//, "_", u)
+				print e > cs; print u > cs
+			}
+		}' || exit 1
+		# No short or empty pattern, which would match any log.
+		! LC_ALL=C awk 'length($0) < 16 { bad = 1 } END { exit !bad }' \
+			"$kh_pat.ci" "$kh_pat.cs" || exit 1
+	) || { rm -f "$kh_pat.ci" "$kh_pat.cs"; return 1; }
+	kh_hex=
 }
 
-not_ok() {
-	CHECK=$((CHECK + 1)) FAILED=$((FAILED + 1))
-	printf 'not ok %d - %s\n' "$CHECK" "$*"
-}
-
-# check DESCRIPTION COMMAND...: one numbered result line for a command.
-# Never fails itself (set -e); LAST_OK tells a caller that must stop.
-check() {
-	local what=$1
+# kh_leak_scan PREFIX FILE...: search the files for the patterns of
+# kh_leak_patterns. 0: some key bytes found (the files that hold them are
+# named on stderr, never the bytes); 1: none; 2: an error (no pattern
+# files, a file that cannot be read). Only 1 means clean.
+kh_leak_scan() {
+	kh_pat=$1
 	shift
-	LAST_OK=0
-	if "$@"; then
-		# shellcheck disable=SC2034 # read by the sourcing scripts
-		LAST_OK=1
-		ok "$what"
-	else
-		not_ok "$what"
+	[ -s "$kh_pat.ci" ] && [ -s "$kh_pat.cs" ] && [ $# -gt 0 ] || return 2
+	kh_r1=0 kh_r2=0
+	LC_ALL=C grep -laiF -f "$kh_pat.ci" -- "$@" >&2 || kh_r1=$?
+	LC_ALL=C grep -laF -f "$kh_pat.cs" -- "$@" >&2 || kh_r2=$?
+	if [ "$kh_r1" -ge 2 ] || [ "$kh_r2" -ge 2 ]; then
+		return 2
+	elif [ "$kh_r1" = 0 ] || [ "$kh_r2" = 0 ]; then
+		return 0
 	fi
-}
-
-note() {
-	printf '# %s\n' "$*"
-}
-
-# note_lines WHAT: standard input as "# WHAT: line" notes. awk ends every
-# line, a log's unfinished last one too, so that whatever is printed next
-# (a result or the summary line the runner reads) starts a line.
-note_lines() {
-	awk -v p="# $1: " '{ print p $0 }'
-}
-
-
-# keep_or_remove_work RC [WHAT]: the scratch directory $WORK stays, for its
-# logs, with --keep (KEEP=1) or after any failure; else it goes.
-keep_or_remove_work() {
-	[ -n "$WORK" ] || return 0
-	if [ "$KEEP" = 1 ] || [ "$FAILED" != 0 ] || [ "$1" != 0 ]; then
-		note "logs kept in $WORK${2:-}"
-	else
-		rm -rf "$WORK"
-	fi
-}
-
-# The summary line the test runner reads, and the exit status.
-finish() {
-	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-	[ "$FAILED" = 0 ] || exit 1
-	exit 0
+	return 1
 }
 
 # --- the leak detector's self-test ----------------------------------------

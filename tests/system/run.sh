@@ -1,9 +1,9 @@
 #!/bin/bash
-# system.sh [--keep] [system|system-negative]...
+# tests/system/run.sh [--keep] [--list] [SCENARIO...]
 #
 # The real end-to-end test: a whole Debian 12 system, not a test image.
 #
-# The system is debootstrap'd once (cached, tests/qemu/lib.sh
+# The system is debootstrap'd once (cached, tests/lib/debian.sh
 # kh_system_base): systemd, Debian's kernel, initramfs-tools with
 # cryptsetup-initramfs, and what DKMS needs. On every run keyhandover is
 # installed into a copy of it the way the README tells a user to (make
@@ -15,31 +15,24 @@
 # keyhandover.region= on -append (what `keyhandover setup` puts into
 # GRUB's command line; the guest has no GRUB).
 #
-#   system           boot 1: Debian's cryptroot asks for the passphrase,
-#                    typed over the serial console; at the root shell
-#                    (autologin on ttyS0, as a person at the console): a
-#                    file is written, setup --check, setup/load/reboot
-#                    --dry-run, then `keyhandover reboot`, its passphrase
-#                    typed at its prompt, which ends in `systemctl kexec`.
-#                    Boot 2 must reach multi-user with root unlocked by
-#                    the hand-over, the file there, and no prompt (the run
-#                    stops at once if cryptroot asks).
-#   system-negative  boot 1: `keyhandover stash`, then a plain `systemctl
-#                    reboot`: the region, dumped by QEMU at the reset, must
-#                    be zero (and was not while armed), and boot 2's
-#                    cryptroot must ask for the passphrase.
+# Every scenario is one file, tests/system/scenarios/NAME.sh: its second
+# line says what it shows (--list), and its scenario_run drives the
+# system over the serial console with the helpers below (wait_for,
+# guest_ok, said, dump_region, ...). This driver names none; the default
+# is all of them.
 #
 # Every log (console, monitor, QMP, QEMU's output, the install's, the
 # image guest's) is searched for the passphrase and the volume key
-# (any piece, in any form: see no_secret_in). Output: "ok N - ..." lines, then "N passed, N failed".
+# (any piece, in any form: see no_secret_in). Output: "ok N - ..." lines,
+# then "N passed, N failed".
 # Environment: KH_KVER, KH_SYSTEM_TIMEOUT (seconds per wait, default 400).
 set -eu -o pipefail
 
-# shellcheck source=lib.sh
-. "$(dirname -- "$0")/lib.sh"
-# shellcheck source=report.sh
-. "$KH_QEMU_DIR/report.sh"
+KH_TOP=$(cd "$(dirname -- "$0")/../.." && pwd)
+# shellcheck source=../lib/suite.sh
+. "$KH_TOP/tests/lib/suite.sh"
 
+SCENARIO_DIR=$KH_TOP/tests/system/scenarios
 # shellcheck disable=SC2016 # a literal $: memmap= syntax, also region=
 KH_REGION='4K$0x7000000'
 REGION_ADDR=0x7000000
@@ -51,14 +44,13 @@ PROMPT="root@$HOST:~#"
 KEEP=0
 SCENARIOS=()
 WORK=
-QEMU_PID=
-CAT_PIDS=()
 DIR=
 POS=0
 SEQ=0
 
 usage() {
-	printf 'usage: %s [--keep] [system|system-negative]...\n' "${0##*/}" >&2
+	printf 'usage: %s [--keep] [--list] [SCENARIO...]\nscenarios:\n' "${0##*/}" >&2
+	list_scenarios >&2
 	exit 2
 }
 
@@ -67,11 +59,13 @@ parse_args() {
 	for a in "$@"; do
 		case $a in
 		--keep) KEEP=1 ;;
-		system | system-negative) SCENARIOS+=("$a") ;;
-		*) usage ;;
+		--list) list_scenarios; exit 0 ;;
+		-*) usage ;;
+		*) [ -f "$SCENARIO_DIR/$a.sh" ] || usage
+			SCENARIOS+=("$a") ;;
 		esac
 	done
-	[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(system system-negative)
+	[ ${#SCENARIOS[@]} -gt 0 ] || mapfile -t SCENARIOS < <(all_scenarios)
 }
 
 # --- the encrypted Debian 12 system ----------------------------------------
@@ -176,14 +170,13 @@ mkroot_guest() {
 		"$KH_QEMU_DIR/mkinitramfs.sh" "$d/mkroot/initrd.img" \
 		>"$d/mkroot/mkinitramfs.log" 2>&1 ||
 		{ tail -n 20 "$d/mkroot/mkinitramfs.log" >&2; return 1; }
-	timeout -k 5 900 qemu-system-x86_64 -accel tcg -cpu max -m "$MEM_MB" \
-		-smp 1 -nographic -no-reboot -nic none -monitor none \
+	qemu_start "$d/mkroot" 900 -no-reboot \
 		-kernel "$BASE/boot/vmlinuz-$VER" -initrd "$d/mkroot/initrd.img" \
 		-append "console=ttyS0 panic=-1 kh.stage=mkroot kh.mkroot=$mode" \
 		-drive "file=$disk,if=virtio,format=$format" \
 		-drive "file=$input,if=virtio,format=raw,readonly=on" \
-		-serial "file:$d/mkroot/console.log" -serial "file:$d/mkroot/marker.log" \
-		</dev/null >"$d/mkroot/qemu.out" 2>&1 || true
+		-serial "file:$d/mkroot/console.log" -serial "file:$d/mkroot/marker.log"
+	qemu_wait
 	if ! tr -d '\r' <"$d/mkroot/marker.log" | grep -x 'KH-RESULT mkroot-ok' >/dev/null; then
 		tr -d '\r' <"$d/mkroot/console.log" | tail -n 15 >&2
 		return 1
@@ -276,11 +269,7 @@ installed_right() {
 # --- driving the guest over its serial console ----------------------------
 
 console_text() {
-	tr -d '\r' <"$DIR/console.log"
-}
-
-qemu_running() {
-	[ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null
+	strip_cr "$DIR/console.log"
 }
 
 # wait_for TEXT [SECONDS [ABORT-TEXT]]: wait until TEXT appears on the
@@ -312,13 +301,11 @@ wait_for() {
 
 # Type a line at the console, as a person would, ending in Enter.
 send() {
-	timeout 5 sh -c 'printf "%s\r" "$1" >"$2"' sh "$1" "$DIR/tty0.in"
+	qemu_type "$DIR" "$1"
 }
 
 type_passphrase() {
-	sleep 0.5 # as a person would: never faster than the prompt itself
-	timeout 5 sh -c 'printf "%s\r" "$(cat "$1")" >"$2"' sh \
-		"$WORK/fixtures/passphrase" "$DIR/tty0.in"
+	qemu_type_file "$DIR" "$WORK/fixtures/passphrase"
 }
 
 # guest CMD [SECONDS]: run CMD at the root shell; its console output goes to
@@ -367,76 +354,28 @@ said() {
 # --- QEMU ----------------------------------------------------------------
 
 # start_qemu DIR [QEMU ARGS...]: the system, its disk copy-on-write for
-# this scenario only (snapshot=on), its console a pipe pair.
+# this scenario only (snapshot=on), its console a pipe pair, a QMP channel
+# for a scenario that asks for one (-qmp pipe:DIR/qmp; the reader simply
+# waits for nothing otherwise). No timeout of its own: every wait_for is
+# bounded.
 start_qemu() {
 	DIR=$1
 	shift
 	POS=0
 	mkdir -p "$DIR"
-	rm -f "$DIR"/tty0.* "$DIR"/mon.* "$DIR"/qmp.*
-	mkfifo "$DIR/tty0.in" "$DIR/tty0.out" "$DIR/mon.in" "$DIR/mon.out" \
-		"$DIR/qmp.in" "$DIR/qmp.out"
-	cat "$DIR/tty0.out" >"$DIR/console.log" &
-	CAT_PIDS+=($!)
-	cat "$DIR/mon.out" >"$DIR/monitor.log" &
-	CAT_PIDS+=($!)
-	# A QMP channel where the scenario asks for one (QEMU opens it only
-	# then; the reader then simply waits for nothing).
-	cat "$DIR/qmp.out" >"$DIR/qmp.log" &
-	CAT_PIDS+=($!)
-	qemu-system-x86_64 -accel tcg -cpu max -m "$MEM_MB" -smp 1 \
-		-nographic -nic none -monitor "pipe:$DIR/mon" \
+	qemu_fifo "$DIR" tty0 "$DIR/console.log"
+	qemu_fifo "$DIR" qmp "$DIR/qmp.log"
+	qemu_start "$DIR" 7200 \
 		-kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
 		-append "root=/dev/mapper/cryptroot ro console=ttyS0 memmap=$KH_REGION keyhandover.region=$KH_REGION" \
 		-drive "file=$WORK/disk.qcow2,if=virtio,format=qcow2,snapshot=on" \
-		-serial "pipe:$DIR/tty0" "$@" </dev/null >"$DIR/qemu.out" 2>&1 &
-	QEMU_PID=$!
-}
-
-monitor() {
-	timeout 5 sh -c 'printf "%s\n" "$1" >"$2"' sh "$1" "$DIR/mon.in"
+		-serial "pipe:$DIR/tty0" "$@"
 }
 
 # dump_region FILE: the reserved region as the guest's RAM holds it now,
-# read from outside the guest. The monitor runs commands in order, so the
-# file is complete once a later command has answered.
+# read from outside the guest.
 dump_region() {
-	rm -f "$1"
-	monitor "pmemsave $REGION_ADDR $REGION_SIZE \"$1\"" &&
-		monitor_answer "info version" &&
-		[ "$(stat -c %s "$1" 2>/dev/null)" = "$REGION_SIZE" ]
-}
-
-# monitor_answer CMD: send CMD and wait until the monitor log grows.
-monitor_answer() {
-	local before
-	before=$(stat -c %s "$DIR/monitor.log")
-	monitor "$1" || return 1
-	for _ in $(seq 50); do
-		[ "$(stat -c %s "$DIR/monitor.log")" -gt "$before" ] && sleep 0.2 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-all_zero() {
-	[ -z "$(tr -d '\0' <"$1" | head -c 1)" ]
-}
-
-stop_qemu() {
-	if qemu_running; then
-		monitor quit || true
-		sleep 1
-		kill "$QEMU_PID" 2>/dev/null || true
-	fi
-	[ -z "$QEMU_PID" ] || wait "$QEMU_PID" 2>/dev/null || true
-	QEMU_PID=
-	local p
-	for p in "${CAT_PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	CAT_PIDS=()
+	qemu_dump "$DIR" "$REGION_ADDR" "$REGION_SIZE" "$1"
 }
 
 # Boot 1 up to the root shell: Debian's cryptroot asks, the passphrase is
@@ -480,74 +419,6 @@ no_secret_in() {
 
 # --- the scenarios ----------------------------------------------------------
 
-scenario_system() {
-	start_qemu "$WORK/system" -no-reboot
-	boot_with_passphrase 1 || return 0
-	guest_ok "boot 1: a file written to the encrypted root" \
-		"echo $TOKEN >/root/kh-boot1 && sync"
-	guest_ok "boot 1: setup --check: reservation in effect, module holds it" \
-		'keyhandover setup --check'
-	check "$SCENARIO: boot 1: setup --check names the module's device" \
-		said 'ok: the module holds it (/dev/keyhandover)'
-	guest_ok "boot 1: setup --dry-run shows the GRUB drop-in and changes nothing" \
-		'keyhandover setup --dry-run && test ! -e /etc/default/grub.d/keyhandover.cfg'
-	check "$SCENARIO: boot 1: setup --dry-run: the drop-in's escaped memmap=" \
-		said "memmap=4K\\\\\\\$0x7000000"
-	# The real setup: the drop-in, then Debian's update-grub regenerates
-	# grub.cfg, whose default entry load then takes (QEMU's -append
-	# stands for what GRUB passed at this boot).
-	guest_ok "boot 1: setup writes the drop-in and runs update-grub" \
-		'keyhandover setup' 300
-	check "$SCENARIO: boot 1: setup says what it wrote" \
-		said 'wrote /etc/default/grub.d/keyhandover.cfg'
-	guest_ok "boot 1: update-grub put the escaped region on GRUB's linux lines" \
-		"grep -F 'memmap=4K\\\$0x7000000 keyhandover.region=4K\\\$0x7000000' /boot/grub/grub.cfg"
-	guest_ok "boot 1: setup again changes nothing" 'keyhandover setup'
-	check "$SCENARIO: boot 1: ... and says so" said 'already set up'
-	guest_ok "boot 1: load --dry-run takes GRUB's default entry" \
-		'keyhandover load --dry-run'
-	check "$SCENARIO: boot 1: load --dry-run: GRUB's entry, its kernel, initrd and command line with the region" \
-		said_all "chosen from: GRUB" "kernel: /boot/vmlinuz-$VER" \
-		"initrd: /boot/initrd.img-$VER" console=ttyS0 "memmap=$KH_REGION" \
-		"keyhandover.region=$KH_REGION"
-	guest_ok "boot 1: reboot --dry-run" 'keyhandover reboot --dry-run </dev/null'
-	check "$SCENARIO: boot 1: reboot --dry-run names the volume, GRUB's entry and systemctl kexec" \
-		said_all 'would stash' 'as cryptroot' 'chosen from: GRUB' 'then: systemctl kexec'
-	check "$SCENARIO: boot 1: the dry runs armed nothing" guest_rc0 \
-		'keyhandover status | grep -x "state: empty"' 30
-	# The real thing: it asks the passphrase of crypttab's volume, stashes,
-	# loads, and hands over to systemd.
-	send 'keyhandover reboot'
-	check "$SCENARIO: boot 1: keyhandover reboot asks for cryptroot's passphrase" \
-		wait_for 'Enter passphrase for cryptroot'
-	[ "$LAST_OK" = 1 ] || return 0
-	type_passphrase
-	check "$SCENARIO: boot 1: systemd shuts down and the module keeps the stash for kexec" \
-		wait_for 'kexec: keeping 1 volume(s) for the next kernel'
-	check "$SCENARIO: boot 1: the kernel jumps to the next one" \
-		wait_for 'Linux version'
-	local boot2=$POS
-	reach_shell 2 || return 0
-	check "$SCENARIO: boot 2: cryptroot never asked for the passphrase" \
-		never_prompted_after_boot1
-	check "$SCENARIO: boot 2: the initramfs script opened the root from the hand-over" \
-		console_has_since "$boot2" 'keyhandover: volumes opened from the hand-over'
-	guest_ok "boot 2: boot 1's file is on the root" 'cat /root/kh-boot1'
-	check "$SCENARIO: boot 2: boot 1's file holds what boot 1 wrote" said "$TOKEN"
-	guest_ok "boot 2: root is the unlocked LUKS volume" \
-		'findmnt -no SOURCE / | grep -x /dev/mapper/cryptroot'
-	guest_ok "boot 2: booted through keyhandover load (nonce on the command line)" \
-		'grep -q "keyhandover.nonce=" /proc/cmdline'
-	# update-grub's order (GRUB_CMDLINE_LINUX, where the drop-in puts the
-	# region, then GRUB_CMDLINE_LINUX_DEFAULT) is not QEMU's -append's.
-	guest_ok "boot 2: with GRUB's command line (update-grub's, not QEMU's)" \
-		"cat /proc/cmdline; grep -qF 'keyhandover.region=$KH_REGION console=ttyS0' /proc/cmdline"
-	guest_ok "boot 2: the hand-over was read, once (state consumed)" \
-		'keyhandover status | grep -x "state: consumed"'
-	check "$SCENARIO: boot 2: the region, read from outside the guest, is all zero" \
-		region_zero "$DIR/region.after"
-}
-
 said_all() {
 	local t
 	for t in "$@"; do
@@ -559,11 +430,6 @@ console_has_since() {
 	console_text | tail -c +$(($1 + 1)) | grep -F -- "$2" >/dev/null
 }
 
-# Exactly one cryptroot prompt in the whole console: boot 1's.
-never_prompted_after_boot1() {
-	[ "$(console_text | grep -c 'Please unlock disk cryptroot')" = 1 ]
-}
-
 region_zero() {
 	dump_region "$1" && all_zero "$1"
 }
@@ -572,74 +438,17 @@ region_nonzero() {
 	dump_region "$1" && ! all_zero "$1"
 }
 
-# VM status from the monitor: "running" or "paused".
-vm_paused() {
-	for _ in $(seq "$WAIT"); do
-		monitor_answer 'info status' || return 1
-		tr -d '\r' <"$DIR/monitor.log" | tail -n 3 | grep 'VM status: paused' >/dev/null &&
-			return 0
-		sleep 1
-	done
-	return 1
-}
-
-# With reboot=shutdown in force QEMU turns even the monitor's system_reset
-# into a shutdown; only QMP's set-action can undo it. Then the reset takes
-# effect in QEMU's main loop, and cont is refused until it has.
-resume_after_reset() {
-	qmp '{"execute":"qmp_capabilities"}' &&
-		qmp '{"execute":"set-action","arguments":{"reboot":"reset"}}' &&
-		qmp '{"execute":"system_reset"}' || return 1
-	for _ in $(seq 20); do
-		sleep 0.5
-		qmp '{"execute":"cont"}' || return 1
-		monitor_answer 'info status' || return 1
-		tr -d '\r' <"$DIR/monitor.log" | tail -n 2 | grep 'VM status: running' >/dev/null &&
-			return 0
-	done
-	return 1
-}
-
-qmp() {
-	timeout 5 sh -c 'printf "%s\n" "$1" >"$2"' sh "$1" "$DIR/qmp.in"
-}
-
-scenario_system_negative() {
-	# A reset stops the guest where it is, so the region can be read at
-	# the moment of the reset; then the test resets it for boot 2.
-	start_qemu "$WORK/system-negative" -action reboot=shutdown -action shutdown=pause \
-		-qmp "pipe:$WORK/system-negative/qmp"
-	boot_with_passphrase 1 || return 0
-	send 'keyhandover stash; echo KH-STASHED-$((0 + 0))-rc-$?-end'
-	check "$SCENARIO: boot 1: keyhandover stash asks for cryptroot's passphrase" \
-		wait_for 'Enter passphrase for cryptroot'
-	[ "$LAST_OK" = 1 ] || return 0
-	type_passphrase
-	check "$SCENARIO: boot 1: keyhandover stash took it" wait_for 'KH-STASHED-0-rc-0-end'
-	guest_ok "boot 1: the stash is armed" 'keyhandover status | grep -x "state: armed"'
-	check "$SCENARIO: boot 1: while armed, the region holds the stash (control)" \
-		region_nonzero "$DIR/region.armed"
-	send 'systemctl reboot'
-	check "$SCENARIO: boot 1: the module wipes the region on the way down" \
-		wait_for 'keyhandover: region wiped'
-	check "$SCENARIO: boot 1: systemd reboots (QEMU holds the guest at the reset)" \
-		vm_paused
-	check "$SCENARIO: at the reset: the region, read from outside the guest, is all zero" \
-		region_zero "$DIR/region.reset"
-	check "$SCENARIO: the guest reset and running again for boot 2" resume_after_reset
-	boot_with_passphrase 2 || return 0
-	guest_ok "boot 2: no keyhandover.nonce= on the command line, nothing to restore" \
-		'! grep -q "keyhandover.nonce=" /proc/cmdline && keyhandover status | grep -x "state: empty"'
-}
-
+# run_scenario NAME: the scenario's file defines scenario_run, which
+# starts the system (start_qemu) and drives it; then the checks every
+# scenario shares.
 run_scenario() {
 	SCENARIO=$1
 	local t0=$SECONDS
-	case $1 in
-	system) scenario_system ;;
-	system-negative) scenario_system_negative ;;
-	esac
-	stop_qemu
+	unset -f scenario_run
+	# shellcheck source=/dev/null
+	. "$SCENARIO_DIR/$1.sh"
+	scenario_run
+	qemu_stop "$DIR"
 	check "$SCENARIO: passphrase and volume key in no log" \
 		no_secret_in "$DIR"/console.log "$DIR"/monitor.log "$DIR"/qmp.log \
 		"$DIR"/qemu.out "$DIR"/out.* "$WORK"/install.log "$WORK"/mkroot/console.log
@@ -653,7 +462,7 @@ run_scenario() {
 
 cleanup() {
 	local rc=$?
-	stop_qemu
+	qemu_stop "$DIR"
 	# An interrupted chroot run leaves its proc mounted inside.
 	[ -z "${MERGED:-}" ] || umount "$MERGED/proc" 2>/dev/null || true
 	[ -z "${MERGED:-}" ] || umount "$MERGED" 2>/dev/null || true

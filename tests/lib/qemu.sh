@@ -1,0 +1,146 @@
+# shellcheck shell=bash
+# QEMU plumbing of both QEMU suites (the busybox scenarios,
+# tests/qemu/run.sh, and the whole Debian systems, tests/system/run.sh).
+# One guest per directory DIR, which holds all that belongs to it:
+#
+#   host                                 guest (QEMU, TCG, one vCPU)
+#   DIR/mon.in  --- HMP monitor ---->    pmemsave, stop, cont, quit
+#   DIR/monitor.log <-- its answers
+#   DIR/tty0.in --- first serial ---->   console (what a person types)
+#   DIR/console.log <-- what it prints
+#   DIR/qmp.in  --- QMP (on request) >   set-action, system_reset
+#   DIR/qemu.out <-- QEMU's own stderr
+#
+# The guest's RAM is read only from outside, through the monitor: that
+# is how a test sees the region and every byte of RAM as an attacker
+# with the machine's memory would.
+
+QEMU_PID=
+QEMU_CATS=()
+
+strip_cr() {
+	tr -d '\r' <"$1"
+}
+
+# qemu_fifo DIR NAME LOG: the pipe pair NAME.in/NAME.out QEMU opens for a
+# "pipe:" chardev, NAME.out copied into LOG as it comes.
+qemu_fifo() {
+	rm -f "$1/$2.in" "$1/$2.out"
+	mkfifo "$1/$2.in" "$1/$2.out"
+	cat "$1/$2.out" >"$3" &
+	QEMU_CATS+=($!)
+}
+
+# qemu_start DIR SECONDS ARGS...: the guest in the background, under a
+# hard timeout, with the common machine (TCG, one vCPU, $MEM_MB, no
+# network, no display) and its monitor; ARGS say the rest (kernel,
+# disks, serial ports). For a console to type at, call qemu_fifo DIR
+# tty0 DIR/console.log first and pass -serial pipe:DIR/tty0.
+qemu_start() {
+	local dir=$1 secs=$2
+	shift 2
+	qemu_fifo "$dir" mon "$dir/monitor.log"
+	timeout -k 5 "$secs" qemu-system-x86_64 -accel tcg -cpu max \
+		-m "$MEM_MB" -smp 1 -nographic -nic none \
+		-monitor "pipe:$dir/mon" "$@" </dev/null >"$dir/qemu.out" 2>&1 &
+	QEMU_PID=$!
+}
+
+qemu_running() {
+	[ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null
+}
+
+# qemu_monitor DIR COMMAND: one HMP command; bounded, as the FIFO blocks
+# once QEMU is gone.
+qemu_monitor() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	timeout 5 sh -c 'printf "%s\n" "$1" >"$2"' sh "$2" "$1/mon.in"
+}
+
+# qemu_answer DIR COMMAND: send COMMAND and wait until the monitor has
+# answered. The monitor runs commands in order, so every command sent
+# before it is done too.
+qemu_answer() {
+	local before
+	before=$(stat -c %s "$1/monitor.log")
+	qemu_monitor "$1" "$2" || return 1
+	for _ in $(seq 50); do
+		[ "$(stat -c %s "$1/monitor.log")" -gt "$before" ] && sleep 0.2 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# qemu_status DIR: the VM's status ("running", "paused (shutdown)", ...).
+qemu_status() {
+	qemu_answer "$1" "info status" || return 1
+	strip_cr "$1/monitor.log" | sed -n 's/^VM status: //p' | tail -n 1
+}
+
+qemu_qmp() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	timeout 5 sh -c 'printf "%s\n" "$1" >"$2"' sh "$2" "$1/qmp.in"
+}
+
+# qemu_dump DIR ADDR SIZE FILE: SIZE bytes of guest-physical memory from
+# ADDR, complete when this returns.
+qemu_dump() {
+	rm -f "$4"
+	qemu_monitor "$1" "pmemsave $2 $3 \"$4\"" &&
+		qemu_answer "$1" "info version" &&
+		[ "$(stat -c %s "$4" 2>/dev/null)" = "$3" ]
+}
+
+# qemu_type DIR TEXT: a line typed at the console, ending in Enter, as a
+# person would type it (never faster than the prompt itself).
+qemu_type() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	timeout 5 sh -c 'printf "%s\r" "$1" >"$2"' sh "$2" "$1/tty0.in"
+}
+
+# qemu_type_file DIR FILE: the same with a secret from a file (never on
+# a command line), after the half second a program takes to turn the
+# echo off behind its prompt.
+qemu_type_file() {
+	sleep 0.5
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	timeout 5 sh -c 'printf "%s\r" "$(cat "$1")" >"$2"' sh "$2" "$1/tty0.in"
+}
+
+# qemu_wait: wait for QEMU to end; QEMU_RC is its exit status (124 or
+# 137: the timeout).
+qemu_wait() {
+	QEMU_RC=0
+	[ -z "$QEMU_PID" ] || wait "$QEMU_PID" || QEMU_RC=$?
+	QEMU_PID=
+	qemu_reap
+}
+
+# qemu_stop DIR: quit QEMU if it runs, then reap it and its readers.
+qemu_stop() {
+	if qemu_running; then
+		qemu_monitor "$1" quit || true
+		sleep 1
+		kill "$QEMU_PID" 2>/dev/null || true
+	fi
+	[ -z "$QEMU_PID" ] || wait "$QEMU_PID" 2>/dev/null || true
+	QEMU_PID=
+	qemu_reap
+}
+
+# The readers end with QEMU's side of their pipes, once they have copied
+# the last bytes; a reader whose QEMU never opened its pipe (a QMP
+# nobody asked for) waits for ever and is killed.
+qemu_reap() {
+	local p
+	[ ${#QEMU_CATS[@]} = 0 ] || sleep 0.3
+	for p in "${QEMU_CATS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	QEMU_CATS=()
+}
+
+all_zero() {
+	[ -f "$1" ] && [ -z "$(tr -d '\0' <"$1" | head -c 1)" ]
+}
