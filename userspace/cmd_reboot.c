@@ -66,6 +66,7 @@ static int kh_reboot_dry_run(const struct kh_opts *o,
 {
 	struct kh_stash s = { .o = o };
 	struct kh_load_plan p = { 0 };
+	const struct kh_volume *v;
 	unsigned int i;
 	int ret = 0;
 
@@ -73,12 +74,14 @@ static int kh_reboot_dry_run(const struct kh_opts *o,
 		kh_stash_from_args(&s);
 	else
 		ret = kh_stash_from_crypttab(&s);
-	for (i = 0; !ret && i < s.n; i++)
-		printf("would stash %s as %s%s%s\n", s.dev[i],
-		       s.name[i] ? s.name[i] : "luks-UUID",
-		       o->n_keyrings ? ", key from the keyring " : "",
-		       o->n_keyrings ? o->keyrings[i] : "");
-	free(s.tab);
+	for (i = 0; !ret && i < s.n; i++) {
+		v = &s.vol[i];
+		printf("would stash %s as %s%s%s\n", v->dev,
+		       v->name ? v->name : "luks-UUID",
+		       v->keyring ? ", key from the keyring " : "",
+		       v->keyring ? v->keyring : "");
+	}
+	kh_stash_free(&s);
 	if (!ret)
 		ret = kh_load_plan(o, &p);
 	if (!ret && st->backend == KH_BACKEND_MEMMAP)

@@ -83,22 +83,6 @@ static int kh_stash_read_key_file(const char *path, struct kh_passphrase *pw)
 	return ret;
 }
 
-static int kh_stash_open(struct kh_stash *s, unsigned int i,
-			 struct crypt_device **cd)
-{
-	const char *dev = s->dev[i];
-	int ret = kh_luks_open(dev, cd);
-
-	/* crypttab's UUID= without udev's link (an initramfs, a container). */
-	if (ret == -ENOENT && s->uuid[i])
-		ret = kh_luks_open_by_uuid(s->uuid[i], cd);
-
-	if (ret == -EINVAL || ret == -ENODEV)
-		kh_err("%s is not a LUKS device", dev);
-	else if (ret)
-		kh_err("cannot open %s: %s", dev, strerror(-ret));
-	return ret;
-}
 
 /*
  * Why @cd cannot be handed over although it is LUKS, or NULL: a detached
@@ -117,12 +101,12 @@ static const char *kh_stash_unusable(struct crypt_device *cd)
 }
 
 /* Fill DEVICE i's UUID, name and key size; the key comes later. */
-static int kh_stash_describe(struct kh_stash *s, unsigned int i,
-			     struct crypt_device *cd)
+static int kh_stash_describe(struct kh_stash *s, unsigned int i)
 {
-	const char *dev = s->dev[i];
-	const char *uuid = kh_luks_uuid(cd);
-	int size = kh_luks_key_size(cd);
+	const struct kh_volume *v = &s->vol[i];
+	const char *dev = v->dev;
+	const char *uuid = kh_luks_uuid(v->cd);
+	int size = kh_luks_key_size(v->cd);
 	char *e_uuid, *e_name, *other;
 	uint32_t *e_size, *unused;
 	unsigned int j;
@@ -135,7 +119,7 @@ static int kh_stash_describe(struct kh_stash *s, unsigned int i,
 		kh_stash_slots(s, j, &other, &e_name, &unused);
 		if (!strcasecmp(other, uuid)) {
 			kh_err("%s is the same volume as %s (%s)", dev,
-			       s->dev[j], uuid);
+			       s->vol[j].dev, uuid);
 			return -EEXIST;
 		}
 	}
@@ -147,8 +131,8 @@ static int kh_stash_describe(struct kh_stash *s, unsigned int i,
 	kh_stash_slots(s, i, &e_uuid, &e_name, &e_size);
 	*e_size = size;
 	strcpy(e_uuid, uuid);
-	if (s->name[i])
-		snprintf(e_name, KH_NAME_LEN, "%s", s->name[i]);
+	if (v->name)
+		snprintf(e_name, KH_NAME_LEN, "%s", v->name);
 	else
 		snprintf(e_name, KH_NAME_LEN, "luks-%s", uuid);
 	return 0;
@@ -161,7 +145,7 @@ static void kh_stash_name_key(struct kh_stash *s, unsigned int i)
 	const char *desc;
 
 	/* The parser accepted it already. */
-	if (!kh_keyring_parse_ref(s->o->keyrings[i], &r->type, &desc))
+	if (!kh_keyring_parse_ref(s->vol[i].keyring, &r->type, &desc))
 		snprintf(r->description, sizeof(r->description), "%s", desc);
 }
 
@@ -172,12 +156,12 @@ static void kh_stash_name_key(struct kh_stash *s, unsigned int i)
 static int kh_stash_passphrase(const struct kh_stash *s, unsigned int i,
 			       struct kh_passphrase *pw)
 {
-	const char *dev = s->dev[i];
+	const char *dev = s->vol[i].dev, *name = s->vol[i].name;
 	char label[512]; /* a prompt: cut if ever longer */
 	int ret;
 
-	if (s->name[i] && *s->name[i])
-		snprintf(label, sizeof(label), "%s (%s)", s->name[i], dev);
+	if (name && *name)
+		snprintf(label, sizeof(label), "%s (%s)", name, dev);
 	else
 		snprintf(label, sizeof(label), "%s", dev);
 	ret = kh_passphrase_read(label, pw);
@@ -193,17 +177,17 @@ static int kh_stash_passphrase(const struct kh_stash *s, unsigned int i,
 	return ret;
 }
 
-static int kh_stash_derive(struct kh_stash *s, unsigned int i,
-			   struct crypt_device *cd)
+static int kh_stash_derive(struct kh_stash *s, unsigned int i)
 {
-	const char *dev = s->dev[i];
+	const struct kh_volume *v = &s->vol[i];
+	const char *dev = v->dev;
 	struct kh_entry *e = &s->entries[i];
 	struct kh_passphrase own = { NULL, 0 };
 	const struct kh_passphrase *pw = &s->key_file;
 	int ret;
 
-	if (s->own_key[i]) {
-		ret = kh_stash_read_key_file(s->own_key[i], &own);
+	if (v->key_file) {
+		ret = kh_stash_read_key_file(v->key_file, &own);
 		if (ret)
 			return ret;
 		pw = &own;
@@ -213,7 +197,7 @@ static int kh_stash_derive(struct kh_stash *s, unsigned int i,
 			return ret;
 		pw = &own;
 	}
-	ret = kh_luks_derive(cd, pw->buf, pw->len, e->key, e->key_size);
+	ret = kh_luks_derive(v->cd, pw->buf, pw->len, e->key, e->key_size);
 	kh_passphrase_free(&own);
 	if (ret == -EPERM)
 		kh_err("wrong passphrase for %s", dev);
@@ -227,25 +211,42 @@ static int kh_stash_derive(struct kh_stash *s, unsigned int i,
 	return ret;
 }
 
-static int kh_stash_one(struct kh_stash *s, unsigned int i)
+/* A DEVICE from the command line: open it, or say why it cannot be. */
+static int kh_stash_open_arg(struct kh_volume *v)
 {
-	struct crypt_device *cd;
 	const char *why;
-	int verdict, ret;
+	int ret;
 
-	ret = kh_stash_open(s, i, &cd);
+	ret = kh_luks_open(v->dev, &v->cd);
+	if (ret == -EINVAL || ret == -ENODEV)
+		kh_err("%s is not a LUKS device", v->dev);
+	else if (ret)
+		kh_err("cannot open %s: %s", v->dev, strerror(-ret));
 	if (ret)
 		return ret;
-	why = kh_stash_unusable(cd);
+	why = kh_stash_unusable(v->cd);
 	if (why) {
-		kh_err("%s: %s", s->dev[i], why);
-		ret = -EMEDIUMTYPE;
+		kh_err("%s: %s", v->dev, why);
+		return -EMEDIUMTYPE;
 	}
+	return 0;
+}
+
+static int kh_stash_one(struct kh_stash *s, unsigned int i)
+{
+	struct kh_volume *v = &s->vol[i];
+	int verdict, ret = 0;
+
+	/* crypttab's volumes were opened when their lines were checked. */
+	if (!v->cd)
+		ret = kh_stash_open_arg(v);
 	if (!ret)
-		ret = kh_stash_describe(s, i, cd);
+		ret = kh_stash_describe(s, i);
 	if (!ret && !s->refs)
-		ret = kh_stash_derive(s, i, cd);
-	kh_luks_close(cd);
+		ret = kh_stash_derive(s, i);
+	/* Done with the header: no need to keep the device open. */
+	kh_luks_close(v->cd);
+	v->cd = NULL;
 	if (ret)
 		return ret;
 	if (s->refs) {
@@ -255,7 +256,7 @@ static int kh_stash_one(struct kh_stash *s, unsigned int i)
 	/* The module applies the same rules: say which device breaks them. */
 	verdict = kh_format_check_entry(&s->entries[i]);
 	if (verdict != KH_VERDICT_OK) {
-		kh_err("%s cannot be handed over: %s", s->dev[i],
+		kh_err("%s cannot be handed over: %s", v->dev,
 		       kh_format_verdict_str(verdict));
 		return -EINVAL;
 	}
@@ -267,7 +268,7 @@ static void kh_stash_key_error(struct kh_stash *s, unsigned int i, int err)
 {
 	const struct kh_keyref *r = &s->refs[i];
 	const char *type = kh_keyring_type_name(r->type);
-	const char *dev = s->dev[i];
+	const char *dev = s->vol[i].dev;
 	const char *d = r->description;
 
 	switch (-err) {
@@ -335,7 +336,7 @@ static int kh_stash_arm(struct kh_stash *s)
 		return ret;
 	for (i = 0; i < n; i++) {
 		kh_stash_slots(s, i, &uuid, &name, &size);
-		printf("stashed %s as %s (%s)%s\n", s->dev[i], name,
+		printf("stashed %s as %s (%s)%s\n", s->vol[i].dev, name,
 		       uuid, s->refs ? ", key taken from the keyring" : "");
 	}
 	/* A stash the user was not told about must not stay armed. */
@@ -376,22 +377,23 @@ void kh_stash_from_args(struct kh_stash *s)
 	unsigned int i;
 
 	s->n = s->o->n_devices;
-	for (i = 0; i < s->n; i++) {
-		s->dev[i] = s->o->devices[i];
-		s->name[i] = s->o->n_names ? s->o->names[i] : NULL;
-	}
+	for (i = 0; i < s->n; i++)
+		s->vol[i] = s->o->volumes[i];
 }
 
-/* An entry stash can take: its device must open as LUKS here and now. */
-static const char *kh_stash_tab_usable(struct kh_stash *s, unsigned int i)
+/*
+ * An entry stash can take: its device must open as LUKS here and now. It
+ * stays open in @v->cd for the stash: one open per volume.
+ */
+static const char *kh_stash_tab_usable(struct kh_volume *v)
 {
-	struct crypt_device *cd;
 	const char *why;
 	int ret;
 
-	ret = kh_luks_open(s->dev[i], &cd);
-	if (ret == -ENOENT && s->uuid[i]) {
-		ret = kh_luks_open_by_uuid(s->uuid[i], &cd);
+	ret = kh_luks_open(v->dev, &v->cd);
+	/* crypttab's UUID= without udev's link (an initramfs, a container). */
+	if (ret == -ENOENT && v->uuid) {
+		ret = kh_luks_open_by_uuid(v->uuid, &v->cd);
 		if (ret == -ENODEV)
 			return "no LUKS device with this UUID here";
 		if (ret == -ENOTUNIQ)
@@ -403,8 +405,11 @@ static const char *kh_stash_tab_usable(struct kh_stash *s, unsigned int i)
 		return "not a LUKS device";
 	if (ret)
 		return strerror(-ret);
-	why = kh_stash_unusable(cd);
-	kh_luks_close(cd);
+	why = kh_stash_unusable(v->cd);
+	if (why) {
+		kh_luks_close(v->cd);
+		v->cd = NULL;
+	}
 	return why;
 }
 
@@ -412,17 +417,17 @@ static const char *kh_stash_tab_usable(struct kh_stash *s, unsigned int i)
 static void kh_stash_tab_add(struct kh_stash *s,
 			     const struct kh_crypttab_entry *e)
 {
+	struct kh_volume *v = &s->vol[s->n];
 	const char *why = e->skip;
-	unsigned int i = s->n;
 
-	if (!why && i == KH_MAX_ENTRIES)
+	if (!why && s->n == KH_MAX_ENTRIES)
 		why = "more than 16 volumes";
 	if (!why) {
-		s->dev[i] = e->device;
-		s->uuid[i] = e->uuid;
-		s->name[i] = e->name;
-		s->own_key[i] = e->key_file[0] ? e->key_file : NULL;
-		why = kh_stash_tab_usable(s, i);
+		v->dev = e->device;
+		v->uuid = e->uuid;
+		v->name = e->name;
+		v->key_file = e->key_file[0] ? e->key_file : NULL;
+		why = kh_stash_tab_usable(v);
 	}
 	if (why) {
 		kh_err("crypttab line %u: %s (%s) not handed over: %s", e->line,
@@ -486,6 +491,25 @@ static int kh_stash_alloc(struct kh_stash *s)
 	return ret;
 }
 
+/* Everything a stash holds: open devices, the key file, the keys. */
+void kh_stash_free(struct kh_stash *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		kh_luks_close(s->vol[i].cd);
+		s->vol[i].cd = NULL;
+	}
+	kh_passphrase_free(&s->key_file);
+	if (s->entries)
+		kh_handover_free_entries(s->entries);
+	s->entries = NULL;
+	free(s->refs);
+	s->refs = NULL;
+	free(s->tab);
+	s->tab = NULL;
+}
+
 int kh_cmd_stash(const struct kh_opts *o)
 {
 	struct kh_stash s = { .o = o };
@@ -514,12 +538,8 @@ int kh_cmd_stash(const struct kh_opts *o)
 	if (ret)
 		goto out_free;
 	ret = kh_stash_run(&s);
-	kh_passphrase_free(&s.key_file);
-	if (s.entries)
-		kh_handover_free_entries(s.entries);
-	free(s.refs);
 out_free:
-	free(s.tab);
+	kh_stash_free(&s);
 	kh_handover_close(s.fd);
 	return ret ? KH_EXIT_FAILURE : KH_EXIT_OK;
 }

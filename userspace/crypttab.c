@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "crypttab.h"
+#include "format.h"
 
 /* The next whitespace-separated field of *@p into @out; false at the end. */
 static bool kh_crypttab_field(const char **p, char *out, size_t len,
@@ -57,18 +58,13 @@ static bool kh_crypttab_has(const char *opts, const char *opt)
 	return false;
 }
 
-/* The rule the module applies to a mapping name. */
+/* The rule the module applies to a mapping name: the codec's own. */
 static bool kh_crypttab_name_ok(const char *name)
 {
-	const char *c;
+	size_t len = strlen(name);
 
-	if (!*name || *name == '.' || strlen(name) >= KH_NAME_LEN)
-		return false;
-	for (c = name; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || strchr("_-.+", *c)))
-			return false;
-	return true;
+	return len < KH_NAME_LEN &&
+	       kh_format_check_name(name, len + 1) == KH_VERDICT_OK;
 }
 
 /* Where to open @source: a path, or a udev link for the tag forms. */

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "crypttab.h"
 #include "passphrase.h"
+#include "volume.h"
 #include "uapi/keyhandover.h"
 
 enum {
@@ -30,16 +31,14 @@ void kh_device_error(const char *what, int err);
 int kh_device_open(void);
 int kh_device_status(struct kh_status *st);
 void kh_pending_error(void);
+void kh_debug_secmem(void);
 
 struct kh_stash {
 	const struct kh_opts *o;
 	int fd;
 	/* The volumes: from the command line, or from crypttab. */
 	unsigned int n;
-	const char *dev[KH_MAX_ENTRIES];	/* path to open */
-	const char *uuid[KH_MAX_ENTRIES];	/* crypttab UUID=: else scanned */
-	const char *name[KH_MAX_ENTRIES];	/* NULL: luks-UUID */
-	const char *own_key[KH_MAX_ENTRIES];	/* crypttab's key file, or NULL */
+	struct kh_volume vol[KH_MAX_ENTRIES];
 	struct kh_crypttab_entry *tab;		/* crypttab mode: its entries */
 	struct kh_entry *entries;	/* passphrase mode, in locked memory */
 	struct kh_keyref *refs;		/* keyring mode: names, never keys */
@@ -48,6 +47,7 @@ struct kh_stash {
 
 void kh_stash_from_args(struct kh_stash *s);
 int kh_stash_from_crypttab(struct kh_stash *s);
+void kh_stash_free(struct kh_stash *s);
 
 /* What `load` loads: given, or the boot loader's next entry. */
 struct kh_load_plan {

@@ -17,12 +17,12 @@ static int kh_test_run(const struct kh_opts *o)
 
 /* The option sets are main.c's; only the handlers are stand-ins. */
 static const struct kh_cli_cmd kh_test_cmds[] = {
-	{ "stash", kh_test_run, KH_CLI_STASH, "stash" },
-	{ "load", kh_test_run, KH_CLI_LOAD, "load" },
-	{ "reboot", kh_test_run, KH_CLI_REBOOT, "reboot" },
-	{ "restore", kh_test_run, KH_CLI_RESTORE, "restore" },
-	{ "status", kh_test_run, KH_CLI_STATUS, "status" },
-	{ "wipe", kh_test_run, KH_CLI_WIPE, "wipe" },
+	{ "stash", kh_test_run, KH_CMD_STASH, "stash" },
+	{ "load", kh_test_run, KH_CMD_LOAD, "load" },
+	{ "reboot", kh_test_run, KH_CMD_REBOOT, "reboot" },
+	{ "restore", kh_test_run, KH_CMD_RESTORE, "restore" },
+	{ "status", kh_test_run, KH_CMD_STATUS, "status" },
+	{ "wipe", kh_test_run, KH_CMD_WIPE, "wipe" },
 	{ NULL, NULL, 0, NULL },
 };
 
@@ -104,14 +104,14 @@ static void kh_test_stash_ok(void)
 
 	ret = KH_PARSE("stash", "/dev/vda2");
 	kh_report(!ret && kh_is_cmd("stash") && kh_o.n_devices == 1 &&
-		  !strcmp(kh_o.devices[0], "/dev/vda2") && !kh_o.n_names &&
+		  !strcmp(kh_o.volumes[0].dev, "/dev/vda2") && !kh_o.n_names &&
 		  !kh_o.key_file && !kh_o.verbose,
 		  "stash DEVICE");
 	ret = KH_PARSE("stash", "--name", "root", "--name=swap",
 		       "--key-file", "/k", "--verbose", "/dev/a", "/dev/b");
 	kh_report(!ret && kh_o.n_devices == 2 && kh_o.n_names == 2 &&
-		  !strcmp(kh_o.names[0], "root") &&
-		  !strcmp(kh_o.names[1], "swap") &&
+		  !strcmp(kh_o.volumes[0].name, "root") &&
+		  !strcmp(kh_o.volumes[1].name, "swap") &&
 		  !strcmp(kh_o.key_file, "/k") && kh_o.verbose,
 		  "stash with every option");
 	ret = KH_PARSE("stash", "/dev/a", "--name", "root");
@@ -119,7 +119,7 @@ static void kh_test_stash_ok(void)
 		  "stash options after DEVICE");
 	ret = KH_PARSE("stash", "--key-file", "-", "--", "-odd");
 	kh_report(!ret && !strcmp(kh_o.key_file, "-") &&
-		  !strcmp(kh_o.devices[0], "-odd"),
+		  !strcmp(kh_o.volumes[0].dev, "-odd"),
 		  "stash --key-file - and a DEVICE after --");
 }
 
@@ -325,7 +325,7 @@ static void kh_test_keyring(void)
 		       "--keyring", "%user:kh:b", "--name", "root", "--name",
 		       "b", "/dev/a", "/dev/b");
 	kh_report(!ret && kh_o.n_keyrings == 2 && kh_o.n_devices == 2 &&
-		  !strcmp(kh_o.keyrings[1], "%user:kh:b"),
+		  !strcmp(kh_o.volumes[1].keyring, "%user:kh:b"),
 		  "stash --keyring per DEVICE");
 	ret = KH_PARSE("stash", "--keyring", "cryptsetup:root", "/dev/a");
 	kh_report(!ret && kh_o.n_keyrings == 1, "stash --keyring, bare logon");
