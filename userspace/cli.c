@@ -53,12 +53,13 @@ static int __attribute__((format(printf, 2, 3)))
 kh_cli_err(const struct kh_cli_ctx *ctx, const char *fmt, ...)
 {
 	size_t n;
-	va_list ap;
 
 	if (!ctx->len)
 		return -EINVAL;
 	n = snprintf(ctx->err, ctx->len, "%s", ctx->prefix);
 	if (n < ctx->len) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		vsnprintf(ctx->err + n, ctx->len - n, fmt, ap);
 		va_end(ap);
@@ -140,15 +141,32 @@ static int kh_cli_store_seconds(const struct kh_cli_ctx *ctx, int id,
 	return 0;
 }
 
-/* The i-th --name, for the i-th DEVICE (checked once all are in). */
-static int kh_cli_store_name(const struct kh_cli_ctx *ctx, int id,
-			     unsigned int *n, const char *val)
+/* The next of the volumes counted by *@n, or NULL: "too many @what". */
+static struct kh_volume *kh_cli_volume(const struct kh_cli_ctx *ctx,
+				       unsigned int *n, const char *what)
 {
-	(void)id;
-	if (*n == KH_MAX_ENTRIES)
-		return kh_cli_err(ctx, "too many --name: at most %d",
-				  KH_MAX_ENTRIES);
-	ctx->o->volumes[(*n)++].name = val;
+	if (*n == KH_MAX_ENTRIES) {
+		kh_cli_err(ctx, "too many %s: at most %d", what,
+			   KH_MAX_ENTRIES);
+		return NULL;
+	}
+	return &ctx->o->volumes[(*n)++];
+}
+
+/*
+ * DEVICE i, or the i-th --name, which is DEVICE i's: volume i's path or
+ * name (the names are checked once all are in).
+ */
+static int kh_cli_store_volume(const struct kh_cli_ctx *ctx, int id,
+			       unsigned int *n, const char *val)
+{
+	bool is_dev = id == KH_OPT_ARG_DEVICE;
+	struct kh_volume *v;
+
+	v = kh_cli_volume(ctx, n, is_dev ? "devices" : "--name");
+	if (!v)
+		return -EINVAL;
+	*(is_dev ? &v->dev : &v->name) = val;
 	return 0;
 }
 
@@ -156,14 +174,14 @@ static int kh_cli_store_name(const struct kh_cli_ctx *ctx, int id,
 static int kh_cli_store_keyring(const struct kh_cli_ctx *ctx, int id,
 				unsigned int *n, const char *val)
 {
+	struct kh_volume *v = kh_cli_volume(ctx, n, "--keyring");
 	const char *desc;
 	uint32_t type;
 	int ret;
 
 	(void)id;
-	if (*n == KH_MAX_ENTRIES)
-		return kh_cli_err(ctx, "too many --keyring: at most %d",
-				  KH_MAX_ENTRIES);
+	if (!v)
+		return -EINVAL;
 	ret = kh_keyring_parse_ref(val, &type, &desc);
 	if (ret == -EPROTOTYPE)
 		return kh_cli_err(ctx,
@@ -177,18 +195,7 @@ static int kh_cli_store_keyring(const struct kh_cli_ctx *ctx, int id,
 		return kh_cli_err(ctx,
 				  "--keyring '%s': a logon key's description is SERVICE:NAME",
 				  val);
-	ctx->o->volumes[(*n)++].keyring = val;
-	return 0;
-}
-
-static int kh_cli_store_device(const struct kh_cli_ctx *ctx, int id,
-			       unsigned int *n, const char *val)
-{
-	(void)id;
-	if (*n == KH_MAX_ENTRIES)
-		return kh_cli_err(ctx, "too many devices: at most %d",
-				  KH_MAX_ENTRIES);
-	ctx->o->volumes[(*n)++].dev = val;
+	v->keyring = val;
 	return 0;
 }
 
@@ -285,13 +292,14 @@ static int kh_cli_getopt(const struct kh_cli_ctx *ctx, int argc, char **argv,
 {
 	struct option longopts[KH_OPT_COUNT + 1];
 	char shorts[2 * KH_OPT_COUNT + 3], letters[KH_OPT_COUNT + 1];
-	int c, id, ret;
+	int c;
 
 	kh_cli_getopt_tables(cmd, mode, longopts, shorts, letters);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
-		id = kh_cli_option_id(c, cmd);
+		int id = kh_cli_option_id(c, cmd), ret;
+
 		if (id < 0)
 			return kh_cli_bad_option(ctx, c, argv, letters);
 		ret = kh_cli_store(ctx, id, optarg);
@@ -315,9 +323,11 @@ static int kh_cli_operands(const struct kh_cli_ctx *ctx, int argc,
 			   char **argv)
 {
 	struct kh_opts *o = ctx->o;
-	int i, id, ret;
+	int i, id;
 
 	for (i = optind; i < argc; i++) {
+		int ret;
+
 		if (kh_cli_takes(ctx, KH_OPT_ARG_KEYRING) && !o->keyring &&
 		    o->to_keyring)
 			id = KH_OPT_ARG_KEYRING;
@@ -355,14 +365,14 @@ static int kh_cli_check_names(const struct kh_cli_ctx *ctx)
 {
 	const struct kh_opts *o = ctx->o;
 	unsigned int i, j;
-	int ret;
 
 	if (o->n_names && o->n_names != o->n_devices)
 		return kh_cli_err(ctx,
 				  "%u --name for %u devices: give one per DEVICE or none",
 				  o->n_names, o->n_devices);
 	for (i = 0; i < o->n_names; i++) {
-		ret = kh_cli_check_name(ctx, o->volumes[i].name);
+		int ret = kh_cli_check_name(ctx, o->volumes[i].name);
+
 		if (ret)
 			return ret;
 		for (j = 0; j < i; j++)
@@ -454,10 +464,11 @@ static int kh_cli_parse_cmd(struct kh_cli_ctx *ctx, int argc, char **argv)
 int kh_cli_parse(int argc, char **argv, const struct kh_cli_cmd *cmds,
 		 struct kh_opts *o, char *err, size_t err_len)
 {
-	struct kh_cli_ctx ctx = { o, "", err, err_len };
+	struct kh_cli_ctx ctx;
 	int ret;
 
 	memset(o, 0, sizeof(*o));
+	ctx = (struct kh_cli_ctx){ o, "", err, err_len };
 	if (err_len)
 		err[0] = '\0';
 	/* Before the command: only --help and --version. */

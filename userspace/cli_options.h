@@ -18,7 +18,7 @@
  *
  * The order is the order of the usage text.
  */
-KH_OPTION(NAME, "name", 0, "NAME", name, n_names, KH_CMD_STASH | KH_CMD_REBOOT, "[--name NAME]...", "map the i-th DEVICE as /dev/mapper/NAME (default: luks-UUID)")
+KH_OPTION(NAME, "name", 0, "NAME", volume, n_names, KH_CMD_STASH | KH_CMD_REBOOT, "[--name NAME]...", "map the i-th DEVICE as /dev/mapper/NAME (default: luks-UUID)")
 KH_OPTION(KEY_FILE, "key-file", 0, "FILE", once, key_file, KH_CMD_STASH | KH_CMD_REBOOT, "[--key-file FILE]", "read the passphrase for every DEVICE from FILE ('-': stdin)")
 KH_OPTION(KEYRING, "keyring", 0, "KEY", keyring, n_keyrings, KH_CMD_STASH | KH_CMD_REBOOT, "[--keyring KEY]...", "take the i-th DEVICE's volume key from the kernel keyring, in the kernel: KEY is [%logon:|%user:]DESCRIPTION (bare: logon)")
 KH_OPTION(CRYPTTAB, "crypttab", 0, "FILE", once, crypttab, KH_CMD_STASH | KH_CMD_REBOOT, "[--crypttab FILE]", "with no DEVICE: every LUKS entry of FILE (default /etc/crypttab), under its crypttab name")
@@ -37,4 +37,4 @@ KH_OPTION(VERBOSE, "verbose", 0, NULL, flag, verbose, KH_CMD_STASH | KH_CMD_REBO
 KH_OPTION(HELP, "help", 'h', NULL, help, action, KH_CMD_ALL, NULL, "show this help")
 KH_OPTION(VERSION, "version", 'V', NULL, version, action, KH_CMD_GLOBAL, NULL, "show the version of the tool and of the handover format")
 KH_OPTION(ARG_KEYRING, NULL, 0, "KEYRING", operand, keyring, KH_CMD_RESTORE, NULL, "with --to-keyring: @u (default), @us, @s, @p, @t or a key serial number")
-KH_OPTION(ARG_DEVICE, NULL, 0, "DEVICE", device, n_devices, KH_CMD_STASH | KH_CMD_REBOOT, "[DEVICE...]", "a LUKS1 or LUKS2 device or image (at most 16); none: crypttab")
+KH_OPTION(ARG_DEVICE, NULL, 0, "DEVICE", volume, n_devices, KH_CMD_STASH | KH_CMD_REBOOT, "[DEVICE...]", "a LUKS1 or LUKS2 device or image (at most 16); none: crypttab")

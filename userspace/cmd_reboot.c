@@ -66,7 +66,6 @@ static int kh_reboot_dry_run(const struct kh_opts *o,
 {
 	struct kh_stash s = { .o = o };
 	struct kh_load_plan p = { 0 };
-	const struct kh_volume *v;
 	unsigned int i;
 	int ret = 0;
 
@@ -75,7 +74,8 @@ static int kh_reboot_dry_run(const struct kh_opts *o,
 	else
 		ret = kh_stash_from_crypttab(&s);
 	for (i = 0; !ret && i < s.n; i++) {
-		v = &s.vol[i];
+		const struct kh_volume *v = &s.vol[i];
+
 		printf("would stash %s as %s%s%s\n", v->dev,
 		       v->name ? v->name : "luks-UUID",
 		       v->keyring ? ", key from the keyring " : "",

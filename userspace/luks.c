@@ -259,19 +259,26 @@ static int kh_luks_try(const char *path, const char *uuid,
 	return 0;
 }
 
-/* udev names the link after the UUID as blkid prints it: lower case. */
+/*
+ * udev names the link after the UUID as blkid prints it: lower case. The
+ * lower-case link is tried only if it is another path, so that no device
+ * is opened twice for one volume.
+ */
 static int kh_luks_try_by_uuid_link(const char *uuid,
 				    struct crypt_device **out)
 {
 	char path[PATH_MAX];
+	bool lowered = false;
 	size_t i, len;
 
 	len = snprintf(path, sizeof(path), "/dev/disk/by-uuid/%s", uuid);
 	if (!kh_luks_try(path, uuid, out))
 		return 0;
-	for (i = len - strlen(uuid); i < len; i++)
+	for (i = len - strlen(uuid); i < len; i++) {
+		lowered |= isupper((unsigned char)path[i]);
 		path[i] = tolower((unsigned char)path[i]);
-	return kh_luks_try(path, uuid, out);
+	}
+	return lowered ? kh_luks_try(path, uuid, out) : -ENODEV;
 }
 
 static bool kh_sysfs_exists(const char *dev, const char *attr)

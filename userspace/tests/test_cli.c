@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -21,6 +22,7 @@ static const struct kh_cli_cmd kh_test_cmds[] = {
 	{ "load", kh_test_run, KH_CMD_LOAD, "load" },
 	{ "reboot", kh_test_run, KH_CMD_REBOOT, "reboot" },
 	{ "restore", kh_test_run, KH_CMD_RESTORE, "restore" },
+	{ "setup", kh_test_run, KH_CMD_SETUP, "setup" },
 	{ "status", kh_test_run, KH_CMD_STATUS, "status" },
 	{ "wipe", kh_test_run, KH_CMD_WIPE, "wipe" },
 	{ NULL, NULL, 0, NULL },
@@ -376,6 +378,206 @@ static void kh_test_keyring(void)
 		  "restore --key-timeout 0");
 }
 
+/* The option table as main.c's parser has it: cli_options.h again. */
+struct kh_test_opt {
+	const char *name;
+	int short_name;
+	const char *arg;
+	unsigned int cmds;
+	const char *help;
+};
+
+static const struct kh_test_opt kh_test_opts[] = {
+#define KH_OPTION(id, name, short_name, arg, store, field, cmds, synopsis, \
+		  help) \
+	[KH_OPT_##id] = { name, short_name, arg, cmds, help },
+#include "cli_options.h"
+#undef KH_OPTION
+};
+
+static int kh_nonzero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	while (len--)
+		if (*c++)
+			return 1;
+	return 0;
+}
+
+/* Did the last parse store option @id where its table line says? */
+static int kh_test_stored(int id)
+{
+	switch (id) {
+#define KH_OPTION(id, name, short_name, arg, store, field, ...) \
+	case KH_OPT_##id: \
+		return kh_nonzero(&kh_o.field, sizeof(kh_o.field));
+#include "cli_options.h"
+#undef KH_OPTION
+	}
+	return 0;
+}
+
+/* A value each placeholder accepts. */
+static const char *kh_test_value(const char *arg)
+{
+	static const struct {
+		const char *arg, *value;
+	} values[] = {
+		{ "NAME", "root" }, { "FILE", "/f" }, { "KEY", "%user:kh:a" },
+		{ "SECONDS", "5" }, { "DIR", "/r" }, { "STR", "quiet" },
+		{ "KEYRING", "@s" }, { "DEVICE", "/dev/vda2" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		if (!strcmp(values[i].arg, arg))
+			return values[i].value;
+	return NULL;
+}
+
+/* Was the last error one of getopt's, not a rule of the command's? */
+static int kh_test_getopt_error(int ret)
+{
+	return ret && (strstr(kh_errbuf, "unknown option") ||
+		       strstr(kh_errbuf, "needs an argument") ||
+		       strstr(kh_errbuf, "takes no argument") ||
+		       strstr(kh_errbuf, "unexpected argument") ||
+		       strstr(kh_errbuf, "internal error"));
+}
+
+/* Option or operand @id given to command @c, in its long (or short) form. */
+static int kh_test_parse_one(int id, const struct kh_cli_cmd *c, bool shrt)
+{
+	const struct kh_test_opt *t = &kh_test_opts[id];
+	const char *args[5] = { c ? c->name : NULL };
+	char flag[40];
+	int n = c ? 1 : 0;
+
+	if (!t->name) {
+		/* An operand: KEYRING only follows --to-keyring. */
+		if (id == KH_OPT_ARG_KEYRING)
+			args[n++] = "--to-keyring";
+		args[n++] = kh_test_value(t->arg);
+		args[n] = NULL;
+		return kh_parse_argv(args);
+	}
+	if (shrt)
+		snprintf(flag, sizeof(flag), "-%c", t->short_name);
+	else
+		snprintf(flag, sizeof(flag), "--%s", t->name);
+	args[n++] = flag;
+	if (t->arg)
+		args[n++] = kh_test_value(t->arg);
+	args[n] = NULL;
+	return kh_parse_argv(args);
+}
+
+/*
+ * Every line of the table parses for each command it names, and is
+ * stored; an option is refused by every command it does not name.
+ */
+static void kh_test_table_parses(void)
+{
+	const struct kh_cli_cmd *c;
+	char name[96];
+	int id, ret;
+
+	for (id = 0; id < KH_OPT_COUNT; id++) {
+		const struct kh_test_opt *t = &kh_test_opts[id];
+		const char *what = t->name ? t->name : t->arg;
+
+		if (t->cmds & KH_CMD_GLOBAL) {
+			ret = kh_test_parse_one(id, NULL, false);
+			snprintf(name, sizeof(name), "table: --%s parses", what);
+			kh_report(!ret && !kh_o.cmd && kh_test_stored(id), name);
+		}
+		for (c = kh_test_cmds; c->name; c++) {
+			ret = kh_test_parse_one(id, c, false);
+			if (t->cmds & c->bit) {
+				snprintf(name, sizeof(name),
+					 "table: %s %s%s parses", c->name,
+					 t->name ? "--" : "", what);
+				kh_report(!kh_test_getopt_error(ret) &&
+					  kh_test_stored(id), name);
+			} else if (t->name) {
+				snprintf(name, sizeof(name),
+					 "table: %s refuses --%s", c->name,
+					 what);
+				kh_report(kh_usage_error(ret, "unknown option"),
+					  name);
+			}
+			if (!t->short_name || !(t->cmds & c->bit))
+				continue;
+			ret = kh_test_parse_one(id, c, true);
+			snprintf(name, sizeof(name), "table: %s -%c parses",
+				 c->name, t->short_name);
+			kh_report(!kh_test_getopt_error(ret) &&
+				  kh_test_stored(id), name);
+		}
+	}
+}
+
+/* @text (made by @print) has a line "  LEFT..." for option @id? */
+static int kh_test_lists(const char *text, int id)
+{
+	const struct kh_test_opt *t = &kh_test_opts[id];
+	char left[48];
+
+	if (!t->name)
+		snprintf(left, sizeof(left), "\n  %s ", t->arg);
+	else if (t->short_name)
+		snprintf(left, sizeof(left), "\n  -%c, --%s ", t->short_name,
+			 t->name);
+	else
+		snprintf(left, sizeof(left), "\n  --%s ", t->name);
+	return strstr(text, left) != NULL;
+}
+
+/* Each command's --help lists every option it takes, and no other. */
+static void kh_test_table_help(void)
+{
+	const struct kh_cli_cmd *c;
+	char name[96], *text;
+	size_t len;
+	FILE *f;
+	int id;
+
+	for (c = kh_test_cmds; c->name; c++) {
+		f = open_memstream(&text, &len);
+		if (!f)
+			return;
+		kh_cli_cmd_usage(f, c);
+		fclose(f);
+		for (id = 0; id < KH_OPT_COUNT; id++) {
+			const struct kh_test_opt *t = &kh_test_opts[id];
+			int want = !!(t->cmds & c->bit);
+
+			if (!(t->cmds & ~KH_CMD_GLOBAL))
+				continue;
+			snprintf(name, sizeof(name), "help: %s %s %s", c->name,
+				 want ? "lists" : "leaves out",
+				 t->name ? t->name : t->arg);
+			kh_report(kh_test_lists(text, id) == want &&
+				  (!want || strstr(text, t->help)), name);
+		}
+		free(text);
+	}
+	f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	kh_cli_usage(f, kh_test_cmds);
+	fclose(f);
+	for (c = kh_test_cmds; c->name; c++) {
+		snprintf(name, sizeof(name), "help: the tool's lists %s",
+			 c->name);
+		kh_report(strstr(text, c->name) != NULL, name);
+	}
+	kh_report(strstr(text, "--help") && strstr(text, "--version"),
+		  "help: the tool's names --help and --version");
+	free(text);
+}
+
 int main(void)
 {
 	kh_test_global();
@@ -388,6 +590,8 @@ int main(void)
 	kh_test_keyring();
 	kh_test_reboot();
 	kh_test_cmd_help();
+	kh_test_table_parses();
+	kh_test_table_help();
 	printf("%u passed, %u failed\n", kh_passed, kh_failed);
 	return kh_failed ? 1 : 0;
 }
