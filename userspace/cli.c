@@ -2,7 +2,7 @@
 /*
  * Command-line parsing, kept apart from execution so that it can be unit
  * tested. Nothing here prints, exits or touches a device: it fills a
- * struct kh_opts or writes one error line for main to show. The options
+ * struct khu_opts or writes one error line for main to show. The options
  * themselves are in cli_options.h, one line each: the getopt tables and
  * the usage text are made from that table.
  */
@@ -17,40 +17,40 @@
 #include "format.h"
 #include "keyring.h"
 
-#ifndef KH_VERSION
-#define KH_VERSION	"0.1"
+#ifndef KHU_VERSION
+#define KHU_VERSION	"0.1"
 #endif
 
 /* getopt_long values of options without a short form: past every char. */
-#define KH_CLI_OPT_BASE	256
+#define KHU_CLI_OPT_BASE	256
 
-struct kh_cli_opt {
+struct khu_cli_opt {
 	const char *name;		/* NULL: an operand */
 	int short_name;			/* 0: none */
 	const char *arg;		/* placeholder, NULL: no argument */
-	unsigned int cmds;		/* KH_CMD_* */
+	unsigned int cmds;		/* KHU_CMD_* */
 	const char *synopsis;		/* NULL: another option's covers it */
 	const char *help;
 };
 
-static const struct kh_cli_opt kh_cli_opts[] = {
-#define KH_OPTION(id, name, short_name, arg, store, field, cmds, synopsis, \
-		  help) \
-	[KH_OPT_##id] = { name, short_name, arg, cmds, synopsis, help },
+static const struct khu_cli_opt khu_cli_opts[] = {
+#define KHU_OPTION(id, name, short_name, arg, store, field, cmds, synopsis, \
+		   help) \
+	[KHU_OPT_##id] = { name, short_name, arg, cmds, synopsis, help },
 #include "cli_options.h"
-#undef KH_OPTION
+#undef KHU_OPTION
 };
 
 /* One parse: where it stores, and how its errors start ("stash: "). */
-struct kh_cli_ctx {
-	struct kh_opts *o;
+struct khu_cli_ctx {
+	struct khu_opts *o;
 	const char *prefix;
 	char *err;
 	size_t len;
 };
 
 static int __attribute__((format(printf, 2, 3)))
-kh_cli_err(const struct kh_cli_ctx *ctx, const char *fmt, ...)
+khu_cli_err(const struct khu_cli_ctx *ctx, const char *fmt, ...)
 {
 	size_t n;
 
@@ -68,9 +68,9 @@ kh_cli_err(const struct kh_cli_ctx *ctx, const char *fmt, ...)
 }
 
 /* Does the command being parsed take option (or operand) @id? */
-static bool kh_cli_takes(const struct kh_cli_ctx *ctx, int id)
+static bool khu_cli_takes(const struct khu_cli_ctx *ctx, int id)
 {
-	return kh_cli_opts[id].cmds & ctx->o->cmd->bit;
+	return khu_cli_opts[id].cmds & ctx->o->cmd->bit;
 }
 
 /*
@@ -78,76 +78,79 @@ static bool kh_cli_takes(const struct kh_cli_ctx *ctx, int id)
  * short option may sit inside a cluster ("-xh"), so it is named from
  * optopt; long options are named from argv.
  */
-static int kh_cli_bad_option(const struct kh_cli_ctx *ctx, int c,
-			     char **argv, const char *letters)
+static int khu_cli_bad_option(const struct khu_cli_ctx *ctx, int c,
+			      char **argv, const char *letters)
 {
 	const char *arg = argv[optind - 1];
 	int n = strcspn(arg, "=");
 
 	if (c == ':')
-		return kh_cli_err(ctx, "option '%.*s' needs an argument", n,
-				  arg);
-	if (optopt > 0 && optopt < KH_CLI_OPT_BASE && !strchr(letters, optopt))
-		return kh_cli_err(ctx, "unknown option '-%c'", optopt);
+		return khu_cli_err(ctx, "option '%.*s' needs an argument", n,
+				   arg);
+	if (optopt > 0 && optopt < KHU_CLI_OPT_BASE && !strchr(letters, optopt))
+		return khu_cli_err(ctx, "unknown option '-%c'", optopt);
 	if (optopt)
-		return kh_cli_err(ctx, "option '%.*s' takes no argument", n,
-				  arg);
-	return kh_cli_err(ctx, "unknown option '%.*s'", n, arg);
+		return khu_cli_err(ctx, "option '%.*s' takes no argument", n,
+				   arg);
+	return khu_cli_err(ctx, "unknown option '%.*s'", n, arg);
 }
 
-static int kh_cli_store_flag(const struct kh_cli_ctx *ctx, int id,
-			     bool *slot, const char *val)
+static int khu_cli_store_flag(const struct khu_cli_ctx *ctx, int id,
+			      bool *slot, const char *val)
 {
-	(void)ctx, (void)id, (void)val;
+	(void)ctx;
+	(void)id;
+	(void)val;
 	*slot = true;
 	return 0;
 }
 
-static int kh_cli_store_once(const struct kh_cli_ctx *ctx, int id,
-			     const char **slot, const char *val)
+static int khu_cli_store_once(const struct khu_cli_ctx *ctx, int id,
+			      const char **slot, const char *val)
 {
 	if (*slot)
-		return kh_cli_err(ctx, "--%s given twice", kh_cli_opts[id].name);
+		return khu_cli_err(ctx, "--%s given twice", khu_cli_opts[id].name);
 	*slot = val;
 	return 0;
 }
 
 /* An operand as it is: the parser hands over only the first KEYRING. */
-static int kh_cli_store_operand(const struct kh_cli_ctx *ctx, int id,
-				const char **slot, const char *val)
+static int khu_cli_store_operand(const struct khu_cli_ctx *ctx, int id,
+				 const char **slot, const char *val)
 {
-	(void)ctx, (void)id;
+	(void)ctx;
+	(void)id;
 	*slot = val;
 	return 0;
 }
 
 /* 1..KH_TIMEOUT_MAX seconds, digits only. */
-static int kh_cli_store_seconds(const struct kh_cli_ctx *ctx, int id,
-				unsigned int *slot, const char *val)
+static int khu_cli_store_seconds(const struct khu_cli_ctx *ctx, int id,
+				 unsigned int *slot, const char *val)
 {
-	const char *name = kh_cli_opts[id].name;
+	const char *name = khu_cli_opts[id].name;
 	unsigned long v;
 	char *end;
 
 	errno = 0;
 	v = strtoul(val, &end, 10);
 	if (*slot)
-		return kh_cli_err(ctx, "--%s given twice", name);
+		return khu_cli_err(ctx, "--%s given twice", name);
 	if (errno || end == val || *end || val[0] == '-' || v == 0 ||
 	    v > KH_TIMEOUT_MAX)
-		return kh_cli_err(ctx, "--%s must be 1..%d seconds, got '%s'",
-				  name, KH_TIMEOUT_MAX, val);
+		return khu_cli_err(ctx, "--%s must be 1..%d seconds, got '%s'",
+				   name, KH_TIMEOUT_MAX, val);
 	*slot = v;
 	return 0;
 }
 
 /* The next of the volumes counted by *@n, or NULL: "too many @what". */
-static struct kh_volume *kh_cli_volume(const struct kh_cli_ctx *ctx,
-				       unsigned int *n, const char *what)
+static struct khu_volume *khu_cli_volume(const struct khu_cli_ctx *ctx,
+					 unsigned int *n, const char *what)
 {
 	if (*n == KH_MAX_ENTRIES) {
-		kh_cli_err(ctx, "too many %s: at most %d", what,
-			   KH_MAX_ENTRIES);
+		khu_cli_err(ctx, "too many %s: at most %d", what,
+			    KH_MAX_ENTRIES);
 		return NULL;
 	}
 	return &ctx->o->volumes[(*n)++];
@@ -157,13 +160,13 @@ static struct kh_volume *kh_cli_volume(const struct kh_cli_ctx *ctx,
  * DEVICE i, or the i-th --name, which is DEVICE i's: volume i's path or
  * name (the names are checked once all are in).
  */
-static int kh_cli_store_volume(const struct kh_cli_ctx *ctx, int id,
-			       unsigned int *n, const char *val)
+static int khu_cli_store_volume(const struct khu_cli_ctx *ctx, int id,
+				unsigned int *n, const char *val)
 {
-	bool is_dev = id == KH_OPT_ARG_DEVICE;
-	struct kh_volume *v;
+	bool is_dev = id == KHU_OPT_ARG_DEVICE;
+	struct khu_volume *v;
 
-	v = kh_cli_volume(ctx, n, is_dev ? "devices" : "--name");
+	v = khu_cli_volume(ctx, n, is_dev ? "devices" : "--name");
 	if (!v)
 		return -EINVAL;
 	*(is_dev ? &v->dev : &v->name) = val;
@@ -171,10 +174,10 @@ static int kh_cli_store_volume(const struct kh_cli_ctx *ctx, int id,
 }
 
 /* A key the module can look up, or a line saying why not. */
-static int kh_cli_store_keyring(const struct kh_cli_ctx *ctx, int id,
-				unsigned int *n, const char *val)
+static int khu_cli_store_keyring(const struct khu_cli_ctx *ctx, int id,
+				 unsigned int *n, const char *val)
 {
-	struct kh_volume *v = kh_cli_volume(ctx, n, "--keyring");
+	struct khu_volume *v = khu_cli_volume(ctx, n, "--keyring");
 	const char *desc;
 	uint32_t type;
 	int ret;
@@ -182,80 +185,84 @@ static int kh_cli_store_keyring(const struct kh_cli_ctx *ctx, int id,
 	(void)id;
 	if (!v)
 		return -EINVAL;
-	ret = kh_keyring_parse_ref(val, &type, &desc);
+	ret = khu_keyring_parse_ref(val, &type, &desc);
 	if (ret == -EPROTOTYPE)
-		return kh_cli_err(ctx,
-				  "--keyring '%s': only %%logon: and %%user: keys hold volume keys",
-				  val);
+		return khu_cli_err(ctx,
+				   "--keyring '%s': only %%logon: and %%user: keys hold volume keys",
+				   val);
 	if (ret == -ENAMETOOLONG)
-		return kh_cli_err(ctx,
-				  "--keyring: a description is at most %d characters",
-				  KH_DESC_LEN - 1);
+		return khu_cli_err(ctx,
+				   "--keyring: a description is at most %d characters",
+				   KH_DESC_LEN - 1);
 	if (ret)
-		return kh_cli_err(ctx,
-				  "--keyring '%s': a logon key's description is SERVICE:NAME",
-				  val);
+		return khu_cli_err(ctx,
+				   "--keyring '%s': a logon key's description is SERVICE:NAME",
+				   val);
 	v->keyring = val;
 	return 0;
 }
 
-static int kh_cli_store_help(const struct kh_cli_ctx *ctx, int id,
-			     enum kh_cli_action *slot, const char *val)
+static int khu_cli_store_help(const struct khu_cli_ctx *ctx, int id,
+			      enum khu_cli_action *slot, const char *val)
 {
-	(void)ctx, (void)id, (void)val;
-	*slot = KH_CLI_HELP;
+	(void)ctx;
+	(void)id;
+	(void)val;
+	*slot = KHU_CLI_HELP;
 	return 0;
 }
 
-static int kh_cli_store_version(const struct kh_cli_ctx *ctx, int id,
-				enum kh_cli_action *slot, const char *val)
+static int khu_cli_store_version(const struct khu_cli_ctx *ctx, int id,
+				 enum khu_cli_action *slot, const char *val)
 {
-	(void)ctx, (void)id, (void)val;
-	*slot = KH_CLI_VERSION;
+	(void)ctx;
+	(void)id;
+	(void)val;
+	*slot = KHU_CLI_VERSION;
 	return 0;
 }
 
 /*
  * Keep option or operand @id with its argument @val, as its line in
  * cli_options.h says: the compiler checks each field's type against the
- * kh_cli_store_*() named for it.
+ * khu_cli_store_*() named for it.
  */
-static int kh_cli_store(const struct kh_cli_ctx *ctx, int id, const char *val)
+static int khu_cli_store(const struct khu_cli_ctx *ctx, int id, const char *val)
 {
-	struct kh_opts *o = ctx->o;
+	struct khu_opts *o = ctx->o;
 
 	switch (id) {
-#define KH_OPTION(id, name, short_name, arg, store, field, ...) \
-	case KH_OPT_##id: \
-		return kh_cli_store_##store(ctx, KH_OPT_##id, &o->field, val);
+#define KHU_OPTION(id, name, short_name, arg, store, field, ...) \
+	case KHU_OPT_##id: \
+		return khu_cli_store_##store(ctx, KHU_OPT_##id, &o->field, val);
 #include "cli_options.h"
-#undef KH_OPTION
+#undef KHU_OPTION
 	}
-	return kh_cli_err(ctx, "internal error");
+	return khu_cli_err(ctx, "internal error");
 }
 
 /*
- * getopt_long's tables for the options of command @cmd (a KH_CMD_* bit):
+ * getopt_long's tables for the options of command @cmd (a KHU_CMD_* bit):
  * @shorts starts with @mode; @letters has the short options alone.
  */
-static void kh_cli_getopt_tables(unsigned int cmd, const char *mode,
-				 struct option *lo, char *shorts,
-				 char *letters)
+static void khu_cli_getopt_tables(unsigned int cmd, const char *mode,
+				  struct option *lo, char *shorts,
+				  char *letters)
 {
-	const struct kh_cli_opt *opt;
+	const struct khu_cli_opt *opt;
 	size_t i;
 
 	while (*mode)
 		*shorts++ = *mode++;
-	for (i = 0; i < KH_OPT_COUNT; i++) {
-		opt = &kh_cli_opts[i];
+	for (i = 0; i < KHU_OPT_COUNT; i++) {
+		opt = &khu_cli_opts[i];
 		if (!opt->name || !(opt->cmds & cmd))
 			continue;
 		lo->name = opt->name;
 		lo->has_arg = opt->arg ? required_argument : no_argument;
 		lo->flag = NULL;
 		lo->val = opt->short_name ? opt->short_name :
-					    KH_CLI_OPT_BASE + (int)i;
+					    KHU_CLI_OPT_BASE + (int)i;
 		lo++;
 		if (!opt->short_name)
 			continue;
@@ -270,15 +277,15 @@ static void kh_cli_getopt_tables(unsigned int cmd, const char *mode,
 }
 
 /* The table index of what getopt_long returned, or -1: not an option. */
-static int kh_cli_option_id(int c, unsigned int cmd)
+static int khu_cli_option_id(int c, unsigned int cmd)
 {
 	size_t i;
 
-	if (c >= KH_CLI_OPT_BASE)
-		return c - KH_CLI_OPT_BASE;
-	for (i = 0; i < KH_OPT_COUNT; i++)
-		if (kh_cli_opts[i].short_name == c &&
-		    (kh_cli_opts[i].cmds & cmd))
+	if (c >= KHU_CLI_OPT_BASE)
+		return c - KHU_CLI_OPT_BASE;
+	for (i = 0; i < KHU_OPT_COUNT; i++)
+		if (khu_cli_opts[i].short_name == c &&
+		    (khu_cli_opts[i].cmds & cmd))
 			return i;
 	return -1;
 }
@@ -287,30 +294,30 @@ static int kh_cli_option_id(int c, unsigned int cmd)
  * The options of command @cmd, up to the first operand (@mode "+:") or
  * all of them (":"). --help or --version ends the parse at once.
  */
-static int kh_cli_getopt(const struct kh_cli_ctx *ctx, int argc, char **argv,
-			 unsigned int cmd, const char *mode)
+static int khu_cli_getopt(const struct khu_cli_ctx *ctx, int argc, char **argv,
+			  unsigned int cmd, const char *mode)
 {
-	struct option longopts[KH_OPT_COUNT + 1];
-	char shorts[2 * KH_OPT_COUNT + 3], letters[KH_OPT_COUNT + 1];
+	struct option longopts[KHU_OPT_COUNT + 1];
+	char shorts[2 * KHU_OPT_COUNT + 3], letters[KHU_OPT_COUNT + 1];
 	int c;
 
-	kh_cli_getopt_tables(cmd, mode, longopts, shorts, letters);
+	khu_cli_getopt_tables(cmd, mode, longopts, shorts, letters);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
-		int id = kh_cli_option_id(c, cmd), ret;
+		int id = khu_cli_option_id(c, cmd), ret;
 
 		if (id < 0)
-			return kh_cli_bad_option(ctx, c, argv, letters);
-		ret = kh_cli_store(ctx, id, optarg);
-		if (ret || ctx->o->action != KH_CLI_RUN)
+			return khu_cli_bad_option(ctx, c, argv, letters);
+		ret = khu_cli_store(ctx, id, optarg);
+		if (ret || ctx->o->action != KHU_CLI_RUN)
 			return ret;
 	}
 	return 0;
 }
 
-static const struct kh_cli_cmd *kh_cli_find(const struct kh_cli_cmd *cmds,
-					    const char *name)
+static const struct khu_cli_cmd *khu_cli_find(const struct khu_cli_cmd *cmds,
+					      const char *name)
 {
 	for (; cmds->name; cmds++)
 		if (!strcmp(cmds->name, name))
@@ -319,24 +326,24 @@ static const struct kh_cli_cmd *kh_cli_find(const struct kh_cli_cmd *cmds,
 }
 
 /* KEYRING after --to-keyring, else a DEVICE, if the command takes them. */
-static int kh_cli_operands(const struct kh_cli_ctx *ctx, int argc,
-			   char **argv)
+static int khu_cli_operands(const struct khu_cli_ctx *ctx, int argc,
+			    char **argv)
 {
-	struct kh_opts *o = ctx->o;
+	struct khu_opts *o = ctx->o;
 	int i, id;
 
 	for (i = optind; i < argc; i++) {
 		int ret;
 
-		if (kh_cli_takes(ctx, KH_OPT_ARG_KEYRING) && !o->keyring &&
+		if (khu_cli_takes(ctx, KHU_OPT_ARG_KEYRING) && !o->keyring &&
 		    o->to_keyring)
-			id = KH_OPT_ARG_KEYRING;
-		else if (kh_cli_takes(ctx, KH_OPT_ARG_DEVICE))
-			id = KH_OPT_ARG_DEVICE;
+			id = KHU_OPT_ARG_KEYRING;
+		else if (khu_cli_takes(ctx, KHU_OPT_ARG_DEVICE))
+			id = KHU_OPT_ARG_DEVICE;
 		else
-			return kh_cli_err(ctx, "unexpected argument '%s'",
-					  argv[i]);
-		ret = kh_cli_store(ctx, id, argv[i]);
+			return khu_cli_err(ctx, "unexpected argument '%s'",
+					   argv[i]);
+		ret = khu_cli_store(ctx, id, argv[i]);
 		if (ret)
 			return ret;
 	}
@@ -347,111 +354,111 @@ static int kh_cli_operands(const struct kh_cli_ctx *ctx, int argc,
  * A mapping name as the format codec checks it, so that the tool refuses
  * exactly what the module would; its length is the uapi's KH_NAME_LEN.
  */
-static int kh_cli_check_name(const struct kh_cli_ctx *ctx, const char *name)
+static int khu_cli_check_name(const struct khu_cli_ctx *ctx, const char *name)
 {
 	size_t len = strlen(name);
 
 	if (kh_format_check_name(name, len + 1) != KH_VERDICT_OK)
-		return kh_cli_err(ctx,
-				  "invalid --name '%s': use letters, digits and _-.+, not a leading '.'",
-				  name);
+		return khu_cli_err(ctx,
+				   "invalid --name '%s': use letters, digits and _-.+, not a leading '.'",
+				   name);
 	if (len >= KH_NAME_LEN)
-		return kh_cli_err(ctx, "--name '%s' is longer than %d characters",
-				  name, KH_NAME_LEN - 1);
+		return khu_cli_err(ctx, "--name '%s' is longer than %d characters",
+				   name, KH_NAME_LEN - 1);
 	return 0;
 }
 
-static int kh_cli_check_names(const struct kh_cli_ctx *ctx)
+static int khu_cli_check_names(const struct khu_cli_ctx *ctx)
 {
-	const struct kh_opts *o = ctx->o;
+	const struct khu_opts *o = ctx->o;
 	unsigned int i, j;
 
 	if (o->n_names && o->n_names != o->n_devices)
-		return kh_cli_err(ctx,
-				  "%u --name for %u devices: give one per DEVICE or none",
-				  o->n_names, o->n_devices);
+		return khu_cli_err(ctx,
+				   "%u --name for %u devices: give one per DEVICE or none",
+				   o->n_names, o->n_devices);
 	for (i = 0; i < o->n_names; i++) {
-		int ret = kh_cli_check_name(ctx, o->volumes[i].name);
+		int ret = khu_cli_check_name(ctx, o->volumes[i].name);
 
 		if (ret)
 			return ret;
 		for (j = 0; j < i; j++)
 			if (!strcmp(o->volumes[i].name, o->volumes[j].name))
-				return kh_cli_err(ctx, "--name '%s' given twice",
-						  o->volumes[i].name);
+				return khu_cli_err(ctx, "--name '%s' given twice",
+						   o->volumes[i].name);
 	}
 	return 0;
 }
 
 /* Keyring mode's rules: one key per DEVICE; restore's options go together. */
-static int kh_cli_check_keyring(const struct kh_cli_ctx *ctx)
+static int khu_cli_check_keyring(const struct khu_cli_ctx *ctx)
 {
-	const struct kh_opts *o = ctx->o;
+	const struct khu_opts *o = ctx->o;
 	int32_t id;
 
 	if (o->n_keyrings && o->n_keyrings != o->n_devices)
-		return kh_cli_err(ctx,
-				  "%u --keyring for %u devices: give one per DEVICE",
-				  o->n_keyrings, o->n_devices);
+		return khu_cli_err(ctx,
+				   "%u --keyring for %u devices: give one per DEVICE",
+				   o->n_keyrings, o->n_devices);
 	if (o->n_keyrings && o->key_file)
-		return kh_cli_err(ctx,
-				  "--keyring and --key-file are mutually exclusive");
+		return khu_cli_err(ctx,
+				   "--keyring and --key-file are mutually exclusive");
 	if (!o->to_keyring && (o->open || o->key_timeout))
-		return kh_cli_err(ctx, "--%s needs --to-keyring",
-				  o->open ? "open" : "key-timeout");
-	if (o->keyring && kh_keyring_parse_parent(o->keyring, &id))
-		return kh_cli_err(ctx,
-				  "KEYRING '%s': use @u, @us, @s, @p, @t or a key serial number",
-				  o->keyring);
+		return khu_cli_err(ctx, "--%s needs --to-keyring",
+				   o->open ? "open" : "key-timeout");
+	if (o->keyring && khu_keyring_parse_parent(o->keyring, &id))
+		return khu_cli_err(ctx,
+				   "KEYRING '%s': use @u, @us, @s, @p, @t or a key serial number",
+				   o->keyring);
 	return 0;
 }
 
 /* The rules getopt cannot express: required, exclusive, counted. */
-static int kh_cli_validate(const struct kh_cli_ctx *ctx)
+static int khu_cli_validate(const struct khu_cli_ctx *ctx)
 {
-	const struct kh_opts *o = ctx->o;
+	const struct khu_opts *o = ctx->o;
 	int ret;
 
 	/* No DEVICE: crypttab names the volumes, their names and key files. */
-	if (kh_cli_takes(ctx, KH_OPT_ARG_DEVICE) && !o->n_devices &&
+	if (khu_cli_takes(ctx, KHU_OPT_ARG_DEVICE) && !o->n_devices &&
 	    (o->n_names || o->n_keyrings || o->key_file))
-		return kh_cli_err(ctx,
-				  "--%s needs DEVICEs (without them crypttab names the volumes)",
-				  o->n_names ? "name" :
-				  o->n_keyrings ? "keyring" : "key-file");
+		return khu_cli_err(ctx,
+				   "--%s needs DEVICEs (without them crypttab names the volumes)",
+				   o->n_names ? "name" :
+				   o->n_keyrings ? "keyring" : "key-file");
 	if (o->crypttab && o->n_devices)
-		return kh_cli_err(ctx,
-				  "--crypttab and DEVICEs are mutually exclusive");
+		return khu_cli_err(ctx,
+				   "--crypttab and DEVICEs are mutually exclusive");
 	/* Both, or neither (the boot loader's choice). */
-	if (kh_cli_takes(ctx, KH_OPT_KERNEL) && o->initrd && !o->kernel)
-		return kh_cli_err(ctx, "missing --kernel FILE");
-	if (kh_cli_takes(ctx, KH_OPT_INITRD) && o->kernel && !o->initrd)
-		return kh_cli_err(ctx, "missing --initrd FILE");
+	if (khu_cli_takes(ctx, KHU_OPT_KERNEL) && o->initrd && !o->kernel)
+		return khu_cli_err(ctx, "missing --kernel FILE");
+	if (khu_cli_takes(ctx, KHU_OPT_INITRD) && o->kernel && !o->initrd)
+		return khu_cli_err(ctx, "missing --initrd FILE");
 	if (o->root && o->kernel)
-		return kh_cli_err(ctx,
-				  "--root and --kernel are mutually exclusive");
+		return khu_cli_err(ctx,
+				   "--root and --kernel are mutually exclusive");
 	if (o->append && o->reuse_cmdline)
-		return kh_cli_err(ctx,
-				  "--append and --reuse-cmdline are mutually exclusive");
-	ret = kh_cli_check_keyring(ctx);
+		return khu_cli_err(ctx,
+				   "--append and --reuse-cmdline are mutually exclusive");
+	ret = khu_cli_check_keyring(ctx);
 	if (ret)
 		return ret;
-	return kh_cli_check_names(ctx);
+	return khu_cli_check_names(ctx);
 }
 
 /* @argv[0] is the command name; its options may come after operands. */
-static int kh_cli_parse_cmd(struct kh_cli_ctx *ctx, int argc, char **argv)
+static int khu_cli_parse_cmd(struct khu_cli_ctx *ctx, int argc, char **argv)
 {
 	char prefix[32];
 	int ret;
 
 	snprintf(prefix, sizeof(prefix), "%s: ", ctx->o->cmd->name);
 	ctx->prefix = prefix;
-	ret = kh_cli_getopt(ctx, argc, argv, ctx->o->cmd->bit, ":");
-	if (!ret && ctx->o->action == KH_CLI_RUN)
-		ret = kh_cli_operands(ctx, argc, argv);
-	if (!ret && ctx->o->action == KH_CLI_RUN)
-		ret = kh_cli_validate(ctx);
+	ret = khu_cli_getopt(ctx, argc, argv, ctx->o->cmd->bit, ":");
+	if (!ret && ctx->o->action == KHU_CLI_RUN)
+		ret = khu_cli_operands(ctx, argc, argv);
+	if (!ret && ctx->o->action == KHU_CLI_RUN)
+		ret = khu_cli_validate(ctx);
 	ctx->prefix = "";
 	return ret;
 }
@@ -461,46 +468,46 @@ static int kh_cli_parse_cmd(struct kh_cli_ctx *ctx, int argc, char **argv)
  * success returns 0 with @o filled; on a usage error returns -EINVAL with
  * one line in @err. GNU getopt may reorder @argv.
  */
-int kh_cli_parse(int argc, char **argv, const struct kh_cli_cmd *cmds,
-		 struct kh_opts *o, char *err, size_t err_len)
+int khu_cli_parse(int argc, char **argv, const struct khu_cli_cmd *cmds,
+		  struct khu_opts *o, char *err, size_t err_len)
 {
-	struct kh_cli_ctx ctx;
+	struct khu_cli_ctx ctx;
 	int ret;
 
 	memset(o, 0, sizeof(*o));
-	ctx = (struct kh_cli_ctx){ o, "", err, err_len };
+	ctx = (struct khu_cli_ctx){ o, "", err, err_len };
 	if (err_len)
 		err[0] = '\0';
 	/* Before the command: only --help and --version. */
-	ret = kh_cli_getopt(&ctx, argc, argv, KH_CMD_GLOBAL, "+:");
-	if (ret || o->action != KH_CLI_RUN)
+	ret = khu_cli_getopt(&ctx, argc, argv, KHU_CMD_GLOBAL, "+:");
+	if (ret || o->action != KHU_CLI_RUN)
 		return ret;
 	if (optind >= argc)
-		return kh_cli_err(&ctx, "missing command");
-	o->cmd = kh_cli_find(cmds, argv[optind]);
+		return khu_cli_err(&ctx, "missing command");
+	o->cmd = khu_cli_find(cmds, argv[optind]);
 	if (!o->cmd)
-		return kh_cli_err(&ctx, "unknown command '%s'", argv[optind]);
-	return kh_cli_parse_cmd(&ctx, argc - optind, argv + optind);
+		return khu_cli_err(&ctx, "unknown command '%s'", argv[optind]);
+	return khu_cli_parse_cmd(&ctx, argc - optind, argv + optind);
 }
 
-static void kh_cli_synopsis(FILE *f, unsigned int cmd)
+static void khu_cli_synopsis(FILE *f, unsigned int cmd)
 {
 	size_t i;
 
-	for (i = 0; i < KH_OPT_COUNT; i++)
-		if ((kh_cli_opts[i].cmds & cmd) && kh_cli_opts[i].synopsis)
-			fprintf(f, " %s", kh_cli_opts[i].synopsis);
+	for (i = 0; i < KHU_OPT_COUNT; i++)
+		if ((khu_cli_opts[i].cmds & cmd) && khu_cli_opts[i].synopsis)
+			fprintf(f, " %s", khu_cli_opts[i].synopsis);
 }
 
 /* The tool's usage: one entry per command, straight from the table. */
-void kh_cli_usage(FILE *f, const struct kh_cli_cmd *cmds)
+void khu_cli_usage(FILE *f, const struct khu_cli_cmd *cmds)
 {
 	fputs("usage: keyhandover [--help | --version] COMMAND [ARGS]\n\n"
 	      "Hand LUKS volume keys to the next kernel across kexec.\n\n"
 	      "commands:\n", f);
 	for (; cmds->name; cmds++) {
 		fprintf(f, "  %s", cmds->name);
-		kh_cli_synopsis(f, cmds->bit);
+		khu_cli_synopsis(f, cmds->bit);
 		fprintf(f, "\n      %s\n", cmds->help);
 	}
 	fputs("\nRun 'keyhandover COMMAND --help' for the options of one.\n",
@@ -508,7 +515,7 @@ void kh_cli_usage(FILE *f, const struct kh_cli_cmd *cmds)
 }
 
 /* "  -h, --help   show this help", "  --name NAME   ...", "  DEVICE   ..." */
-static void kh_cli_option_help(FILE *f, const struct kh_cli_opt *opt)
+static void khu_cli_option_help(FILE *f, const struct khu_cli_opt *opt)
 {
 	char left[40];
 	int n = 0;
@@ -524,27 +531,27 @@ static void kh_cli_option_help(FILE *f, const struct kh_cli_opt *opt)
 	fprintf(f, "  %-22s %s\n", left, opt->help);
 }
 
-void kh_cli_cmd_usage(FILE *f, const struct kh_cli_cmd *cmd)
+void khu_cli_cmd_usage(FILE *f, const struct khu_cli_cmd *cmd)
 {
 	size_t i;
 
 	fprintf(f, "usage: keyhandover %s", cmd->name);
-	kh_cli_synopsis(f, cmd->bit);
+	khu_cli_synopsis(f, cmd->bit);
 	fprintf(f, "\n\n%s\n\noptions:\n", cmd->help);
-	for (i = 0; i < KH_OPT_COUNT; i++)
-		if (kh_cli_opts[i].cmds & cmd->bit)
-			kh_cli_option_help(f, &kh_cli_opts[i]);
+	for (i = 0; i < KHU_OPT_COUNT; i++)
+		if (khu_cli_opts[i].cmds & cmd->bit)
+			khu_cli_option_help(f, &khu_cli_opts[i]);
 }
 
 /* What --help or --version asked for, on @f. */
-void kh_cli_show(FILE *f, const struct kh_opts *o,
-		 const struct kh_cli_cmd *cmds)
+void khu_cli_show(FILE *f, const struct khu_opts *o,
+		  const struct khu_cli_cmd *cmds)
 {
-	if (o->action == KH_CLI_VERSION)
-		fprintf(f, "keyhandover %s (handover format %d)\n", KH_VERSION,
+	if (o->action == KHU_CLI_VERSION)
+		fprintf(f, "keyhandover %s (handover format %d)\n", KHU_VERSION,
 			KH_FORMAT_VERSION);
 	else if (o->cmd)
-		kh_cli_cmd_usage(f, o->cmd);
+		khu_cli_cmd_usage(f, o->cmd);
 	else
-		kh_cli_usage(f, cmds);
+		khu_cli_usage(f, cmds);
 }

@@ -30,52 +30,52 @@
 #include "tool.h"
 
 /* The dispatcher and the usage text: one line per command. */
-static const struct kh_cli_cmd kh_commands[] = {
-	{ "stash", kh_cmd_stash, KH_CMD_STASH,
+static const struct khu_cli_cmd khu_commands[] = {
+	{ "stash", khu_cmd_stash, KHU_CMD_STASH,
 	  "derive the volume keys of LUKS DEVICEs (or take them from the keyring) and arm the hand-over" },
-	{ "load", kh_cmd_load, KH_CMD_LOAD,
+	{ "load", khu_cmd_load, KHU_CMD_LOAD,
 	  "load the next kernel; wipes an armed hand-over if that fails" },
-	{ "reboot", kh_cmd_reboot, KH_CMD_REBOOT,
+	{ "reboot", khu_cmd_reboot, KHU_CMD_REBOOT,
 	  "stash (crypttab by default), load what the boot loader would boot, and kexec into it" },
-	{ "restore", kh_cmd_restore, KH_CMD_RESTORE,
+	{ "restore", khu_cmd_restore, KHU_CMD_RESTORE,
 	  "in the new kernel: read the hand-over once and open the volumes (or put the keys into a keyring)" },
-	{ "setup", kh_cmd_setup, KH_CMD_SETUP,
+	{ "setup", khu_cmd_setup, KHU_CMD_SETUP,
 	  "reserve the region at boot: a GRUB drop-in with memmap= and keyhandover.region=" },
-	{ "status", kh_cmd_status, KH_CMD_STATUS,
+	{ "status", khu_cmd_status, KHU_CMD_STATUS,
 	  "show the state of the hand-over region (never a key)" },
-	{ "wipe", kh_cmd_wipe, KH_CMD_WIPE, "wipe the hand-over region" },
+	{ "wipe", khu_cmd_wipe, KHU_CMD_WIPE, "wipe the hand-over region" },
 	{ NULL, NULL, 0, NULL },
 };
 
 int main(int argc, char **argv)
 {
-	char err[KH_CLI_ERR_LEN];
-	struct kh_opts o;
+	char err[KHU_CLI_ERR_LEN];
+	struct khu_opts o;
 	int ret;
 
 	/* A closed stdout must end in a wipe, not in death by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
-	ret = kh_secmem_harden_process();
+	ret = khu_secmem_harden_process();
 	if (ret) {
-		kh_err("cannot disable core dumps: %s", strerror(-ret));
-		return KH_EXIT_FAILURE;
+		khu_err("cannot disable core dumps: %s", strerror(-ret));
+		return KHU_EXIT_FAILURE;
 	}
-	if (kh_cli_parse(argc, argv, kh_commands, &o, err, sizeof(err))) {
-		kh_err("%s", err);
-		return KH_EXIT_USAGE;
+	if (khu_cli_parse(argc, argv, khu_commands, &o, err, sizeof(err))) {
+		khu_err("%s", err);
+		return KHU_EXIT_USAGE;
 	}
-	if (o.action != KH_CLI_RUN) {
-		kh_cli_show(stdout, &o, kh_commands);
-		ret = KH_EXIT_OK;
+	if (o.action != KHU_CLI_RUN) {
+		khu_cli_show(stdout, &o, khu_commands);
+		ret = KHU_EXIT_OK;
 	} else {
-		kh_luks_set_verbose(o.verbose);
+		khu_luks_set_verbose(o.verbose);
 		ret = o.cmd->run(&o);
 	}
-	kh_debug_secmem();
+	khu_debug_secmem();
 	/* A lost "stashed ..." line must not look like success. */
-	if (fflush(stdout) && ret == KH_EXIT_OK) {
-		kh_err("cannot write output: %s", strerror(errno));
-		ret = KH_EXIT_FAILURE;
+	if (fflush(stdout) && ret == KHU_EXIT_OK) {
+		khu_err("cannot write output: %s", strerror(errno));
+		ret = KHU_EXIT_FAILURE;
 	}
 	return ret;
 }

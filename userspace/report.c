@@ -14,7 +14,7 @@
 #include "secmem.h"
 #include "tool.h"
 
-void kh_err(const char *fmt, ...)
+void khu_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -26,35 +26,35 @@ void kh_err(const char *fmt, ...)
 }
 
 /* The errors every request to /dev/keyhandover can meet. */
-void kh_device_error(const char *what, int err)
+void khu_device_error(const char *what, int err)
 {
 	switch (-err) {
 	case ENOENT:
-		kh_err("module not loaded: %s missing", KH_DEVICE_PATH);
+		khu_err("module not loaded: %s missing", KH_DEVICE_PATH);
 		break;
 	case EPERM:
 	case EACCES:
-		kh_err("permission denied: %s needs root (CAP_SYS_ADMIN)",
-		       KH_DEVICE_PATH);
+		khu_err("permission denied: %s needs root (CAP_SYS_ADMIN)",
+			KH_DEVICE_PATH);
 		break;
 	case EBUSY:
-		kh_err("device busy: another keyhandover is running");
+		khu_err("device busy: another keyhandover is running");
 		break;
 	case ENOTTY:
-		kh_err("%s: %s does not know this request (module and tool versions differ?)",
-		       what, KH_DEVICE_PATH);
+		khu_err("%s: %s does not know this request (module and tool versions differ?)",
+			what, KH_DEVICE_PATH);
 		break;
 	default:
-		kh_err("%s: %s", what, strerror(-err));
+		khu_err("%s: %s", what, strerror(-err));
 	}
 }
 
-int kh_device_open(void)
+int khu_device_open(void)
 {
-	int fd = kh_handover_open();
+	int fd = khu_handover_open();
 
 	if (fd < 0)
-		kh_device_error("cannot open " KH_DEVICE_PATH, fd);
+		khu_device_error("cannot open " KH_DEVICE_PATH, fd);
 	return fd;
 }
 
@@ -63,36 +63,36 @@ int kh_device_open(void)
  * -ENOENT (no module) is left for the caller to word; other errors are
  * said here.
  */
-int kh_device_status(struct kh_status *st)
+int khu_device_status(struct kh_status *st)
 {
-	int fd = kh_handover_open(), ret;
+	int fd = khu_handover_open(), ret;
 
 	if (fd < 0) {
 		if (fd != -ENOENT)
-			kh_device_error("cannot open " KH_DEVICE_PATH, fd);
+			khu_device_error("cannot open " KH_DEVICE_PATH, fd);
 		return fd;
 	}
-	ret = kh_handover_status(fd, st);
-	kh_handover_close(fd);
+	ret = khu_handover_status(fd, st);
+	khu_handover_close(fd);
 	if (ret)
-		kh_device_error("cannot query the hand-over", ret);
+		khu_device_error("cannot query the hand-over", ret);
 	return ret;
 }
 
 /* Keys from the previous kernel that nobody has restored yet. */
-void kh_pending_error(void)
+void khu_pending_error(void)
 {
-	kh_err("keys handed over by the previous kernel are pending: run 'keyhandover restore' or 'keyhandover wipe' first");
+	khu_err("keys handed over by the previous kernel are pending: run 'keyhandover restore' or 'keyhandover wipe' first");
 }
 
 /* KEYHANDOVER_DEBUG_SECMEM=1: how many secret buffers this run made. */
-void kh_debug_secmem(void)
+void khu_debug_secmem(void)
 {
 	size_t count, bytes;
 
 	if (!getenv("KEYHANDOVER_DEBUG_SECMEM"))
 		return;
-	kh_secmem_stats(&count, &bytes);
+	khu_secmem_stats(&count, &bytes);
 	fprintf(stderr, "keyhandover: debug: %zu secret buffers, %zu bytes\n",
 		count, bytes);
 }

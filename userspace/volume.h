@@ -4,12 +4,12 @@
  * line with its --name and --keyring, or a crypttab line. Everything the
  * tool knows of it before its key is derived stays together here.
  */
-#ifndef KH_VOLUME_H
-#define KH_VOLUME_H
+#ifndef KHU_VOLUME_H
+#define KHU_VOLUME_H
 
 struct crypt_device;
 
-struct kh_volume {
+struct khu_volume {
 	const char *dev;		/* the path to open */
 	const char *uuid;		/* crypttab's UUID=: scanned for if no link */
 	const char *name;		/* the mapping name; NULL: luks-UUID */
@@ -18,4 +18,4 @@ struct kh_volume {
 	struct crypt_device *cd;	/* open: each device is opened once */
 };
 
-#endif /* KH_VOLUME_H */
+#endif /* KHU_VOLUME_H */
