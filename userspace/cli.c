@@ -202,23 +202,13 @@ static int khu_cli_store_keyring(const struct khu_cli_ctx *ctx, int id,
 	return 0;
 }
 
-static int khu_cli_store_help(const struct khu_cli_ctx *ctx, int id,
-			      enum khu_cli_action *slot, const char *val)
+/* --help or --version: what to show instead of running a command. */
+static int khu_cli_store_action(const struct khu_cli_ctx *ctx, int id,
+				enum khu_cli_action *slot, const char *val)
 {
 	(void)ctx;
-	(void)id;
 	(void)val;
-	*slot = KHU_CLI_HELP;
-	return 0;
-}
-
-static int khu_cli_store_version(const struct khu_cli_ctx *ctx, int id,
-				 enum khu_cli_action *slot, const char *val)
-{
-	(void)ctx;
-	(void)id;
-	(void)val;
-	*slot = KHU_CLI_VERSION;
+	*slot = id == KHU_OPT_VERSION ? KHU_CLI_VERSION : KHU_CLI_HELP;
 	return 0;
 }
 
