@@ -109,15 +109,17 @@ static int kh_check_uuid(const char *uuid)
 
 /*
  * A device-mapper name that is also safe in a path and in a log line:
- * letters, digits and "_-.+", not starting with '.', zero padded.
+ * letters, digits and "_-.+", not starting with '.', NUL-terminated
+ * within @size bytes and zero padded to them. The tool checks --name and
+ * crypttab's names here too, so that it refuses what the module would.
  */
-static int kh_check_name(const char *name)
+int kh_format_check_name(const char *name, kh_size_t size)
 {
-	int i;
+	kh_size_t i;
 
-	if (name[0] == '\0' || name[0] == '.')
+	if (!size || name[0] == '\0' || name[0] == '.')
 		return KH_VERDICT_BAD_NAME;
-	for (i = 0; i < KH_NAME_LEN && name[i]; i++) {
+	for (i = 0; i < size && name[i]; i++) {
 		char c = name[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -125,9 +127,9 @@ static int kh_check_name(const char *name)
 		      c == '.' || c == '+'))
 			return KH_VERDICT_BAD_NAME;
 	}
-	if (i == KH_NAME_LEN)	/* not terminated */
+	if (i == size)	/* not terminated */
 		return KH_VERDICT_BAD_NAME;
-	if (!kh_all_zero((const kh_u8 *)name + i, KH_NAME_LEN - i))
+	if (!kh_all_zero((const kh_u8 *)name + i, size - i))
 		return KH_VERDICT_BAD_NAME;
 	return KH_VERDICT_OK;
 }
@@ -145,7 +147,7 @@ int kh_format_check_entry(const struct kh_entry *e)
 	ret = kh_check_uuid(e->uuid);
 	if (ret)
 		return ret;
-	return kh_check_name(e->name);
+	return kh_format_check_name(e->name, KH_NAME_LEN);
 }
 
 static void kh_put_entry(kh_u8 *p, const struct kh_entry *e)

@@ -63,6 +63,13 @@ void kh_format_sha256(const void *data, kh_size_t len,
 void kh_format_wipe(void *p, kh_size_t len);
 
 /*
+ * Validate a mapping name in a field of @size bytes (KH_NAME_LEN in an
+ * entry; strlen() + 1 for a string of its own, whose length is then the
+ * caller's to check). Returns KH_VERDICT_OK or KH_VERDICT_BAD_NAME.
+ */
+int kh_format_check_name(const char *name, kh_size_t size);
+
+/*
  * Validate one entry as given by a caller (the same rules the parser
  * applies). Returns KH_VERDICT_OK or the reason it is refused.
  */

@@ -30,8 +30,8 @@
 #include "bootloader.h"
 #include "textfile.h"
 
-#define KH_BOOT_DEPTH	8	/* submenus inside submenus */
-#define KH_BOOT_WORDS	64
+#define KHU_BOOT_DEPTH	8	/* submenus inside submenus */
+#define KHU_BOOT_WORDS	64
 
 /*
  * Set when a word used a GRUB variable ($vt_handoff, ${extra_cmdline}),
@@ -39,7 +39,7 @@
  * pass is then not what we read, and the entry is refused rather than
  * booted with the wrong command line.
  */
-static bool kh_boot_unsure;
+static bool khu_boot_unsure;
 
 /*
  * One GRUB word, as GRUB's lexer and argument expansion read it: outside
@@ -50,7 +50,7 @@ static bool kh_boot_unsure;
  * variable ('$' outside '...'), a character that ends a GRUB word or
  * command ({}|&;<>), or a quote or backslash that continues the line.
  */
-static const char *kh_boot_word(const char *p, char *out, size_t len)
+static const char *khu_boot_word(const char *p, char *out, size_t len)
 {
 	size_t n = 0;
 	char q = 0;
@@ -68,34 +68,34 @@ static const char *kh_boot_word(const char *p, char *out, size_t len)
 			continue;
 		}
 		if ((*p == '$' && q != '\'') || (!q && strchr("{}|&;<>", *p)))
-			kh_boot_unsure = true;
+			khu_boot_unsure = true;
 		if (*p == '\\' && q != '\'' && !p[1])
-			kh_boot_unsure = true;
+			khu_boot_unsure = true;
 		else if (*p == '\\' && (!q || (q == '"' && strchr("$\\\"", p[1]))))
 			p++;
 		if (n + 1 < len)
 			out[n++] = *p;
 		else
-			kh_boot_unsure = true;
+			khu_boot_unsure = true;
 	}
 	if (q)
-		kh_boot_unsure = true;
+		khu_boot_unsure = true;
 	out[n] = '\0';
 	return p;
 }
 
-/* Split @line into words; returns how many (at most KH_BOOT_WORDS). */
-static int kh_boot_split(const char *line, char w[][KH_BOOT_STR])
+/* Split @line into words; returns how many (at most KHU_BOOT_WORDS). */
+static int khu_boot_split(const char *line, char w[][KHU_BOOT_STR])
 {
 	int n = 0;
 
-	while (n < KH_BOOT_WORDS && (line = kh_boot_word(line, w[n], KH_BOOT_STR)))
+	while (n < KHU_BOOT_WORDS && (line = khu_boot_word(line, w[n], KHU_BOOT_STR)))
 		n++;
 	return n;
 }
 
 /* The entry's id: after $menuentry_id_option or --id. */
-static const char *kh_boot_id(char w[][KH_BOOT_STR], int n)
+static const char *khu_boot_id(char w[][KHU_BOOT_STR], int n)
 {
 	int i;
 
@@ -105,25 +105,25 @@ static const char *kh_boot_id(char w[][KH_BOOT_STR], int n)
 	return "";
 }
 
-struct kh_boot_frame {
-	char title[KH_BOOT_STR];
-	char id[KH_BOOT_STR];
+struct khu_boot_frame {
+	char title[KHU_BOOT_STR];
+	char id[KHU_BOOT_STR];
 	char index[32];
 	unsigned int next;	/* index of the next entry at this level */
 };
 
-struct kh_boot_grub {
-	struct kh_boot_frame f[KH_BOOT_DEPTH + 1];
+struct khu_boot_grub {
+	struct khu_boot_frame f[KHU_BOOT_DEPTH + 1];
 	int depth;		/* f[0] is the top level */
-	struct kh_boot_entry *cur;
-	struct kh_boot_entry *out;
+	struct khu_boot_entry *cur;
+	struct khu_boot_entry *out;
 	unsigned int cap, n;
-	char (*w)[KH_BOOT_STR];
+	char (*w)[KHU_BOOT_STR];
 };
 
 /* "parent>child", or just "child" at the top level. */
-static void kh_boot_path(char *out, size_t len, const char *parent,
-			 const char *child)
+static void khu_boot_path(char *out, size_t len, const char *parent,
+			  const char *child)
 {
 	if (*parent)
 		snprintf(out, len, "%s>%s", parent, child);
@@ -132,19 +132,19 @@ static void kh_boot_path(char *out, size_t len, const char *parent,
 }
 
 /* A menuentry or submenu line opens a block at the current level. */
-static int kh_boot_open(struct kh_boot_grub *g, int nw, bool submenu)
+static int khu_boot_open(struct khu_boot_grub *g, int nw, bool submenu)
 {
-	struct kh_boot_frame *p = &g->f[g->depth];
-	char index[32], title[KH_BOOT_STR], id[KH_BOOT_STR];
+	struct khu_boot_frame *p = &g->f[g->depth];
+	char index[32], title[KHU_BOOT_STR], id[KHU_BOOT_STR];
 
 	if (nw < 2)
 		return -EINVAL;
 	snprintf(index, sizeof(index), "%s%s%u", p->index, *p->index ? ">" : "",
 		 p->next++);
-	kh_boot_path(title, sizeof(title), p->title, g->w[1]);
-	kh_boot_path(id, sizeof(id), p->id, kh_boot_id(g->w, nw));
+	khu_boot_path(title, sizeof(title), p->title, g->w[1]);
+	khu_boot_path(id, sizeof(id), p->id, khu_boot_id(g->w, nw));
 	if (submenu) {
-		if (g->depth == KH_BOOT_DEPTH)
+		if (g->depth == KHU_BOOT_DEPTH)
 			return -E2BIG;
 		p = &g->f[++g->depth];
 		memset(p, 0, sizeof(*p));
@@ -171,8 +171,8 @@ static int kh_boot_open(struct kh_boot_grub *g, int nw, bool submenu)
  * the kernel reads no escapes: such a word is refused (-EILSEQ) rather
  * than guessed. -EDOM: the line does not fit.
  */
-static int kh_boot_join(char *out, size_t len, char w[][KH_BOOT_STR],
-			int from, int n)
+static int khu_boot_join(char *out, size_t len, char w[][KHU_BOOT_STR],
+			 int from, int n)
 {
 	size_t off = 0;
 	int i;
@@ -192,9 +192,9 @@ static int kh_boot_join(char *out, size_t len, char w[][KH_BOOT_STR],
 }
 
 /* A line inside a menuentry: only the kernel and initrd lines matter. */
-static void kh_boot_entry_line(struct kh_boot_grub *g, int nw, bool unsure)
+static void khu_boot_entry_line(struct khu_boot_grub *g, int nw, bool unsure)
 {
-	struct kh_boot_entry *e = g->cur;
+	struct khu_boot_entry *e = g->cur;
 
 	if (unsure && (!strcmp(g->w[0], "linux") || !strcmp(g->w[0], "linuxefi") ||
 		       !strcmp(g->w[0], "linux16") || !strncmp(g->w[0], "initrd", 6)))
@@ -205,7 +205,8 @@ static void kh_boot_entry_line(struct kh_boot_grub *g, int nw, bool unsure)
 		int ret;
 
 		snprintf(e->kernel, sizeof(e->kernel), "%s", g->w[1]);
-		ret = kh_boot_join(e->options, sizeof(e->options), g->w, 2, nw);
+		ret = khu_boot_join(e->options, sizeof(e->options), g->w, 2,
+				    nw);
 		e->unsure |= ret == -EDOM;
 		e->odd_quote |= ret == -EILSEQ;
 	} else if (nw >= 2 && (!strcmp(g->w[0], "initrd") ||
@@ -222,13 +223,13 @@ static void kh_boot_entry_line(struct kh_boot_grub *g, int nw, bool unsure)
  * last "set default=" that is not the next_entry branch wins, which is
  * how grub-mkconfig's header reads.
  */
-int kh_boot_grub_parse(const char *cfg, struct kh_boot_entry *out,
-		       unsigned int cap, unsigned int *count, char *dflt,
-		       size_t dflt_len)
+int khu_boot_grub_parse(const char *cfg, struct khu_boot_entry *out,
+			unsigned int cap, unsigned int *count, char *dflt,
+			size_t dflt_len)
 {
-	static char words[KH_BOOT_WORDS][KH_BOOT_STR];
-	struct kh_boot_grub g = { .out = out, .cap = cap, .w = words };
-	char line[KH_BOOT_STR * 2];
+	static char words[KHU_BOOT_WORDS][KHU_BOOT_STR];
+	struct khu_boot_grub g = { .out = out, .cap = cap, .w = words };
+	char line[KHU_BOOT_STR * 2];
 	const char *p = cfg;
 	int ret = 0;
 
@@ -239,18 +240,18 @@ int kh_boot_grub_parse(const char *cfg, struct kh_boot_entry *out,
 
 		snprintf(line, sizeof(line), "%.*s", (int)len, p);
 		p += len + (p[len] == '\n');
-		kh_boot_unsure = len >= sizeof(line);
-		nw = kh_boot_split(line, words);
+		khu_boot_unsure = len >= sizeof(line);
+		nw = khu_boot_split(line, words);
 		if (!nw || words[0][0] == '#')
 			continue;
 		if (!strcmp(words[0], "menuentry") || !strcmp(words[0], "submenu"))
-			ret = kh_boot_open(&g, nw, words[0][0] == 's');
+			ret = khu_boot_open(&g, nw, words[0][0] == 's');
 		else if (!strcmp(words[0], "}") && g.cur)
 			g.cur = NULL;
 		else if (!strcmp(words[0], "}") && g.depth)
 			g.depth--;
 		else if (g.cur)
-			kh_boot_entry_line(&g, nw, kh_boot_unsure);
+			khu_boot_entry_line(&g, nw, khu_boot_unsure);
 		else if (nw >= 2 && !strcmp(words[0], "set") &&
 			 !strncmp(words[1], "default=", 8) &&
 			 strcmp(words[1] + 8, "${next_entry}"))
@@ -261,8 +262,8 @@ int kh_boot_grub_parse(const char *cfg, struct kh_boot_entry *out,
 }
 
 /* KEY=value from grubenv's text into @out ("" when absent). */
-void kh_boot_grubenv_get(const char *env, const char *key, char *out,
-			 size_t len)
+void khu_boot_grubenv_get(const char *env, const char *key, char *out,
+			  size_t len)
 {
 	size_t klen = strlen(key);
 	const char *p = env;
@@ -280,8 +281,8 @@ void kh_boot_grubenv_get(const char *env, const char *key, char *out,
 }
 
 /* The entry GRUB's default @spec names: index, title path or id path. */
-int kh_boot_grub_find(const struct kh_boot_entry *e, unsigned int n,
-		      const char *spec)
+int khu_boot_grub_find(const struct khu_boot_entry *e, unsigned int n,
+		       const char *spec)
 {
 	unsigned int i;
 
@@ -292,8 +293,8 @@ int kh_boot_grub_find(const struct kh_boot_entry *e, unsigned int n,
 	return -ENOENT;
 }
 
-static void kh_boot_append(char *buf, size_t len, const char *v, size_t n,
-			   bool *unsure)
+static void khu_boot_append(char *buf, size_t len, const char *v, size_t n,
+			    bool *unsure)
 {
 	size_t off = strlen(buf);
 
@@ -302,19 +303,19 @@ static void kh_boot_append(char *buf, size_t len, const char *v, size_t n,
 }
 
 /* One BLS entry file ("key value" lines); @name is its file name. */
-int kh_boot_bls_parse(const char *text, const char *name,
-		      struct kh_boot_entry *out)
+int khu_boot_bls_parse(const char *text, const char *name,
+		       struct khu_boot_entry *out)
 {
 	static const struct {
 		const char *key;
 		size_t off;
 		size_t size;
 	} keys[] = {
-		{ "title", offsetof(struct kh_boot_entry, title), KH_BOOT_STR },
-		{ "linux", offsetof(struct kh_boot_entry, kernel), KH_BOOT_STR },
-		{ "initrd", offsetof(struct kh_boot_entry, initrd), KH_BOOT_STR },
-		{ "options", offsetof(struct kh_boot_entry, options), KH_BOOT_STR },
-		{ "version", offsetof(struct kh_boot_entry, version), 128 },
+		{ "title", offsetof(struct khu_boot_entry, title), KHU_BOOT_STR },
+		{ "linux", offsetof(struct khu_boot_entry, kernel), KHU_BOOT_STR },
+		{ "initrd", offsetof(struct khu_boot_entry, initrd), KHU_BOOT_STR },
+		{ "options", offsetof(struct khu_boot_entry, options), KHU_BOOT_STR },
+		{ "version", offsetof(struct khu_boot_entry, version), 128 },
 	};
 	const char *p = text;
 	size_t i;
@@ -338,8 +339,8 @@ int kh_boot_bls_parse(const char *text, const char *name,
 				out->unsure = true;	/* $kernelopts, say */
 			/* Repeated options lines add up (the BLS spec). */
 			if (!strcmp(keys[i].key, "options") && out->options[0])
-				kh_boot_append(out->options, sizeof(out->options),
-					       v, n - (v - p), &out->unsure);
+				khu_boot_append(out->options, sizeof(out->options),
+						v, n - (v - p), &out->unsure);
 			else if (snprintf((char *)out + keys[i].off, keys[i].size,
 					  "%.*s", (int)(n - (v - p)), v) >=
 				 (int)keys[i].size)
@@ -351,7 +352,7 @@ int kh_boot_bls_parse(const char *text, const char *name,
 }
 
 /* Newer first: "6.12.10" after "6.12.9", "6.1.0-18" after "6.1.0-9". */
-int kh_boot_version_cmp(const char *a, const char *b)
+int khu_boot_version_cmp(const char *a, const char *b)
 {
 	return strverscmp(a, b);
 }
@@ -359,8 +360,8 @@ int kh_boot_version_cmp(const char *a, const char *b)
 /* ---- reading the files ------------------------------------------------- */
 
 /* @root + @path into @out, or -ENOENT when no such file. */
-static int kh_boot_file(const char *root, const char *path, char *out,
-			size_t len)
+static int khu_boot_file(const char *root, const char *path, char *out,
+			 size_t len)
 {
 	if (snprintf(out, len, "%s%s", strcmp(root, "/") ? root : "", path) >=
 	    (int)len)
@@ -372,15 +373,15 @@ static int kh_boot_file(const char *root, const char *path, char *out,
  * A kernel or initrd path as the boot loader names it: relative to the
  * file system GRUB reads, which is / or, with a separate /boot, /boot.
  */
-static int kh_boot_host_path(const char *root, const char *path, char *out,
-			     size_t len)
+static int khu_boot_host_path(const char *root, const char *path, char *out,
+			      size_t len)
 {
-	char boot[KH_BOOT_STR];
+	char boot[KHU_BOOT_STR];
 
-	if (!kh_boot_file(root, path, out, len))
+	if (!khu_boot_file(root, path, out, len))
 		return 0;
 	snprintf(boot, sizeof(boot), "/boot%s", path);
-	return kh_boot_file(root, boot, out, len);
+	return khu_boot_file(root, boot, out, len);
 }
 
 /*
@@ -389,8 +390,8 @@ static int kh_boot_host_path(const char *root, const char *path, char *out,
  * variables or were cut (-EDOM), or whose kernel arguments hold a quote
  * or backslash (-EILSEQ) is refused, with its paths in @c.
  */
-static int kh_boot_take(const char *root, const struct kh_boot_entry *e,
-			struct kh_boot_choice *c)
+static int khu_boot_take(const char *root, const struct khu_boot_entry *e,
+			 struct khu_boot_choice *c)
 {
 	if (!e->kernel[0] || !e->initrd[0])
 		return -ENOEXEC;
@@ -398,8 +399,8 @@ static int kh_boot_take(const char *root, const struct kh_boot_entry *e,
 		return -EDOM;
 	if (e->odd_quote)
 		return -EILSEQ;
-	if (kh_boot_host_path(root, e->kernel, c->kernel, sizeof(c->kernel)) ||
-	    kh_boot_host_path(root, e->initrd, c->initrd, sizeof(c->initrd))) {
+	if (khu_boot_host_path(root, e->kernel, c->kernel, sizeof(c->kernel)) ||
+	    khu_boot_host_path(root, e->initrd, c->initrd, sizeof(c->initrd))) {
 		snprintf(c->kernel, sizeof(c->kernel), "%s", e->kernel);
 		snprintf(c->initrd, sizeof(c->initrd), "%s", e->initrd);
 		return -ENXIO;
@@ -409,48 +410,48 @@ static int kh_boot_take(const char *root, const struct kh_boot_entry *e,
 }
 
 /* grubenv next_entry (one boot), else saved_entry. */
-static void kh_boot_saved(const char *root, char *out, size_t len,
-			  const char **which)
+static void khu_boot_saved(const char *root, char *out, size_t len,
+			   const char **which)
 {
-	char path[KH_BOOT_STR], *env = NULL;
+	char path[KHU_BOOT_STR], *env = NULL;
 
 	out[0] = '\0';
-	if ((kh_boot_file(root, "/boot/grub/grubenv", path, sizeof(path)) &&
-	     kh_boot_file(root, "/boot/grub2/grubenv", path, sizeof(path))) ||
-	    kh_text_read(path, 1 << 20, &env))
+	if ((khu_boot_file(root, "/boot/grub/grubenv", path, sizeof(path)) &&
+	     khu_boot_file(root, "/boot/grub2/grubenv", path, sizeof(path))) ||
+	    khu_text_read(path, 1 << 20, &env))
 		return;
-	kh_boot_grubenv_get(env, "next_entry", out, len);
+	khu_boot_grubenv_get(env, "next_entry", out, len);
 	*which = "next_entry";
 	if (!out[0]) {
-		kh_boot_grubenv_get(env, "saved_entry", out, len);
+		khu_boot_grubenv_get(env, "saved_entry", out, len);
 		*which = "saved_entry";
 	}
 	free(env);
 }
 
-static int kh_boot_from_grub(const char *root, struct kh_boot_choice *c)
+static int khu_boot_from_grub(const char *root, struct khu_boot_choice *c)
 {
-	char path[KH_BOOT_STR], spec[KH_BOOT_STR], saved[KH_BOOT_STR];
+	char path[KHU_BOOT_STR], spec[KHU_BOOT_STR], saved[KHU_BOOT_STR];
 	const char *which = "default";
-	struct kh_boot_entry *e;
+	struct khu_boot_entry *e;
 	unsigned int n = 0;
 	char *cfg = NULL;
 	int ret, i;
 
 	/* Debian's grub, or Fedora's grub2. */
-	if (kh_boot_file(root, "/boot/grub/grub.cfg", path, sizeof(path)) &&
-	    kh_boot_file(root, "/boot/grub2/grub.cfg", path, sizeof(path)))
+	if (khu_boot_file(root, "/boot/grub/grub.cfg", path, sizeof(path)) &&
+	    khu_boot_file(root, "/boot/grub2/grub.cfg", path, sizeof(path)))
 		return -ENOENT;
-	ret = kh_text_read(path, 4 << 20, &cfg);
+	ret = khu_text_read(path, 4 << 20, &cfg);
 	if (ret)
 		return ret;
-	e = calloc(KH_BOOT_MAX, sizeof(*e));
-	ret = e ? kh_boot_grub_parse(cfg, e, KH_BOOT_MAX, &n, spec, sizeof(spec)) :
+	e = calloc(KHU_BOOT_MAX, sizeof(*e));
+	ret = e ? khu_boot_grub_parse(cfg, e, KHU_BOOT_MAX, &n, spec, sizeof(spec)) :
 		  -ENOMEM;
 	free(cfg);
 	if (!ret && !n)
 		ret = -ENOENT;	/* blscfg: the entries are BLS files */
-	kh_boot_saved(root, saved, sizeof(saved), &which);
+	khu_boot_saved(root, saved, sizeof(saved), &which);
 	/* GRUB's script: next_entry first, then its default. */
 	if (!ret && !strcmp(which, "next_entry") && saved[0])
 		snprintf(spec, sizeof(spec), "%s", saved);
@@ -458,9 +459,9 @@ static int kh_boot_from_grub(const char *root, struct kh_boot_choice *c)
 		snprintf(spec, sizeof(spec), "%s", saved[0] ? saved : "0");
 	else
 		which = "default";
-	i = ret ? ret : kh_boot_grub_find(e, n, spec);
+	i = ret ? ret : khu_boot_grub_find(e, n, spec);
 	if (i >= 0) {
-		ret = kh_boot_take(root, &e[i], c);
+		ret = khu_boot_take(root, &e[i], c);
 		snprintf(c->source, sizeof(c->source), "GRUB %s '%s': '%s'",
 			 which, spec, e[i].title);
 	} else if (!ret) {
@@ -471,34 +472,34 @@ static int kh_boot_from_grub(const char *root, struct kh_boot_choice *c)
 	return ret;
 }
 
-static int kh_boot_from_bls(const char *root, struct kh_boot_choice *c)
+static int khu_boot_from_bls(const char *root, struct khu_boot_choice *c)
 {
-	char dir[KH_BOOT_STR], path[KH_BOOT_STR * 2], saved[KH_BOOT_STR];
-	struct kh_boot_entry e, best;
+	char dir[KHU_BOOT_STR], path[KHU_BOOT_STR * 2], saved[KHU_BOOT_STR];
+	struct khu_boot_entry e, best;
 	const char *which = "";
 	struct dirent *d;
 	bool found = false;
 	char *text;
 	DIR *dp;
 
-	if (kh_boot_file(root, "/boot/loader/entries", dir, sizeof(dir)))
+	if (khu_boot_file(root, "/boot/loader/entries", dir, sizeof(dir)))
 		return -ENOENT;
 	dp = opendir(dir);
 	if (!dp)
 		return -errno;
-	kh_boot_saved(root, saved, sizeof(saved), &which);
+	khu_boot_saved(root, saved, sizeof(saved), &which);
 	while ((d = readdir(dp))) {
 		size_t l = strlen(d->d_name);
 
 		if (l < 6 || strcmp(d->d_name + l - 5, ".conf"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (kh_text_read(path, 1 << 20, &text))
+		if (khu_text_read(path, 1 << 20, &text))
 			continue;
-		if (!kh_boot_bls_parse(text, d->d_name, &e) &&
+		if (!khu_boot_bls_parse(text, d->d_name, &e) &&
 		    (!found || (saved[0] && !strcmp(e.id, saved)) ||
 		     (!(saved[0] && !strcmp(best.id, saved)) &&
-		      kh_boot_version_cmp(e.version, best.version) > 0))) {
+		      khu_boot_version_cmp(e.version, best.version) > 0))) {
 			best = e;
 			found = true;
 		}
@@ -510,14 +511,14 @@ static int kh_boot_from_bls(const char *root, struct kh_boot_choice *c)
 	snprintf(c->source, sizeof(c->source), "Boot Loader Specification entry '%s'%s",
 		 best.id, saved[0] && !strcmp(best.id, saved) ? " (saved_entry)" :
 		 " (newest version)");
-	return kh_boot_take(root, &best, c);
+	return khu_boot_take(root, &best, c);
 }
 
 /*
  * A link's target, for the user to see which kernel it is; kept as it is
  * when the target would leave @root (an absolute link under --root).
  */
-static void kh_boot_resolve(const char *root, char *path, size_t len)
+static void khu_boot_resolve(const char *root, char *path, size_t len)
 {
 	char *real = realpath(path, NULL);
 	size_t n = strcmp(root, "/") ? strlen(root) : 0;
@@ -533,7 +534,7 @@ static void kh_boot_resolve(const char *root, char *path, size_t len)
  * in / by default, in /boot with link_in_boot in /etc/kernel-img.conf.
  * With the running kernel's command line.
  */
-static int kh_boot_from_links(const char *root, struct kh_boot_choice *c)
+static int khu_boot_from_links(const char *root, struct khu_boot_choice *c)
 {
 	static const char *const dirs[] = { "/boot", "" };
 	char kernel[32], initrd[32];
@@ -543,10 +544,10 @@ static int kh_boot_from_links(const char *root, struct kh_boot_choice *c)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && ret; i++) {
 		snprintf(kernel, sizeof(kernel), "%s/vmlinuz", dirs[i]);
 		snprintf(initrd, sizeof(initrd), "%s/initrd.img", dirs[i]);
-		ret = kh_boot_file(root, kernel, c->kernel, sizeof(c->kernel));
+		ret = khu_boot_file(root, kernel, c->kernel, sizeof(c->kernel));
 		if (!ret)
-			ret = kh_boot_file(root, initrd, c->initrd,
-					   sizeof(c->initrd));
+			ret = khu_boot_file(root, initrd, c->initrd,
+					    sizeof(c->initrd));
 	}
 	c->options[0] = '\0';
 	if (ret) {
@@ -556,8 +557,8 @@ static int kh_boot_from_links(const char *root, struct kh_boot_choice *c)
 	}
 	snprintf(c->source, sizeof(c->source), "the %s and %s links", kernel,
 		 initrd);
-	kh_boot_resolve(root, c->kernel, sizeof(c->kernel));
-	kh_boot_resolve(root, c->initrd, sizeof(c->initrd));
+	khu_boot_resolve(root, c->kernel, sizeof(c->kernel));
+	khu_boot_resolve(root, c->initrd, sizeof(c->initrd));
 	return 0;
 }
 
@@ -567,15 +568,15 @@ static int kh_boot_from_links(const char *root, struct kh_boot_choice *c)
  * caller reads it). -ESRCH: GRUB's default names no entry (c->source says
  * which); -ENOEXEC: the entry has no kernel or initrd line.
  */
-int kh_boot_choose(const char *root, struct kh_boot_choice *c)
+int khu_boot_choose(const char *root, struct khu_boot_choice *c)
 {
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	ret = kh_boot_from_grub(root, c);
+	ret = khu_boot_from_grub(root, c);
 	if (ret == -ENOENT)
-		ret = kh_boot_from_bls(root, c);
+		ret = khu_boot_from_bls(root, c);
 	if (ret == -ENOENT)
-		ret = kh_boot_from_links(root, c);
+		ret = khu_boot_from_links(root, c);
 	return ret;
 }

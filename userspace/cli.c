@@ -2,7 +2,9 @@
 /*
  * Command-line parsing, kept apart from execution so that it can be unit
  * tested. Nothing here prints, exits or touches a device: it fills a
- * struct kh_opts or writes one error line for main to show.
+ * struct khu_opts or writes one error line for main to show. The options
+ * themselves are in cli_options.h, one line each: the getopt tables and
+ * the usage text are made from that table.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,65 +14,63 @@
 #include <string.h>
 
 #include "cli.h"
+#include "format.h"
 #include "keyring.h"
 
-/* getopt_long values of the options below: past every short option. */
-#define KH_CLI_OPT_BASE	256
+#ifndef KHU_VERSION
+#define KHU_VERSION	"0.1"
+#endif
 
-struct kh_cli_opt {
-	const char *name;
+/* getopt_long values of options without a short form: past every char. */
+#define KHU_CLI_OPT_BASE	256
+
+struct khu_cli_opt {
+	const char *name;		/* NULL: an operand */
+	int short_name;			/* 0: none */
 	const char *arg;		/* placeholder, NULL: no argument */
-	unsigned int bit;
+	unsigned int cmds;		/* KHU_CMD_* */
 	const char *synopsis;		/* NULL: another option's covers it */
 	const char *help;
 };
 
-static const struct kh_cli_opt kh_cli_opts[] = {
-	{ "name", "NAME", KH_OPT_NAME, "[--name NAME]...",
-	  "map the i-th DEVICE as /dev/mapper/NAME (default: luks-UUID)" },
-	{ "key-file", "FILE", KH_OPT_KEY_FILE, "[--key-file FILE]",
-	  "read the passphrase for every DEVICE from FILE ('-': stdin)" },
-	{ "keyring", "KEY", KH_OPT_KEYRING, "[--keyring KEY]...",
-	  "take the i-th DEVICE's volume key from the kernel keyring, in the kernel: KEY is [%logon:|%user:]DESCRIPTION (bare: logon)" },
-	{ "crypttab", "FILE", KH_OPT_CRYPTTAB, "[--crypttab FILE]",
-	  "with no DEVICE: every LUKS entry of FILE (default /etc/crypttab), under its crypttab name" },
-	{ "timeout", "SECONDS", KH_OPT_TIMEOUT, "[--timeout SECONDS]",
-	  "wipe the stash if no kexec comes within SECONDS (default: module's)" },
-	{ "to-keyring", NULL, KH_OPT_TO_KEYRING, "[--to-keyring [KEYRING]]",
-	  "add each key as user key keyhandover:NAME to the keyring keyhandover in KEYRING (default @u) instead of opening" },
-	{ "key-timeout", "SECONDS", KH_OPT_KEY_TIMEOUT, "[--key-timeout SECONDS]",
-	  "with --to-keyring: the keys expire after SECONDS (default 300)" },
-	{ "open", NULL, KH_OPT_OPEN, "[--open]",
-	  "with --to-keyring: also open the volumes, and revoke the keys of those opened" },
-	{ "kernel", "FILE", KH_OPT_KERNEL, "[--kernel FILE --initrd FILE]",
-	  "the kernel image to boot next (default: what the boot loader would boot)" },
-	{ "initrd", "FILE", KH_OPT_INITRD, NULL,
-	  "its initramfs, which runs 'keyhandover restore'" },
-	{ "root", "DIR", KH_OPT_ROOT, "[--root DIR]",
-	  "the installed system's files (boot/grub, boot/loader, etc/default/grub.d) under DIR, not /" },
-	{ "append", "STR", KH_OPT_APPEND, "[--append STR | --reuse-cmdline]",
-	  "the command line of the next kernel (default: empty)" },
-	{ "reuse-cmdline", NULL, KH_OPT_REUSE_CMDLINE, NULL,
-	  "reuse this kernel's command line (/proc/cmdline)" },
-	{ "check", NULL, KH_OPT_CHECK, "[--check]",
-	  "report whether the running kernel has the reservation and the module holds it" },
-	{ "dry-run", NULL, KH_OPT_DRY_RUN, "[--dry-run]",
-	  "say what would be loaded, with which command line; load nothing" },
-	{ "verbose", NULL, KH_OPT_VERBOSE, "[--verbose]",
-	  "show libcryptsetup's messages" },
+static const struct khu_cli_opt khu_cli_opts[] = {
+#define KHU_OPTION(id, name, short_name, arg, store, field, cmds, synopsis, \
+		   help) \
+	[KHU_OPT_##id] = { name, short_name, arg, cmds, synopsis, help },
+#include "cli_options.h"
+#undef KHU_OPTION
 };
 
-#define KH_CLI_NOPTS	(sizeof(kh_cli_opts) / sizeof(kh_cli_opts[0]))
+/* One parse: where it stores, and how its errors start ("stash: "). */
+struct khu_cli_ctx {
+	struct khu_opts *o;
+	const char *prefix;
+	char *err;
+	size_t len;
+};
 
-static int __attribute__((format(printf, 3, 4)))
-kh_cli_err(char *err, size_t len, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3)))
+khu_cli_err(const struct khu_cli_ctx *ctx, const char *fmt, ...)
 {
-	va_list ap;
+	size_t n;
 
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
+	if (!ctx->len)
+		return -EINVAL;
+	n = snprintf(ctx->err, ctx->len, "%s", ctx->prefix);
+	if (n < ctx->len) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(ctx->err + n, ctx->len - n, fmt, ap);
+		va_end(ap);
+	}
 	return -EINVAL;
+}
+
+/* Does the command being parsed take option (or operand) @id? */
+static bool khu_cli_takes(const struct khu_cli_ctx *ctx, int id)
+{
+	return khu_cli_opts[id].cmds & ctx->o->cmd->bit;
 }
 
 /*
@@ -78,56 +78,236 @@ kh_cli_err(char *err, size_t len, const char *fmt, ...)
  * short option may sit inside a cluster ("-xh"), so it is named from
  * optopt; long options are named from argv.
  */
-static int kh_cli_bad_option(int c, char **argv, const char *shorts,
-			     const char *prefix, char *err, size_t len)
+static int khu_cli_bad_option(const struct khu_cli_ctx *ctx, int c,
+			      char **argv, const char *letters)
 {
 	const char *arg = argv[optind - 1];
 	int n = strcspn(arg, "=");
 
 	if (c == ':')
-		return kh_cli_err(err, len, "%soption '%.*s' needs an argument",
-				  prefix, n, arg);
-	if (optopt > 0 && optopt < KH_CLI_OPT_BASE && !strchr(shorts, optopt))
-		return kh_cli_err(err, len, "%sunknown option '-%c'", prefix,
-				  optopt);
+		return khu_cli_err(ctx, "option '%.*s' needs an argument", n,
+				   arg);
+	if (optopt > 0 && optopt < KHU_CLI_OPT_BASE && !strchr(letters, optopt))
+		return khu_cli_err(ctx, "unknown option '-%c'", optopt);
 	if (optopt)
-		return kh_cli_err(err, len, "%soption '%.*s' takes no argument",
-				  prefix, n, arg);
-	return kh_cli_err(err, len, "%sunknown option '%.*s'", prefix, n, arg);
+		return khu_cli_err(ctx, "option '%.*s' takes no argument", n,
+				   arg);
+	return khu_cli_err(ctx, "unknown option '%.*s'", n, arg);
 }
 
-/* Options before the command: only --help and --version. */
-static int kh_cli_parse_global(int argc, char **argv, struct kh_opts *o,
-			       char *err, size_t len)
+static int khu_cli_store_flag(const struct khu_cli_ctx *ctx, int id,
+			      bool *slot, const char *val)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			o->action = KH_CLI_HELP;
-			return 0;
-		case 'V':
-			o->action = KH_CLI_VERSION;
-			return 0;
-		default:
-			return kh_cli_bad_option(c, argv, "hV", "", err, len);
-		}
-	}
-	if (optind >= argc)
-		return kh_cli_err(err, len, "missing command");
+	(void)ctx;
+	(void)id;
+	(void)val;
+	*slot = true;
 	return 0;
 }
 
-static const struct kh_cli_cmd *kh_cli_find(const struct kh_cli_cmd *cmds,
-					    const char *name)
+static int khu_cli_store_once(const struct khu_cli_ctx *ctx, int id,
+			      const char **slot, const char *val)
+{
+	if (*slot)
+		return khu_cli_err(ctx, "--%s given twice", khu_cli_opts[id].name);
+	*slot = val;
+	return 0;
+}
+
+/* An operand as it is: the parser hands over only the first KEYRING. */
+static int khu_cli_store_operand(const struct khu_cli_ctx *ctx, int id,
+				 const char **slot, const char *val)
+{
+	(void)ctx;
+	(void)id;
+	*slot = val;
+	return 0;
+}
+
+/* 1..KH_TIMEOUT_MAX seconds, digits only. */
+static int khu_cli_store_seconds(const struct khu_cli_ctx *ctx, int id,
+				 unsigned int *slot, const char *val)
+{
+	const char *name = khu_cli_opts[id].name;
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(val, &end, 10);
+	if (*slot)
+		return khu_cli_err(ctx, "--%s given twice", name);
+	if (errno || end == val || *end || val[0] == '-' || v == 0 ||
+	    v > KH_TIMEOUT_MAX)
+		return khu_cli_err(ctx, "--%s must be 1..%d seconds, got '%s'",
+				   name, KH_TIMEOUT_MAX, val);
+	*slot = v;
+	return 0;
+}
+
+/* The next of the volumes counted by *@n, or NULL: "too many @what". */
+static struct khu_volume *khu_cli_volume(const struct khu_cli_ctx *ctx,
+					 unsigned int *n, const char *what)
+{
+	if (*n == KH_MAX_ENTRIES) {
+		khu_cli_err(ctx, "too many %s: at most %d", what,
+			    KH_MAX_ENTRIES);
+		return NULL;
+	}
+	return &ctx->o->volumes[(*n)++];
+}
+
+/*
+ * DEVICE i, or the i-th --name, which is DEVICE i's: volume i's path or
+ * name (the names are checked once all are in).
+ */
+static int khu_cli_store_volume(const struct khu_cli_ctx *ctx, int id,
+				unsigned int *n, const char *val)
+{
+	bool is_dev = id == KHU_OPT_ARG_DEVICE;
+	struct khu_volume *v;
+
+	v = khu_cli_volume(ctx, n, is_dev ? "devices" : "--name");
+	if (!v)
+		return -EINVAL;
+	*(is_dev ? &v->dev : &v->name) = val;
+	return 0;
+}
+
+/* A key the module can look up, or a line saying why not. */
+static int khu_cli_store_keyring(const struct khu_cli_ctx *ctx, int id,
+				 unsigned int *n, const char *val)
+{
+	struct khu_volume *v = khu_cli_volume(ctx, n, "--keyring");
+	const char *desc;
+	uint32_t type;
+	int ret;
+
+	(void)id;
+	if (!v)
+		return -EINVAL;
+	ret = khu_keyring_parse_ref(val, &type, &desc);
+	if (ret == -EPROTOTYPE)
+		return khu_cli_err(ctx,
+				   "--keyring '%s': only %%logon: and %%user: keys hold volume keys",
+				   val);
+	if (ret == -ENAMETOOLONG)
+		return khu_cli_err(ctx,
+				   "--keyring: a description is at most %d characters",
+				   KH_DESC_LEN - 1);
+	if (ret)
+		return khu_cli_err(ctx,
+				   "--keyring '%s': a logon key's description is SERVICE:NAME",
+				   val);
+	v->keyring = val;
+	return 0;
+}
+
+/* --help or --version: what to show instead of running a command. */
+static int khu_cli_store_action(const struct khu_cli_ctx *ctx, int id,
+				enum khu_cli_action *slot, const char *val)
+{
+	(void)ctx;
+	(void)val;
+	*slot = id == KHU_OPT_VERSION ? KHU_CLI_VERSION : KHU_CLI_HELP;
+	return 0;
+}
+
+/*
+ * Keep option or operand @id with its argument @val, as its line in
+ * cli_options.h says: the compiler checks each field's type against the
+ * khu_cli_store_*() named for it.
+ */
+static int khu_cli_store(const struct khu_cli_ctx *ctx, int id, const char *val)
+{
+	struct khu_opts *o = ctx->o;
+
+	switch (id) {
+#define KHU_OPTION(id, name, short_name, arg, store, field, ...) \
+	case KHU_OPT_##id: \
+		return khu_cli_store_##store(ctx, KHU_OPT_##id, &o->field, val);
+#include "cli_options.h"
+#undef KHU_OPTION
+	}
+	return khu_cli_err(ctx, "internal error");
+}
+
+/*
+ * getopt_long's tables for the options of command @cmd (a KHU_CMD_* bit):
+ * @shorts starts with @mode; @letters has the short options alone.
+ */
+static void khu_cli_getopt_tables(unsigned int cmd, const char *mode,
+				  struct option *lo, char *shorts,
+				  char *letters)
+{
+	const struct khu_cli_opt *opt;
+	size_t i;
+
+	while (*mode)
+		*shorts++ = *mode++;
+	for (i = 0; i < KHU_OPT_COUNT; i++) {
+		opt = &khu_cli_opts[i];
+		if (!opt->name || !(opt->cmds & cmd))
+			continue;
+		lo->name = opt->name;
+		lo->has_arg = opt->arg ? required_argument : no_argument;
+		lo->flag = NULL;
+		lo->val = opt->short_name ? opt->short_name :
+					    KHU_CLI_OPT_BASE + (int)i;
+		lo++;
+		if (!opt->short_name)
+			continue;
+		*letters++ = opt->short_name;
+		*shorts++ = opt->short_name;
+		if (opt->arg)
+			*shorts++ = ':';
+	}
+	*lo = (struct option){ NULL, 0, NULL, 0 };
+	*letters = '\0';
+	*shorts = '\0';
+}
+
+/* The table index of what getopt_long returned, or -1: not an option. */
+static int khu_cli_option_id(int c, unsigned int cmd)
+{
+	size_t i;
+
+	if (c >= KHU_CLI_OPT_BASE)
+		return c - KHU_CLI_OPT_BASE;
+	for (i = 0; i < KHU_OPT_COUNT; i++)
+		if (khu_cli_opts[i].short_name == c &&
+		    (khu_cli_opts[i].cmds & cmd))
+			return i;
+	return -1;
+}
+
+/*
+ * The options of command @cmd, up to the first operand (@mode "+:") or
+ * all of them (":"). --help or --version ends the parse at once.
+ */
+static int khu_cli_getopt(const struct khu_cli_ctx *ctx, int argc, char **argv,
+			  unsigned int cmd, const char *mode)
+{
+	struct option longopts[KHU_OPT_COUNT + 1];
+	char shorts[2 * KHU_OPT_COUNT + 3], letters[KHU_OPT_COUNT + 1];
+	int c;
+
+	khu_cli_getopt_tables(cmd, mode, longopts, shorts, letters);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		int id = khu_cli_option_id(c, cmd), ret;
+
+		if (id < 0)
+			return khu_cli_bad_option(ctx, c, argv, letters);
+		ret = khu_cli_store(ctx, id, optarg);
+		if (ret || ctx->o->action != KHU_CLI_RUN)
+			return ret;
+	}
+	return 0;
+}
+
+static const struct khu_cli_cmd *khu_cli_find(const struct khu_cli_cmd *cmds,
+					      const char *name)
 {
 	for (; cmds->name; cmds++)
 		if (!strcmp(cmds->name, name))
@@ -135,306 +315,142 @@ static const struct kh_cli_cmd *kh_cli_find(const struct kh_cli_cmd *cmds,
 	return NULL;
 }
 
-/* getopt_long's table for the options @accepts allows, plus --help. */
-static void kh_cli_longopts(unsigned int accepts, struct option *lo)
+/* KEYRING after --to-keyring, else a DEVICE, if the command takes them. */
+static int khu_cli_operands(const struct khu_cli_ctx *ctx, int argc,
+			    char **argv)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < KH_CLI_NOPTS; i++) {
-		if (!(accepts & kh_cli_opts[i].bit))
-			continue;
-		lo[n].name = kh_cli_opts[i].name;
-		lo[n].has_arg = kh_cli_opts[i].arg ? required_argument :
-						     no_argument;
-		lo[n].flag = NULL;
-		lo[n].val = KH_CLI_OPT_BASE + i;
-		n++;
-	}
-	lo[n] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[n + 1] = (struct option){ NULL, 0, NULL, 0 };
-}
-
-static int kh_cli_set_once(const char **slot, const char *name,
-			   const char *prefix, char *err, size_t len)
-{
-	if (*slot)
-		return kh_cli_err(err, len, "%s--%s given twice", prefix, name);
-	*slot = optarg;
-	return 0;
-}
-
-/* 1..KH_TIMEOUT_MAX seconds, digits only. */
-static int kh_cli_timeout(unsigned int *slot, const char *name,
-			  const char *prefix, char *err, size_t len)
-{
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(optarg, &end, 10);
-	if (*slot)
-		return kh_cli_err(err, len, "%s--%s given twice", prefix, name);
-	if (errno || end == optarg || *end || optarg[0] == '-' || v == 0 ||
-	    v > KH_TIMEOUT_MAX)
-		return kh_cli_err(err, len,
-				  "%s--%s must be 1..%d seconds, got '%s'",
-				  prefix, name, KH_TIMEOUT_MAX, optarg);
-	*slot = v;
-	return 0;
-}
-
-/* A key the module can look up, or a line saying why not. */
-static int kh_cli_keyring_ref(struct kh_opts *o, const char *prefix,
-			      char *err, size_t len)
-{
-	const char *desc;
-	uint32_t type;
-	int ret;
-
-	if (o->n_keyrings == KH_MAX_ENTRIES)
-		return kh_cli_err(err, len, "%stoo many --keyring: at most %d",
-				  prefix, KH_MAX_ENTRIES);
-	ret = kh_keyring_parse_ref(optarg, &type, &desc);
-	if (ret == -EPROTOTYPE)
-		return kh_cli_err(err, len,
-				  "%s--keyring '%s': only %%logon: and %%user: keys hold volume keys",
-				  prefix, optarg);
-	if (ret == -ENAMETOOLONG)
-		return kh_cli_err(err, len,
-				  "%s--keyring: a description is at most %d characters",
-				  prefix, KH_DESC_LEN - 1);
-	if (ret)
-		return kh_cli_err(err, len,
-				  "%s--keyring '%s': a logon key's description is SERVICE:NAME",
-				  prefix, optarg);
-	o->keyrings[o->n_keyrings++] = optarg;
-	return 0;
-}
-
-/* Store one option; @bit says which. */
-static int kh_cli_store(struct kh_opts *o, const struct kh_cli_opt *opt,
-			const char *prefix, char *err, size_t len)
-{
-	switch (opt->bit) {
-	case KH_OPT_NAME:
-		if (o->n_names == KH_MAX_ENTRIES)
-			return kh_cli_err(err, len,
-					  "%stoo many --name: at most %d",
-					  prefix, KH_MAX_ENTRIES);
-		o->names[o->n_names++] = optarg;
-		return 0;
-	case KH_OPT_KEY_FILE:
-		return kh_cli_set_once(&o->key_file, opt->name, prefix, err,
-				       len);
-	case KH_OPT_CRYPTTAB:
-		return kh_cli_set_once(&o->crypttab, opt->name, prefix, err,
-				       len);
-	case KH_OPT_ROOT:
-		return kh_cli_set_once(&o->root, opt->name, prefix, err, len);
-	case KH_OPT_DRY_RUN:
-		o->dry_run = true;
-		return 0;
-	case KH_OPT_CHECK:
-		o->check = true;
-		return 0;
-	case KH_OPT_KERNEL:
-		return kh_cli_set_once(&o->kernel, opt->name, prefix, err, len);
-	case KH_OPT_INITRD:
-		return kh_cli_set_once(&o->initrd, opt->name, prefix, err, len);
-	case KH_OPT_APPEND:
-		return kh_cli_set_once(&o->append, opt->name, prefix, err, len);
-	case KH_OPT_REUSE_CMDLINE:
-		o->reuse_cmdline = true;
-		return 0;
-	case KH_OPT_TIMEOUT:
-		return kh_cli_timeout(&o->timeout, opt->name, prefix, err, len);
-	case KH_OPT_KEY_TIMEOUT:
-		return kh_cli_timeout(&o->key_timeout, opt->name, prefix, err,
-				      len);
-	case KH_OPT_KEYRING:
-		return kh_cli_keyring_ref(o, prefix, err, len);
-	case KH_OPT_TO_KEYRING:
-		o->to_keyring = true;
-		return 0;
-	case KH_OPT_OPEN:
-		o->open = true;
-		return 0;
-	case KH_OPT_VERBOSE:
-		o->verbose = true;
-		return 0;
-	}
-	return kh_cli_err(err, len, "%sinternal error", prefix);
-}
-
-static int kh_cli_operands(int argc, char **argv, struct kh_opts *o,
-			   const char *prefix, char *err, size_t len)
-{
-	int i;
+	struct khu_opts *o = ctx->o;
+	int i, id;
 
 	for (i = optind; i < argc; i++) {
-		if ((o->cmd->accepts & KH_ARG_KEYRING) && !o->keyring &&
-		    o->to_keyring) {
-			o->keyring = argv[i];
-			continue;
-		}
-		if (!(o->cmd->accepts & KH_ARG_DEVICES))
-			return kh_cli_err(err, len,
-					  "%sunexpected argument '%s'", prefix,
-					  argv[i]);
-		if (o->n_devices == KH_MAX_ENTRIES)
-			return kh_cli_err(err, len,
-					  "%stoo many devices: at most %d",
-					  prefix, KH_MAX_ENTRIES);
-		o->devices[o->n_devices++] = argv[i];
+		int ret;
+
+		if (khu_cli_takes(ctx, KHU_OPT_ARG_KEYRING) && !o->keyring &&
+		    o->to_keyring)
+			id = KHU_OPT_ARG_KEYRING;
+		else if (khu_cli_takes(ctx, KHU_OPT_ARG_DEVICE))
+			id = KHU_OPT_ARG_DEVICE;
+		else
+			return khu_cli_err(ctx, "unexpected argument '%s'",
+					   argv[i]);
+		ret = khu_cli_store(ctx, id, argv[i]);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
 
 /*
- * The rule the module and the format codec apply to a mapping name: it
- * ends up in /dev/mapper and in log lines, so keep it to a safe set.
+ * A mapping name as the format codec checks it, so that the tool refuses
+ * exactly what the module would; its length is the uapi's KH_NAME_LEN.
  */
-static bool kh_cli_name_char(char c)
+static int khu_cli_check_name(const struct khu_cli_ctx *ctx, const char *name)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || strchr("_-.+", c);
-}
+	size_t len = strlen(name);
 
-static int kh_cli_check_name(const char *name, const char *prefix, char *err,
-			     size_t len)
-{
-	const char *p;
-
-	if (!*name || *name == '.')
-		goto out_invalid;
-	for (p = name; *p; p++)
-		if (!kh_cli_name_char(*p))
-			goto out_invalid;
-	if (strlen(name) >= KH_NAME_LEN)
-		return kh_cli_err(err, len,
-				  "%s--name '%s' is longer than %d characters",
-				  prefix, name, KH_NAME_LEN - 1);
+	if (kh_format_check_name(name, len + 1) != KH_VERDICT_OK)
+		return khu_cli_err(ctx,
+				   "invalid --name '%s': use letters, digits and _-.+, not a leading '.'",
+				   name);
+	if (len >= KH_NAME_LEN)
+		return khu_cli_err(ctx, "--name '%s' is longer than %d characters",
+				   name, KH_NAME_LEN - 1);
 	return 0;
-
-out_invalid:
-	return kh_cli_err(err, len,
-			  "%sinvalid --name '%s': use letters, digits and _-.+, not a leading '.'",
-			  prefix, name);
 }
 
-static int kh_cli_check_names(const struct kh_opts *o, const char *prefix,
-			      char *err, size_t len)
+static int khu_cli_check_names(const struct khu_cli_ctx *ctx)
 {
+	const struct khu_opts *o = ctx->o;
 	unsigned int i, j;
 
 	if (o->n_names && o->n_names != o->n_devices)
-		return kh_cli_err(err, len,
-				  "%s%u --name for %u devices: give one per DEVICE or none",
-				  prefix, o->n_names, o->n_devices);
+		return khu_cli_err(ctx,
+				   "%u --name for %u devices: give one per DEVICE or none",
+				   o->n_names, o->n_devices);
 	for (i = 0; i < o->n_names; i++) {
-		int ret = kh_cli_check_name(o->names[i], prefix, err, len);
+		int ret = khu_cli_check_name(ctx, o->volumes[i].name);
 
 		if (ret)
 			return ret;
 		for (j = 0; j < i; j++)
-			if (!strcmp(o->names[i], o->names[j]))
-				return kh_cli_err(err, len,
-						  "%s--name '%s' given twice",
-						  prefix, o->names[i]);
+			if (!strcmp(o->volumes[i].name, o->volumes[j].name))
+				return khu_cli_err(ctx, "--name '%s' given twice",
+						   o->volumes[i].name);
 	}
 	return 0;
 }
 
 /* Keyring mode's rules: one key per DEVICE; restore's options go together. */
-static int kh_cli_check_keyring(const struct kh_opts *o, const char *prefix,
-				char *err, size_t len)
+static int khu_cli_check_keyring(const struct khu_cli_ctx *ctx)
 {
+	const struct khu_opts *o = ctx->o;
 	int32_t id;
 
 	if (o->n_keyrings && o->n_keyrings != o->n_devices)
-		return kh_cli_err(err, len,
-				  "%s%u --keyring for %u devices: give one per DEVICE",
-				  prefix, o->n_keyrings, o->n_devices);
+		return khu_cli_err(ctx,
+				   "%u --keyring for %u devices: give one per DEVICE",
+				   o->n_keyrings, o->n_devices);
 	if (o->n_keyrings && o->key_file)
-		return kh_cli_err(err, len,
-				  "%s--keyring and --key-file are mutually exclusive",
-				  prefix);
+		return khu_cli_err(ctx,
+				   "--keyring and --key-file are mutually exclusive");
 	if (!o->to_keyring && (o->open || o->key_timeout))
-		return kh_cli_err(err, len, "%s--%s needs --to-keyring", prefix,
-				  o->open ? "open" : "key-timeout");
-	if (o->keyring && kh_keyring_parse_parent(o->keyring, &id))
-		return kh_cli_err(err, len,
-				  "%sKEYRING '%s': use @u, @us, @s, @p, @t or a key serial number",
-				  prefix, o->keyring);
+		return khu_cli_err(ctx, "--%s needs --to-keyring",
+				   o->open ? "open" : "key-timeout");
+	if (o->keyring && khu_keyring_parse_parent(o->keyring, &id))
+		return khu_cli_err(ctx,
+				   "KEYRING '%s': use @u, @us, @s, @p, @t or a key serial number",
+				   o->keyring);
 	return 0;
 }
 
 /* The rules getopt cannot express: required, exclusive, counted. */
-static int kh_cli_validate(const struct kh_opts *o, const char *prefix,
-			   char *err, size_t len)
+static int khu_cli_validate(const struct khu_cli_ctx *ctx)
 {
-	unsigned int accepts = o->cmd->accepts;
+	const struct khu_opts *o = ctx->o;
 	int ret;
 
 	/* No DEVICE: crypttab names the volumes, their names and key files. */
-	if ((accepts & KH_ARG_DEVICES) && !o->n_devices &&
+	if (khu_cli_takes(ctx, KHU_OPT_ARG_DEVICE) && !o->n_devices &&
 	    (o->n_names || o->n_keyrings || o->key_file))
-		return kh_cli_err(err, len,
-				  "%s--%s needs DEVICEs (without them crypttab names the volumes)",
-				  prefix, o->n_names ? "name" :
-				  o->n_keyrings ? "keyring" : "key-file");
+		return khu_cli_err(ctx,
+				   "--%s needs DEVICEs (without them crypttab names the volumes)",
+				   o->n_names ? "name" :
+				   o->n_keyrings ? "keyring" : "key-file");
 	if (o->crypttab && o->n_devices)
-		return kh_cli_err(err, len,
-				  "%s--crypttab and DEVICEs are mutually exclusive",
-				  prefix);
+		return khu_cli_err(ctx,
+				   "--crypttab and DEVICEs are mutually exclusive");
 	/* Both, or neither (the boot loader's choice). */
-	if ((accepts & KH_OPT_KERNEL) && o->initrd && !o->kernel)
-		return kh_cli_err(err, len, "%smissing --kernel FILE", prefix);
-	if ((accepts & KH_OPT_INITRD) && o->kernel && !o->initrd)
-		return kh_cli_err(err, len, "%smissing --initrd FILE", prefix);
+	if (khu_cli_takes(ctx, KHU_OPT_KERNEL) && o->initrd && !o->kernel)
+		return khu_cli_err(ctx, "missing --kernel FILE");
+	if (khu_cli_takes(ctx, KHU_OPT_INITRD) && o->kernel && !o->initrd)
+		return khu_cli_err(ctx, "missing --initrd FILE");
 	if (o->root && o->kernel)
-		return kh_cli_err(err, len,
-				  "%s--root and --kernel are mutually exclusive",
-				  prefix);
+		return khu_cli_err(ctx,
+				   "--root and --kernel are mutually exclusive");
 	if (o->append && o->reuse_cmdline)
-		return kh_cli_err(err, len,
-				  "%s--append and --reuse-cmdline are mutually exclusive",
-				  prefix);
-	ret = kh_cli_check_keyring(o, prefix, err, len);
+		return khu_cli_err(ctx,
+				   "--append and --reuse-cmdline are mutually exclusive");
+	ret = khu_cli_check_keyring(ctx);
 	if (ret)
 		return ret;
-	return kh_cli_check_names(o, prefix, err, len);
+	return khu_cli_check_names(ctx);
 }
 
 /* @argv[0] is the command name; its options may come after operands. */
-static int kh_cli_parse_cmd(int argc, char **argv, struct kh_opts *o,
-			    char *err, size_t len)
+static int khu_cli_parse_cmd(struct khu_cli_ctx *ctx, int argc, char **argv)
 {
-	struct option longopts[KH_CLI_NOPTS + 2];
 	char prefix[32];
-	int c, ret;
+	int ret;
 
-	snprintf(prefix, sizeof(prefix), "%s: ", o->cmd->name);
-	kh_cli_longopts(o->cmd->accepts, longopts);
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			o->action = KH_CLI_HELP;
-			return 0;
-		}
-		if (c < KH_CLI_OPT_BASE)
-			return kh_cli_bad_option(c, argv, "h", prefix, err,
-						 len);
-		ret = kh_cli_store(o, &kh_cli_opts[c - KH_CLI_OPT_BASE],
-				   prefix, err, len);
-		if (ret)
-			return ret;
-	}
-	ret = kh_cli_operands(argc, argv, o, prefix, err, len);
-	if (ret)
-		return ret;
-	return kh_cli_validate(o, prefix, err, len);
+	snprintf(prefix, sizeof(prefix), "%s: ", ctx->o->cmd->name);
+	ctx->prefix = prefix;
+	ret = khu_cli_getopt(ctx, argc, argv, ctx->o->cmd->bit, ":");
+	if (!ret && ctx->o->action == KHU_CLI_RUN)
+		ret = khu_cli_operands(ctx, argc, argv);
+	if (!ret && ctx->o->action == KHU_CLI_RUN)
+		ret = khu_cli_validate(ctx);
+	ctx->prefix = "";
+	return ret;
 }
 
 /*
@@ -442,80 +458,90 @@ static int kh_cli_parse_cmd(int argc, char **argv, struct kh_opts *o,
  * success returns 0 with @o filled; on a usage error returns -EINVAL with
  * one line in @err. GNU getopt may reorder @argv.
  */
-int kh_cli_parse(int argc, char **argv, const struct kh_cli_cmd *cmds,
-		 struct kh_opts *o, char *err, size_t err_len)
+int khu_cli_parse(int argc, char **argv, const struct khu_cli_cmd *cmds,
+		  struct khu_opts *o, char *err, size_t err_len)
 {
+	struct khu_cli_ctx ctx;
 	int ret;
 
 	memset(o, 0, sizeof(*o));
+	ctx = (struct khu_cli_ctx){ o, "", err, err_len };
 	if (err_len)
 		err[0] = '\0';
-	ret = kh_cli_parse_global(argc, argv, o, err, err_len);
-	if (ret || o->action != KH_CLI_RUN)
+	/* Before the command: only --help and --version. */
+	ret = khu_cli_getopt(&ctx, argc, argv, KHU_CMD_GLOBAL, "+:");
+	if (ret || o->action != KHU_CLI_RUN)
 		return ret;
-	o->cmd = kh_cli_find(cmds, argv[optind]);
+	if (optind >= argc)
+		return khu_cli_err(&ctx, "missing command");
+	o->cmd = khu_cli_find(cmds, argv[optind]);
 	if (!o->cmd)
-		return kh_cli_err(err, err_len, "unknown command '%s'",
-				  argv[optind]);
-	return kh_cli_parse_cmd(argc - optind, argv + optind, o, err, err_len);
+		return khu_cli_err(&ctx, "unknown command '%s'", argv[optind]);
+	return khu_cli_parse_cmd(&ctx, argc - optind, argv + optind);
 }
 
-static void kh_cli_synopsis(FILE *f, unsigned int accepts)
+static void khu_cli_synopsis(FILE *f, unsigned int cmd)
 {
 	size_t i;
 
-	for (i = 0; i < KH_CLI_NOPTS; i++)
-		if ((accepts & kh_cli_opts[i].bit) && kh_cli_opts[i].synopsis)
-			fprintf(f, " %s", kh_cli_opts[i].synopsis);
-	if (accepts & KH_ARG_DEVICES)
-		fputs(" [DEVICE...]", f);
+	for (i = 0; i < KHU_OPT_COUNT; i++)
+		if ((khu_cli_opts[i].cmds & cmd) && khu_cli_opts[i].synopsis)
+			fprintf(f, " %s", khu_cli_opts[i].synopsis);
 }
 
 /* The tool's usage: one entry per command, straight from the table. */
-void kh_cli_usage(FILE *f, const struct kh_cli_cmd *cmds)
+void khu_cli_usage(FILE *f, const struct khu_cli_cmd *cmds)
 {
 	fputs("usage: keyhandover [--help | --version] COMMAND [ARGS]\n\n"
 	      "Hand LUKS volume keys to the next kernel across kexec.\n\n"
 	      "commands:\n", f);
 	for (; cmds->name; cmds++) {
 		fprintf(f, "  %s", cmds->name);
-		kh_cli_synopsis(f, cmds->accepts);
+		khu_cli_synopsis(f, cmds->bit);
 		fprintf(f, "\n      %s\n", cmds->help);
 	}
 	fputs("\nRun 'keyhandover COMMAND --help' for the options of one.\n",
 	      f);
 }
 
-static void kh_cli_option_help(FILE *f, const char *opt, const char *arg,
-			       const char *help)
+/* "  -h, --help   show this help", "  --name NAME   ...", "  DEVICE   ..." */
+static void khu_cli_option_help(FILE *f, const struct khu_cli_opt *opt)
 {
 	char left[40];
+	int n = 0;
 
-	snprintf(left, sizeof(left), "%s%s%s", opt, arg ? " " : "",
-		 arg ? arg : "");
-	fprintf(f, "  %-22s %s\n", left, help);
+	if (opt->name && opt->short_name)
+		n = snprintf(left, sizeof(left), "-%c, --%s", opt->short_name,
+			     opt->name);
+	else if (opt->name)
+		n = snprintf(left, sizeof(left), "--%s", opt->name);
+	if (opt->arg)
+		snprintf(left + n, sizeof(left) - n, "%s%s", n ? " " : "",
+			 opt->arg);
+	fprintf(f, "  %-22s %s\n", left, opt->help);
 }
 
-void kh_cli_cmd_usage(FILE *f, const struct kh_cli_cmd *cmd)
+void khu_cli_cmd_usage(FILE *f, const struct khu_cli_cmd *cmd)
 {
-	char opt[32];
 	size_t i;
 
 	fprintf(f, "usage: keyhandover %s", cmd->name);
-	kh_cli_synopsis(f, cmd->accepts);
+	khu_cli_synopsis(f, cmd->bit);
 	fprintf(f, "\n\n%s\n\noptions:\n", cmd->help);
-	for (i = 0; i < KH_CLI_NOPTS; i++) {
-		if (!(cmd->accepts & kh_cli_opts[i].bit))
-			continue;
-		snprintf(opt, sizeof(opt), "--%s", kh_cli_opts[i].name);
-		kh_cli_option_help(f, opt, kh_cli_opts[i].arg,
-				   kh_cli_opts[i].help);
-	}
-	kh_cli_option_help(f, "-h, --help", NULL, "show this help");
-	if (cmd->accepts & KH_ARG_KEYRING)
-		kh_cli_option_help(f, "KEYRING", NULL,
-				   "with --to-keyring: @u (default), @us, @s, @p, @t or a key serial number");
-	if (cmd->accepts & KH_ARG_DEVICES)
-		kh_cli_option_help(f, "DEVICE", NULL,
-				   "a LUKS1 or LUKS2 device or image (at most 16); none: crypttab");
+	for (i = 0; i < KHU_OPT_COUNT; i++)
+		if (khu_cli_opts[i].cmds & cmd->bit)
+			khu_cli_option_help(f, &khu_cli_opts[i]);
+}
+
+/* What --help or --version asked for, on @f. */
+void khu_cli_show(FILE *f, const struct khu_opts *o,
+		  const struct khu_cli_cmd *cmds)
+{
+	if (o->action == KHU_CLI_VERSION)
+		fprintf(f, "keyhandover %s (handover format %d)\n", KHU_VERSION,
+			KH_FORMAT_VERSION);
+	else if (o->cmd)
+		khu_cli_cmd_usage(f, o->cmd);
+	else
+		khu_cli_usage(f, cmds);
 }

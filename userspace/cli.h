@@ -1,71 +1,59 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Command-line parsing, kept apart from execution so that it can be unit
- * tested: argv in, a filled struct kh_opts or an error message out.
+ * tested: argv in, a filled struct khu_opts or an error message out.
  */
-#ifndef KH_CLI_H
-#define KH_CLI_H
+#ifndef KHU_CLI_H
+#define KHU_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "uapi/keyhandover.h"
+#include "volume.h"
 
-/* What a subcommand accepts; the command table lists them per command. */
-#define KH_OPT_NAME		(1u << 0)	/* --name NAME, repeatable */
-#define KH_OPT_KEY_FILE		(1u << 1)	/* --key-file FILE */
-#define KH_OPT_VERBOSE		(1u << 2)	/* --verbose */
-#define KH_OPT_KERNEL		(1u << 3)	/* --kernel FILE */
-#define KH_OPT_INITRD		(1u << 4)	/* --initrd FILE, with --kernel */
-#define KH_OPT_APPEND		(1u << 5)	/* --append STR */
-#define KH_OPT_REUSE_CMDLINE	(1u << 6)	/* --reuse-cmdline */
-#define KH_ARG_DEVICES		(1u << 7)	/* DEVICE...; none: crypttab */
-#define KH_OPT_TIMEOUT		(1u << 8)	/* --timeout SECONDS */
-#define KH_OPT_KEYRING		(1u << 9)	/* --keyring SPEC, repeatable */
-#define KH_OPT_TO_KEYRING	(1u << 10)	/* --to-keyring */
-#define KH_OPT_KEY_TIMEOUT	(1u << 11)	/* --key-timeout SECONDS */
-#define KH_OPT_OPEN		(1u << 12)	/* --open */
-#define KH_ARG_KEYRING		(1u << 13)	/* [KEYRING], with --to-keyring */
-#define KH_OPT_CRYPTTAB		(1u << 14)	/* --crypttab FILE */
-#define KH_OPT_DRY_RUN		(1u << 15)	/* --dry-run */
-#define KH_OPT_ROOT		(1u << 16)	/* --root DIR */
-#define KH_OPT_CHECK		(1u << 17)	/* --check */
+/* The commands, as the option table (cli_options.h) names them. */
+#define KHU_CMD_GLOBAL		(1u << 0)	/* before COMMAND */
+#define KHU_CMD_STASH		(1u << 1)
+#define KHU_CMD_LOAD		(1u << 2)
+#define KHU_CMD_REBOOT		(1u << 3)	/* stash's and load's options */
+#define KHU_CMD_RESTORE		(1u << 4)
+#define KHU_CMD_SETUP		(1u << 5)
+#define KHU_CMD_STATUS		(1u << 6)
+#define KHU_CMD_WIPE		(1u << 7)
+#define KHU_CMD_ALL		((1u << 8) - 1)
 
-#define KH_CLI_STASH	(KH_OPT_NAME | KH_OPT_KEY_FILE | KH_OPT_KEYRING | \
-			 KH_OPT_CRYPTTAB | KH_OPT_VERBOSE | KH_OPT_TIMEOUT | \
-			 KH_ARG_DEVICES)
-#define KH_CLI_LOAD	(KH_OPT_KERNEL | KH_OPT_INITRD | KH_OPT_APPEND | \
-			 KH_OPT_REUSE_CMDLINE | KH_OPT_ROOT | KH_OPT_DRY_RUN)
-#define KH_CLI_REBOOT	(KH_CLI_STASH | KH_CLI_LOAD)
-#define KH_CLI_RESTORE	(KH_OPT_TO_KEYRING | KH_OPT_KEY_TIMEOUT | \
-			 KH_OPT_OPEN | KH_OPT_VERBOSE | KH_ARG_KEYRING)
-#define KH_CLI_SETUP	(KH_OPT_CHECK | KH_OPT_ROOT | KH_OPT_DRY_RUN)
-#define KH_CLI_STATUS	0u
-#define KH_CLI_WIPE	0u
-
-/* Room for one error line from the parser. */
-#define KH_CLI_ERR_LEN	256
-
-enum kh_cli_action {
-	KH_CLI_RUN,		/* run opts->cmd */
-	KH_CLI_HELP,		/* usage of opts->cmd, or of the tool if NULL */
-	KH_CLI_VERSION,
+/* KHU_OPT_NAME, ...: an option's or operand's index in the table. */
+enum khu_cli_opt_id {
+#define KHU_OPTION(id, ...) KHU_OPT_##id,
+#include "cli_options.h"
+#undef KHU_OPTION
+	KHU_OPT_COUNT
 };
 
-struct kh_opts;
+/* Room for one error line from the parser. */
+#define KHU_CLI_ERR_LEN	256
+
+enum khu_cli_action {
+	KHU_CLI_RUN,		/* run opts->cmd */
+	KHU_CLI_HELP,		/* usage of opts->cmd, or of the tool if NULL */
+	KHU_CLI_VERSION,
+};
+
+struct khu_opts;
 
 /* One subcommand: the dispatcher entry and its line of the usage text. */
-struct kh_cli_cmd {
+struct khu_cli_cmd {
 	const char *name;
-	int (*run)(const struct kh_opts *o);
-	unsigned int accepts;		/* KH_OPT_* | KH_ARG_* */
+	int (*run)(const struct khu_opts *o);
+	unsigned int bit;		/* its KHU_CMD_* */
 	const char *help;		/* one line */
 };
 
-struct kh_opts {
-	enum kh_cli_action action;
-	const struct kh_cli_cmd *cmd;
+struct khu_opts {
+	enum khu_cli_action action;
+	const struct khu_cli_cmd *cmd;
 	bool verbose;
 	bool reuse_cmdline;
 	bool dry_run;			/* load: say what, do nothing */
@@ -73,7 +61,7 @@ struct kh_opts {
 	bool to_keyring;		/* restore: into a keyring */
 	bool open;			/* restore --to-keyring: open too */
 	unsigned int timeout;		/* seconds, 0: the module's default */
-	unsigned int key_timeout;	/* seconds, 0: KH_KEYRING_TIMEOUT */
+	unsigned int key_timeout;	/* seconds, 0: KHU_KEYRING_TIMEOUT */
 	const char *keyring;		/* restore: parent keyring, NULL: @u */
 	const char *key_file;
 	const char *crypttab;		/* stash with no DEVICE: the file */
@@ -81,17 +69,18 @@ struct kh_opts {
 	const char *kernel;
 	const char *initrd;
 	const char *append;
-	const char *names[KH_MAX_ENTRIES];
-	unsigned int n_names;
-	const char *keyrings[KH_MAX_ENTRIES];	/* stash --keyring */
-	unsigned int n_keyrings;
-	const char *devices[KH_MAX_ENTRIES];
+	/* DEVICE i with the i-th --name and --keyring: dev, name, keyring. */
+	struct khu_volume volumes[KH_MAX_ENTRIES];
 	unsigned int n_devices;
+	unsigned int n_names;
+	unsigned int n_keyrings;		/* stash --keyring */
 };
 
-int kh_cli_parse(int argc, char **argv, const struct kh_cli_cmd *cmds,
-		 struct kh_opts *o, char *err, size_t err_len);
-void kh_cli_usage(FILE *f, const struct kh_cli_cmd *cmds);
-void kh_cli_cmd_usage(FILE *f, const struct kh_cli_cmd *cmd);
+int khu_cli_parse(int argc, char **argv, const struct khu_cli_cmd *cmds,
+		  struct khu_opts *o, char *err, size_t err_len);
+void khu_cli_usage(FILE *f, const struct khu_cli_cmd *cmds);
+void khu_cli_cmd_usage(FILE *f, const struct khu_cli_cmd *cmd);
+void khu_cli_show(FILE *f, const struct khu_opts *o,
+		  const struct khu_cli_cmd *cmds);
 
-#endif /* KH_CLI_H */
+#endif /* KHU_CLI_H */

@@ -20,39 +20,39 @@
 #include "tool.h"
 
 
-static int kh_load_proc_cmdline(char **out)
+static int khu_load_proc_cmdline(char **out)
 {
-	int ret = kh_kexec_read_cmdline(out);
+	int ret = khu_kexec_read_cmdline(out);
 
 	if (ret)
-		kh_err("cannot read /proc/cmdline: %s", strerror(-ret));
+		khu_err("cannot read /proc/cmdline: %s", strerror(-ret));
 	return ret;
 }
 
 /* The boot loader's next entry (docs/tool.md says which, in order). */
-static int kh_load_choose(const struct kh_opts *o, struct kh_load_plan *p)
+static int khu_load_choose(const struct khu_opts *o, struct khu_load_plan *p)
 {
 	const char *root = o->root ? o->root : "/";
-	int ret = kh_boot_choose(root, &p->boot);
+	int ret = khu_boot_choose(root, &p->boot);
 
 	if (ret == -ESRCH)
-		kh_err("%s names no menu entry: give --kernel and --initrd",
-		       p->boot.source);
+		khu_err("%s names no menu entry: give --kernel and --initrd",
+			p->boot.source);
 	else if (ret == -ENOEXEC)
-		kh_err("%s has no linux or initrd line: give --kernel and --initrd",
-		       p->boot.source);
+		khu_err("%s has no linux or initrd line: give --kernel and --initrd",
+			p->boot.source);
 	else if (ret == -ENXIO)
-		kh_err("%s names %s and %s, which are not there: give --kernel and --initrd",
-		       p->boot.source, p->boot.kernel, p->boot.initrd);
+		khu_err("%s names %s and %s, which are not there: give --kernel and --initrd",
+			p->boot.source, p->boot.kernel, p->boot.initrd);
 	else if (ret == -EDOM)
-		kh_err("%s uses GRUB variables, GRUB syntax beyond plain words, or lines too long to read safely: give --kernel, --initrd and --append",
-		       p->boot.source);
+		khu_err("%s uses GRUB variables, GRUB syntax beyond plain words, or lines too long to read safely: give --kernel, --initrd and --append",
+			p->boot.source);
 	else if (ret == -EILSEQ)
-		kh_err("%s has a kernel argument with a quote or backslash inside it, which GRUB versions pass differently: give --kernel, --initrd and --append",
-		       p->boot.source);
+		khu_err("%s has a kernel argument with a quote or backslash inside it, which GRUB versions pass differently: give --kernel, --initrd and --append",
+			p->boot.source);
 	else if (ret)
-		kh_err("no boot loader entry under %s and no vmlinuz and initrd.img links in /boot or /: give --kernel and --initrd",
-		       root);
+		khu_err("no boot loader entry under %s and no vmlinuz and initrd.img links in /boot or /: give --kernel and --initrd",
+			root);
 	if (ret)
 		return ret;
 	p->kernel = p->boot.kernel;
@@ -61,25 +61,25 @@ static int kh_load_choose(const struct kh_opts *o, struct kh_load_plan *p)
 	return 0;
 }
 
-static int kh_load_cmdline(const struct kh_opts *o, struct kh_load_plan *p)
+static int khu_load_cmdline(const struct khu_opts *o, struct khu_load_plan *p)
 {
 	const char *text = o->append ? o->append : "";
 
 	if (o->reuse_cmdline)
-		return kh_load_proc_cmdline(&p->cmdline);
+		return khu_load_proc_cmdline(&p->cmdline);
 	if (!o->append && p->derived && p->boot.options[0])
 		text = p->boot.options;
 	else if (!o->append && p->derived)
-		return kh_load_proc_cmdline(&p->cmdline);
+		return khu_load_proc_cmdline(&p->cmdline);
 	p->cmdline = strdup(text);
 	if (!p->cmdline) {
-		kh_err("out of memory");
+		khu_err("out of memory");
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-int kh_load_plan(const struct kh_opts *o, struct kh_load_plan *p)
+int khu_load_plan(const struct khu_opts *o, struct khu_load_plan *p)
 {
 	int ret = 0;
 
@@ -88,22 +88,22 @@ int kh_load_plan(const struct kh_opts *o, struct kh_load_plan *p)
 		p->kernel = o->kernel;
 		p->initrd = o->initrd;
 	} else {
-		ret = kh_load_choose(o, p);
+		ret = khu_load_choose(o, p);
 	}
 	if (!ret)
-		ret = kh_load_cmdline(o, p);
+		ret = khu_load_cmdline(o, p);
 	/* The boot loader's BOOT_IMAGE= describes this boot, not the next. */
 	if (!ret && p->derived)
-		kh_cmdline_strip_word(p->cmdline, "BOOT_IMAGE");
+		khu_cmdline_strip_word(p->cmdline, "BOOT_IMAGE");
 	return ret;
 }
 
-static void kh_load_error(const char *kernel, int err)
+static void khu_load_error(const char *kernel, int err)
 {
 	switch (-err) {
 	case EPERM:
-		kh_err("loading %s not permitted (needs CAP_SYS_BOOT; kexec may be disabled by kernel.kexec_load_disabled; under lockdown the image must be signed)",
-		       kernel);
+		khu_err("loading %s not permitted (needs CAP_SYS_BOOT; kexec may be disabled by kernel.kexec_load_disabled; under lockdown the image must be signed)",
+			kernel);
 		break;
 	case EKEYREJECTED:
 	case EKEYREVOKED:
@@ -111,65 +111,66 @@ static void kh_load_error(const char *kernel, int err)
 	case EBADMSG:
 	case ENODATA:
 	case ENOPKG:
-		kh_err("the kernel refused the signature of %s: %s", kernel,
-		       strerror(-err));
+		khu_err("the kernel refused the signature of %s: %s", kernel,
+			strerror(-err));
 		break;
 	case ENOEXEC:
-		kh_err("%s is not a kernel image this kernel can load", kernel);
+		khu_err("%s is not a kernel image this kernel can load",
+			kernel);
 		break;
 	case EBUSY:
-		kh_err("kexec busy: a kexec is already in progress");
+		khu_err("kexec busy: a kexec is already in progress");
 		break;
 	default:
-		kh_err("cannot load %s: %s", kernel, strerror(-err));
+		khu_err("cannot load %s: %s", kernel, strerror(-err));
 	}
 }
 
 /* kernels without kexec_file_load: kexec-tools and the older syscall. */
-static int kh_load_fallback(const struct kh_load_plan *p, const char *cmdline)
+static int khu_load_fallback(const struct khu_load_plan *p, const char *cmdline)
 {
 	int status, ret;
 
-	kh_err("kexec_file_load is not available: falling back to kexec_load via kexec-tools");
+	khu_err("kexec_file_load is not available: falling back to kexec_load via kexec-tools");
 	fflush(stderr);
-	ret = kh_kexec_tools_load(p->kernel, p->initrd, cmdline, &status);
+	ret = khu_kexec_tools_load(p->kernel, p->initrd, cmdline, &status);
 	if (ret == -ENOENT)
-		kh_err("kexec-tools not found: no kexec in /usr/sbin, /usr/bin, /sbin or /bin");
+		khu_err("kexec-tools not found: no kexec in /usr/sbin, /usr/bin, /sbin or /bin");
 	else if (ret == -EIO)
-		kh_err("kexec-tools could not load %s (exit status %d)",
-		       p->kernel, status);
+		khu_err("kexec-tools could not load %s (exit status %d)",
+			p->kernel, status);
 	else if (ret)
-		kh_err("cannot run kexec-tools: %s", strerror(-ret));
+		khu_err("cannot run kexec-tools: %s", strerror(-ret));
 	return ret;
 }
 
-static int kh_load_image(const char *what, const char *path)
+static int khu_load_image(const char *what, const char *path)
 {
-	int fd = kh_kexec_open_image(path);
+	int fd = khu_kexec_open_image(path);
 
 	if (fd < 0)
-		kh_err("cannot open %s %s: %s", what, path, strerror(-fd));
+		khu_err("cannot open %s %s: %s", what, path, strerror(-fd));
 	return fd;
 }
 
-static int kh_load_kernel(const struct kh_load_plan *p)
+static int khu_load_kernel(const struct khu_load_plan *p)
 {
 	const char *cmdline = p->cmdline;
 	int kfd, ifd, ret;
 
-	kfd = kh_load_image("kernel", p->kernel);
+	kfd = khu_load_image("kernel", p->kernel);
 	if (kfd < 0)
 		return kfd;
-	ifd = kh_load_image("initrd", p->initrd);
+	ifd = khu_load_image("initrd", p->initrd);
 	if (ifd < 0) {
 		ret = ifd;
 		goto out_close_kernel;
 	}
-	ret = kh_kexec_file_load(kfd, ifd, cmdline);
+	ret = khu_kexec_file_load(kfd, ifd, cmdline);
 	if (ret == -ENOSYS)
-		ret = kh_load_fallback(p, cmdline);
+		ret = khu_load_fallback(p, cmdline);
 	else if (ret)
-		kh_load_error(p->kernel, ret);
+		khu_load_error(p->kernel, ret);
 	close(ifd);
 out_close_kernel:
 	close(kfd);
@@ -177,41 +178,41 @@ out_close_kernel:
 }
 
 /* An armed stash must not outlive a kexec that will not happen. */
-void kh_load_abort(void)
+void khu_load_abort(void)
 {
 	struct kh_status st;
 	int fd, ret;
 
-	fd = kh_handover_open();
+	fd = khu_handover_open();
 	if (fd == -ENOENT)
 		return;
 	if (fd < 0) {
-		kh_device_error("cannot check for an armed hand-over", fd);
+		khu_device_error("cannot check for an armed hand-over", fd);
 		return;
 	}
-	ret = kh_handover_status(fd, &st);
+	ret = khu_handover_status(fd, &st);
 	if (!ret && st.state == KH_STATE_ARMED) {
-		ret = kh_handover_wipe(fd);
+		ret = khu_handover_wipe(fd);
 		if (!ret)
-			kh_err("wiped the armed hand-over");
+			khu_err("wiped the armed hand-over");
 	}
 	if (ret)
-		kh_device_error("cannot wipe the armed hand-over", ret);
-	kh_handover_close(fd);
+		khu_device_error("cannot wipe the armed hand-over", ret);
+	khu_handover_close(fd);
 }
 
 /* @cmdline with its keyhandover.nonce= replaced by @nonce, or dropped. */
-static int kh_load_set_nonce(char **cmdline, const uint8_t *nonce)
+static int khu_load_set_nonce(char **cmdline, const uint8_t *nonce)
 {
 	char *bound = NULL;
 	int ret;
 
-	ret = kh_cmdline_set_nonce(*cmdline, nonce, &bound);
+	ret = khu_cmdline_set_nonce(*cmdline, nonce, &bound);
 	if (ret == -EINVAL)
-		kh_err("cannot add keyhandover.nonce= to the command line: an unmatched '\"' would hide it from the kernel");
+		khu_err("cannot add keyhandover.nonce= to the command line: an unmatched '\"' would hide it from the kernel");
 	else if (ret)
-		kh_err("cannot add keyhandover.nonce= to the command line: %s",
-		       ret == -E2BIG ? "too long" : strerror(-ret));
+		khu_err("cannot add keyhandover.nonce= to the command line: %s",
+			ret == -E2BIG ? "too long" : strerror(-ret));
 	if (ret)
 		return ret;
 	free(*cmdline);
@@ -220,23 +221,23 @@ static int kh_load_set_nonce(char **cmdline, const uint8_t *nonce)
 }
 
 /* @word added to the boot loader's command line, before any "--". */
-static int kh_load_add_word(char **cmdline, const char *word)
+static int khu_load_add_word(char **cmdline, const char *word)
 {
-	int ret = kh_cmdline_add_word(cmdline, word);
+	int ret = khu_cmdline_add_word(cmdline, word);
 
 	if (ret == -EINVAL)
-		kh_err("cannot add %s to the command line: an unmatched '\"' would hide it from the kernel",
-		       word);
+		khu_err("cannot add %s to the command line: an unmatched '\"' would hide it from the kernel",
+			word);
 	else if (ret)
-		kh_err("out of memory");
+		khu_err("out of memory");
 	return ret;
 }
 
 /* The module's region= value, for the memmap= the next kernel needs. */
-int kh_load_region(char *buf, size_t len)
+int khu_load_region(char *buf, size_t len)
 {
-	return kh_text_read_line("/sys/module/keyhandover/parameters/region",
-				 buf, len);
+	return khu_text_read_line("/sys/module/keyhandover/parameters/region",
+				  buf, len);
 }
 
 /*
@@ -244,13 +245,13 @@ int kh_load_region(char *buf, size_t len)
  * ordinary RAM: its module could not claim it and nothing would ever
  * wipe the key there. Refuse (the caller wipes the stash).
  */
-int kh_load_check_memmap(char **cmdline, bool derived)
+int khu_load_check_memmap(char **cmdline, bool derived)
 {
 	char region[128], word[160], param[160];
-	int ret = kh_load_region(region, sizeof(region));
+	int ret = khu_load_region(region, sizeof(region));
 
 	if (ret) {
-		kh_err("cannot read the module's region: %s", strerror(-ret));
+		khu_err("cannot read the module's region: %s", strerror(-ret));
 		return ret;
 	}
 	snprintf(word, sizeof(word), "memmap=%s", region);
@@ -261,52 +262,52 @@ int kh_load_check_memmap(char **cmdline, bool derived)
 	 */
 	snprintf(param, sizeof(param), "keyhandover.region=%s", region);
 	if (derived) {
-		ret = kh_load_add_word(cmdline, word);
+		ret = khu_load_add_word(cmdline, word);
 		if (!ret)
-			ret = kh_load_add_word(cmdline, param);
+			ret = khu_load_add_word(cmdline, param);
 		if (ret)
 			return ret;
 	}
 	/* Only before "--": after it, the words are init's arguments. */
-	if (kh_cmdline_has_word(*cmdline, word))
+	if (khu_cmdline_has_word(*cmdline, word))
 		return 0;
-	kh_err("the next kernel's command line lacks %s before any \"--\": it would use the key's region as RAM",
-	       word);
+	khu_err("the next kernel's command line lacks %s before any \"--\": it would use the key's region as RAM",
+		word);
 	return -EINVAL;
 }
 
 /* In the KHO backend the key's page is System RAM: a dump would hold it. */
-int kh_load_check_crash_kernel(void)
+int khu_load_check_crash_kernel(void)
 {
-	int ret = kh_kho_crash_loaded(KH_KHO_CRASH_LOADED);
+	int ret = khu_kho_crash_loaded(KHU_KHO_CRASH_LOADED);
 
 	if (ret > 0)
-		kh_err("a crash kernel is loaded (%s is 1): with the Kexec HandOver backend the key's page is System RAM, which its dump would hold; unload it (kexec -p -u) first",
-		       KH_KHO_CRASH_LOADED);
+		khu_err("a crash kernel is loaded (%s is 1): with the Kexec HandOver backend the key's page is System RAM, which its dump would hold; unload it (kexec -p -u) first",
+			KHU_KHO_CRASH_LOADED);
 	else if (ret)
-		kh_err("cannot read %s: %s", KH_KHO_CRASH_LOADED,
-		       strerror(-ret));
+		khu_err("cannot read %s: %s", KHU_KHO_CRASH_LOADED,
+			strerror(-ret));
 	return ret ? -EBUSY : 0;
 }
 
 /* The next kernel must have KHO, or it takes the key's page as free RAM. */
-static int kh_load_check_kho_config(const char *root, const char *kernel)
+static int khu_load_check_kho_config(const char *root, const char *kernel)
 {
 	char config[PATH_MAX];
-	int ret = kh_kho_next_kernel(root, kernel, config, sizeof(config));
+	int ret = khu_kho_next_kernel(root, kernel, config, sizeof(config));
 
 	if (ret == -ENOTSUP)
-		kh_err("%s lacks %s: with the Kexec HandOver backend the next kernel %s would free the key's page unwiped",
-		       config, KH_KHO_CONFIG, kernel);
+		khu_err("%s lacks %s: with the Kexec HandOver backend the next kernel %s would free the key's page unwiped",
+			config, KHU_KHO_CONFIG, kernel);
 	else if (ret == -ENOENT && config[0])
-		kh_err("no config for the next kernel %s (looked for %s, then in the root's /boot): with the Kexec HandOver backend its config must show %s; install the kernel's config there",
-		       kernel, config, KH_KHO_CONFIG);
+		khu_err("no config for the next kernel %s (looked for %s, then in the root's /boot): with the Kexec HandOver backend its config must show %s; install the kernel's config there",
+			kernel, config, KHU_KHO_CONFIG);
 	else if (ret == -EINVAL)
-		kh_err("cannot tell the version of the next kernel %s (no bzImage header, no -VERSION in its name), so not find its config: the Kexec HandOver backend needs to see %s in config-VERSION beside it",
-		       kernel, KH_KHO_CONFIG);
+		khu_err("cannot tell the version of the next kernel %s (no bzImage header, no -VERSION in its name), so not find its config: the Kexec HandOver backend needs to see %s in config-VERSION beside it",
+			kernel, KHU_KHO_CONFIG);
 	else if (ret)
-		kh_err("cannot check the next kernel %s for %s: %s", kernel,
-		       KH_KHO_CONFIG, strerror(-ret));
+		khu_err("cannot check the next kernel %s for %s: %s", kernel,
+			KHU_KHO_CONFIG, strerror(-ret));
 	return ret;
 }
 
@@ -314,22 +315,22 @@ static int kh_load_check_kho_config(const char *root, const char *kernel)
  * Kexec HandOver carries the region itself, but only into a kernel that
  * has KHO and turns it on; and no crash kernel may dump the page here.
  */
-int kh_load_check_kho(const struct kh_opts *o, struct kh_load_plan *p)
+int khu_load_check_kho(const struct khu_opts *o, struct khu_load_plan *p)
 {
-	int ret = kh_load_check_crash_kernel();
+	int ret = khu_load_check_crash_kernel();
 
 	if (!ret)
-		ret = kh_load_check_kho_config(o->root ? o->root : "/",
-					       p->kernel);
+		ret = khu_load_check_kho_config(o->root ? o->root : "/",
+						p->kernel);
 	if (ret)
 		return ret;
-	ret = kh_kho_cmdline(&p->cmdline, p->derived);
+	ret = khu_kho_cmdline(&p->cmdline, p->derived);
 	if (ret == -EINVAL && p->derived)
-		kh_err("cannot add kho=on to the command line: an unmatched '\"' would hide it from the kernel");
+		khu_err("cannot add kho=on to the command line: an unmatched '\"' would hide it from the kernel");
 	else if (ret == -EINVAL)
-		kh_err("the next kernel's command line lacks kho=on before any \"--\": without it the next kernel frees the key's page unwiped");
+		khu_err("the next kernel's command line lacks kho=on before any \"--\": without it the next kernel frees the key's page unwiped");
 	else if (ret)
-		kh_err("out of memory");
+		khu_err("out of memory");
 	return ret;
 }
 
@@ -339,64 +340,65 @@ int kh_load_check_kho(const struct kh_opts *o, struct kh_load_plan *p)
  * is still loaded (an ordinary kexec), any inherited nonce dropped, and
  * the user is told.
  */
-static int kh_load_bind_stash(const struct kh_opts *o, struct kh_load_plan *p)
+static int khu_load_bind_stash(const struct khu_opts *o,
+			       struct khu_load_plan *p)
 {
 	char **cmdline = &p->cmdline;
 	struct kh_status st;
 	int ret;
 
-	ret = kh_device_status(&st);
+	ret = khu_device_status(&st);
 	if (ret == -ENOENT) {
-		kh_err("note: module not loaded: the next kernel gets no keys");
-		return kh_load_set_nonce(cmdline, NULL);
+		khu_err("note: module not loaded: the next kernel gets no keys");
+		return khu_load_set_nonce(cmdline, NULL);
 	}
 	if (ret)
 		return ret;
 	if (st.state != KH_STATE_ARMED) {
-		kh_err("note: nothing stashed: the next kernel gets no keys");
-		return kh_load_set_nonce(cmdline, NULL);
+		khu_err("note: nothing stashed: the next kernel gets no keys");
+		return khu_load_set_nonce(cmdline, NULL);
 	}
 	if (st.backend == KH_BACKEND_KHO)
-		ret = kh_load_check_kho(o, p);
+		ret = khu_load_check_kho(o, p);
 	else
-		ret = kh_load_check_memmap(cmdline, p->derived);
+		ret = khu_load_check_memmap(cmdline, p->derived);
 	if (ret)
 		return ret;
-	return kh_load_set_nonce(cmdline, st.nonce);
+	return khu_load_set_nonce(cmdline, st.nonce);
 }
 
-void kh_load_show(const struct kh_load_plan *p)
+void khu_load_show(const struct khu_load_plan *p)
 {
 	printf("kernel: %s\ninitrd: %s\ncommand line: %s\nchosen from: %s\n",
 	       p->kernel, p->initrd, p->cmdline,
 	       p->derived ? p->boot.source : "--kernel and --initrd");
 }
 
-int kh_cmd_load(const struct kh_opts *o)
+int khu_cmd_load(const struct khu_opts *o)
 {
-	struct kh_load_plan p;
+	struct khu_load_plan p;
 	int ret;
 
-	ret = kh_load_plan(o, &p);
+	ret = khu_load_plan(o, &p);
 	if (!ret)
-		ret = kh_load_bind_stash(o, &p);
+		ret = khu_load_bind_stash(o, &p);
 	if (!ret && o->dry_run) {
-		kh_load_show(&p);
+		khu_load_show(&p);
 		puts("dry run: nothing loaded");
 		free(p.cmdline);
-		return KH_EXIT_OK;
+		return KHU_EXIT_OK;
 	}
 	if (!ret)
-		ret = kh_load_kernel(&p);
+		ret = khu_load_kernel(&p);
 	if (!ret && p.derived)
-		kh_load_show(&p);
+		khu_load_show(&p);
 	free(p.cmdline);
 	/* A dry run never wipes: it changed nothing. */
 	if (ret) {
 		if (!o->dry_run)
-			kh_load_abort();
-		return KH_EXIT_FAILURE;
+			khu_load_abort();
+		return KHU_EXIT_FAILURE;
 	}
 	printf("loaded %s with %s\n", p.kernel, p.initrd);
-	return KH_EXIT_OK;
+	return KHU_EXIT_OK;
 }

@@ -17,36 +17,36 @@
  * module loaded (which on the memmap= backend means this kernel reserved
  * the region).
  */
-static int kh_reboot_precheck(struct kh_status *st)
+static int khu_reboot_precheck(struct kh_status *st)
 {
-	int ret = kh_device_status(st);
+	int ret = khu_device_status(st);
 
 	if (ret == -ENOENT)
-		kh_err("keyhandover is not set up here: no %s (install it, reserve the region, reboot once, modprobe keyhandover)",
-		       KH_DEVICE_PATH);
+		khu_err("keyhandover is not set up here: no %s (install it, reserve the region, reboot once, modprobe keyhandover)",
+			KH_DEVICE_PATH);
 	return ret;
 }
 
-static bool kh_have_systemd(void)
+static bool khu_have_systemd(void)
 {
 	return !access("/run/systemd/system", F_OK);
 }
 
 /* systemctl kexec: a clean shutdown that ends in the loaded kernel. */
-static int kh_reboot_systemctl(void)
+static int khu_reboot_systemctl(void)
 {
 	char *argv[] = { "systemctl", "kexec", NULL };
 	int status;
 
 	/* It talks to systemd over its socket: no environment needed. */
-	return kh_run("systemctl", argv, NULL, &status);
+	return khu_run("systemctl", argv, NULL, &status);
 }
 
 /*
  * Without systemd there is no service manager to stop things cleanly:
  * sync, then kexec at once, as `kexec -e` does.
  */
-static int kh_reboot_now(void)
+static int khu_reboot_now(void)
 {
 	sync();
 	syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
@@ -54,59 +54,62 @@ static int kh_reboot_now(void)
 	return -errno;
 }
 
-static void kh_reboot_show_how(void)
+static void khu_reboot_show_how(void)
 {
-	printf("then: %s\n", kh_have_systemd() ? "systemctl kexec" :
+	printf("then: %s\n", khu_have_systemd() ? "systemctl kexec" :
 	       "kexec at once (no systemd): sync, then reboot(LINUX_REBOOT_CMD_KEXEC)");
 }
 
 /* What reboot would stash, load and run; nothing is done. */
-static int kh_reboot_dry_run(const struct kh_opts *o,
-			     const struct kh_status *st)
+static int khu_reboot_dry_run(const struct khu_opts *o,
+			      const struct kh_status *st)
 {
-	struct kh_stash s = { .o = o };
-	struct kh_load_plan p = { 0 };
+	struct khu_stash s = { .o = o };
+	struct khu_load_plan p = { 0 };
 	unsigned int i;
 	int ret = 0;
 
 	if (o->n_devices)
-		kh_stash_from_args(&s);
+		khu_stash_from_args(&s);
 	else
-		ret = kh_stash_from_crypttab(&s);
-	for (i = 0; !ret && i < s.n; i++)
-		printf("would stash %s as %s%s%s\n", s.dev[i],
-		       s.name[i] ? s.name[i] : "luks-UUID",
-		       o->n_keyrings ? ", key from the keyring " : "",
-		       o->n_keyrings ? o->keyrings[i] : "");
-	free(s.tab);
+		ret = khu_stash_from_crypttab(&s);
+	for (i = 0; !ret && i < s.n; i++) {
+		const struct khu_volume *v = &s.vol[i];
+
+		printf("would stash %s as %s%s%s\n", v->dev,
+		       v->name ? v->name : "luks-UUID",
+		       v->keyring ? ", key from the keyring " : "",
+		       v->keyring ? v->keyring : "");
+	}
+	khu_stash_free(&s);
 	if (!ret)
-		ret = kh_load_plan(o, &p);
+		ret = khu_load_plan(o, &p);
 	if (!ret && st->backend == KH_BACKEND_MEMMAP)
-		ret = kh_load_check_memmap(&p.cmdline, p.derived);
+		ret = khu_load_check_memmap(&p.cmdline, p.derived);
 	else if (!ret && st->backend == KH_BACKEND_KHO)
-		ret = kh_load_check_kho(o, &p);
+		ret = khu_load_check_kho(o, &p);
 	if (!ret) {
-		kh_load_show(&p);
+		khu_load_show(&p);
 		puts("(keyhandover.nonce= is added once the stash is made)");
-		kh_reboot_show_how();
+		khu_reboot_show_how();
 		puts("dry run: nothing stashed, loaded or rebooted");
 	}
 	free(p.cmdline);
-	return ret ? KH_EXIT_FAILURE : KH_EXIT_OK;
+	return ret ? KHU_EXIT_FAILURE : KHU_EXIT_OK;
 }
 
 /*
  * Kexec HandOver: refuse before any passphrase is asked what load would
  * refuse after it (a crash kernel, a next kernel without KHO).
  */
-static int kh_reboot_check_kho(const struct kh_opts *o)
+static int khu_reboot_check_kho(const struct khu_opts *o)
 {
-	struct kh_load_plan p;
+	struct khu_load_plan p;
 	int ret;
 
-	ret = kh_load_plan(o, &p);
+	ret = khu_load_plan(o, &p);
 	if (!ret)
-		ret = kh_load_check_kho(o, &p);
+		ret = khu_load_check_kho(o, &p);
 	free(p.cmdline);
 	return ret;
 }
@@ -116,30 +119,30 @@ static int kh_reboot_check_kho(const struct kh_opts *o)
  * stash leaves no stash behind: load wipes on its own failures, and a
  * reboot that does not happen wipes here.
  */
-int kh_cmd_reboot(const struct kh_opts *o)
+int khu_cmd_reboot(const struct khu_opts *o)
 {
 	struct kh_status st;
 	int ret;
 
-	if (kh_reboot_precheck(&st))
-		return KH_EXIT_FAILURE;
+	if (khu_reboot_precheck(&st))
+		return KHU_EXIT_FAILURE;
 	if (o->dry_run)
-		return kh_reboot_dry_run(o, &st);
-	if (st.backend == KH_BACKEND_KHO && kh_reboot_check_kho(o))
-		return KH_EXIT_FAILURE;
-	ret = kh_cmd_stash(o);
-	if (ret != KH_EXIT_OK)
+		return khu_reboot_dry_run(o, &st);
+	if (st.backend == KH_BACKEND_KHO && khu_reboot_check_kho(o))
+		return KHU_EXIT_FAILURE;
+	ret = khu_cmd_stash(o);
+	if (ret != KHU_EXIT_OK)
 		return ret;
-	ret = kh_cmd_load(o);
-	if (ret != KH_EXIT_OK)
+	ret = khu_cmd_load(o);
+	if (ret != KHU_EXIT_OK)
 		return ret;
-	kh_reboot_show_how();
+	khu_reboot_show_how();
 	fflush(stdout);
-	ret = kh_have_systemd() ? kh_reboot_systemctl() : kh_reboot_now();
+	ret = khu_have_systemd() ? khu_reboot_systemctl() : khu_reboot_now();
 	if (ret) {
-		kh_err("the kexec did not start (%s)", strerror(-ret));
-		kh_load_abort();
-		return KH_EXIT_FAILURE;
+		khu_err("the kexec did not start (%s)", strerror(-ret));
+		khu_load_abort();
+		return KHU_EXIT_FAILURE;
 	}
-	return KH_EXIT_OK;
+	return KHU_EXIT_OK;
 }

@@ -18,105 +18,105 @@
 #include "luks.h"
 #include "tool.h"
 
-static int kh_restore_find(const struct kh_entry *e, struct crypt_device **cd)
+static int khu_restore_find(const struct kh_entry *e, struct crypt_device **cd)
 {
-	int ret = kh_luks_open_by_uuid(e->uuid, cd);
+	int ret = khu_luks_open_by_uuid(e->uuid, cd);
 
 	if (ret == -ENODEV)
-		kh_err("%s: no such device here, skipped", e->uuid);
+		khu_err("%s: no such device here, skipped", e->uuid);
 	else if (ret == -ENOTUNIQ)
-		kh_err("%s: more than one device carries this UUID, skipped",
-		       e->uuid);
+		khu_err("%s: more than one device carries this UUID, skipped",
+			e->uuid);
 	else if (ret == -EINVAL)
-		kh_err("%s: not a valid UUID, skipped", e->uuid);
+		khu_err("%s: not a valid UUID, skipped", e->uuid);
 	else if (ret)
-		kh_err("%s: cannot look for the device: %s", e->uuid,
-		       strerror(-ret));
+		khu_err("%s: cannot look for the device: %s", e->uuid,
+			strerror(-ret));
 	return ret;
 }
 
 /* The module validated the entry; NUL-termination is cheap to keep. */
-static int kh_restore_check_entry(const struct kh_entry *e)
+static int khu_restore_check_entry(const struct kh_entry *e)
 {
 	if (!memchr(e->uuid, 0, sizeof(e->uuid)) ||
 	    !memchr(e->name, 0, sizeof(e->name)) || e->key_size > KH_KEY_MAX) {
-		kh_err("a malformed entry was skipped");
+		khu_err("a malformed entry was skipped");
 		return -EINVAL;
 	}
 	return 0;
 }
 
 /* Open already, under whatever name (crypttab's, say)? */
-static bool kh_restore_is_open(const struct kh_entry *e)
+static bool khu_restore_is_open(const struct kh_entry *e)
 {
 	char open_as[KH_NAME_LEN];
 
-	if (!kh_luks_find_mapping(e->uuid, open_as, sizeof(open_as)))
+	if (!khu_luks_find_mapping(e->uuid, open_as, sizeof(open_as)))
 		return false;
 	printf("%s: already open as /dev/mapper/%s\n", e->uuid, open_as);
 	return true;
 }
 
 /* Open @e's volume; 0 when it is open (now or already), else -errno. */
-static int kh_restore_activate(struct crypt_device *cd,
-			       const struct kh_entry *e)
+static int khu_restore_activate(struct crypt_device *cd,
+				const struct kh_entry *e)
 {
-	const char *dev = kh_luks_path(cd);
+	const char *dev = khu_luks_path(cd);
 	int ret;
 
-	ret = kh_luks_activate(cd, e->name, e->key, e->key_size);
+	ret = khu_luks_activate(cd, e->name, e->key, e->key_size);
 	if (!ret)
 		printf("%s: opened as /dev/mapper/%s\n", dev, e->name);
-	else if (ret == KH_LUKS_ALREADY_OPEN)
+	else if (ret == KHU_LUKS_ALREADY_OPEN)
 		printf("%s: already open as /dev/mapper/%s\n", dev, e->name);
 	else if (ret == -EPERM)
-		kh_err("key does not match the LUKS header of %s", dev);
+		khu_err("key does not match the LUKS header of %s", dev);
 	else if (ret == -EEXIST)
-		kh_err("%s: /dev/mapper/%s already exists for another device",
-		       dev, e->name);
+		khu_err("%s: /dev/mapper/%s already exists for another device",
+			dev, e->name);
 	else
-		kh_err("cannot open %s as %s: %s", dev, e->name,
-		       strerror(-ret));
+		khu_err("cannot open %s as %s: %s", dev, e->name,
+			strerror(-ret));
 	return ret < 0 ? ret : 0;
 }
 
-static int kh_restore_one(struct kh_entry *e)
+static int khu_restore_one(struct kh_entry *e)
 {
 	struct crypt_device *cd;
 	int ret;
 
-	ret = kh_restore_check_entry(e);
+	ret = khu_restore_check_entry(e);
 	if (ret)
 		return ret;
-	if (kh_restore_is_open(e))
+	if (khu_restore_is_open(e))
 		return 0;
-	ret = kh_restore_find(e, &cd);
+	ret = khu_restore_find(e, &cd);
 	if (ret)
 		return ret;
-	ret = kh_restore_activate(cd, e);
-	kh_luks_close(cd);
+	ret = khu_restore_activate(cd, e);
+	khu_luks_close(cd);
 	return ret;
 }
 
 /* --to-keyring: where the keys go, and for how long. */
-struct kh_restore_ring {
-	const struct kh_opts *o;
+struct khu_restore_ring {
+	const struct khu_opts *o;
 	int32_t ring;
 	unsigned int timeout;
 };
 
-static void kh_restore_keyring_error(const char *dev, const char *name,
-				     int err)
+static void khu_restore_keyring_error(const char *dev, const char *name,
+				      int err)
 {
 	if (err == -EEXIST)
-		kh_err("%s: a user key %s%s is in the keyring already: left as it is, this key not added",
-		       dev, KH_KEYRING_PREFIX, name);
+		khu_err("%s: a user key %s%s is in the keyring already: left as it is, this key not added",
+			dev, KHU_KEYRING_PREFIX, name);
 	else if (err == -EDQUOT)
-		kh_err("%s: key quota exhausted: key %s%s not added",
-		       dev, KH_KEYRING_PREFIX, name);
+		khu_err("%s: key quota exhausted: key %s%s not added",
+			dev, KHU_KEYRING_PREFIX, name);
 	else
-		kh_err("%s: cannot add key %s%s: %s", dev, KH_KEYRING_PREFIX,
-		       name, strerror(-err));
+		khu_err("%s: cannot add key %s%s: %s", dev, KHU_KEYRING_PREFIX,
+			name, strerror(-err));
 }
 
 /*
@@ -124,69 +124,69 @@ static void kh_restore_keyring_error(const char *dev, const char *name,
  * volume never reaches a keyring. With --open the tool opens the volume
  * too and then revokes the key it no longer needs.
  */
-static int kh_restore_keyring_one(const struct kh_restore_ring *kr,
-				  struct kh_entry *e)
+static int khu_restore_keyring_one(const struct khu_restore_ring *kr,
+				   struct kh_entry *e)
 {
 	struct crypt_device *cd;
 	const char *dev;
 	int32_t id;
 	int ret;
 
-	ret = kh_restore_check_entry(e);
+	ret = khu_restore_check_entry(e);
 	if (!ret)
-		ret = kh_restore_find(e, &cd);
+		ret = khu_restore_find(e, &cd);
 	if (ret)
 		return ret;
-	dev = kh_luks_path(cd);
-	ret = kh_luks_verify(cd, e->key, e->key_size);
+	dev = khu_luks_path(cd);
+	ret = khu_luks_verify(cd, e->key, e->key_size);
 	if (ret == -EPERM)
-		kh_err("key does not match the LUKS header of %s", dev);
+		khu_err("key does not match the LUKS header of %s", dev);
 	else if (ret)
-		kh_err("cannot check the key of %s: %s", dev, strerror(-ret));
+		khu_err("cannot check the key of %s: %s", dev, strerror(-ret));
 	if (!ret) {
-		ret = kh_keyring_add(kr->ring, e->name, e->key, e->key_size,
-				     kr->timeout, &id);
+		ret = khu_keyring_add(kr->ring, e->name, e->key, e->key_size,
+				      kr->timeout, &id);
 		if (ret)
-			kh_restore_keyring_error(dev, e->name, ret);
+			khu_restore_keyring_error(dev, e->name, ret);
 		else
 			printf("%s: key added as user key %s%s, expires in %u s\n",
-			       dev, KH_KEYRING_PREFIX, e->name, kr->timeout);
+			       dev, KHU_KEYRING_PREFIX, e->name, kr->timeout);
 	}
-	if (!ret && kr->o->open && !kh_restore_activate(cd, e) &&
-	    !kh_keyring_revoke(kr->ring, id))
-		printf("%s: key %s%s revoked\n", dev, KH_KEYRING_PREFIX,
+	if (!ret && kr->o->open && !khu_restore_activate(cd, e) &&
+	    !khu_keyring_revoke(kr->ring, id))
+		printf("%s: key %s%s revoked\n", dev, KHU_KEYRING_PREFIX,
 		       e->name);
-	kh_luks_close(cd);
+	khu_luks_close(cd);
 	return ret;
 }
 
-static int kh_restore_open_ring(const struct kh_opts *o,
-				struct kh_restore_ring *kr)
+static int khu_restore_open_ring(const struct khu_opts *o,
+				 struct khu_restore_ring *kr)
 {
 	const char *spec = o->keyring ? o->keyring : "@u";
 	int32_t parent;
 	int ret;
 
 	kr->o = o;
-	kr->timeout = o->key_timeout ? o->key_timeout : KH_KEYRING_TIMEOUT;
-	ret = kh_keyring_parse_parent(spec, &parent);
+	kr->timeout = o->key_timeout ? o->key_timeout : KHU_KEYRING_TIMEOUT;
+	ret = khu_keyring_parse_parent(spec, &parent);
 	if (!ret)
-		ret = kh_keyring_open_ring(parent, &kr->ring);
+		ret = khu_keyring_open_ring(parent, &kr->ring);
 	if (ret == -EDQUOT)
-		kh_err("key quota exhausted: cannot make keyring %s in %s",
-		       KH_KEYRING_NAME, spec);
+		khu_err("key quota exhausted: cannot make keyring %s in %s",
+			KHU_KEYRING_NAME, spec);
 	else if (ret)
-		kh_err("cannot use keyring %s in %s: %s", KH_KEYRING_NAME,
-		       spec, strerror(-ret));
+		khu_err("cannot use keyring %s in %s: %s", KHU_KEYRING_NAME,
+			spec, strerror(-ret));
 	return ret;
 }
 
 /* Returns the exit code: the verdict decides before any volume is tried. */
-static int kh_restore_entries(const struct kh_opts *o,
-			      struct kh_entry *entries, uint32_t count,
-			      uint32_t verdict)
+static int khu_restore_entries(const struct khu_opts *o,
+			       struct kh_entry *entries, uint32_t count,
+			       uint32_t verdict)
 {
-	struct kh_restore_ring kr;
+	struct khu_restore_ring kr;
 	unsigned int i, failed = 0;
 	bool verbose = o->verbose;
 
@@ -194,45 +194,45 @@ static int kh_restore_entries(const struct kh_opts *o,
 	if (verdict == KH_VERDICT_EMPTY ||
 	    (verdict == KH_VERDICT_OK && !count)) {
 		if (verbose)
-			kh_err("nothing was handed over");
-		return KH_EXIT_NOTHING;
+			khu_err("nothing was handed over");
+		return KHU_EXIT_NOTHING;
 	}
 	if (verdict != KH_VERDICT_OK) {
-		kh_err("refused the handed-over region: %s",
-		       kh_format_verdict_str(verdict));
-		return KH_EXIT_FAILURE;
+		khu_err("refused the handed-over region: %s",
+			kh_format_verdict_str(verdict));
+		return KHU_EXIT_FAILURE;
 	}
 	/* The region is gone already: the passphrase is the way back. */
-	if (o->to_keyring && kh_restore_open_ring(o, &kr))
-		return KH_EXIT_FAILURE;
+	if (o->to_keyring && khu_restore_open_ring(o, &kr))
+		return KHU_EXIT_FAILURE;
 	for (i = 0; i < count; i++) {
-		if (o->to_keyring ? kh_restore_keyring_one(&kr, &entries[i]) :
-				    kh_restore_one(&entries[i]))
+		if (o->to_keyring ? khu_restore_keyring_one(&kr, &entries[i]) :
+				    khu_restore_one(&entries[i]))
 			failed++;
 		explicit_bzero(entries[i].key, sizeof(entries[i].key));
 	}
-	return failed ? KH_EXIT_FAILURE : KH_EXIT_OK;
+	return failed ? KHU_EXIT_FAILURE : KHU_EXIT_OK;
 }
 
 /*
  * The nonce `keyhandover load` put on this kernel's command line. Without
  * one every stash is stale: all zero never matches a real nonce.
  */
-static void kh_restore_nonce(uint8_t nonce[KH_NONCE_LEN])
+static void khu_restore_nonce(uint8_t nonce[KH_NONCE_LEN])
 {
 	char *cmdline = NULL;
 	int ret;
 
 	memset(nonce, 0, KH_NONCE_LEN);
-	ret = kh_kexec_read_cmdline(&cmdline);
+	ret = khu_kexec_read_cmdline(&cmdline);
 	if (!ret)
-		ret = kh_cmdline_get_nonce(cmdline, nonce);
+		ret = khu_cmdline_get_nonce(cmdline, nonce);
 	free(cmdline);
 	if (ret == -EINVAL)
-		kh_err("note: malformed keyhandover.nonce= on the command line");
+		khu_err("note: malformed keyhandover.nonce= on the command line");
 }
 
-int kh_cmd_restore(const struct kh_opts *o)
+int khu_cmd_restore(const struct khu_opts *o)
 {
 	uint8_t nonce[KH_NONCE_LEN];
 	struct kh_entry *entries;
@@ -244,33 +244,33 @@ int kh_cmd_restore(const struct kh_opts *o)
 	 * free, but not locked): lock everything this short process maps.
 	 */
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
-		kh_err("cannot lock memory for the keys: %s", strerror(errno));
-		return KH_EXIT_FAILURE;
+		khu_err("cannot lock memory for the keys: %s", strerror(errno));
+		return KHU_EXIT_FAILURE;
 	}
-	kh_restore_nonce(nonce);
-	fd = kh_device_open();
+	khu_restore_nonce(nonce);
+	fd = khu_device_open();
 	if (fd < 0)
-		return KH_EXIT_FAILURE;
-	ret = kh_handover_alloc_entries(&entries);
+		return KHU_EXIT_FAILURE;
+	ret = khu_handover_alloc_entries(&entries);
 	if (ret) {
-		kh_err("cannot lock memory for the keys: %s", strerror(-ret));
-		kh_handover_close(fd);
-		return KH_EXIT_FAILURE;
+		khu_err("cannot lock memory for the keys: %s", strerror(-ret));
+		khu_handover_close(fd);
+		return KHU_EXIT_FAILURE;
 	}
-	ret = kh_handover_read(fd, nonce, entries, &count, &verdict);
-	kh_handover_close(fd);
+	ret = khu_handover_read(fd, nonce, entries, &count, &verdict);
+	khu_handover_close(fd);
 	if (ret == -EBUSY) {
-		kh_err("this kernel armed the hand-over: restore runs in the next kernel");
-		ret = KH_EXIT_FAILURE;
+		khu_err("this kernel armed the hand-over: restore runs in the next kernel");
+		ret = KHU_EXIT_FAILURE;
 	} else if (ret) {
 		if (ret == -ESHUTDOWN)
-			kh_err("the machine is going down: nothing read");
+			khu_err("the machine is going down: nothing read");
 		else
-			kh_device_error("cannot read the hand-over", ret);
-		ret = KH_EXIT_FAILURE;
+			khu_device_error("cannot read the hand-over", ret);
+		ret = KHU_EXIT_FAILURE;
 	} else {
-		ret = kh_restore_entries(o, entries, count, verdict);
+		ret = khu_restore_entries(o, entries, count, verdict);
 	}
-	kh_handover_free_entries(entries);
+	khu_handover_free_entries(entries);
 	return ret;
 }

@@ -21,38 +21,38 @@
 #include "tool.h"
 
 /* The region: kept from an existing drop-in, else picked from the map. */
-static int kh_setup_choose(const char *dropin, uint64_t *size, uint64_t *addr,
-			   char **old)
+static int khu_setup_choose(const char *dropin, uint64_t *size, uint64_t *addr,
+			    char **old)
 {
-	struct kh_fwmap_range r[256];
+	struct khu_fwmap_range r[256];
 	unsigned int n;
 	int ret;
 
 	*old = NULL;
-	ret = kh_text_read(dropin, 1 << 16, old);
+	ret = khu_text_read(dropin, 1 << 16, old);
 	if (ret && ret != -ENOENT) {
-		kh_err("cannot read %s: %s", dropin, strerror(-ret));
+		khu_err("cannot read %s: %s", dropin, strerror(-ret));
 		return ret;
 	}
-	if (!ret && !kh_setup_dropin_region(*old, size, addr))
+	if (!ret && !khu_setup_dropin_region(*old, size, addr))
 		return 0;
-	*size = KH_SETUP_SIZE;
-	ret = kh_setup_read_fwmap(KH_SETUP_FWMAP, r, 256, &n);
+	*size = KHU_SETUP_SIZE;
+	ret = khu_setup_read_fwmap(KHU_SETUP_FWMAP, r, 256, &n);
 	if (ret) {
-		kh_err("cannot read the firmware memory map (%s): %s",
-		       KH_SETUP_FWMAP, strerror(-ret));
+		khu_err("cannot read the firmware memory map (%s): %s",
+			KHU_SETUP_FWMAP, strerror(-ret));
 		return ret;
 	}
-	ret = kh_setup_pick(r, n, *size, addr);
+	ret = khu_setup_pick(r, n, *size, addr);
 	if (ret)
-		kh_err("no page of RAM to reserve in the firmware memory map");
+		khu_err("no page of RAM to reserve in the firmware memory map");
 	return ret;
 }
 
 /* Written whole or not at all: update-grub sources whatever is there. */
-static int kh_setup_write(const char *path, const char *text)
+static int khu_setup_write(const char *path, const char *text)
 {
-	char dir[KH_BOOT_STR], tmp[KH_BOOT_STR + 8];
+	char dir[KHU_BOOT_STR], tmp[KHU_BOOT_STR + 8];
 	FILE *f;
 	int ret = 0;
 
@@ -85,7 +85,7 @@ static int kh_setup_write(const char *path, const char *text)
 	return ret;
 }
 
-static int kh_setup_update_grub(void)
+static int khu_setup_update_grub(void)
 {
 	/*
 	 * grub-mkconfig translates menu titles by the locale, and a
@@ -99,17 +99,17 @@ static int kh_setup_update_grub(void)
 	char *argv[] = { "update-grub", NULL };
 	int status, ret;
 
-	ret = kh_run("update-grub", argv, locale, &status);
+	ret = khu_run("update-grub", argv, locale, &status);
 	if (ret == -EIO)
-		kh_err("update-grub failed");
+		khu_err("update-grub failed");
 	else if (ret == -ENOENT)
-		kh_err("update-grub not found in /usr/sbin, /usr/bin, /sbin or /bin: run grub-mkconfig -o /boot/grub/grub.cfg");
+		khu_err("update-grub not found in /usr/sbin, /usr/bin, /sbin or /bin: run grub-mkconfig -o /boot/grub/grub.cfg");
 	else if (ret)
-		kh_err("cannot run update-grub: %s", strerror(-ret));
+		khu_err("cannot run update-grub: %s", strerror(-ret));
 	return ret;
 }
 
-static void kh_setup_next_steps(const char *region)
+static void khu_setup_next_steps(const char *region)
 {
 	printf("region: %s\n"
 	       "next: reboot once, normally (the passphrase is asked as usual), so that the kernel reserves the region;\n"
@@ -118,14 +118,14 @@ static void kh_setup_next_steps(const char *region)
 }
 
 /* One line of setup --check; the count of failures goes up on "no". */
-static void kh_setup_report(bool ok, const char *what, unsigned int *bad)
+static void khu_setup_report(bool ok, const char *what, unsigned int *bad)
 {
 	printf("%s: %s\n", ok ? "ok" : "missing", what);
 	*bad += !ok;
 }
 
 /* "07000000-07000fff : Reserved" (or claimed by the module) in iomem. */
-static bool kh_setup_iomem_reserved(uint64_t size, uint64_t addr)
+static bool khu_setup_iomem_reserved(uint64_t size, uint64_t addr)
 {
 	char line[256], want[64];
 	bool found = false;
@@ -145,7 +145,7 @@ static bool kh_setup_iomem_reserved(uint64_t size, uint64_t addr)
 	return found;
 }
 
-static int kh_setup_check(const char *dropin)
+static int khu_setup_check(const char *dropin)
 {
 	char region[128], word[160], *cmdline = NULL, *old = NULL;
 	uint64_t size = 0, addr = 0;
@@ -153,71 +153,71 @@ static int kh_setup_check(const char *dropin)
 	struct kh_status st;
 	int fd;
 
-	fd = kh_handover_open();
-	if (fd >= 0 && !kh_handover_status(fd, &st) &&
+	fd = khu_handover_open();
+	if (fd >= 0 && !khu_handover_status(fd, &st) &&
 	    st.backend == KH_BACKEND_KHO) {
-		kh_handover_close(fd);
+		khu_handover_close(fd);
 		puts("ok: the module uses Kexec HandOver: no reservation needed");
-		return KH_EXIT_OK;
+		return KHU_EXIT_OK;
 	}
-	kh_handover_close(fd);
-	if (!kh_load_region(region, sizeof(region))) {
+	khu_handover_close(fd);
+	if (!khu_load_region(region, sizeof(region))) {
 		/* The module's own region= is the truth once it is loaded. */
-	} else if (!kh_text_read(dropin, 1 << 16, &old) &&
-		   !kh_setup_dropin_region(old, &size, &addr)) {
-		kh_setup_region_str(region, sizeof(region), size, addr);
+	} else if (!khu_text_read(dropin, 1 << 16, &old) &&
+		   !khu_setup_dropin_region(old, &size, &addr)) {
+		khu_setup_region_str(region, sizeof(region), size, addr);
 	} else {
 		free(old);
-		kh_err("no region to check: the module is not loaded and %s does not exist (run keyhandover setup)",
-		       dropin);
-		return KH_EXIT_FAILURE;
+		khu_err("no region to check: the module is not loaded and %s does not exist (run keyhandover setup)",
+			dropin);
+		return KHU_EXIT_FAILURE;
 	}
 	free(old);
-	if (kh_kexec_read_cmdline(&cmdline))
-		return KH_EXIT_FAILURE;
+	if (khu_kexec_read_cmdline(&cmdline))
+		return KHU_EXIT_FAILURE;
 	snprintf(word, sizeof(word), "memmap=%s", region);
-	kh_setup_report(kh_cmdline_has_word(cmdline, word),
-			"this kernel was booted with memmap= of the region", &bad);
+	khu_setup_report(khu_cmdline_has_word(cmdline, word),
+			 "this kernel was booted with memmap= of the region", &bad);
 	snprintf(word, sizeof(word), "keyhandover.region=%s", region);
-	kh_setup_report(kh_cmdline_has_word(cmdline, word),
-			"keyhandover.region= on the command line (modprobe passes it to the module)",
-			&bad);
+	khu_setup_report(khu_cmdline_has_word(cmdline, word),
+			 "keyhandover.region= on the command line (modprobe passes it to the module)",
+			 &bad);
 	free(cmdline);
-	kh_setup_report(!kh_setup_region_parse(region, &size, &addr) &&
-			kh_setup_iomem_reserved(size, addr),
-			"the region is reserved in /proc/iomem", &bad);
-	kh_setup_report(!access(KH_DEVICE_PATH, F_OK),
-			"the module holds it (" KH_DEVICE_PATH ")", &bad);
+	khu_setup_report(!khu_setup_region_parse(region, &size, &addr) &&
+			 khu_setup_iomem_reserved(size, addr),
+			 "the region is reserved in /proc/iomem", &bad);
+	khu_setup_report(!access(KH_DEVICE_PATH, F_OK),
+			 "the module holds it (" KH_DEVICE_PATH ")", &bad);
 	printf("region: %s\n", region);
-	return bad ? KH_EXIT_FAILURE : KH_EXIT_OK;
+	return bad ? KHU_EXIT_FAILURE : KHU_EXIT_OK;
 }
 
-int kh_cmd_setup(const struct kh_opts *o)
+int khu_cmd_setup(const struct khu_opts *o)
 {
 	const char *root = o->root && strcmp(o->root, "/") ? o->root : "";
-	char path[KH_BOOT_STR], text[1024], region[128], *old = NULL;
+	char path[KHU_BOOT_STR], text[1024], region[128], *old = NULL;
 	uint64_t size, addr;
 	int ret;
 
-	if (snprintf(path, sizeof(path), "%s%s", root, KH_SETUP_DROPIN) >=
+	if (snprintf(path, sizeof(path), "%s%s", root, KHU_SETUP_DROPIN) >=
 	    (int)sizeof(path)) {
-		kh_err("--root is too long");
-		return KH_EXIT_FAILURE;
+		khu_err("--root is too long");
+		return KHU_EXIT_FAILURE;
 	}
 	/* A mounted system: its root must be there (a typo must not be). */
 	if (*root && access(root, F_OK) < 0) {
-		kh_err("--root %s: %s", root, strerror(errno));
-		return KH_EXIT_FAILURE;
+		khu_err("--root %s: %s", root, strerror(errno));
+		return KHU_EXIT_FAILURE;
 	}
 	if (o->check)
-		return kh_setup_check(path);
-	ret = kh_setup_choose(path, &size, &addr, &old);
+		return khu_setup_check(path);
+	ret = khu_setup_choose(path, &size, &addr, &old);
 	if (ret) {
 		free(old);
-		return KH_EXIT_FAILURE;
+		return KHU_EXIT_FAILURE;
 	}
-	kh_setup_dropin(text, sizeof(text), size, addr);
-	kh_setup_region_str(region, sizeof(region), size, addr);
+	khu_setup_dropin(text, sizeof(text), size, addr);
+	khu_setup_region_str(region, sizeof(region), size, addr);
 	if (old && !strcmp(old, text)) {
 		printf("already set up: %s reserves %s; nothing changed\n", path,
 		       region);
@@ -227,19 +227,19 @@ int kh_cmd_setup(const struct kh_opts *o)
 			puts("would run: update-grub");
 		puts("dry run: nothing changed");
 	} else {
-		ret = kh_setup_write(path, text);
+		ret = khu_setup_write(path, text);
 		if (ret)
-			kh_err("cannot write %s: %s", path, strerror(-ret));
+			khu_err("cannot write %s: %s", path, strerror(-ret));
 		else
 			printf("wrote %s\n", path);
 		if (!ret && !*root)
-			ret = kh_setup_update_grub();
+			ret = khu_setup_update_grub();
 		else if (!ret)
 			printf("not running update-grub for --root: run it in that system\n");
 	}
 	free(old);
 	if (ret)
-		return KH_EXIT_FAILURE;
-	kh_setup_next_steps(region);
-	return KH_EXIT_OK;
+		return KHU_EXIT_FAILURE;
+	khu_setup_next_steps(region);
+	return KHU_EXIT_OK;
 }

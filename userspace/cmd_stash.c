@@ -21,8 +21,8 @@
 
 
 /* Where DEVICE i's UUID, name and key size go, in either mode. */
-static void kh_stash_slots(struct kh_stash *s, unsigned int i, char **uuid,
-			   char **name, uint32_t **key_size)
+static void khu_stash_slots(struct khu_stash *s, unsigned int i, char **uuid,
+			    char **name, uint32_t **key_size)
 {
 	if (s->refs) {
 		*uuid = s->refs[i].uuid;
@@ -36,67 +36,50 @@ static void kh_stash_slots(struct kh_stash *s, unsigned int i, char **uuid,
 }
 
 /* Before any prompt: would the module refuse, or overwrite a stash? */
-static int kh_stash_precheck(struct kh_stash *s)
+static int khu_stash_precheck(struct khu_stash *s)
 {
 	struct kh_status st;
 	int ret;
 
-	ret = kh_handover_status(s->fd, &st);
+	ret = khu_handover_status(s->fd, &st);
 	if (ret) {
-		kh_device_error("cannot query the hand-over", ret);
+		khu_device_error("cannot query the hand-over", ret);
 		return ret;
 	}
 	/* The module refuses a second arm too; say what to do first. */
 	if (st.state == KH_STATE_ARMED) {
-		kh_err("a hand-over is already armed: run 'keyhandover wipe' first");
+		khu_err("a hand-over is already armed: run 'keyhandover wipe' first");
 		return -EALREADY;
 	}
 	if (st.state == KH_STATE_PENDING) {
-		kh_pending_error();
+		khu_pending_error();
 		return -EBUSY;
 	}
 	if (s->n > st.capacity) {
-		kh_err("the region holds at most %u volumes, %u given",
-		       st.capacity, s->n);
+		khu_err("the region holds at most %u volumes, %u given",
+			st.capacity, s->n);
 		return -ENOSPC;
 	}
 	return 0;
 }
 
-static int kh_stash_read_key_file(const char *path, struct kh_passphrase *pw)
+static int khu_stash_read_key_file(const char *path, struct khu_passphrase *pw)
 {
 	unsigned int mode;
 	int ret;
 
 	/* As systemd-cryptsetup does: say it, and go on. */
-	if (kh_passphrase_file_exposed(path, &mode) > 0)
-		kh_err("key file %s has mode %04o: group or others may read or write it (chmod 0400 or 0600)",
-		       path, mode);
-	ret = kh_passphrase_read_file(path, pw);
+	if (khu_passphrase_file_exposed(path, &mode) > 0)
+		khu_err("key file %s has mode %04o: group or others may read or write it (chmod 0400 or 0600)",
+			path, mode);
+	ret = khu_passphrase_read_file(path, pw);
 	if (ret == -EFBIG)
-		kh_err("key file %s is larger than %d bytes", path,
-		       KH_PASSPHRASE_MAX);
+		khu_err("key file %s is larger than %d bytes", path,
+			KHU_PASSPHRASE_MAX);
 	else if (ret == -ENODATA)
-		kh_err("key file %s is empty", path);
+		khu_err("key file %s is empty", path);
 	else if (ret)
-		kh_err("cannot read key file %s: %s", path, strerror(-ret));
-	return ret;
-}
-
-static int kh_stash_open(struct kh_stash *s, unsigned int i,
-			 struct crypt_device **cd)
-{
-	const char *dev = s->dev[i];
-	int ret = kh_luks_open(dev, cd);
-
-	/* crypttab's UUID= without udev's link (an initramfs, a container). */
-	if (ret == -ENOENT && s->uuid[i])
-		ret = kh_luks_open_by_uuid(s->uuid[i], cd);
-
-	if (ret == -EINVAL || ret == -ENODEV)
-		kh_err("%s is not a LUKS device", dev);
-	else if (ret)
-		kh_err("cannot open %s: %s", dev, strerror(-ret));
+		khu_err("cannot read key file %s: %s", path, strerror(-ret));
 	return ret;
 }
 
@@ -105,11 +88,11 @@ static int kh_stash_open(struct kh_stash *s, unsigned int i,
  * header (cryptsetup --header), as the next kernel finds a volume by the
  * LUKS header on its own device and could never use the key.
  */
-static const char *kh_stash_unusable(struct crypt_device *cd)
+static const char *khu_stash_unusable(struct crypt_device *cd)
 {
 	uint64_t offset;
 
-	if (!kh_luks_detached(cd, &offset))
+	if (!khu_luks_detached(cd, &offset))
 		return NULL;
 	if (!offset)
 		return "detached LUKS header (data offset 0): not supported; the next kernel finds a volume by the LUKS header on its own device";
@@ -117,51 +100,51 @@ static const char *kh_stash_unusable(struct crypt_device *cd)
 }
 
 /* Fill DEVICE i's UUID, name and key size; the key comes later. */
-static int kh_stash_describe(struct kh_stash *s, unsigned int i,
-			     struct crypt_device *cd)
+static int khu_stash_describe(struct khu_stash *s, unsigned int i)
 {
-	const char *dev = s->dev[i];
-	const char *uuid = kh_luks_uuid(cd);
-	int size = kh_luks_key_size(cd);
+	const struct khu_volume *v = &s->vol[i];
+	const char *dev = v->dev;
+	const char *uuid = khu_luks_uuid(v->cd);
+	int size = khu_luks_key_size(v->cd);
 	char *e_uuid, *e_name, *other;
 	uint32_t *e_size, *unused;
 	unsigned int j;
 
 	if (!uuid || strlen(uuid) >= KH_UUID_LEN) {
-		kh_err("%s has no usable LUKS UUID", dev);
+		khu_err("%s has no usable LUKS UUID", dev);
 		return -EINVAL;
 	}
 	for (j = 0; j < i; j++) {
-		kh_stash_slots(s, j, &other, &e_name, &unused);
+		khu_stash_slots(s, j, &other, &e_name, &unused);
 		if (!strcasecmp(other, uuid)) {
-			kh_err("%s is the same volume as %s (%s)", dev,
-			       s->dev[j], uuid);
+			khu_err("%s is the same volume as %s (%s)", dev,
+				s->vol[j].dev, uuid);
 			return -EEXIST;
 		}
 	}
 	if (size <= 0 || size > KH_KEY_MAX) {
-		kh_err("%s: a volume key of %d bytes does not fit (at most %d)",
-		       dev, size, KH_KEY_MAX);
+		khu_err("%s: a volume key of %d bytes does not fit (at most %d)",
+			dev, size, KH_KEY_MAX);
 		return -E2BIG;
 	}
-	kh_stash_slots(s, i, &e_uuid, &e_name, &e_size);
+	khu_stash_slots(s, i, &e_uuid, &e_name, &e_size);
 	*e_size = size;
 	strcpy(e_uuid, uuid);
-	if (s->name[i])
-		snprintf(e_name, KH_NAME_LEN, "%s", s->name[i]);
+	if (v->name)
+		snprintf(e_name, KH_NAME_LEN, "%s", v->name);
 	else
 		snprintf(e_name, KH_NAME_LEN, "luks-%s", uuid);
 	return 0;
 }
 
 /* Keyring mode: the key's type and description, for the module. */
-static void kh_stash_name_key(struct kh_stash *s, unsigned int i)
+static void khu_stash_name_key(struct khu_stash *s, unsigned int i)
 {
 	struct kh_keyref *r = &s->refs[i];
 	const char *desc;
 
 	/* The parser accepted it already. */
-	if (!kh_keyring_parse_ref(s->o->keyrings[i], &r->type, &desc))
+	if (!khu_keyring_parse_ref(s->vol[i].keyring, &r->type, &desc))
 		snprintf(r->description, sizeof(r->description), "%s", desc);
 }
 
@@ -169,145 +152,162 @@ static void kh_stash_name_key(struct kh_stash *s, unsigned int i)
  * The prompt names the volume as the user knows it: a crypttab entry by
  * its name (what Debian's cryptroot prompt says), with the device.
  */
-static int kh_stash_passphrase(const struct kh_stash *s, unsigned int i,
-			       struct kh_passphrase *pw)
+static int khu_stash_passphrase(const struct khu_stash *s, unsigned int i,
+				struct khu_passphrase *pw)
 {
-	const char *dev = s->dev[i];
+	const char *dev = s->vol[i].dev, *name = s->vol[i].name;
 	char label[512]; /* a prompt: cut if ever longer */
 	int ret;
 
-	if (s->name[i] && *s->name[i])
-		snprintf(label, sizeof(label), "%s (%s)", s->name[i], dev);
+	if (name && *name)
+		snprintf(label, sizeof(label), "%s (%s)", name, dev);
 	else
 		snprintf(label, sizeof(label), "%s", dev);
-	ret = kh_passphrase_read(label, pw);
+	ret = khu_passphrase_read(label, pw);
 
 	if (ret == -ENODATA)
-		kh_err("no passphrase for %s on standard input", dev);
+		khu_err("no passphrase for %s on standard input", dev);
 	else if (ret == -EFBIG)
-		kh_err("the passphrase for %s is longer than %d bytes", dev,
-		       KH_PASSPHRASE_MAX);
+		khu_err("the passphrase for %s is longer than %d bytes", dev,
+			KHU_PASSPHRASE_MAX);
 	else if (ret)
-		kh_err("cannot read the passphrase for %s: %s", dev,
-		       strerror(-ret));
+		khu_err("cannot read the passphrase for %s: %s", dev,
+			strerror(-ret));
 	return ret;
 }
 
-static int kh_stash_derive(struct kh_stash *s, unsigned int i,
-			   struct crypt_device *cd)
+static int khu_stash_derive(struct khu_stash *s, unsigned int i)
 {
-	const char *dev = s->dev[i];
+	const struct khu_volume *v = &s->vol[i];
+	const char *dev = v->dev;
 	struct kh_entry *e = &s->entries[i];
-	struct kh_passphrase own = { NULL, 0 };
-	const struct kh_passphrase *pw = &s->key_file;
+	struct khu_passphrase own = { NULL, 0 };
+	const struct khu_passphrase *pw = &s->key_file;
 	int ret;
 
-	if (s->own_key[i]) {
-		ret = kh_stash_read_key_file(s->own_key[i], &own);
+	if (v->key_file) {
+		ret = khu_stash_read_key_file(v->key_file, &own);
 		if (ret)
 			return ret;
 		pw = &own;
 	} else if (!s->o->key_file) {
-		ret = kh_stash_passphrase(s, i, &own);
+		ret = khu_stash_passphrase(s, i, &own);
 		if (ret)
 			return ret;
 		pw = &own;
 	}
-	ret = kh_luks_derive(cd, pw->buf, pw->len, e->key, e->key_size);
-	kh_passphrase_free(&own);
+	ret = khu_luks_derive(v->cd, pw->buf, pw->len, e->key, e->key_size);
+	khu_passphrase_free(&own);
 	if (ret == -EPERM)
-		kh_err("wrong passphrase for %s", dev);
+		khu_err("wrong passphrase for %s", dev);
 	else if (ret == -ENOENT)
-		kh_err("%s has no key slot that can be unlocked", dev);
+		khu_err("%s has no key slot that can be unlocked", dev);
 	else if (ret == -ENOMEM)
-		kh_err("not enough memory to derive the key of %s", dev);
+		khu_err("not enough memory to derive the key of %s", dev);
 	else if (ret)
-		kh_err("cannot derive the volume key of %s: %s", dev,
-		       strerror(-ret));
+		khu_err("cannot derive the volume key of %s: %s", dev,
+			strerror(-ret));
 	return ret;
 }
 
-static int kh_stash_one(struct kh_stash *s, unsigned int i)
+/* A DEVICE from the command line: open it, or say why it cannot be. */
+static int khu_stash_open_arg(struct khu_volume *v)
 {
-	struct crypt_device *cd;
 	const char *why;
-	int verdict, ret;
+	int ret;
 
-	ret = kh_stash_open(s, i, &cd);
+	ret = khu_luks_open(v->dev, &v->cd);
+	if (ret == -EINVAL || ret == -ENODEV)
+		khu_err("%s is not a LUKS device", v->dev);
+	else if (ret)
+		khu_err("cannot open %s: %s", v->dev, strerror(-ret));
 	if (ret)
 		return ret;
-	why = kh_stash_unusable(cd);
+	why = khu_stash_unusable(v->cd);
 	if (why) {
-		kh_err("%s: %s", s->dev[i], why);
-		ret = -EMEDIUMTYPE;
+		khu_err("%s: %s", v->dev, why);
+		return -EMEDIUMTYPE;
 	}
+	return 0;
+}
+
+static int khu_stash_one(struct khu_stash *s, unsigned int i)
+{
+	struct khu_volume *v = &s->vol[i];
+	int verdict, ret = 0;
+
+	/* crypttab's volumes were opened when their lines were checked. */
+	if (!v->cd)
+		ret = khu_stash_open_arg(v);
 	if (!ret)
-		ret = kh_stash_describe(s, i, cd);
+		ret = khu_stash_describe(s, i);
 	if (!ret && !s->refs)
-		ret = kh_stash_derive(s, i, cd);
-	kh_luks_close(cd);
+		ret = khu_stash_derive(s, i);
+	/* Done with the header: no need to keep the device open. */
+	khu_luks_close(v->cd);
+	v->cd = NULL;
 	if (ret)
 		return ret;
 	if (s->refs) {
-		kh_stash_name_key(s, i);
+		khu_stash_name_key(s, i);
 		return 0;
 	}
 	/* The module applies the same rules: say which device breaks them. */
 	verdict = kh_format_check_entry(&s->entries[i]);
 	if (verdict != KH_VERDICT_OK) {
-		kh_err("%s cannot be handed over: %s", s->dev[i],
-		       kh_format_verdict_str(verdict));
+		khu_err("%s cannot be handed over: %s", v->dev,
+			kh_format_verdict_str(verdict));
 		return -EINVAL;
 	}
 	return 0;
 }
 
 /* The module refused key @i of a keyring-mode arm: say why. */
-static void kh_stash_key_error(struct kh_stash *s, unsigned int i, int err)
+static void khu_stash_key_error(struct khu_stash *s, unsigned int i, int err)
 {
 	const struct kh_keyref *r = &s->refs[i];
-	const char *type = kh_keyring_type_name(r->type);
-	const char *dev = s->dev[i];
+	const char *type = khu_keyring_type_name(r->type);
+	const char *dev = s->vol[i].dev;
 	const char *d = r->description;
 
 	switch (-err) {
 	case ENOKEY:
-		if (kh_keyring_other_type(r->type, d))
-			kh_err("%s: no %s key '%s' in your keyrings, but a %s key of that description: say --keyring %%%s:%s",
-			       dev, type, d, r->type == KH_KEY_USER ? "logon" : "user",
-			       r->type == KH_KEY_USER ? "logon" : "user", d);
+		if (khu_keyring_other_type(r->type, d))
+			khu_err("%s: no %s key '%s' in your keyrings, but a %s key of that description: say --keyring %%%s:%s",
+				dev, type, d, r->type == KH_KEY_USER ? "logon" : "user",
+				r->type == KH_KEY_USER ? "logon" : "user", d);
 		else
-			kh_err("%s: no %s key '%s' found in your keyrings", dev,
-			       type, d);
+			khu_err("%s: no %s key '%s' found in your keyrings",
+				dev, type, d);
 		break;
 	case EACCES:
-		kh_err("%s: %s key '%s': permission denied (you may not search or view it)",
-		       dev, type, d);
+		khu_err("%s: %s key '%s': permission denied (you may not search or view it)",
+			dev, type, d);
 		break;
 	case EKEYREVOKED:
-		kh_err("%s: %s key '%s' has been revoked", dev, type, d);
+		khu_err("%s: %s key '%s' has been revoked", dev, type, d);
 		break;
 	case EKEYEXPIRED:
-		kh_err("%s: %s key '%s' has expired", dev, type, d);
+		khu_err("%s: %s key '%s' has expired", dev, type, d);
 		break;
 	case EMSGSIZE:
-		kh_err("%s: %s key '%s' is longer than %d bytes: not a volume key",
-		       dev, type, d, KH_KEY_MAX);
+		khu_err("%s: %s key '%s' is longer than %d bytes: not a volume key",
+			dev, type, d, KH_KEY_MAX);
 		break;
 	case EKEYREJECTED:
-		kh_err("%s: %s key '%s' is not %u bytes, the size of this volume's key",
-		       dev, type, d, r->key_size);
+		khu_err("%s: %s key '%s' is not %u bytes, the size of this volume's key",
+			dev, type, d, r->key_size);
 		break;
 	case EPERM:
-		kh_err("%s: %s key '%s': refused under lockdown=confidentiality (a logon key must not leave the kernel); stash with the passphrase or a key file",
-		       dev, type, d);
+		khu_err("%s: %s key '%s': refused under lockdown=confidentiality (a logon key must not leave the kernel); stash with the passphrase or a key file",
+			dev, type, d);
 		break;
 	default:
-		kh_err("%s: %s key '%s': %s", dev, type, d, strerror(-err));
+		khu_err("%s: %s key '%s': %s", dev, type, d, strerror(-err));
 	}
 }
 
-static int kh_stash_arm(struct kh_stash *s)
+static int khu_stash_arm(struct khu_stash *s)
 {
 	unsigned int i, n = s->n;
 	uint32_t failed = n, *size;
@@ -315,83 +315,85 @@ static int kh_stash_arm(struct kh_stash *s)
 	int ret;
 
 	if (s->refs)
-		ret = kh_handover_arm_keyring(s->fd, s->refs, n,
-					      s->o->timeout, &failed);
+		ret = khu_handover_arm_keyring(s->fd, s->refs, n,
+					       s->o->timeout, &failed);
 	else
-		ret = kh_handover_arm(s->fd, s->entries, n, s->o->timeout);
+		ret = khu_handover_arm(s->fd, s->entries, n, s->o->timeout);
 	if (ret && failed < n)
-		kh_stash_key_error(s, failed, ret);
+		khu_stash_key_error(s, failed, ret);
 	else if (ret == -EBUSY)
-		kh_pending_error();
+		khu_pending_error();
 	else if (ret == -ESHUTDOWN)
-		kh_err("the machine is going down: nothing armed");
+		khu_err("the machine is going down: nothing armed");
 	else if (ret == -EAGAIN)
-		kh_err("the machine is going to sleep: nothing armed");
-	else if (ret == -EPERM && kh_kho_crash_loaded(KH_KHO_CRASH_LOADED) == 1)
-		kh_err("a crash kernel is loaded, and the Kexec HandOver region would be in its dump: unload it (kexec -p -u) or use a memmap= region; nothing armed");
+		khu_err("the machine is going to sleep: nothing armed");
+	else if (ret == -EPERM &&
+		 khu_kho_crash_loaded(KHU_KHO_CRASH_LOADED) == 1)
+		khu_err("a crash kernel is loaded, and the Kexec HandOver region would be in its dump: unload it (kexec -p -u) or use a memmap= region; nothing armed");
 	else if (ret)
-		kh_device_error("cannot arm the hand-over", ret);
+		khu_device_error("cannot arm the hand-over", ret);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
-		kh_stash_slots(s, i, &uuid, &name, &size);
-		printf("stashed %s as %s (%s)%s\n", s->dev[i], name,
+		khu_stash_slots(s, i, &uuid, &name, &size);
+		printf("stashed %s as %s (%s)%s\n", s->vol[i].dev, name,
 		       uuid, s->refs ? ", key taken from the keyring" : "");
 	}
 	/* A stash the user was not told about must not stay armed. */
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		ret = errno ? -errno : -EIO;
-		kh_handover_wipe(s->fd);
-		kh_err("cannot report the stash (%s): wiped it",
-		       strerror(-ret));
+		khu_handover_wipe(s->fd);
+		khu_err("cannot report the stash (%s): wiped it",
+			strerror(-ret));
 		return ret;
 	}
 	return 0;
 }
 
-static int kh_stash_run(struct kh_stash *s)
+static int khu_stash_run(struct khu_stash *s)
 {
 	unsigned int i;
 	int ret;
 
-	ret = kh_stash_precheck(s);
+	ret = khu_stash_precheck(s);
 	if (ret)
 		return ret;
 	if (s->o->key_file) {
-		ret = kh_stash_read_key_file(s->o->key_file, &s->key_file);
+		ret = khu_stash_read_key_file(s->o->key_file, &s->key_file);
 		if (ret)
 			return ret;
 	}
 	for (i = 0; i < s->n; i++) {
-		ret = kh_stash_one(s, i);
+		ret = khu_stash_one(s, i);
 		if (ret)
 			return ret;
 	}
-	return kh_stash_arm(s);
+	return khu_stash_arm(s);
 }
 
 /* The volumes named on the command line. */
-void kh_stash_from_args(struct kh_stash *s)
+void khu_stash_from_args(struct khu_stash *s)
 {
 	unsigned int i;
 
 	s->n = s->o->n_devices;
-	for (i = 0; i < s->n; i++) {
-		s->dev[i] = s->o->devices[i];
-		s->name[i] = s->o->n_names ? s->o->names[i] : NULL;
-	}
+	for (i = 0; i < s->n; i++)
+		s->vol[i] = s->o->volumes[i];
 }
 
-/* An entry stash can take: its device must open as LUKS here and now. */
-static const char *kh_stash_tab_usable(struct kh_stash *s, unsigned int i)
+/*
+ * An entry stash can take: its device must open as LUKS here and now. It
+ * stays open in @v->cd for the stash: one open per volume.
+ */
+static const char *khu_stash_tab_usable(struct khu_volume *v)
 {
-	struct crypt_device *cd;
 	const char *why;
 	int ret;
 
-	ret = kh_luks_open(s->dev[i], &cd);
-	if (ret == -ENOENT && s->uuid[i]) {
-		ret = kh_luks_open_by_uuid(s->uuid[i], &cd);
+	ret = khu_luks_open(v->dev, &v->cd);
+	/* crypttab's UUID= without udev's link (an initramfs, a container). */
+	if (ret == -ENOENT && v->uuid) {
+		ret = khu_luks_open_by_uuid(v->uuid, &v->cd);
 		if (ret == -ENODEV)
 			return "no LUKS device with this UUID here";
 		if (ret == -ENOTUNIQ)
@@ -403,31 +405,35 @@ static const char *kh_stash_tab_usable(struct kh_stash *s, unsigned int i)
 		return "not a LUKS device";
 	if (ret)
 		return strerror(-ret);
-	why = kh_stash_unusable(cd);
-	kh_luks_close(cd);
+	why = khu_stash_unusable(v->cd);
+	if (why) {
+		khu_luks_close(v->cd);
+		v->cd = NULL;
+	}
 	return why;
 }
 
 /* Add crypttab entry @e, or say why it is not handed over. */
-static void kh_stash_tab_add(struct kh_stash *s,
-			     const struct kh_crypttab_entry *e)
+static void khu_stash_tab_add(struct khu_stash *s,
+			      const struct khu_crypttab_entry *e)
 {
+	struct khu_volume *v = &s->vol[s->n];
 	const char *why = e->skip;
-	unsigned int i = s->n;
 
-	if (!why && i == KH_MAX_ENTRIES)
+	if (!why && s->n == KH_MAX_ENTRIES)
 		why = "more than 16 volumes";
 	if (!why) {
-		s->dev[i] = e->device;
-		s->uuid[i] = e->uuid;
-		s->name[i] = e->name;
-		s->own_key[i] = e->key_file[0] ? e->key_file : NULL;
-		why = kh_stash_tab_usable(s, i);
+		v->dev = e->device;
+		v->uuid = e->uuid;
+		v->name = e->name;
+		v->key_file = e->key_file[0] ? e->key_file : NULL;
+		why = khu_stash_tab_usable(v);
 	}
 	if (why) {
-		kh_err("crypttab line %u: %s (%s) not handed over: %s", e->line,
-		       e->name[0] ? e->name : "?", e->source[0] ? e->source : "?",
-		       why);
+		khu_err("crypttab line %u: %s (%s) not handed over: %s",
+			e->line, e->name[0] ? e->name : "?",
+			e->source[0] ? e->source : "?",
+			why);
 		return;
 	}
 	s->n++;
@@ -439,30 +445,31 @@ static void kh_stash_tab_add(struct kh_stash *s,
  * has one, else a prompt per volume. Entries that cannot be handed over
  * are listed, one line each, never skipped silently.
  */
-int kh_stash_from_crypttab(struct kh_stash *s)
+int khu_stash_from_crypttab(struct khu_stash *s)
 {
-	const char *path = s->o->crypttab ? s->o->crypttab : KH_CRYPTTAB_PATH;
+	const char *path = s->o->crypttab ? s->o->crypttab : KHU_CRYPTTAB_PATH;
 	unsigned int i, count = 0;
 	char *text = NULL;
 	int ret;
 
-	ret = kh_text_read(path, 1 << 20, &text);
+	ret = khu_text_read(path, 1 << 20, &text);
 	if (ret) {
-		kh_err("cannot read %s: %s", path, strerror(-ret));
+		khu_err("cannot read %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	s->tab = calloc(KH_CRYPTTAB_MAX, sizeof(*s->tab));
-	ret = s->tab ? kh_crypttab_parse(text, s->tab, KH_CRYPTTAB_MAX, &count) :
+	s->tab = calloc(KHU_CRYPTTAB_MAX, sizeof(*s->tab));
+	ret = s->tab ? khu_crypttab_parse(text, s->tab, KHU_CRYPTTAB_MAX, &count) :
 		       -ENOMEM;
 	free(text);
 	if (ret == -E2BIG)
-		kh_err("%s has more than %d entries", path, KH_CRYPTTAB_MAX);
+		khu_err("%s has more than %d entries", path, KHU_CRYPTTAB_MAX);
 	else if (ret)
-		kh_err("cannot parse %s: %s", path, strerror(-ret));
+		khu_err("cannot parse %s: %s", path, strerror(-ret));
 	for (i = 0; !ret && i < count; i++)
-		kh_stash_tab_add(s, &s->tab[i]);
+		khu_stash_tab_add(s, &s->tab[i]);
 	if (!ret && !s->n) {
-		kh_err("%s lists no LUKS volume that can be handed over", path);
+		khu_err("%s lists no LUKS volume that can be handed over",
+			path);
 		ret = -ENOENT;
 	}
 	return ret;
@@ -470,9 +477,9 @@ int kh_stash_from_crypttab(struct kh_stash *s)
 
 /*
  * Keyring mode holds names only, in plain memory: no buffer for a key
- * exists in this process (and kh_secmem_stats() shows none was made).
+ * exists in this process (and khu_secmem_stats() shows none was made).
  */
-static int kh_stash_alloc(struct kh_stash *s)
+static int khu_stash_alloc(struct khu_stash *s)
 {
 	int ret;
 
@@ -480,15 +487,34 @@ static int kh_stash_alloc(struct kh_stash *s)
 		s->refs = calloc(KH_MAX_ENTRIES, sizeof(*s->refs));
 		return s->refs ? 0 : -ENOMEM;
 	}
-	ret = kh_handover_alloc_entries(&s->entries);
+	ret = khu_handover_alloc_entries(&s->entries);
 	if (ret)
-		kh_err("cannot lock memory for the keys: %s", strerror(-ret));
+		khu_err("cannot lock memory for the keys: %s", strerror(-ret));
 	return ret;
 }
 
-int kh_cmd_stash(const struct kh_opts *o)
+/* Everything a stash holds: open devices, the key file, the keys. */
+void khu_stash_free(struct khu_stash *s)
 {
-	struct kh_stash s = { .o = o };
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		khu_luks_close(s->vol[i].cd);
+		s->vol[i].cd = NULL;
+	}
+	khu_passphrase_free(&s->key_file);
+	if (s->entries)
+		khu_handover_free_entries(s->entries);
+	s->entries = NULL;
+	free(s->refs);
+	s->refs = NULL;
+	free(s->tab);
+	s->tab = NULL;
+}
+
+int khu_cmd_stash(const struct khu_opts *o)
+{
+	struct khu_stash s = { .o = o };
 	int ret;
 
 	/*
@@ -496,30 +522,26 @@ int kh_cmd_stash(const struct kh_opts *o)
 	 * digest's): lock everything this short process maps, as restore does.
 	 */
 	if (!o->n_keyrings && mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
-		kh_err("cannot lock memory for the keys: %s", strerror(errno));
-		return KH_EXIT_FAILURE;
+		khu_err("cannot lock memory for the keys: %s", strerror(errno));
+		return KHU_EXIT_FAILURE;
 	}
 
-	s.fd = kh_device_open();
+	s.fd = khu_device_open();
 	if (s.fd < 0)
-		return KH_EXIT_FAILURE;
+		return KHU_EXIT_FAILURE;
 	if (o->n_devices) {
-		kh_stash_from_args(&s);
+		khu_stash_from_args(&s);
 		ret = 0;
 	} else {
-		ret = kh_stash_from_crypttab(&s);
+		ret = khu_stash_from_crypttab(&s);
 	}
 	if (!ret)
-		ret = kh_stash_alloc(&s);
+		ret = khu_stash_alloc(&s);
 	if (ret)
 		goto out_free;
-	ret = kh_stash_run(&s);
-	kh_passphrase_free(&s.key_file);
-	if (s.entries)
-		kh_handover_free_entries(s.entries);
-	free(s.refs);
+	ret = khu_stash_run(&s);
 out_free:
-	free(s.tab);
-	kh_handover_close(s.fd);
-	return ret ? KH_EXIT_FAILURE : KH_EXIT_OK;
+	khu_stash_free(&s);
+	khu_handover_close(s.fd);
+	return ret ? KHU_EXIT_FAILURE : KHU_EXIT_OK;
 }

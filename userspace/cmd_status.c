@@ -7,7 +7,7 @@
 #include "handover.h"
 #include "tool.h"
 
-static const char *kh_state_str(uint32_t state)
+static const char *khu_state_str(uint32_t state)
 {
 	static const char *const names[] = {
 		[KH_STATE_EMPTY] = "empty",
@@ -23,7 +23,7 @@ static const char *kh_state_str(uint32_t state)
 }
 
 /* Why the last stash went (the module remembers it for the boot). */
-static const char *kh_wipe_str(uint32_t why)
+static const char *khu_wipe_str(uint32_t why)
 {
 	static const char *const names[] = {
 		[KH_WIPE_REQUEST] = "by keyhandover wipe",
@@ -40,22 +40,22 @@ static const char *kh_wipe_str(uint32_t why)
 	return "unknown";
 }
 
-int kh_cmd_status(const struct kh_opts *o)
+int khu_cmd_status(const struct khu_opts *o)
 {
 	struct kh_status st;
 	int ret;
 
 	(void)o;
-	ret = kh_device_status(&st);
+	ret = khu_device_status(&st);
 	if (ret == -ENOENT)
-		kh_device_error("cannot open " KH_DEVICE_PATH, ret);
+		khu_device_error("cannot open " KH_DEVICE_PATH, ret);
 	if (ret)
-		return KH_EXIT_FAILURE;
+		return KHU_EXIT_FAILURE;
 	if (st.state == KH_STATE_INVALID)
 		printf("state: invalid (%s)\n",
 		       kh_format_verdict_str(st.verdict));
 	else
-		printf("state: %s\n", kh_state_str(st.state));
+		printf("state: %s\n", khu_state_str(st.state));
 	printf("entries: %u\ncapacity: %u\nregion size: %llu bytes\n"
 	       "format version: %u\nbackend: %s\n", st.count, st.capacity,
 	       (unsigned long long)st.region_size, st.format_version,
@@ -64,24 +64,24 @@ int kh_cmd_status(const struct kh_opts *o)
 	if (st.expires_in)
 		printf("wiped in: %u s unless collected\n", st.expires_in);
 	if (st.wiped != KH_WIPE_NONE)
-		printf("last wiped: %s\n", kh_wipe_str(st.wiped));
-	return KH_EXIT_OK;
+		printf("last wiped: %s\n", khu_wipe_str(st.wiped));
+	return KHU_EXIT_OK;
 }
 
-int kh_cmd_wipe(const struct kh_opts *o)
+int khu_cmd_wipe(const struct khu_opts *o)
 {
 	int fd, ret;
 
 	(void)o;
-	fd = kh_device_open();
+	fd = khu_device_open();
 	if (fd < 0)
-		return KH_EXIT_FAILURE;
-	ret = kh_handover_wipe(fd);
-	kh_handover_close(fd);
+		return KHU_EXIT_FAILURE;
+	ret = khu_handover_wipe(fd);
+	khu_handover_close(fd);
 	if (ret) {
-		kh_device_error("cannot wipe the hand-over", ret);
-		return KH_EXIT_FAILURE;
+		khu_device_error("cannot wipe the hand-over", ret);
+		return KHU_EXIT_FAILURE;
 	}
 	puts("wiped");
-	return KH_EXIT_OK;
+	return KHU_EXIT_OK;
 }

@@ -11,13 +11,13 @@
 #include "cmdline.h"
 
 /* x86's COMMAND_LINE_SIZE; a longer line would be cut by the kernel. */
-#define KH_CMDLINE_LIMIT	2048
+#define KHU_CMDLINE_LIMIT	2048
 
 /*
  * The kernel's isspace(): its ctype table also counts \v, \f, \r and
  * Latin-1's no-break space (0xa0), so a word must end where it does.
  */
-static bool kh_is_space(char c)
+static bool khu_is_space(char c)
 {
 	unsigned char u = c;
 
@@ -30,16 +30,16 @@ static bool kh_is_space(char c)
  * toggles quoting ("foo=a b" is one word). NULL at the end of @p; else
  * the word's start, its length in *@len.
  */
-static const char *kh_cmdline_word(const char *p, size_t *len)
+static const char *khu_cmdline_word(const char *p, size_t *len)
 {
 	bool quoted = false;
 	size_t n;
 
-	while (kh_is_space(*p))
+	while (khu_is_space(*p))
 		p++;
 	if (!*p)
 		return NULL;
-	for (n = 0; p[n] && (quoted || !kh_is_space(p[n])); n++)
+	for (n = 0; p[n] && (quoted || !khu_is_space(p[n])); n++)
 		if (p[n] == '"')
 			quoted = !quoted;
 	*len = n;
@@ -51,7 +51,7 @@ static const char *kh_cmdline_word(const char *p, size_t *len)
  * kernel ignores it. next_arg() strips a leading quote, and then a
  * trailing one, first: "--" (quoted) ends them too.
  */
-static bool kh_cmdline_is_end(const char *w, size_t n)
+static bool khu_cmdline_is_end(const char *w, size_t n)
 {
 	if (n && w[0] == '"') {
 		w++;
@@ -63,21 +63,21 @@ static bool kh_cmdline_is_end(const char *w, size_t n)
 }
 
 /* The next kernel parameter at or after @p: NULL at "--" or the end. */
-static const char *kh_cmdline_param(const char *p, size_t *len)
+static const char *khu_cmdline_param(const char *p, size_t *len)
 {
-	const char *w = kh_cmdline_word(p, len);
+	const char *w = khu_cmdline_word(p, len);
 
-	return w && !kh_cmdline_is_end(w, *len) ? w : NULL;
+	return w && !khu_cmdline_is_end(w, *len) ? w : NULL;
 }
 
 /* Where the kernel's parameters end: the "--" word, or the final NUL. */
-static const char *kh_cmdline_end(const char *cmdline)
+static const char *khu_cmdline_end(const char *cmdline)
 {
 	const char *w, *p = cmdline;
 	size_t n;
 
-	while ((w = kh_cmdline_word(p, &n))) {
-		if (kh_cmdline_is_end(w, n))
+	while ((w = khu_cmdline_word(p, &n))) {
+		if (khu_cmdline_is_end(w, n))
 			return w;
 		p = w + n;
 	}
@@ -85,14 +85,14 @@ static const char *kh_cmdline_end(const char *cmdline)
 }
 
 /* The last parameter that starts with @prefix; NULL if none. */
-static const char *kh_cmdline_last(const char *cmdline, const char *prefix,
-				   size_t *len)
+static const char *khu_cmdline_last(const char *cmdline, const char *prefix,
+				    size_t *len)
 {
 	size_t plen = strlen(prefix), n;
 	const char *w, *last = NULL;
 
-	for (w = kh_cmdline_param(cmdline, &n); w;
-	     w = kh_cmdline_param(w + n, &n)) {
+	for (w = khu_cmdline_param(cmdline, &n); w;
+	     w = khu_cmdline_param(w + n, &n)) {
 		if (n >= plen && !strncmp(w, prefix, plen)) {
 			last = w;
 			*len = n;
@@ -101,14 +101,14 @@ static const char *kh_cmdline_last(const char *cmdline, const char *prefix,
 	return last;
 }
 
-static bool kh_is_nonce_word(const char *w, size_t n)
+static bool khu_is_nonce_word(const char *w, size_t n)
 {
-	size_t klen = sizeof(KH_CMDLINE_NONCE_KEY) - 1;
+	size_t klen = sizeof(KHU_CMDLINE_NONCE_KEY) - 1;
 
-	return n >= klen && !strncmp(w, KH_CMDLINE_NONCE_KEY, klen);
+	return n >= klen && !strncmp(w, KHU_CMDLINE_NONCE_KEY, klen);
 }
 
-static int kh_hex_digit(char c)
+static int khu_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -120,13 +120,14 @@ static int kh_hex_digit(char c)
 }
 
 /* The kernel's parameters of @in without nonce words, each then a space. */
-static size_t kh_cmdline_copy_params(const char *in, char *buf)
+static size_t khu_cmdline_copy_params(const char *in, char *buf)
 {
 	size_t len = 0, n;
 	const char *w;
 
-	for (w = kh_cmdline_param(in, &n); w; w = kh_cmdline_param(w + n, &n)) {
-		if (kh_is_nonce_word(w, n))
+	for (w = khu_cmdline_param(in, &n); w;
+	     w = khu_cmdline_param(w + n, &n)) {
+		if (khu_is_nonce_word(w, n))
 			continue;
 		memcpy(buf + len, w, n);
 		len += n;
@@ -135,11 +136,11 @@ static size_t kh_cmdline_copy_params(const char *in, char *buf)
 	return len;
 }
 
-int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
-			 char **out)
+int khu_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
+			  char **out)
 {
-	const char *tail = kh_cmdline_end(in);
-	size_t cap = strlen(in) + sizeof(KH_CMDLINE_NONCE_KEY) +
+	const char *tail = khu_cmdline_end(in);
+	size_t cap = strlen(in) + sizeof(KHU_CMDLINE_NONCE_KEY) +
 		     2 * KH_NONCE_LEN + 4;
 	uint8_t got[KH_NONCE_LEN];
 	size_t len;
@@ -148,9 +149,9 @@ int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	len = kh_cmdline_copy_params(in, buf);
+	len = khu_cmdline_copy_params(in, buf);
 	if (nonce) {
-		len += snprintf(buf + len, cap - len, KH_CMDLINE_NONCE_KEY);
+		len += snprintf(buf + len, cap - len, KHU_CMDLINE_NONCE_KEY);
 		for (int i = 0; i < KH_NONCE_LEN; i++)
 			len += snprintf(buf + len, cap - len, "%02x",
 					nonce[i]);
@@ -161,12 +162,12 @@ int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
 	if (!*tail)
 		len -= len > 0;
 	buf[len] = '\0';
-	if (len >= KH_CMDLINE_LIMIT) {
+	if (len >= KHU_CMDLINE_LIMIT) {
 		free(buf);
 		return -E2BIG;
 	}
 	/* An unmatched '"' before it would hide the nonce from the kernel. */
-	if (nonce && (kh_cmdline_get_nonce(buf, got) ||
+	if (nonce && (khu_cmdline_get_nonce(buf, got) ||
 		      memcmp(got, nonce, sizeof(got)))) {
 		free(buf);
 		return -EINVAL;
@@ -175,7 +176,7 @@ int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
 	return 0;
 }
 
-static int kh_parse_nonce(const char *hex, size_t len, uint8_t *nonce)
+static int khu_parse_nonce(const char *hex, size_t len, uint8_t *nonce)
 {
 	uint8_t tmp[KH_NONCE_LEN];
 	int i;
@@ -183,8 +184,8 @@ static int kh_parse_nonce(const char *hex, size_t len, uint8_t *nonce)
 	if (len != 2 * KH_NONCE_LEN)
 		return -EINVAL;
 	for (i = 0; i < KH_NONCE_LEN; i++) {
-		int hi = kh_hex_digit(hex[2 * i]);
-		int lo = kh_hex_digit(hex[2 * i + 1]);
+		int hi = khu_hex_digit(hex[2 * i]);
+		int lo = khu_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
@@ -194,18 +195,18 @@ static int kh_parse_nonce(const char *hex, size_t len, uint8_t *nonce)
 	return 0;
 }
 
-int kh_cmdline_get_nonce(const char *cmdline, uint8_t nonce[KH_NONCE_LEN])
+int khu_cmdline_get_nonce(const char *cmdline, uint8_t nonce[KH_NONCE_LEN])
 {
-	size_t klen = sizeof(KH_CMDLINE_NONCE_KEY) - 1, n = 0;
-	const char *word = kh_cmdline_last(cmdline, KH_CMDLINE_NONCE_KEY, &n);
+	size_t klen = sizeof(KHU_CMDLINE_NONCE_KEY) - 1, n = 0;
+	const char *word = khu_cmdline_last(cmdline, KHU_CMDLINE_NONCE_KEY, &n);
 
 	if (!word)
 		return -ENOENT;
-	return kh_parse_nonce(word + klen, n - klen, nonce);
+	return khu_parse_nonce(word + klen, n - klen, nonce);
 }
 
-int kh_cmdline_get_value(const char *cmdline, const char *key, char *out,
-			 size_t len)
+int khu_cmdline_get_value(const char *cmdline, const char *key, char *out,
+			  size_t len)
 {
 	char prefix[128];
 	const char *w;
@@ -214,7 +215,7 @@ int kh_cmdline_get_value(const char *cmdline, const char *key, char *out,
 	plen = snprintf(prefix, sizeof(prefix), "%s=", key);
 	if (plen >= sizeof(prefix))
 		return -EINVAL;
-	w = kh_cmdline_last(cmdline, prefix, &n);
+	w = khu_cmdline_last(cmdline, prefix, &n);
 	if (!w)
 		return -ENOENT;
 	if (n - plen >= len)
@@ -224,27 +225,27 @@ int kh_cmdline_get_value(const char *cmdline, const char *key, char *out,
 	return 0;
 }
 
-bool kh_cmdline_has_word(const char *cmdline, const char *word)
+bool khu_cmdline_has_word(const char *cmdline, const char *word)
 {
 	size_t n, wlen = strlen(word);
 	const char *w;
 
-	for (w = kh_cmdline_param(cmdline, &n); w;
-	     w = kh_cmdline_param(w + n, &n))
+	for (w = khu_cmdline_param(cmdline, &n); w;
+	     w = khu_cmdline_param(w + n, &n))
 		if (n == wlen && !strncmp(w, word, n))
 			return true;
 	return false;
 }
 
 /* Remove every KEY=... word (and a bare KEY) from @cmdline, in place. */
-void kh_cmdline_strip_word(char *cmdline, const char *key)
+void khu_cmdline_strip_word(char *cmdline, const char *key)
 {
-	const char *tail = kh_cmdline_end(cmdline), *p;
+	const char *tail = khu_cmdline_end(cmdline), *p;
 	size_t klen = strlen(key), n;
 	char *w = cmdline;
 
-	for (p = kh_cmdline_param(cmdline, &n); p;
-	     p = kh_cmdline_param(p + n, &n)) {
+	for (p = khu_cmdline_param(cmdline, &n); p;
+	     p = khu_cmdline_param(p + n, &n)) {
 		if (n >= klen && !strncmp(p, key, klen) &&
 		    (n == klen || p[klen] == '='))
 			continue;
@@ -263,23 +264,23 @@ void kh_cmdline_strip_word(char *cmdline, const char *key)
  * @word into the malloc()ed *@cmdline, unless it is there: before "--",
  * where the kernel still reads it.
  */
-int kh_cmdline_add_word(char **cmdline, const char *word)
+int khu_cmdline_add_word(char **cmdline, const char *word)
 {
 	const char *line = *cmdline, *tail;
 	size_t head;
 	char *buf;
 
-	if (kh_cmdline_has_word(line, word))
+	if (khu_cmdline_has_word(line, word))
 		return 0;
-	tail = kh_cmdline_end(line);
+	tail = khu_cmdline_end(line);
 	head = tail - line;
-	while (head && kh_is_space(line[head - 1]))
+	while (head && khu_is_space(line[head - 1]))
 		head--;
 	if (asprintf(&buf, "%.*s%s%s%s%s", (int)head, line, head ? " " : "",
 		     word, *tail ? " " : "", tail) < 0)
 		return -ENOMEM;
 	/* An unmatched '"' before it would make it part of another word. */
-	if (!kh_cmdline_has_word(buf, word)) {
+	if (!khu_cmdline_has_word(buf, word)) {
 		free(buf);
 		return -EINVAL;
 	}

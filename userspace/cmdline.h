@@ -8,8 +8,8 @@
  * and only the kernel's own parameters count: everything after a "--"
  * word goes to init, so nothing is looked for, added or removed there.
  */
-#ifndef KH_CMDLINE_H
-#define KH_CMDLINE_H
+#ifndef KHU_CMDLINE_H
+#define KHU_CMDLINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,7 +17,7 @@
 
 #include "uapi/keyhandover.h"
 
-#define KH_CMDLINE_NONCE_KEY	"keyhandover.nonce="
+#define KHU_CMDLINE_NONCE_KEY	"keyhandover.nonce="
 
 /*
  * @in without any keyhandover.nonce= word, plus one for @nonce (none if
@@ -25,32 +25,32 @@
  * -E2BIG past the kernel's usual limit; -EINVAL when an unmatched '"'
  * would hide the nonce from the kernel.
  */
-int kh_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
-			 char **out);
+int khu_cmdline_set_nonce(const char *in, const uint8_t nonce[KH_NONCE_LEN],
+			  char **out);
 
 /*
  * The last keyhandover.nonce= of @cmdline into @nonce. -ENOENT: none;
  * -EINVAL: not 32 hex digits (@nonce untouched in both cases).
  */
-int kh_cmdline_get_nonce(const char *cmdline, uint8_t nonce[KH_NONCE_LEN]);
+int khu_cmdline_get_nonce(const char *cmdline, uint8_t nonce[KH_NONCE_LEN]);
 
 /*
  * The value of the last KEY= parameter into @out. -ENOENT: none; -E2BIG:
  * longer than @len - 1.
  */
-int kh_cmdline_get_value(const char *cmdline, const char *key, char *out,
-			 size_t len);
+int khu_cmdline_get_value(const char *cmdline, const char *key, char *out,
+			  size_t len);
 
 /* Whether @word is one of @cmdline's parameters (before any "--"). */
-bool kh_cmdline_has_word(const char *cmdline, const char *word);
+bool khu_cmdline_has_word(const char *cmdline, const char *word);
 
 /* Drop every KEY=... word of @cmdline, in place (BOOT_IMAGE, say). */
-void kh_cmdline_strip_word(char *cmdline, const char *key);
+void khu_cmdline_strip_word(char *cmdline, const char *key);
 
 /*
  * Add @word to the malloc()ed *@cmdline unless it has it, before any
  * "--". -ENOMEM; -EINVAL when an unmatched '"' would swallow it.
  */
-int kh_cmdline_add_word(char **cmdline, const char *word);
+int khu_cmdline_add_word(char **cmdline, const char *word);
 
-#endif /* KH_CMDLINE_H */
+#endif /* KHU_CMDLINE_H */

@@ -17,10 +17,11 @@
 #include <string.h>
 
 #include "crypttab.h"
+#include "format.h"
 
 /* The next whitespace-separated field of *@p into @out; false at the end. */
-static bool kh_crypttab_field(const char **p, char *out, size_t len,
-			      bool *too_long)
+static bool khu_crypttab_field(const char **p, char *out, size_t len,
+			       bool *too_long)
 {
 	const char *s = *p, *e;
 
@@ -40,7 +41,7 @@ static bool kh_crypttab_field(const char **p, char *out, size_t len,
 }
 
 /* Is @opt (exactly, or as "opt=...") in the comma-separated @opts? */
-static bool kh_crypttab_has(const char *opts, const char *opt)
+static bool khu_crypttab_has(const char *opts, const char *opt)
 {
 	size_t n = strlen(opt);
 	const char *p = opts;
@@ -57,22 +58,17 @@ static bool kh_crypttab_has(const char *opts, const char *opt)
 	return false;
 }
 
-/* The rule the module applies to a mapping name. */
-static bool kh_crypttab_name_ok(const char *name)
+/* The rule the module applies to a mapping name: the codec's own. */
+static bool khu_crypttab_name_ok(const char *name)
 {
-	const char *c;
+	size_t len = strlen(name);
 
-	if (!*name || *name == '.' || strlen(name) >= KH_NAME_LEN)
-		return false;
-	for (c = name; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || strchr("_-.+", *c)))
-			return false;
-	return true;
+	return len < KH_NAME_LEN &&
+	       kh_format_check_name(name, len + 1) == KH_VERDICT_OK;
 }
 
 /* Where to open @source: a path, or a udev link for the tag forms. */
-static const char *kh_crypttab_device(struct kh_crypttab_entry *e)
+static const char *khu_crypttab_device(struct khu_crypttab_entry *e)
 {
 	static const struct {
 		const char *tag;
@@ -107,8 +103,8 @@ static const char *kh_crypttab_device(struct kh_crypttab_entry *e)
 }
 
 /* Why stash cannot hand over the volume of @e with options @opts. */
-static const char *kh_crypttab_skip(struct kh_crypttab_entry *e,
-				    const char *opts)
+static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
+				     const char *opts)
 {
 	static const struct {
 		const char *opt;
@@ -128,41 +124,41 @@ static const char *kh_crypttab_skip(struct kh_crypttab_entry *e,
 	};
 	size_t i;
 
-	if (!kh_crypttab_name_ok(e->name))
+	if (!khu_crypttab_name_ok(e->name))
 		return "a name that is not a usable mapping name";
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-		if (kh_crypttab_has(opts, refused[i].opt))
+		if (khu_crypttab_has(opts, refused[i].opt))
 			return refused[i].why;
 	if (!strncmp(e->key_file, "/dev/", 5))
 		return "a key file that is a device (random key, or a key on raw media)";
 	if (strchr(e->key_file, ':'))
 		return "a key file on another device (path:device)";
-	return kh_crypttab_device(e);
+	return khu_crypttab_device(e);
 }
 
-static void kh_crypttab_line(const char *line, unsigned int nr,
-			     struct kh_crypttab_entry *e)
+static void khu_crypttab_line(const char *line, unsigned int nr,
+			      struct khu_crypttab_entry *e)
 {
-	char opts[KH_CRYPTTAB_FIELD] = "";
+	char opts[KHU_CRYPTTAB_FIELD] = "";
 	bool too_long = false;
 	const char *p = line;
 
 	memset(e, 0, sizeof(*e));
 	e->line = nr;
-	kh_crypttab_field(&p, e->name, sizeof(e->name), &too_long);
-	if (!kh_crypttab_field(&p, e->source, sizeof(e->source), &too_long)) {
+	khu_crypttab_field(&p, e->name, sizeof(e->name), &too_long);
+	if (!khu_crypttab_field(&p, e->source, sizeof(e->source), &too_long)) {
 		e->skip = "no source device";
 		return;
 	}
-	kh_crypttab_field(&p, e->key_file, sizeof(e->key_file), &too_long);
-	kh_crypttab_field(&p, opts, sizeof(opts), &too_long);
+	khu_crypttab_field(&p, e->key_file, sizeof(e->key_file), &too_long);
+	khu_crypttab_field(&p, opts, sizeof(opts), &too_long);
 	if (too_long) {
 		e->skip = "a field too long";
 		return;
 	}
 	if (!strcmp(e->key_file, "none") || !strcmp(e->key_file, "-"))
 		e->key_file[0] = '\0';
-	e->skip = kh_crypttab_skip(e, opts);
+	e->skip = khu_crypttab_skip(e, opts);
 }
 
 /*
@@ -170,10 +166,10 @@ static void kh_crypttab_line(const char *line, unsigned int nr,
  * becomes one entry, with ->skip set when it cannot be handed over.
  * -E2BIG: more than @cap entries.
  */
-int kh_crypttab_parse(const char *text, struct kh_crypttab_entry *out,
-		      unsigned int cap, unsigned int *count)
+int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
+		       unsigned int cap, unsigned int *count)
 {
-	char line[4 * KH_CRYPTTAB_FIELD];
+	char line[4 * KHU_CRYPTTAB_FIELD];
 	unsigned int nr = 0, n = 0;
 	const char *p = text;
 
@@ -198,7 +194,7 @@ int kh_crypttab_parse(const char *text, struct kh_crypttab_entry *out,
 			out[n++].skip = "a line too long";
 			continue;
 		}
-		kh_crypttab_line(s, nr, &out[n++]);
+		khu_crypttab_line(s, nr, &out[n++]);
 	}
 	*count = n;
 	return 0;

@@ -3,29 +3,29 @@
  * /etc/crypttab, as far as `keyhandover stash` with no DEVICE needs it:
  * which volumes to hand over, under which names, with which key file.
  */
-#ifndef KH_CRYPTTAB_H
-#define KH_CRYPTTAB_H
+#ifndef KHU_CRYPTTAB_H
+#define KHU_CRYPTTAB_H
 
 #include <stddef.h>
 
 #include "uapi/keyhandover.h"
 
-#define KH_CRYPTTAB_PATH	"/etc/crypttab"
-#define KH_CRYPTTAB_MAX		64	/* entries read; more is refused */
-#define KH_CRYPTTAB_FIELD	512
+#define KHU_CRYPTTAB_PATH	"/etc/crypttab"
+#define KHU_CRYPTTAB_MAX	64	/* entries read; more is refused */
+#define KHU_CRYPTTAB_FIELD	512
 
 /* One line of crypttab, and what stash makes of it. */
-struct kh_crypttab_entry {
+struct khu_crypttab_entry {
 	unsigned int line;			/* 1-based, for messages */
-	char name[KH_CRYPTTAB_FIELD];
-	char source[KH_CRYPTTAB_FIELD];		/* as written: UUID=..., /dev/... */
-	char key_file[KH_CRYPTTAB_FIELD];	/* "" for none, "-" or absent */
-	char device[KH_CRYPTTAB_FIELD];		/* the path to open */
+	char name[KHU_CRYPTTAB_FIELD];
+	char source[KHU_CRYPTTAB_FIELD];	/* as written: UUID=..., /dev/... */
+	char key_file[KHU_CRYPTTAB_FIELD];	/* "" for none, "-" or absent */
+	char device[KHU_CRYPTTAB_FIELD];	/* the path to open */
 	const char *uuid;			/* UUID= sources: in @source */
 	const char *skip;			/* why stash cannot hand it over, or NULL */
 };
 
-int kh_crypttab_parse(const char *text, struct kh_crypttab_entry *out,
-		      unsigned int cap, unsigned int *count);
+int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
+		       unsigned int cap, unsigned int *count);
 
-#endif /* KH_CRYPTTAB_H */
+#endif /* KHU_CRYPTTAB_H */

@@ -2,7 +2,7 @@
 /*
  * The /dev/keyhandover client: thin wrappers around the five ioctls of
  * kmod/uapi/keyhandover.h. Entry arrays carry keys, so they always live
- * in locked memory from kh_handover_alloc_entries().
+ * in locked memory from khu_handover_alloc_entries().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,38 +14,38 @@
 #include "secmem.h"
 
 /* The device fd, or -errno (-ENOENT: the module is not loaded). */
-int kh_handover_open(void)
+int khu_handover_open(void)
 {
 	int fd = open(KH_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }
 
-void kh_handover_close(int fd)
+void khu_handover_close(int fd)
 {
 	if (fd >= 0)
 		close(fd);
 }
 
 /* Room for KH_MAX_ENTRIES zeroed entries in locked memory. */
-int kh_handover_alloc_entries(struct kh_entry **out)
+int khu_handover_alloc_entries(struct kh_entry **out)
 {
 	void *p;
 	int ret;
 
-	ret = kh_secmem_alloc(KH_MAX_ENTRIES * sizeof(struct kh_entry), &p);
+	ret = khu_secmem_alloc(KH_MAX_ENTRIES * sizeof(struct kh_entry), &p);
 	if (ret)
 		return ret;
 	*out = p;
 	return 0;
 }
 
-void kh_handover_free_entries(struct kh_entry *entries)
+void khu_handover_free_entries(struct kh_entry *entries)
 {
-	kh_secmem_free(entries);
+	khu_secmem_free(entries);
 }
 
-static int kh_ioctl(int fd, unsigned long req, void *arg)
+static int khu_ioctl(int fd, unsigned long req, void *arg)
 {
 	int ret;
 
@@ -56,8 +56,8 @@ static int kh_ioctl(int fd, unsigned long req, void *arg)
 }
 
 /* Stash @count entries in one go: the module arms all or none. */
-int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
-		    uint32_t timeout)
+int khu_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
+		     uint32_t timeout)
 {
 	struct kh_arm arm;
 
@@ -67,7 +67,7 @@ int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
 	arm.count = count;
 	arm.timeout = timeout;
 	arm.entries = (uintptr_t)entries;
-	return kh_ioctl(fd, KH_IOC_ARM, &arm);
+	return khu_ioctl(fd, KH_IOC_ARM, &arm);
 }
 
 /*
@@ -75,8 +75,8 @@ int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
  * @refs carry descriptions only. On a refusal *@failed is the index of
  * the key the module refused (or @count when it was not a key's fault).
  */
-int kh_handover_arm_keyring(int fd, const struct kh_keyref *refs,
-			    uint32_t count, uint32_t timeout, uint32_t *failed)
+int khu_handover_arm_keyring(int fd, const struct kh_keyref *refs,
+			     uint32_t count, uint32_t timeout, uint32_t *failed)
 {
 	struct kh_arm_keyring arm;
 	int ret;
@@ -88,18 +88,18 @@ int kh_handover_arm_keyring(int fd, const struct kh_keyref *refs,
 	arm.timeout = timeout;
 	arm.failed = count;
 	arm.refs = (uintptr_t)refs;
-	ret = kh_ioctl(fd, KH_IOC_ARM_KEYRING, &arm);
+	ret = khu_ioctl(fd, KH_IOC_ARM_KEYRING, &arm);
 	*failed = arm.failed;
 	return ret;
 }
 
-int kh_handover_status(int fd, struct kh_status *st)
+int khu_handover_status(int fd, struct kh_status *st)
 {
 	struct kh_status tmp;
 	int ret;
 
 	memset(&tmp, 0, sizeof(tmp));
-	ret = kh_ioctl(fd, KH_IOC_STATUS, &tmp);
+	ret = khu_ioctl(fd, KH_IOC_STATUS, &tmp);
 	if (ret)
 		return ret;
 	*st = tmp;
@@ -112,9 +112,9 @@ int kh_handover_status(int fd, struct kh_status *st)
  * it carries @nonce. On KH_VERDICT_OK, *@count entries are valid; a count
  * the module should never report is refused.
  */
-int kh_handover_read(int fd, const uint8_t nonce[KH_NONCE_LEN],
-		     struct kh_entry *entries, uint32_t *count,
-		     uint32_t *verdict)
+int khu_handover_read(int fd, const uint8_t nonce[KH_NONCE_LEN],
+		      struct kh_entry *entries, uint32_t *count,
+		      uint32_t *verdict)
 {
 	struct kh_read rd;
 	int ret;
@@ -123,7 +123,7 @@ int kh_handover_read(int fd, const uint8_t nonce[KH_NONCE_LEN],
 	rd.capacity = KH_MAX_ENTRIES;
 	rd.entries = (uintptr_t)entries;
 	memcpy(rd.nonce, nonce, sizeof(rd.nonce));
-	ret = kh_ioctl(fd, KH_IOC_READ, &rd);
+	ret = khu_ioctl(fd, KH_IOC_READ, &rd);
 	if (ret)
 		return ret;
 	if (rd.count > KH_MAX_ENTRIES)
@@ -133,7 +133,7 @@ int kh_handover_read(int fd, const uint8_t nonce[KH_NONCE_LEN],
 	return 0;
 }
 
-int kh_handover_wipe(int fd)
+int khu_handover_wipe(int fd)
 {
-	return kh_ioctl(fd, KH_IOC_WIPE, NULL);
+	return khu_ioctl(fd, KH_IOC_WIPE, NULL);
 }

@@ -2,25 +2,26 @@
 /*
  * The /dev/keyhandover client.
  */
-#ifndef KH_HANDOVER_H
-#define KH_HANDOVER_H
+#ifndef KHU_HANDOVER_H
+#define KHU_HANDOVER_H
 
 #include <stdint.h>
 
 #include "uapi/keyhandover.h"
 
-int kh_handover_open(void);
-void kh_handover_close(int fd);
-int kh_handover_alloc_entries(struct kh_entry **out);
-void kh_handover_free_entries(struct kh_entry *entries);
-int kh_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
-		    uint32_t timeout);
-int kh_handover_arm_keyring(int fd, const struct kh_keyref *refs,
-			    uint32_t count, uint32_t timeout, uint32_t *failed);
-int kh_handover_status(int fd, struct kh_status *st);
-int kh_handover_read(int fd, const uint8_t nonce[KH_NONCE_LEN],
-		     struct kh_entry *entries, uint32_t *count,
-		     uint32_t *verdict);
-int kh_handover_wipe(int fd);
+int khu_handover_open(void);
+void khu_handover_close(int fd);
+int khu_handover_alloc_entries(struct kh_entry **out);
+void khu_handover_free_entries(struct kh_entry *entries);
+int khu_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
+		     uint32_t timeout);
+int khu_handover_arm_keyring(int fd, const struct kh_keyref *refs,
+			     uint32_t count, uint32_t timeout,
+			     uint32_t *failed);
+int khu_handover_status(int fd, struct kh_status *st);
+int khu_handover_read(int fd, const uint8_t nonce[KH_NONCE_LEN],
+		      struct kh_entry *entries, uint32_t *count,
+		      uint32_t *verdict);
+int khu_handover_wipe(int fd);
 
-#endif /* KH_HANDOVER_H */
+#endif /* KHU_HANDOVER_H */

@@ -18,10 +18,10 @@
 #include "run.h"
 
 /* Larger than any architecture's COMMAND_LINE_SIZE. */
-#define KH_CMDLINE_MAX	16384
+#define KHU_CMDLINE_MAX	16384
 
 /* A read-only fd for kexec_file_load, or -errno. */
-int kh_kexec_open_image(const char *path)
+int khu_kexec_open_image(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -29,14 +29,14 @@ int kh_kexec_open_image(const char *path)
 }
 
 /* This kernel's command line, newline stripped, in a malloc()ed string. */
-int kh_kexec_read_cmdline(char **out)
+int khu_kexec_read_cmdline(char **out)
 {
 	size_t len = 0;
 	ssize_t n;
 	char *buf;
 	int fd, ret = 0;
 
-	buf = malloc(KH_CMDLINE_MAX);
+	buf = malloc(KHU_CMDLINE_MAX);
 	if (!buf)
 		return -ENOMEM;
 	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
@@ -44,7 +44,7 @@ int kh_kexec_read_cmdline(char **out)
 		ret = -errno;
 		goto out_free;
 	}
-	while ((n = read(fd, buf + len, KH_CMDLINE_MAX - 1 - len)) > 0)
+	while ((n = read(fd, buf + len, KHU_CMDLINE_MAX - 1 - len)) > 0)
 		len += n;
 	if (n < 0)
 		ret = -errno;
@@ -64,11 +64,11 @@ out_free:
 
 /*
  * Load the next kernel. -ENOSYS: no kexec_file_load in this kernel (use
- * kh_kexec_tools_load()); -EKEYREJECTED or -EPERM: signature or lockdown;
+ * khu_kexec_tools_load()); -EKEYREJECTED or -EPERM: signature or lockdown;
  * -ENOEXEC: not an image this kernel can boot; -EBUSY: a kexec is
  * already in progress.
  */
-int kh_kexec_file_load(int kernel_fd, int initrd_fd, const char *cmdline)
+int khu_kexec_file_load(int kernel_fd, int initrd_fd, const char *cmdline)
 {
 #ifdef SYS_kexec_file_load
 	if (syscall(SYS_kexec_file_load, kernel_fd, initrd_fd,
@@ -88,8 +88,8 @@ int kh_kexec_file_load(int kernel_fd, int initrd_fd, const char *cmdline)
  * system directories only (run.h). -ENOENT: no kexec-tools; -EIO: it ran
  * and failed, with its status in *@exit_status.
  */
-int kh_kexec_tools_load(const char *kernel, const char *initrd,
-			const char *cmdline, int *exit_status)
+int khu_kexec_tools_load(const char *kernel, const char *initrd,
+			 const char *cmdline, int *exit_status)
 {
 	char *initrd_arg = NULL, *cmdline_arg = NULL;
 	char *argv[8];
@@ -113,7 +113,7 @@ int kh_kexec_tools_load(const char *kernel, const char *initrd,
 	argv[argc++] = (char *)kernel;
 	argv[argc] = NULL;
 	/* kexec-tools needs no environment of its own. */
-	ret = kh_run("kexec", argv, NULL, exit_status);
+	ret = khu_run("kexec", argv, NULL, exit_status);
 	free(cmdline_arg);
 out_free_initrd:
 	free(initrd_arg);

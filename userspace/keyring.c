@@ -13,7 +13,7 @@
  * timeout: only processes that reach the keyring from their own session
  * can see or read the key, and it goes away by itself. An existing key
  * of the same description is never updated (add_key() would replace its
- * payload): that name is refused instead, atomically (kh_keyring_add).
+ * payload): that name is refused instead, atomically (khu_keyring_add).
  */
 #include <errno.h>
 #include <keyutils.h>
@@ -24,9 +24,9 @@
 #include "keyring.h"
 #include "uapi/keyhandover.h"
 
-#define KH_KEY_PERM	(KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH | \
+#define KHU_KEY_PERM	(KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH | \
 			 KEY_POS_SETATTR)
-#define KH_RING_PERM	(KEY_POS_VIEW | KEY_POS_READ | KEY_POS_WRITE | \
+#define KHU_RING_PERM	(KEY_POS_VIEW | KEY_POS_READ | KEY_POS_WRITE | \
 			 KEY_POS_SEARCH | KEY_POS_SETATTR)
 
 /*
@@ -35,7 +35,7 @@
  * -EPROTOTYPE: another type; -ENAMETOOLONG; -EINVAL: empty, or a logon
  * description without the "service:" prefix the kernel insists on.
  */
-int kh_keyring_parse_ref(const char *spec, uint32_t *type, const char **desc)
+int khu_keyring_parse_ref(const char *spec, uint32_t *type, const char **desc)
 {
 	const char *d = spec;
 
@@ -56,13 +56,13 @@ int kh_keyring_parse_ref(const char *spec, uint32_t *type, const char **desc)
 	return 0;
 }
 
-const char *kh_keyring_type_name(uint32_t type)
+const char *khu_keyring_type_name(uint32_t type)
 {
 	return type == KH_KEY_USER ? "user" : "logon";
 }
 
 /* "@u", "@s", "@us", "@p", "@t" or a key serial number. */
-int kh_keyring_parse_parent(const char *spec, int32_t *id)
+int khu_keyring_parse_parent(const char *spec, int32_t *id)
 {
 	static const struct {
 		const char *name;
@@ -97,7 +97,7 @@ int kh_keyring_parse_parent(const char *spec, int32_t *id)
  * For a clear refusal: does the caller reach a key of the *other* type
  * under @desc? Searched without an upcall and linked nowhere.
  */
-int kh_keyring_other_type(uint32_t type, const char *desc)
+int khu_keyring_other_type(uint32_t type, const char *desc)
 {
 	const char *other = type == KH_KEY_USER ? "logon" : "user";
 
@@ -105,8 +105,8 @@ int kh_keyring_other_type(uint32_t type, const char *desc)
 }
 
 /* Is @want_type:@want_desc linked in @ring? Its serial, or 0. */
-static int32_t kh_keyring_find(int32_t ring, const char *want_type,
-			       const char *want_desc)
+static int32_t khu_keyring_find(int32_t ring, const char *want_type,
+				const char *want_desc)
 {
 	key_serial_t *ids = NULL, found = 0;
 	long len, i;
@@ -137,27 +137,27 @@ static int32_t kh_keyring_find(int32_t ring, const char *want_type,
 
 /*
  * Make the "keyhandover" keyring and move it into @parent, as
- * kh_keyring_add does with keys: add_key() would displace a keyring that
+ * khu_keyring_add does with keys: add_key() would displace a keyring that
  * another process made between our look and our add. 1: it lost that
  * race, and the caller looks again.
  */
-static int kh_keyring_make_ring(int32_t parent, key_serial_t *out)
+static int khu_keyring_make_ring(int32_t parent, key_serial_t *out)
 {
 	key_serial_t id;
 	int ret;
 
-	id = add_key("keyring", KH_KEYRING_NAME, NULL, 0,
+	id = add_key("keyring", KHU_KEYRING_NAME, NULL, 0,
 		     KEY_SPEC_THREAD_KEYRING);
 	if (id < 0)
 		return -errno;
-	if (keyctl_setperm(id, KH_RING_PERM | KEY_POS_LINK) < 0 ||
+	if (keyctl_setperm(id, KHU_RING_PERM | KEY_POS_LINK) < 0 ||
 	    keyctl_move(id, KEY_SPEC_THREAD_KEYRING, parent,
 			KEYCTL_MOVE_EXCL) < 0) {
 		ret = errno == EEXIST ? 1 : -errno;
 		keyctl_unlink(id, KEY_SPEC_THREAD_KEYRING);
 		return ret;
 	}
-	if (keyctl_setperm(id, KH_RING_PERM) < 0) {
+	if (keyctl_setperm(id, KHU_RING_PERM) < 0) {
 		ret = -errno;
 		keyctl_unlink(id, parent);
 		return ret;
@@ -167,19 +167,19 @@ static int kh_keyring_make_ring(int32_t parent, key_serial_t *out)
 }
 
 /* The "keyhandover" keyring inside @parent: found, or made. */
-int kh_keyring_open_ring(int32_t parent, int32_t *ring)
+int khu_keyring_open_ring(int32_t parent, int32_t *ring)
 {
 	key_serial_t id;
 
 	/* The parent must exist: never let the kernel make @s on the fly. */
 	if (keyctl_get_keyring_ID(parent, 0) < 0)
 		return -errno;
-	id = kh_keyring_find(parent, "keyring", KH_KEYRING_NAME);
+	id = khu_keyring_find(parent, "keyring", KHU_KEYRING_NAME);
 	if (!id) {
-		int ret = kh_keyring_make_ring(parent, &id);
+		int ret = khu_keyring_make_ring(parent, &id);
 
 		if (ret == 1)
-			id = kh_keyring_find(parent, "keyring", KH_KEYRING_NAME);
+			id = khu_keyring_find(parent, "keyring", KHU_KEYRING_NAME);
 		else if (ret)
 			return ret;
 		if (!id)
@@ -203,24 +203,24 @@ int kh_keyring_open_ring(int32_t parent, int32_t *ring)
  * EEXIST instead of displacing a match (Linux 5.1). Only then is the link
  * permission dropped.
  */
-int kh_keyring_add(int32_t ring, const char *name, const void *key,
-		   size_t len, unsigned int timeout, int32_t *out)
+int khu_keyring_add(int32_t ring, const char *name, const void *key,
+		    size_t len, unsigned int timeout, int32_t *out)
 {
 	char desc[KH_DESC_LEN];
 	key_serial_t id;
 	int ret;
 
-	snprintf(desc, sizeof(desc), "%s%s", KH_KEYRING_PREFIX, name);
+	snprintf(desc, sizeof(desc), "%s%s", KHU_KEYRING_PREFIX, name);
 	id = add_key("user", desc, key, len, KEY_SPEC_THREAD_KEYRING);
 	if (id < 0)
 		return -errno;
 	if (keyctl_set_timeout(id, timeout) < 0 ||
-	    keyctl_setperm(id, KH_KEY_PERM | KEY_POS_LINK) < 0 ||
+	    keyctl_setperm(id, KHU_KEY_PERM | KEY_POS_LINK) < 0 ||
 	    keyctl_move(id, KEY_SPEC_THREAD_KEYRING, ring, KEYCTL_MOVE_EXCL) < 0) {
 		ret = -errno;
 		goto out_thread;
 	}
-	if (keyctl_setperm(id, KH_KEY_PERM) < 0) {
+	if (keyctl_setperm(id, KHU_KEY_PERM) < 0) {
 		ret = -errno;
 		goto out_ring;
 	}
@@ -228,15 +228,15 @@ int kh_keyring_add(int32_t ring, const char *name, const void *key,
 	return 0;
 
 out_ring:
-	kh_keyring_revoke(ring, id);
+	khu_keyring_revoke(ring, id);
 	return ret;
 out_thread:
-	kh_keyring_revoke(KEY_SPEC_THREAD_KEYRING, id);
+	khu_keyring_revoke(KEY_SPEC_THREAD_KEYRING, id);
 	return ret;
 }
 
 /* Revoked first: a process holding a reference can no longer read it. */
-int kh_keyring_revoke(int32_t ring, int32_t id)
+int khu_keyring_revoke(int32_t ring, int32_t id)
 {
 	int ret = 0;
 

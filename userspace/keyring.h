@@ -4,26 +4,26 @@
  * take in the old kernel, and put restored keys into a keyring in the new
  * one. Returns negative errno, never prints.
  */
-#ifndef KH_KEYRING_H
-#define KH_KEYRING_H
+#ifndef KHU_KEYRING_H
+#define KHU_KEYRING_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 /* The keyring the new kernel's keys go into, inside the caller's choice. */
-#define KH_KEYRING_NAME		"keyhandover"
+#define KHU_KEYRING_NAME	"keyhandover"
 /* A restored key's description: this prefix and the mapping name. */
-#define KH_KEYRING_PREFIX	"keyhandover:"
+#define KHU_KEYRING_PREFIX	"keyhandover:"
 /* Seconds a restored key lives unless --key-timeout says otherwise. */
-#define KH_KEYRING_TIMEOUT	300
+#define KHU_KEYRING_TIMEOUT	300
 
-int kh_keyring_parse_ref(const char *spec, uint32_t *type, const char **desc);
-const char *kh_keyring_type_name(uint32_t type);
-int kh_keyring_parse_parent(const char *spec, int32_t *id);
-int kh_keyring_other_type(uint32_t type, const char *desc);
-int kh_keyring_open_ring(int32_t parent, int32_t *ring);
-int kh_keyring_add(int32_t ring, const char *name, const void *key,
-		   size_t len, unsigned int timeout, int32_t *id);
-int kh_keyring_revoke(int32_t ring, int32_t id);
+int khu_keyring_parse_ref(const char *spec, uint32_t *type, const char **desc);
+const char *khu_keyring_type_name(uint32_t type);
+int khu_keyring_parse_parent(const char *spec, int32_t *id);
+int khu_keyring_other_type(uint32_t type, const char *desc);
+int khu_keyring_open_ring(int32_t parent, int32_t *ring);
+int khu_keyring_add(int32_t ring, const char *name, const void *key,
+		    size_t len, unsigned int timeout, int32_t *id);
+int khu_keyring_revoke(int32_t ring, int32_t id);
 
-#endif /* KH_KEYRING_H */
+#endif /* KHU_KEYRING_H */

@@ -25,15 +25,15 @@
 #include "kho.h"
 #include "textfile.h"
 
-#define KH_KHO_LINKS	16	/* symbolic links followed, at most */
+#define KHU_KHO_LINKS	16	/* symbolic links followed, at most */
 
 /* The x86 boot protocol's setup header (Documentation/arch/x86/boot.rst). */
-#define KH_KHO_HDR_MAGIC	0x202	/* "HdrS" */
-#define KH_KHO_HDR_VERSION	0x20e	/* kernel_version: string at 0x200 + it */
-#define KH_KHO_HDR_END		0x210
+#define KHU_KHO_HDR_MAGIC	0x202	/* "HdrS" */
+#define KHU_KHO_HDR_VERSION	0x20e	/* kernel_version: string at 0x200 + it */
+#define KHU_KHO_HDR_END		0x210
 
 /* @path without its last component, in place ("/" stays "/"). */
-static void kh_kho_dirname(char *path)
+static void khu_kho_dirname(char *path)
 {
 	char *slash = strrchr(path, '/');
 
@@ -49,14 +49,14 @@ static void kh_kho_dirname(char *path)
  * @path with its symbolic links followed inside @root (an absolute
  * target is read under @root, as it would be in that system), in place.
  */
-static int kh_kho_resolve(const char *root, char *path, size_t len)
+static int khu_kho_resolve(const char *root, char *path, size_t len)
 {
 	const char *prefix = strcmp(root, "/") ? root : "";
 	char target[PATH_MAX], next[PATH_MAX];
 	struct stat st;
 	int i;
 
-	for (i = 0; i < KH_KHO_LINKS; i++) {
+	for (i = 0; i < KHU_KHO_LINKS; i++) {
 		ssize_t n;
 
 		if (lstat(path, &st) < 0)
@@ -67,7 +67,7 @@ static int kh_kho_resolve(const char *root, char *path, size_t len)
 		if (n < 0)
 			return -errno;
 		target[n] = '\0';
-		kh_kho_dirname(path);
+		khu_kho_dirname(path);
 		if (target[0] == '/')
 			n = snprintf(next, sizeof(next), "%s%s", prefix, target);
 		else
@@ -80,7 +80,7 @@ static int kh_kho_resolve(const char *root, char *path, size_t len)
 }
 
 /* A version fit for a file name: never a path. */
-static bool kh_kho_version_ok(const char *v)
+static bool khu_kho_version_ok(const char *v)
 {
 	size_t n = strlen(v);
 
@@ -89,15 +89,15 @@ static bool kh_kho_version_ok(const char *v)
 }
 
 /* The bzImage header's version string of @fd into @buf: its length, or -1. */
-static ssize_t kh_kho_read_version(int fd, char *buf, size_t len)
+static ssize_t khu_kho_read_version(int fd, char *buf, size_t len)
 {
-	unsigned char hdr[KH_KHO_HDR_END];
+	unsigned char hdr[KHU_KHO_HDR_END];
 	unsigned int at;
 
 	if (pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
-	    memcmp(hdr + KH_KHO_HDR_MAGIC, "HdrS", 4))
+	    memcmp(hdr + KHU_KHO_HDR_MAGIC, "HdrS", 4))
 		return -1;
-	at = hdr[KH_KHO_HDR_VERSION] | hdr[KH_KHO_HDR_VERSION + 1] << 8;
+	at = hdr[KHU_KHO_HDR_VERSION] | hdr[KHU_KHO_HDR_VERSION + 1] << 8;
 	return at ? pread(fd, buf, len - 1, at + 0x200) : -1;
 }
 
@@ -106,7 +106,7 @@ static ssize_t kh_kho_read_version(int fd, char *buf, size_t len)
  * (debian-kernel@lists.debian.org) #1 SMP ...", what file(1) shows): its
  * first word into @out. -ENOEXEC: no such header.
  */
-static int kh_kho_image_version(const char *path, char *out, size_t len)
+static int khu_kho_image_version(const char *path, char *out, size_t len)
 {
 	char buf[128];
 	ssize_t n;
@@ -115,13 +115,13 @@ static int kh_kho_image_version(const char *path, char *out, size_t len)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	n = kh_kho_read_version(fd, buf, sizeof(buf));
+	n = khu_kho_read_version(fd, buf, sizeof(buf));
 	close(fd);
 	if (n <= 0)
 		return -ENOEXEC;
 	buf[n] = '\0';
 	buf[strcspn(buf, " ")] = '\0';
-	if (!kh_kho_version_ok(buf) || strlen(buf) >= len)
+	if (!khu_kho_version_ok(buf) || strlen(buf) >= len)
 		return -ENOEXEC;
 	strcpy(out, buf);
 	return 0;
@@ -131,14 +131,14 @@ static int kh_kho_image_version(const char *path, char *out, size_t len)
  * The version of the image @path: from its bzImage header, else from a
  * name NAME-VERSION (vmlinuz-6.1.0-9-amd64). -EINVAL: neither.
  */
-static int kh_kho_version(const char *path, char *out, size_t len)
+static int khu_kho_version(const char *path, char *out, size_t len)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	const char *dash = strchr(base, '-');
 
-	if (!kh_kho_image_version(path, out, len))
+	if (!khu_kho_image_version(path, out, len))
 		return 0;
-	if (!dash || !kh_kho_version_ok(dash + 1) || strlen(dash + 1) >= len)
+	if (!dash || !khu_kho_version_ok(dash + 1) || strlen(dash + 1) >= len)
 		return -EINVAL;
 	strcpy(out, dash + 1);
 	return 0;
@@ -150,8 +150,8 @@ static int kh_kho_version(const char *path, char *out, size_t len)
  * else in @root's /boot, as distributions install them. -ENOENT: none
  * there, *@out names the first place looked; -EINVAL: no version found.
  */
-int kh_kho_config_find(const char *root, const char *kernel, char *out,
-		       size_t len)
+int khu_kho_config_find(const char *root, const char *kernel, char *out,
+			size_t len)
 {
 	const char *prefix = strcmp(root, "/") ? root : "";
 	char path[PATH_MAX], dir[PATH_MAX], version[NAME_MAX + 1];
@@ -160,14 +160,14 @@ int kh_kho_config_find(const char *root, const char *kernel, char *out,
 	out[0] = '\0';
 	if (snprintf(path, sizeof(path), "%s", kernel) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	ret = kh_kho_resolve(root, path, sizeof(path));
+	ret = khu_kho_resolve(root, path, sizeof(path));
 	if (ret)
 		return ret;
-	ret = kh_kho_version(path, version, sizeof(version));
+	ret = khu_kho_version(path, version, sizeof(version));
 	if (ret)
 		return ret;
 	snprintf(dir, sizeof(dir), "%s", path);
-	kh_kho_dirname(dir);
+	khu_kho_dirname(dir);
 	if (snprintf(out, len, "%s/config-%s", dir, version) >= (int)len)
 		return -ENAMETOOLONG;
 	if (!access(out, R_OK))
@@ -181,19 +181,19 @@ int kh_kho_config_find(const char *root, const char *kernel, char *out,
 }
 
 /* 0 if @config sets CONFIG_KEXEC_HANDOVER=y; -ENOTSUP if not; -errno. */
-int kh_kho_config_check(const char *config)
+int khu_kho_config_check(const char *config)
 {
-	size_t want = strlen(KH_KHO_CONFIG);
+	size_t want = strlen(KHU_KHO_CONFIG);
 	const char *p;
 	char *text;
 	int ret;
 
-	ret = kh_text_read(config, 16 << 20, &text);
+	ret = khu_text_read(config, 16 << 20, &text);
 	if (ret)
 		return ret;
 	ret = -ENOTSUP;
 	for (p = text; *p; p += strcspn(p, "\n"), p += *p == '\n') {
-		if (!strncmp(p, KH_KHO_CONFIG, want) &&
+		if (!strncmp(p, KHU_KHO_CONFIG, want) &&
 		    (p[want] == '\n' || !p[want])) {
 			ret = 0;
 			break;
@@ -206,18 +206,18 @@ int kh_kho_config_check(const char *config)
 /*
  * Can the kernel image @kernel (under @root) take a KHO hand-over? Its
  * config goes to @config. 0: yes; -ENOTSUP: its config has no KHO;
- * -ENOENT or -EINVAL as kh_kho_config_find().
+ * -ENOENT or -EINVAL as khu_kho_config_find().
  */
-int kh_kho_next_kernel(const char *root, const char *kernel, char *config,
-		       size_t len)
+int khu_kho_next_kernel(const char *root, const char *kernel, char *config,
+			size_t len)
 {
-	int ret = kh_kho_config_find(root, kernel, config, len);
+	int ret = khu_kho_config_find(root, kernel, config, len);
 
-	return ret ? ret : kh_kho_config_check(config);
+	return ret ? ret : khu_kho_config_check(config);
 }
 
 /* The kernel's kstrtobool(): is @v one of its ways to say yes? */
-static bool kh_kho_true(const char *v)
+static bool khu_kho_true(const char *v)
 {
 	if (v[0] && strchr("yYtT1", v[0]))
 		return true;
@@ -230,16 +230,16 @@ static bool kh_kho_true(const char *v)
  * is taken as meant: -EINVAL unless its last kho= says yes. Before any
  * "--", where the kernel reads it. -ENOMEM.
  */
-int kh_kho_cmdline(char **cmdline, bool derived)
+int khu_kho_cmdline(char **cmdline, bool derived)
 {
 	char value[16];
 
 	if (derived) {
-		kh_cmdline_strip_word(*cmdline, "kho");
-		return kh_cmdline_add_word(cmdline, "kho=on");
+		khu_cmdline_strip_word(*cmdline, "kho");
+		return khu_cmdline_add_word(cmdline, "kho=on");
 	}
-	if (kh_cmdline_get_value(*cmdline, "kho", value, sizeof(value)) ||
-	    !kh_kho_true(value))
+	if (khu_cmdline_get_value(*cmdline, "kho", value, sizeof(value)) ||
+	    !khu_kho_true(value))
 		return -EINVAL;
 	return 0;
 }
@@ -248,10 +248,10 @@ int kh_kho_cmdline(char **cmdline, bool derived)
  * 1 if a crash kernel is loaded (@path: /sys/kernel/kexec_crash_loaded),
  * 0 if not or if this kernel has no kexec crash support; -errno.
  */
-int kh_kho_crash_loaded(const char *path)
+int khu_kho_crash_loaded(const char *path)
 {
 	char line[16];
-	int ret = kh_text_read_line(path, line, sizeof(line));
+	int ret = khu_text_read_line(path, line, sizeof(line));
 
 	if (ret == -ENOENT)
 		return 0;

@@ -23,32 +23,32 @@
 #include "luks.h"
 #include "textfile.h"
 
-#define KH_UUID_MAX	36	/* canonical 8-4-4-4-12 form */
+#define KHU_UUID_MAX	36	/* canonical 8-4-4-4-12 form */
 
-static bool kh_luks_verbose;
+static bool khu_luks_verbose;
 
 /*
  * libcryptsetup logs through this callback. Its messages never hold key
  * bytes, but a scan of every block device makes it noisy: stay quiet
  * unless asked.
  */
-static void kh_luks_log(int level, const char *msg, void *usrptr)
+static void khu_luks_log(int level, const char *msg, void *usrptr)
 {
 	(void)usrptr;
-	if (!kh_luks_verbose || level == CRYPT_LOG_DEBUG ||
+	if (!khu_luks_verbose || level == CRYPT_LOG_DEBUG ||
 	    level == CRYPT_LOG_DEBUG_JSON)
 		return;
 	fputs(msg, stderr);
 }
 
-void kh_luks_set_verbose(bool verbose)
+void khu_luks_set_verbose(bool verbose)
 {
-	kh_luks_verbose = verbose;
-	crypt_set_log_callback(NULL, kh_luks_log, NULL);
+	khu_luks_verbose = verbose;
+	crypt_set_log_callback(NULL, khu_luks_log, NULL);
 }
 
 /* Open @path as a LUKS1 or LUKS2 device; -EINVAL when it is not one. */
-int kh_luks_open(const char *path, struct crypt_device **out)
+int khu_luks_open(const char *path, struct crypt_device **out)
 {
 	struct crypt_device *cd;
 	int ret;
@@ -70,22 +70,22 @@ out_free:
 	return ret;
 }
 
-void kh_luks_close(struct crypt_device *cd)
+void khu_luks_close(struct crypt_device *cd)
 {
 	crypt_free(cd);
 }
 
-const char *kh_luks_uuid(struct crypt_device *cd)
+const char *khu_luks_uuid(struct crypt_device *cd)
 {
 	return crypt_get_uuid(cd);
 }
 
-const char *kh_luks_path(struct crypt_device *cd)
+const char *khu_luks_path(struct crypt_device *cd)
 {
 	return crypt_get_device_name(cd);
 }
 
-int kh_luks_key_size(struct crypt_device *cd)
+int khu_luks_key_size(struct crypt_device *cd)
 {
 	int size = crypt_get_volume_key_size(cd);
 
@@ -93,7 +93,7 @@ int kh_luks_key_size(struct crypt_device *cd)
 }
 
 /* The size of the file or block device @path in bytes; -errno. */
-static int kh_luks_device_size(const char *path, uint64_t *size)
+static int khu_luks_device_size(const char *path, uint64_t *size)
 {
 	struct stat st;
 	int fd, ret = 0;
@@ -121,7 +121,7 @@ static int kh_luks_device_size(const char *path, uint64_t *size)
  * finds a volume by the LUKS header on its own device: it could not use
  * such a key, and would map the header's device itself.
  */
-bool kh_luks_detached(struct crypt_device *cd, uint64_t *offset)
+bool khu_luks_detached(struct crypt_device *cd, uint64_t *offset)
 {
 	const char *dev = crypt_get_metadata_device_name(cd);
 	uint64_t size;
@@ -133,15 +133,15 @@ bool kh_luks_detached(struct crypt_device *cd, uint64_t *offset)
 	*offset = crypt_get_data_offset(cd) * 512;
 	if (!*offset)
 		return true;
-	return dev && !kh_luks_device_size(dev, &size) && size <= *offset;
+	return dev && !khu_luks_device_size(dev, &size) && size <= *offset;
 }
 
 /*
  * Unlock any key slot with @pass and write the volume key to @key, which
- * must hold exactly kh_luks_key_size() bytes. -EPERM: wrong passphrase.
+ * must hold exactly khu_luks_key_size() bytes. -EPERM: wrong passphrase.
  */
-int kh_luks_derive(struct crypt_device *cd, const char *pass, size_t pass_len,
-		   void *key, size_t key_size)
+int khu_luks_derive(struct crypt_device *cd, const char *pass, size_t pass_len,
+		    void *key, size_t key_size)
 {
 	size_t size = key_size;
 	int ret;
@@ -156,7 +156,7 @@ int kh_luks_derive(struct crypt_device *cd, const char *pass, size_t pass_len,
 }
 
 /* 1 if the active mapping @name is the volume @uuid, 0 if not, or -errno. */
-static int kh_luks_mapping_matches(const char *name, const char *uuid)
+static int khu_luks_mapping_matches(const char *name, const char *uuid)
 {
 	struct crypt_device *cd;
 	const char *active;
@@ -172,27 +172,27 @@ static int kh_luks_mapping_matches(const char *name, const char *uuid)
 }
 
 /* An existing mapping @name is fine only if it is this very volume. */
-static int kh_luks_check_existing(struct crypt_device *cd, const char *name)
+static int khu_luks_check_existing(struct crypt_device *cd, const char *name)
 {
 	crypt_status_info st = crypt_status(NULL, name);
 	int ret;
 
 	if (st != CRYPT_ACTIVE && st != CRYPT_BUSY)
 		return 0;
-	ret = kh_luks_mapping_matches(name, crypt_get_uuid(cd));
+	ret = khu_luks_mapping_matches(name, crypt_get_uuid(cd));
 	if (ret < 0)
 		return ret;
-	return ret ? KH_LUKS_ALREADY_OPEN : -EEXIST;
+	return ret ? KHU_LUKS_ALREADY_OPEN : -EEXIST;
 }
 
 /*
  * Map the volume as /dev/mapper/@name with @key. Returns 0 when opened,
- * KH_LUKS_ALREADY_OPEN when that mapping already exists for this volume,
+ * KHU_LUKS_ALREADY_OPEN when that mapping already exists for this volume,
  * -EPERM when the key does not match the header, -EEXIST when @name is
  * taken by another device.
  */
 /* Does @key match the header digest? 0 or -EPERM, nothing activated. */
-int kh_luks_verify(struct crypt_device *cd, const void *key, size_t key_size)
+int khu_luks_verify(struct crypt_device *cd, const void *key, size_t key_size)
 {
 	int ret;
 
@@ -204,33 +204,33 @@ int kh_luks_verify(struct crypt_device *cd, const void *key, size_t key_size)
 	return ret < 0 ? ret : 0;
 }
 
-int kh_luks_activate(struct crypt_device *cd, const char *name,
-		     const void *key, size_t key_size)
+int khu_luks_activate(struct crypt_device *cd, const char *name,
+		      const void *key, size_t key_size)
 {
 	int ret;
 
-	ret = kh_luks_check_existing(cd, name);
+	ret = khu_luks_check_existing(cd, name);
 	if (ret)
 		return ret;
-	ret = kh_luks_verify(cd, key, key_size);
+	ret = khu_luks_verify(cd, key, key_size);
 	if (ret)
 		return ret;
 	ret = crypt_activate_by_volume_key(cd, name, key, key_size, 0);
 	/* Someone else (udev, cryptroot) may have won the race. */
 	if (ret == -EEXIST) {
-		ret = kh_luks_check_existing(cd, name);
+		ret = khu_luks_check_existing(cd, name);
 		return ret ? ret : -EEXIST;
 	}
 	return ret < 0 ? ret : 0;
 }
 
 /* Only hex digits and dashes: the UUID goes into a path. */
-static bool kh_luks_uuid_valid(const char *uuid)
+static bool khu_luks_uuid_valid(const char *uuid)
 {
 	size_t len = strlen(uuid);
 	size_t i;
 
-	if (!len || len > KH_UUID_MAX)
+	if (!len || len > KHU_UUID_MAX)
 		return false;
 	for (i = 0; i < len; i++)
 		if (!isxdigit((unsigned char)uuid[i]) && uuid[i] != '-')
@@ -239,19 +239,19 @@ static bool kh_luks_uuid_valid(const char *uuid)
 }
 
 /* Open @path if it is a LUKS device with @uuid; -ENODEV otherwise. */
-static int kh_luks_try(const char *path, const char *uuid,
-		       struct crypt_device **out)
+static int khu_luks_try(const char *path, const char *uuid,
+			struct crypt_device **out)
 {
 	struct crypt_device *cd;
 	const char *found;
 	uint64_t offset;
 
-	if (kh_luks_open(path, &cd) < 0)
+	if (khu_luks_open(path, &cd) < 0)
 		return -ENODEV;
 	found = crypt_get_uuid(cd);
 	/* A detached header's device is not the volume: never map it. */
 	if (!found || strcasecmp(found, uuid) ||
-	    kh_luks_detached(cd, &offset)) {
+	    khu_luks_detached(cd, &offset)) {
 		crypt_free(cd);
 		return -ENODEV;
 	}
@@ -259,22 +259,29 @@ static int kh_luks_try(const char *path, const char *uuid,
 	return 0;
 }
 
-/* udev names the link after the UUID as blkid prints it: lower case. */
-static int kh_luks_try_by_uuid_link(const char *uuid,
-				    struct crypt_device **out)
+/*
+ * udev names the link after the UUID as blkid prints it: lower case. The
+ * lower-case link is tried only if it is another path, so that no device
+ * is opened twice for one volume.
+ */
+static int khu_luks_try_by_uuid_link(const char *uuid,
+				     struct crypt_device **out)
 {
 	char path[PATH_MAX];
+	bool lowered = false;
 	size_t i, len;
 
 	len = snprintf(path, sizeof(path), "/dev/disk/by-uuid/%s", uuid);
-	if (!kh_luks_try(path, uuid, out))
+	if (!khu_luks_try(path, uuid, out))
 		return 0;
-	for (i = len - strlen(uuid); i < len; i++)
+	for (i = len - strlen(uuid); i < len; i++) {
+		lowered |= isupper((unsigned char)path[i]);
 		path[i] = tolower((unsigned char)path[i]);
-	return kh_luks_try(path, uuid, out);
+	}
+	return lowered ? khu_luks_try(path, uuid, out) : -ENODEV;
 }
 
-static bool kh_sysfs_exists(const char *dev, const char *attr)
+static bool khu_sysfs_exists(const char *dev, const char *attr)
 {
 	char path[PATH_MAX];
 
@@ -283,26 +290,26 @@ static bool kh_sysfs_exists(const char *dev, const char *attr)
 }
 
 /* The first line of /sys/class/block/@dev/@attr into @buf; false if none. */
-static bool kh_sysfs_read(const char *dev, const char *attr, char *buf,
-			  size_t len)
+static bool khu_sysfs_read(const char *dev, const char *attr, char *buf,
+			   size_t len)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "/sys/class/block/%s/%s", dev, attr);
-	return !kh_text_read_line(path, buf, len);
+	return !khu_text_read_line(path, buf, len);
 }
 
 /* A zero-sized device (empty loop, CD drive without a disc) holds nothing. */
-static bool kh_sysfs_empty(const char *dev)
+static bool khu_sysfs_empty(const char *dev)
 {
 	char size[32];
 
-	return !kh_sysfs_read(dev, "size", size, sizeof(size)) ||
+	return !khu_sysfs_read(dev, "size", size, sizeof(size)) ||
 	       strtoull(size, NULL, 10) == 0;
 }
 
 /* Something is stacked on @dev (md, LVM, a crypt mapping): not ours. */
-static bool kh_sysfs_held(const char *dev)
+static bool khu_sysfs_held(const char *dev)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -325,20 +332,20 @@ static bool kh_sysfs_held(const char *dev)
  * holder: an md RAID member or a multipath path shows the same header as
  * the array, and opening it would bypass the array.
  */
-static bool kh_sysfs_skip(const char *dev)
+static bool khu_sysfs_skip(const char *dev)
 {
 	char uuid[128];
 
 	if (dev[0] == '.' || !strncmp(dev, "ram", 3))
 		return true;
-	if (!strncmp(dev, "loop", 4) && !kh_sysfs_exists(dev, "loop/backing_file") &&
-	    !kh_sysfs_exists(dev, "partition"))
+	if (!strncmp(dev, "loop", 4) && !khu_sysfs_exists(dev, "loop/backing_file") &&
+	    !khu_sysfs_exists(dev, "partition"))
 		return true;
 	if (!strncmp(dev, "dm-", 3) &&
-	    kh_sysfs_read(dev, "dm/uuid", uuid, sizeof(uuid)) &&
+	    khu_sysfs_read(dev, "dm/uuid", uuid, sizeof(uuid)) &&
 	    !strncmp(uuid, "CRYPT-", 6))
 		return true;
-	return kh_sysfs_empty(dev) || kh_sysfs_held(dev);
+	return khu_sysfs_empty(dev) || khu_sysfs_held(dev);
 }
 
 /*
@@ -346,7 +353,7 @@ static bool kh_sysfs_skip(const char *dev)
  * devices with the same LUKS UUID (a cloned disk, a RAID member the scan
  * could not tell) make it refuse rather than guess.
  */
-static int kh_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
+static int khu_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
 {
 	struct crypt_device *cd, *found = NULL;
 	char path[PATH_MAX];
@@ -358,10 +365,10 @@ static int kh_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
 	if (!dir)
 		return -errno;
 	while ((de = readdir(dir))) {
-		if (kh_sysfs_skip(de->d_name))
+		if (khu_sysfs_skip(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
-		if (kh_luks_try(path, uuid, &cd))
+		if (khu_luks_try(path, uuid, &cd))
 			continue;
 		if (found) {
 			crypt_free(cd);
@@ -382,7 +389,7 @@ static int kh_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
 }
 
 /* dm's uuid of a LUKS mapping: CRYPT-LUKS2-<uuid without dashes>-<name>. */
-static bool kh_dm_uuid_is(const char *dm_uuid, const char *uuid)
+static bool khu_dm_uuid_is(const char *dm_uuid, const char *uuid)
 {
 	const char *p = dm_uuid;
 	size_t i;
@@ -403,7 +410,7 @@ static bool kh_dm_uuid_is(const char *dm_uuid, const char *uuid)
  * Is the volume @uuid already open, under any name? Its mapping name into
  * @name (of @len bytes) and 1 if so, 0 if not.
  */
-int kh_luks_find_mapping(const char *uuid, char *name, size_t len)
+int khu_luks_find_mapping(const char *uuid, char *name, size_t len)
 {
 	char dm_uuid[256];
 	struct dirent *de;
@@ -415,22 +422,22 @@ int kh_luks_find_mapping(const char *uuid, char *name, size_t len)
 		return 0;
 	while (!found && (de = readdir(dir))) {
 		if (strncmp(de->d_name, "dm-", 3) ||
-		    !kh_sysfs_read(de->d_name, "dm/uuid", dm_uuid,
-				   sizeof(dm_uuid)) ||
-		    !kh_dm_uuid_is(dm_uuid, uuid))
+		    !khu_sysfs_read(de->d_name, "dm/uuid", dm_uuid,
+				    sizeof(dm_uuid)) ||
+		    !khu_dm_uuid_is(dm_uuid, uuid))
 			continue;
-		found = kh_sysfs_read(de->d_name, "dm/name", name, len);
+		found = khu_sysfs_read(de->d_name, "dm/name", name, len);
 	}
 	closedir(dir);
 	return found;
 }
 
 /* Find and open the LUKS device whose header carries @uuid; -ENODEV. */
-int kh_luks_open_by_uuid(const char *uuid, struct crypt_device **out)
+int khu_luks_open_by_uuid(const char *uuid, struct crypt_device **out)
 {
-	if (!kh_luks_uuid_valid(uuid))
+	if (!khu_luks_uuid_valid(uuid))
 		return -EINVAL;
-	if (!kh_luks_try_by_uuid_link(uuid, out))
+	if (!khu_luks_try_by_uuid_link(uuid, out))
 		return 0;
-	return kh_luks_scan_sysfs(uuid, out);
+	return khu_luks_scan_sysfs(uuid, out);
 }

@@ -20,17 +20,17 @@
 #include "secmem.h"
 
 /* The terminal whose echo we turned off, for the signal handler. */
-static int kh_tty_fd = -1;
-static struct termios kh_tty_saved;
-static volatile sig_atomic_t kh_tty_echo_off;
+static int khu_tty_fd = -1;
+static struct termios khu_tty_saved;
+static volatile sig_atomic_t khu_tty_echo_off;
 
 
-static int kh_passphrase_alloc(struct kh_passphrase *pw)
+static int khu_passphrase_alloc(struct khu_passphrase *pw)
 {
 	void *buf;
 	int ret;
 
-	ret = kh_secmem_alloc(KH_PASSPHRASE_MAX + 1, &buf);
+	ret = khu_secmem_alloc(KHU_PASSPHRASE_MAX + 1, &buf);
 	if (ret)
 		return ret;
 	pw->buf = buf;
@@ -38,14 +38,14 @@ static int kh_passphrase_alloc(struct kh_passphrase *pw)
 	return 0;
 }
 
-void kh_passphrase_free(struct kh_passphrase *pw)
+void khu_passphrase_free(struct khu_passphrase *pw)
 {
-	kh_secmem_free(pw->buf);
+	khu_secmem_free(pw->buf);
 	pw->buf = NULL;
 	pw->len = 0;
 }
 
-static ssize_t kh_read_retry(int fd, void *buf, size_t len)
+static ssize_t khu_read_retry(int fd, void *buf, size_t len)
 {
 	ssize_t n;
 
@@ -55,19 +55,19 @@ static ssize_t kh_read_retry(int fd, void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-/* Read all of @fd; more than KH_PASSPHRASE_MAX bytes is an error. */
-static int kh_read_all(int fd, struct kh_passphrase *pw)
+/* Read all of @fd; more than KHU_PASSPHRASE_MAX bytes is an error. */
+static int khu_read_all(int fd, struct khu_passphrase *pw)
 {
 	for (;;) {
-		ssize_t n = kh_read_retry(fd, pw->buf + pw->len,
-					  KH_PASSPHRASE_MAX + 1 - pw->len);
+		ssize_t n = khu_read_retry(fd, pw->buf + pw->len,
+					   KHU_PASSPHRASE_MAX + 1 - pw->len);
 
 		if (n < 0)
 			return n;
 		if (!n)
 			break;
 		pw->len += n;
-		if (pw->len > KH_PASSPHRASE_MAX)
+		if (pw->len > KHU_PASSPHRASE_MAX)
 			return -EFBIG;
 	}
 	return pw->len ? 0 : -ENODATA;
@@ -77,12 +77,12 @@ static int kh_read_all(int fd, struct kh_passphrase *pw)
  * One byte at a time, so that a second device's line stays unread in the
  * pipe. The newline is dropped; EOF after some bytes ends the line too.
  */
-static int kh_read_line(int fd, struct kh_passphrase *pw)
+static int khu_read_line(int fd, struct khu_passphrase *pw)
 {
 	char c;
 
 	for (;;) {
-		ssize_t n = kh_read_retry(fd, &c, 1);
+		ssize_t n = khu_read_retry(fd, &c, 1);
 
 		if (n < 0)
 			return n;
@@ -90,7 +90,7 @@ static int kh_read_line(int fd, struct kh_passphrase *pw)
 			return pw->len ? 0 : -ENODATA;
 		if (c == '\n')
 			return 0;
-		if (pw->len == KH_PASSPHRASE_MAX)
+		if (pw->len == KHU_PASSPHRASE_MAX)
 			return -EFBIG;
 		pw->buf[pw->len++] = c;
 		c = 0;
@@ -98,26 +98,26 @@ static int kh_read_line(int fd, struct kh_passphrase *pw)
 }
 
 /* cryptsetup key-file semantics: the whole file, verbatim; "-" is stdin. */
-int kh_passphrase_read_file(const char *path, struct kh_passphrase *pw)
+int khu_passphrase_read_file(const char *path, struct khu_passphrase *pw)
 {
 	int fd, ret;
 
-	ret = kh_passphrase_alloc(pw);
+	ret = khu_passphrase_alloc(pw);
 	if (ret)
 		return ret;
 	if (!strcmp(path, "-") && isatty(STDIN_FILENO)) {
 		/* As cryptsetup does: a terminal gets a prompt without echo. */
-		kh_passphrase_free(pw);
-		return kh_passphrase_read("--key-file -", pw);
+		khu_passphrase_free(pw);
+		return khu_passphrase_read("--key-file -", pw);
 	} else if (!strcmp(path, "-")) {
-		ret = kh_read_all(STDIN_FILENO, pw);
+		ret = khu_read_all(STDIN_FILENO, pw);
 	} else {
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0) {
 			ret = -errno;
 			goto out_free;
 		}
-		ret = kh_read_all(fd, pw);
+		ret = khu_read_all(fd, pw);
 		close(fd);
 	}
 	if (ret)
@@ -125,7 +125,7 @@ int kh_passphrase_read_file(const char *path, struct kh_passphrase *pw)
 	return 0;
 
 out_free:
-	kh_passphrase_free(pw);
+	khu_passphrase_free(pw);
 	return ret;
 }
 
@@ -135,7 +135,7 @@ out_free:
  * a device is not looked at); -errno when it cannot be looked at. The
  * caller warns, as systemd-cryptsetup does, and goes on.
  */
-int kh_passphrase_file_exposed(const char *path, unsigned int *mode)
+int khu_passphrase_file_exposed(const char *path, unsigned int *mode)
 {
 	struct stat st;
 
@@ -150,26 +150,26 @@ int kh_passphrase_file_exposed(const char *path, unsigned int *mode)
 	return 1;
 }
 
-static void kh_tty_restore(void)
+static void khu_tty_restore(void)
 {
-	if (kh_tty_echo_off) {
-		tcsetattr(kh_tty_fd, TCSAFLUSH, &kh_tty_saved);
-		kh_tty_echo_off = 0;
+	if (khu_tty_echo_off) {
+		tcsetattr(khu_tty_fd, TCSAFLUSH, &khu_tty_saved);
+		khu_tty_echo_off = 0;
 	}
 }
 
-static int kh_tty_echo_disable(int fd)
+static int khu_tty_echo_disable(int fd)
 {
 	struct termios t;
 
-	if (tcgetattr(fd, &kh_tty_saved) < 0)
+	if (tcgetattr(fd, &khu_tty_saved) < 0)
 		return -errno;
-	t = kh_tty_saved;
+	t = khu_tty_saved;
 	t.c_lflag &= ~(ECHO | ECHOE | ECHOK | ECHONL);
-	kh_tty_fd = fd;
-	kh_tty_echo_off = 1;
+	khu_tty_fd = fd;
+	khu_tty_echo_off = 1;
 	if (tcsetattr(fd, TCSAFLUSH, &t) < 0) {
-		kh_tty_echo_off = 0;
+		khu_tty_echo_off = 0;
 		return -errno;
 	}
 	return 0;
@@ -181,20 +181,20 @@ static int kh_tty_echo_disable(int fd)
  * program answering the prompt). Input typed before it is discarded
  * (TCSAFLUSH), as cryptsetup does.
  */
-static int kh_tty_prompt(int fd, const char *device, struct kh_passphrase *pw)
+static int khu_tty_prompt(int fd, const char *device, struct khu_passphrase *pw)
 {
 	bool prompted = false;
 	int ret;
 
 	/* Never leave the terminal without echo, even when killed. */
-	kh_secmem_set_fatal_hook(kh_tty_restore);
-	ret = kh_tty_echo_disable(fd);
+	khu_secmem_set_fatal_hook(khu_tty_restore);
+	ret = khu_tty_echo_disable(fd);
 	if (!ret) {
 		prompted = dprintf(fd, "Enter passphrase for %s: ", device) >= 0;
-		ret = prompted ? kh_read_line(fd, pw) : -EIO;
+		ret = prompted ? khu_read_line(fd, pw) : -EIO;
 	}
-	kh_tty_restore();
-	kh_secmem_set_fatal_hook(NULL);
+	khu_tty_restore();
+	khu_secmem_set_fatal_hook(NULL);
 	/* The user's Enter was not echoed: end the prompt line ourselves. */
 	if (prompted && write(fd, "\n", 1) < 0 && !ret)
 		ret = -EIO;
@@ -205,15 +205,15 @@ static int kh_tty_prompt(int fd, const char *device, struct kh_passphrase *pw)
  * Ask on the terminal when stdin is one, else take one line of stdin (a
  * pipe from a script or an initramfs helper).
  */
-int kh_passphrase_read(const char *device, struct kh_passphrase *pw)
+int khu_passphrase_read(const char *device, struct khu_passphrase *pw)
 {
 	int fd, ret;
 
-	ret = kh_passphrase_alloc(pw);
+	ret = khu_passphrase_alloc(pw);
 	if (ret)
 		return ret;
 	if (!isatty(STDIN_FILENO)) {
-		ret = kh_read_line(STDIN_FILENO, pw);
+		ret = khu_read_line(STDIN_FILENO, pw);
 		goto out;
 	}
 	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -221,10 +221,10 @@ int kh_passphrase_read(const char *device, struct kh_passphrase *pw)
 		ret = -errno;
 		goto out;
 	}
-	ret = kh_tty_prompt(fd, device, pw);
+	ret = khu_tty_prompt(fd, device, pw);
 	close(fd);
 out:
 	if (ret)
-		kh_passphrase_free(pw);
+		khu_passphrase_free(pw);
 	return ret;
 }

@@ -2,23 +2,23 @@
 /*
  * Passphrases from a key file, the terminal or a line of stdin.
  */
-#ifndef KH_PASSPHRASE_H
-#define KH_PASSPHRASE_H
+#ifndef KHU_PASSPHRASE_H
+#define KHU_PASSPHRASE_H
 
 #include <stddef.h>
 
 /* cryptsetup reads at most this much of a key file by our rules. */
-#define KH_PASSPHRASE_MAX	8192
+#define KHU_PASSPHRASE_MAX	8192
 
 /* A passphrase in locked memory: @len bytes at @buf, then a NUL. */
-struct kh_passphrase {
+struct khu_passphrase {
 	char *buf;
 	size_t len;
 };
 
-int kh_passphrase_read_file(const char *path, struct kh_passphrase *pw);
-int kh_passphrase_file_exposed(const char *path, unsigned int *mode);
-int kh_passphrase_read(const char *device, struct kh_passphrase *pw);
-void kh_passphrase_free(struct kh_passphrase *pw);
+int khu_passphrase_read_file(const char *path, struct khu_passphrase *pw);
+int khu_passphrase_file_exposed(const char *path, unsigned int *mode);
+int khu_passphrase_read(const char *device, struct khu_passphrase *pw);
+void khu_passphrase_free(struct khu_passphrase *pw);
 
-#endif /* KH_PASSPHRASE_H */
+#endif /* KHU_PASSPHRASE_H */

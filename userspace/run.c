@@ -22,22 +22,22 @@
 #include "run.h"
 
 /* Where programs are looked for, in this order: never $PATH. */
-static const char *const kh_run_dirs[] = {
+static const char *const khu_run_dirs[] = {
 	"/usr/sbin", "/usr/bin", "/sbin", "/bin",
 };
 
 /* The same list, for the programs they run in turn (update-grub is sh). */
-#define KH_RUN_PATH	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+#define KHU_RUN_PATH	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
-int kh_run_find(const char *name, char *path, size_t len)
+int khu_run_find(const char *name, char *path, size_t len)
 {
 	struct stat st;
 	size_t i;
 
 	if (!*name || strchr(name, '/'))
 		return -EINVAL;
-	for (i = 0; i < sizeof(kh_run_dirs) / sizeof(kh_run_dirs[0]); i++) {
-		if (snprintf(path, len, "%s/%s", kh_run_dirs[i], name) >=
+	for (i = 0; i < sizeof(khu_run_dirs) / sizeof(khu_run_dirs[0]); i++) {
+		if (snprintf(path, len, "%s/%s", khu_run_dirs[i], name) >=
 		    (int)len)
 			return -ENAMETOOLONG;
 		if (!stat(path, &st) && S_ISREG(st.st_mode) &&
@@ -48,11 +48,11 @@ int kh_run_find(const char *name, char *path, size_t len)
 }
 
 /* A locale name, never a path: letters, digits and "_.@:-" only. */
-static bool kh_run_value_ok(const char *v)
+static bool khu_run_value_ok(const char *v)
 {
 	size_t n = strlen(v);
 
-	return n && n < KH_RUN_VALUE &&
+	return n && n < KHU_RUN_VALUE &&
 	       strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			 "0123456789_.@:-") == n;
 }
@@ -61,19 +61,19 @@ static bool kh_run_value_ok(const char *v)
  * PATH as above, then each variable of @keep the caller has with a safe
  * value, then LANG=C unless LANG was kept. Strings in @store.
  */
-int kh_run_env(const char *const keep[], char *env[KH_RUN_ENV_MAX],
-	       char store[][KH_RUN_VALUE * 2])
+int khu_run_env(const char *const keep[], char *env[KHU_RUN_ENV_MAX],
+		char store[][KHU_RUN_VALUE * 2])
 {
 	bool lang = false;
 	int n = 0, i;
 
-	env[n++] = KH_RUN_PATH;
-	for (i = 0; keep && keep[i] && n < KH_RUN_ENV_MAX - 2; i++) {
+	env[n++] = KHU_RUN_PATH;
+	for (i = 0; keep && keep[i] && n < KHU_RUN_ENV_MAX - 2; i++) {
 		const char *v = getenv(keep[i]);
 
-		if (!v || !kh_run_value_ok(v) || strlen(keep[i]) >= KH_RUN_VALUE)
+		if (!v || !khu_run_value_ok(v) || strlen(keep[i]) >= KHU_RUN_VALUE)
 			continue;
-		snprintf(store[n], KH_RUN_VALUE * 2, "%s=%s", keep[i], v);
+		snprintf(store[n], KHU_RUN_VALUE * 2, "%s=%s", keep[i], v);
 		lang |= !strcmp(keep[i], "LANG");
 		env[n] = store[n];
 		n++;
@@ -89,7 +89,7 @@ int kh_run_env(const char *const keep[], char *env[KH_RUN_ENV_MAX],
  * across exec: give the child SIGPIPE's default back, or a shell
  * pipeline in update-grub would go on writing into a closed pipe.
  */
-static int kh_run_attr(posix_spawnattr_t *attr)
+static int khu_run_attr(posix_spawnattr_t *attr)
 {
 	sigset_t def;
 	int ret;
@@ -107,21 +107,21 @@ static int kh_run_attr(posix_spawnattr_t *attr)
 	return -ret;
 }
 
-int kh_run(const char *name, char *const argv[], const char *const keep[],
-	   int *exit_status)
+int khu_run(const char *name, char *const argv[], const char *const keep[],
+	    int *exit_status)
 {
-	char path[256], *env[KH_RUN_ENV_MAX];
-	char store[KH_RUN_ENV_MAX][KH_RUN_VALUE * 2];
+	char path[256], *env[KHU_RUN_ENV_MAX];
+	char store[KHU_RUN_ENV_MAX][KHU_RUN_VALUE * 2];
 	posix_spawnattr_t attr;
 	int ret, status;
 	pid_t pid;
 
 	*exit_status = 0;
-	ret = kh_run_find(name, path, sizeof(path));
+	ret = khu_run_find(name, path, sizeof(path));
 	if (ret)
 		return ret;
-	kh_run_env(keep, env, store);
-	ret = kh_run_attr(&attr);
+	khu_run_env(keep, env, store);
+	ret = khu_run_attr(&attr);
 	if (ret)
 		return ret;
 	ret = -posix_spawn(&pid, path, NULL, &attr, argv, env);

@@ -4,20 +4,20 @@
  * /usr/sbin, /usr/bin, /sbin or /bin only, never through $PATH, and run
  * with PATH=/usr/sbin:/usr/bin:/sbin:/bin and LANG=C as its environment.
  */
-#ifndef KH_RUN_H
-#define KH_RUN_H
+#ifndef KHU_RUN_H
+#define KHU_RUN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define KH_RUN_ENV_MAX	8
-#define KH_RUN_VALUE	64
+#define KHU_RUN_ENV_MAX	8
+#define KHU_RUN_VALUE	64
 
 /*
  * @name (no '/') as an absolute path in @path: the first regular,
  * executable file of that name in the system directories. -ENOENT.
  */
-int kh_run_find(const char *name, char *path, size_t len);
+int khu_run_find(const char *name, char *path, size_t len);
 
 /*
  * The environment a program gets, into @env (NULL-terminated, strings in
@@ -25,15 +25,15 @@ int kh_run_find(const char *name, char *path, size_t len);
  * that the caller has with a locale-like value, and LANG=C unless LANG
  * was kept. Returns the count.
  */
-int kh_run_env(const char *const keep[], char *env[KH_RUN_ENV_MAX],
-	       char store[][KH_RUN_VALUE * 2]);
+int khu_run_env(const char *const keep[], char *env[KHU_RUN_ENV_MAX],
+		char store[][KHU_RUN_VALUE * 2]);
 
 /*
  * Run @name with @argv (and SIGPIPE at its default) and wait. -errno when
  * it cannot start (-ENOENT: not found); -EIO when it ran and failed, with
  * its exit status (128 + signal) in *@exit_status.
  */
-int kh_run(const char *name, char *const argv[], const char *const keep[],
-	   int *exit_status);
+int khu_run(const char *name, char *const argv[], const char *const keep[],
+	    int *exit_status);
 
-#endif /* KH_RUN_H */
+#endif /* KHU_RUN_H */

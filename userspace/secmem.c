@@ -18,28 +18,28 @@
 #include "secmem.h"
 
 /* The mapping length sits in front of the buffer, in the same mapping. */
-#define KH_SECMEM_HDR	16
+#define KHU_SECMEM_HDR	16
 /* Live buffers at once: a handful of passphrases and one entry array. */
-#define KH_SECMEM_SLOTS	64
+#define KHU_SECMEM_SLOTS	64
 
 /*
  * Every live mapping, so that a fatal signal can wipe them all before the
  * process dies and its pages go back to the kernel unwiped. Slots are
  * single pointer stores, safe to read from a signal handler.
  */
-static uint8_t *volatile kh_secmem_live[KH_SECMEM_SLOTS];
-static void (*volatile kh_secmem_hook)(void);
-/* Every buffer this process ever asked for, for kh_secmem_stats(). */
-static size_t kh_secmem_count, kh_secmem_bytes;
+static uint8_t *volatile khu_secmem_live[KHU_SECMEM_SLOTS];
+static void (*volatile khu_secmem_hook)(void);
+/* Every buffer this process ever asked for, for khu_secmem_stats(). */
+static size_t khu_secmem_count, khu_secmem_bytes;
 
 /* Signals that end the process and that a handler can catch. */
-static const int kh_secmem_fatal[] = {
+static const int khu_secmem_fatal[] = {
 	SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
 	SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGXCPU,
 	SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS,
 };
 
-static size_t kh_secmem_len_of(const uint8_t *map)
+static size_t khu_secmem_len_of(const uint8_t *map)
 {
 	size_t map_len;
 
@@ -47,35 +47,35 @@ static size_t kh_secmem_len_of(const uint8_t *map)
 	return map_len;
 }
 
-void kh_secmem_wipe_all(void)
+void khu_secmem_wipe_all(void)
 {
 	size_t i;
 
-	for (i = 0; i < KH_SECMEM_SLOTS; i++) {
-		uint8_t *map = kh_secmem_live[i];
+	for (i = 0; i < KHU_SECMEM_SLOTS; i++) {
+		uint8_t *map = khu_secmem_live[i];
 
 		if (map)
-			explicit_bzero(map + KH_SECMEM_HDR,
-				       kh_secmem_len_of(map) - KH_SECMEM_HDR);
+			explicit_bzero(map + KHU_SECMEM_HDR,
+				       khu_secmem_len_of(map) - KHU_SECMEM_HDR);
 	}
 }
 
 /* Wipe, then die of the same signal as we would have without us. */
-static void kh_secmem_on_fatal(int sig)
+static void khu_secmem_on_fatal(int sig)
 {
-	void (*hook)(void) = kh_secmem_hook;
+	void (*hook)(void) = khu_secmem_hook;
 
 	/* Wipe first: the hook may block (a stopped terminal). */
-	kh_secmem_wipe_all();
+	khu_secmem_wipe_all();
 	if (hook)
 		hook();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-void kh_secmem_set_fatal_hook(void (*fn)(void))
+void khu_secmem_set_fatal_hook(void (*fn)(void))
 {
-	kh_secmem_hook = fn;
+	khu_secmem_hook = fn;
 }
 
 /*
@@ -84,7 +84,7 @@ void kh_secmem_set_fatal_hook(void (*fn)(void))
  * where we meant to go on (main() ignores SIGPIPE so that a closed
  * stdout ends in a wipe of the stash it could not report, not in death).
  */
-static int kh_secmem_catch(int sig, const struct sigaction *sa)
+static int khu_secmem_catch(int sig, const struct sigaction *sa)
 {
 	struct sigaction old;
 
@@ -100,7 +100,7 @@ static int kh_secmem_catch(int sig, const struct sigaction *sa)
  * And every catchable fatal signal wipes the live buffers first (SIGKILL
  * cannot be caught: the kernel frees those pages as they are).
  */
-int kh_secmem_harden_process(void)
+int khu_secmem_harden_process(void)
 {
 	const struct rlimit none = { 0, 0 };
 	struct sigaction sa;
@@ -111,10 +111,10 @@ int kh_secmem_harden_process(void)
 	if (setrlimit(RLIMIT_CORE, &none) < 0)
 		return -errno;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kh_secmem_on_fatal;
+	sa.sa_handler = khu_secmem_on_fatal;
 	sigfillset(&sa.sa_mask);
-	for (i = 0; i < sizeof(kh_secmem_fatal) / sizeof(kh_secmem_fatal[0]); i++) {
-		int ret = kh_secmem_catch(kh_secmem_fatal[i], &sa);
+	for (i = 0; i < sizeof(khu_secmem_fatal) / sizeof(khu_secmem_fatal[0]); i++) {
+		int ret = khu_secmem_catch(khu_secmem_fatal[i], &sa);
 
 		if (ret)
 			return ret;
@@ -122,40 +122,40 @@ int kh_secmem_harden_process(void)
 	return 0;
 }
 
-static int kh_secmem_track(uint8_t *map)
+static int khu_secmem_track(uint8_t *map)
 {
 	size_t i;
 
-	for (i = 0; i < KH_SECMEM_SLOTS; i++) {
-		if (!kh_secmem_live[i]) {
-			kh_secmem_live[i] = map;
+	for (i = 0; i < KHU_SECMEM_SLOTS; i++) {
+		if (!khu_secmem_live[i]) {
+			khu_secmem_live[i] = map;
 			return 0;
 		}
 	}
 	return -ENOMEM;
 }
 
-static void kh_secmem_untrack(const uint8_t *map)
+static void khu_secmem_untrack(const uint8_t *map)
 {
 	size_t i;
 
-	for (i = 0; i < KH_SECMEM_SLOTS; i++)
-		if (kh_secmem_live[i] == map)
-			kh_secmem_live[i] = NULL;
+	for (i = 0; i < KHU_SECMEM_SLOTS; i++)
+		if (khu_secmem_live[i] == map)
+			khu_secmem_live[i] = NULL;
 }
 
-static size_t kh_secmem_map_len(size_t len)
+static size_t khu_secmem_map_len(size_t len)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	return (len + KH_SECMEM_HDR + page - 1) & ~(page - 1);
+	return (len + KHU_SECMEM_HDR + page - 1) & ~(page - 1);
 }
 
 /*
  * Allocate @len zeroed bytes that are locked in RAM and excluded from core
  * dumps. Fails rather than hand out memory that could reach swap.
  */
-int kh_secmem_alloc(size_t len, void **out)
+int khu_secmem_alloc(size_t len, void **out)
 {
 	size_t map_len;
 	uint8_t *map;
@@ -163,7 +163,7 @@ int kh_secmem_alloc(size_t len, void **out)
 
 	if (!len || len > SIZE_MAX / 2)
 		return -EINVAL;
-	map_len = kh_secmem_map_len(len);
+	map_len = khu_secmem_map_len(len);
 	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED)
@@ -180,12 +180,12 @@ int kh_secmem_alloc(size_t len, void **out)
 	madvise(map, map_len, MADV_WIPEONFORK);
 
 	memcpy(map, &map_len, sizeof(map_len));
-	ret = kh_secmem_track(map);
+	ret = khu_secmem_track(map);
 	if (ret)
 		goto out_unlock;
-	kh_secmem_count++;
-	kh_secmem_bytes += len;
-	*out = map + KH_SECMEM_HDR;
+	khu_secmem_count++;
+	khu_secmem_bytes += len;
+	*out = map + KHU_SECMEM_HDR;
 	return 0;
 
 out_unlock:
@@ -195,19 +195,19 @@ out_unmap:
 	return ret;
 }
 
-/* Wipe and release a buffer from kh_secmem_alloc(). NULL is a no-op. */
-void kh_secmem_free(void *p)
+/* Wipe and release a buffer from khu_secmem_alloc(). NULL is a no-op. */
+void khu_secmem_free(void *p)
 {
 	uint8_t *map;
 	size_t map_len;
 
 	if (!p)
 		return;
-	map = (uint8_t *)p - KH_SECMEM_HDR;
-	map_len = kh_secmem_len_of(map);
+	map = (uint8_t *)p - KHU_SECMEM_HDR;
+	map_len = khu_secmem_len_of(map);
 	/* Wiped before it leaves the list: a signal finds it either way. */
-	explicit_bzero(map + KH_SECMEM_HDR, map_len - KH_SECMEM_HDR);
-	kh_secmem_untrack(map);
+	explicit_bzero(map + KHU_SECMEM_HDR, map_len - KHU_SECMEM_HDR);
+	khu_secmem_untrack(map);
 	explicit_bzero(map, map_len);
 	munlock(map, map_len);
 	munmap(map, map_len);
@@ -218,8 +218,8 @@ void kh_secmem_free(void *p)
  * and passphrases live nowhere else, so a run that made none held none:
  * that is how the tests show keyring mode keeps keys out of userspace.
  */
-void kh_secmem_stats(size_t *count, size_t *bytes)
+void khu_secmem_stats(size_t *count, size_t *bytes)
 {
-	*count = kh_secmem_count;
-	*bytes = kh_secmem_bytes;
+	*count = khu_secmem_count;
+	*bytes = khu_secmem_bytes;
 }

@@ -18,22 +18,22 @@
 #include "textfile.h"
 
 /* 112 MiB: above where boot loaders put the kernel, far below initrds. */
-#define KH_SETUP_PREFERRED	0x7000000ULL
+#define KHU_SETUP_PREFERRED	0x7000000ULL
 
 /* One attribute of a memmap entry: DIR/ATTR's first line. */
-static int kh_setup_read_attr(const char *dir, const char *attr, char *buf,
-			      size_t len)
+static int khu_setup_read_attr(const char *dir, const char *attr, char *buf,
+			       size_t len)
 {
 	char path[600];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	return kh_text_read_line(path, buf, len);
+	return khu_text_read_line(path, buf, len);
 }
 
-static int kh_setup_read_u64(const char *dir, const char *attr, uint64_t *v)
+static int khu_setup_read_u64(const char *dir, const char *attr, uint64_t *v)
 {
 	char buf[64];
-	int ret = kh_setup_read_attr(dir, attr, buf, sizeof(buf));
+	int ret = khu_setup_read_attr(dir, attr, buf, sizeof(buf));
 
 	if (!ret)
 		*v = strtoull(buf, NULL, 0);
@@ -41,8 +41,8 @@ static int kh_setup_read_u64(const char *dir, const char *attr, uint64_t *v)
 }
 
 /* The firmware's memory map: /sys/firmware/memmap/N/{start,end,type}. */
-int kh_setup_read_fwmap(const char *sysdir, struct kh_fwmap_range *r,
-			unsigned int cap, unsigned int *n)
+int khu_setup_read_fwmap(const char *sysdir, struct khu_fwmap_range *r,
+			 unsigned int cap, unsigned int *n)
 {
 	char dir[512];
 	struct dirent *d;
@@ -52,14 +52,14 @@ int kh_setup_read_fwmap(const char *sysdir, struct kh_fwmap_range *r,
 		return -errno;
 	*n = 0;
 	while ((d = readdir(dp)) && *n < cap) {
-		struct kh_fwmap_range *x = &r[*n];
+		struct khu_fwmap_range *x = &r[*n];
 
 		if (d->d_name[0] == '.')
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", sysdir, d->d_name);
-		if (kh_setup_read_u64(dir, "start", &x->start) ||
-		    kh_setup_read_u64(dir, "end", &x->end) ||
-		    kh_setup_read_attr(dir, "type", x->type, sizeof(x->type)))
+		if (khu_setup_read_u64(dir, "start", &x->start) ||
+		    khu_setup_read_u64(dir, "end", &x->end) ||
+		    khu_setup_read_attr(dir, "type", x->type, sizeof(x->type)))
 			continue;
 		(*n)++;
 	}
@@ -67,8 +67,8 @@ int kh_setup_read_fwmap(const char *sysdir, struct kh_fwmap_range *r,
 	return *n ? 0 : -ENOENT;
 }
 
-static int kh_setup_is_ram(const struct kh_fwmap_range *r, unsigned int n,
-			   uint64_t addr, uint64_t size)
+static int khu_setup_is_ram(const struct khu_fwmap_range *r, unsigned int n,
+			    uint64_t addr, uint64_t size)
 {
 	unsigned int i;
 
@@ -84,14 +84,14 @@ static int kh_setup_is_ram(const struct kh_fwmap_range *r, unsigned int n,
  * it is, else 64 MiB into the largest RAM range below 4 GiB. -ENOSPC when
  * there is none.
  */
-int kh_setup_pick(const struct kh_fwmap_range *r, unsigned int n,
-		  uint64_t size, uint64_t *addr)
+int khu_setup_pick(const struct khu_fwmap_range *r, unsigned int n,
+		   uint64_t size, uint64_t *addr)
 {
 	uint64_t best = 0, best_len = 0;
 	unsigned int i;
 
-	if (kh_setup_is_ram(r, n, KH_SETUP_PREFERRED, size)) {
-		*addr = KH_SETUP_PREFERRED;
+	if (khu_setup_is_ram(r, n, KHU_SETUP_PREFERRED, size)) {
+		*addr = KHU_SETUP_PREFERRED;
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -107,11 +107,11 @@ int kh_setup_pick(const struct kh_fwmap_range *r, unsigned int n,
 	if (best_len < (64ULL << 20) + size)
 		return -ENOSPC;
 	*addr = (best + (64ULL << 20) + 4095) & ~4095ULL;
-	return kh_setup_is_ram(r, n, *addr, size) ? 0 : -ENOSPC;
+	return khu_setup_is_ram(r, n, *addr, size) ? 0 : -ENOSPC;
 }
 
 /* "4K$0x7000000": what memmap= and keyhandover.region= both take. */
-void kh_setup_region_str(char *buf, size_t len, uint64_t size, uint64_t addr)
+void khu_setup_region_str(char *buf, size_t len, uint64_t size, uint64_t addr)
 {
 	snprintf(buf, len, "%" PRIu64 "K$0x%" PRIx64, size >> 10, addr);
 }
@@ -122,7 +122,7 @@ void kh_setup_region_str(char *buf, size_t len, uint64_t size, uint64_t addr)
  * one more level of backslashes: so "\\\$" here is "$" on the kernel's
  * command line.
  */
-void kh_setup_dropin(char *buf, size_t len, uint64_t size, uint64_t addr)
+void khu_setup_dropin(char *buf, size_t len, uint64_t size, uint64_t addr)
 {
 	char esc[64];
 
@@ -136,7 +136,7 @@ void kh_setup_dropin(char *buf, size_t len, uint64_t size, uint64_t addr)
 }
 
 /* The region an existing drop-in names (so that setup keeps it). */
-int kh_setup_dropin_region(const char *text, uint64_t *size, uint64_t *addr)
+int khu_setup_dropin_region(const char *text, uint64_t *size, uint64_t *addr)
 {
 	const char *p = text;
 	unsigned long long kib, a;
@@ -155,7 +155,7 @@ int kh_setup_dropin_region(const char *text, uint64_t *size, uint64_t *addr)
 }
 
 /* "SIZE$ADDR" or "SIZE@ADDR" with K/M/G, as memmap= reads it. */
-int kh_setup_region_parse(const char *s, uint64_t *size, uint64_t *addr)
+int khu_setup_region_parse(const char *s, uint64_t *size, uint64_t *addr)
 {
 	char *end;
 	uint64_t v = strtoull(s, &end, 0);

@@ -15,7 +15,7 @@
  * The whole of @path, NUL-terminated, in a malloc()ed buffer: at most
  * @max bytes (-EFBIG beyond).
  */
-int kh_text_read(const char *path, size_t max, char **out)
+int khu_text_read(const char *path, size_t max, char **out)
 {
 	/* One byte past @max tells a file of exactly @max from a longer one. */
 	size_t len, cap = max + 2;
@@ -47,7 +47,7 @@ int kh_text_read(const char *path, size_t max, char **out)
 }
 
 /* The first line of @path, newline stripped, into @buf. */
-int kh_text_read_line(const char *path, char *buf, size_t len)
+int khu_text_read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");
 	bool ok;

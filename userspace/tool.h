@@ -5,8 +5,8 @@
  * negative errno and never print; the command files alone turn errors
  * into one line on stderr and an exit code. No key byte is ever printed.
  */
-#ifndef KH_TOOL_H
-#define KH_TOOL_H
+#ifndef KHU_TOOL_H
+#define KHU_TOOL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,62 +16,62 @@
 #include "cli.h"
 #include "crypttab.h"
 #include "passphrase.h"
+#include "volume.h"
 #include "uapi/keyhandover.h"
 
 enum {
-	KH_EXIT_OK = 0,
-	KH_EXIT_FAILURE = 1,
-	KH_EXIT_USAGE = 2,
-	KH_EXIT_NOTHING = 3,	/* restore: nothing was handed over */
+	KHU_EXIT_OK = 0,
+	KHU_EXIT_FAILURE = 1,
+	KHU_EXIT_USAGE = 2,
+	KHU_EXIT_NOTHING = 3,	/* restore: nothing was handed over */
 };
 
-void __attribute__((format(printf, 1, 2))) kh_err(const char *fmt, ...);
-void kh_device_error(const char *what, int err);
-int kh_device_open(void);
-int kh_device_status(struct kh_status *st);
-void kh_pending_error(void);
+void __attribute__((format(printf, 1, 2))) khu_err(const char *fmt, ...);
+void khu_device_error(const char *what, int err);
+int khu_device_open(void);
+int khu_device_status(struct kh_status *st);
+void khu_pending_error(void);
+void khu_debug_secmem(void);
 
-struct kh_stash {
-	const struct kh_opts *o;
+struct khu_stash {
+	const struct khu_opts *o;
 	int fd;
 	/* The volumes: from the command line, or from crypttab. */
 	unsigned int n;
-	const char *dev[KH_MAX_ENTRIES];	/* path to open */
-	const char *uuid[KH_MAX_ENTRIES];	/* crypttab UUID=: else scanned */
-	const char *name[KH_MAX_ENTRIES];	/* NULL: luks-UUID */
-	const char *own_key[KH_MAX_ENTRIES];	/* crypttab's key file, or NULL */
-	struct kh_crypttab_entry *tab;		/* crypttab mode: its entries */
+	struct khu_volume vol[KH_MAX_ENTRIES];
+	struct khu_crypttab_entry *tab;		/* crypttab mode: its entries */
 	struct kh_entry *entries;	/* passphrase mode, in locked memory */
 	struct kh_keyref *refs;		/* keyring mode: names, never keys */
-	struct kh_passphrase key_file;	/* read once, used for every device */
+	struct khu_passphrase key_file;	/* read once, used for every device */
 };
 
-void kh_stash_from_args(struct kh_stash *s);
-int kh_stash_from_crypttab(struct kh_stash *s);
+void khu_stash_from_args(struct khu_stash *s);
+int khu_stash_from_crypttab(struct khu_stash *s);
+void khu_stash_free(struct khu_stash *s);
 
 /* What `load` loads: given, or the boot loader's next entry. */
-struct kh_load_plan {
+struct khu_load_plan {
 	const char *kernel;
 	const char *initrd;
 	char *cmdline;
 	bool derived;			/* the boot loader's: memmap= added */
-	struct kh_boot_choice boot;
+	struct khu_boot_choice boot;
 };
 
-int kh_load_plan(const struct kh_opts *o, struct kh_load_plan *p);
-int kh_load_check_memmap(char **cmdline, bool derived);
-int kh_load_check_kho(const struct kh_opts *o, struct kh_load_plan *p);
-int kh_load_check_crash_kernel(void);
-void kh_load_show(const struct kh_load_plan *p);
-void kh_load_abort(void);
-int kh_load_region(char *buf, size_t len);
+int khu_load_plan(const struct khu_opts *o, struct khu_load_plan *p);
+int khu_load_check_memmap(char **cmdline, bool derived);
+int khu_load_check_kho(const struct khu_opts *o, struct khu_load_plan *p);
+int khu_load_check_crash_kernel(void);
+void khu_load_show(const struct khu_load_plan *p);
+void khu_load_abort(void);
+int khu_load_region(char *buf, size_t len);
 
-int kh_cmd_stash(const struct kh_opts *o);
-int kh_cmd_load(const struct kh_opts *o);
-int kh_cmd_reboot(const struct kh_opts *o);
-int kh_cmd_setup(const struct kh_opts *o);
-int kh_cmd_restore(const struct kh_opts *o);
-int kh_cmd_status(const struct kh_opts *o);
-int kh_cmd_wipe(const struct kh_opts *o);
+int khu_cmd_stash(const struct khu_opts *o);
+int khu_cmd_load(const struct khu_opts *o);
+int khu_cmd_reboot(const struct khu_opts *o);
+int khu_cmd_setup(const struct khu_opts *o);
+int khu_cmd_restore(const struct khu_opts *o);
+int khu_cmd_status(const struct khu_opts *o);
+int khu_cmd_wipe(const struct khu_opts *o);
 
-#endif /* KH_TOOL_H */
+#endif /* KHU_TOOL_H */

@@ -4,36 +4,36 @@
  * "not ok N - what" line per check, and the closing "N passed, N failed"
  * that the runners count. Included by exactly one file per program.
  */
-#ifndef KH_TAP_H
-#define KH_TAP_H
+#ifndef KHU_TAP_H
+#define KHU_TAP_H
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static int kh_passed, kh_failed;
+static int khu_passed, khu_failed;
 
 static void check(int ok, const char *what)
 {
 	if (ok)
-		kh_passed++;
+		khu_passed++;
 	else
-		kh_failed++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", kh_passed + kh_failed,
+		khu_failed++;
+	printf("%sok %d - %s\n", ok ? "" : "not ", khu_passed + khu_failed,
 	       what);
 	fflush(stdout);
 }
 
 /* Print the summary; the program's exit status. */
-static int kh_tap_done(void)
+static int khu_tap_done(void)
 {
-	printf("%d passed, %d failed\n", kh_passed, kh_failed);
-	return kh_failed ? 1 : 0;
+	printf("%d passed, %d failed\n", khu_passed, khu_failed);
+	return khu_failed ? 1 : 0;
 }
 
 /* Remove a test's temporary tree; a leftover is said, not failed. */
-static inline void kh_tap_rmtree(const char *dir)
+static inline void khu_tap_rmtree(const char *dir)
 {
 	char cmd[512];
 
@@ -43,8 +43,8 @@ static inline void kh_tap_rmtree(const char *dir)
 }
 
 /* Write @text to @root@path, making the directories on the way. */
-static inline void kh_tap_put(const char *root, const char *path,
-			      const char *text)
+static inline void khu_tap_put(const char *root, const char *path,
+			       const char *text)
 {
 	char p[512], *s;
 	FILE *f;
@@ -62,4 +62,4 @@ static inline void kh_tap_put(const char *root, const char *path,
 	}
 }
 
-#endif /* KH_TAP_H */
+#endif /* KHU_TAP_H */

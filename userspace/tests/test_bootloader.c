@@ -49,7 +49,7 @@ static const char grub_cfg[] =
 	"menuentry 'It'\\''s \"quoted\"' --id odd {\n\tlinux /boot/odd\n\tinitrd /boot/odd.img\n}\n"
 	"### END /etc/grub.d/10_linux ###\n";
 
-static struct kh_boot_entry e[KH_BOOT_MAX];
+static struct khu_boot_entry e[KHU_BOOT_MAX];
 static unsigned int n;
 static char dflt[256];
 
@@ -62,7 +62,8 @@ static int parse_with_default(const char *d)
 	p = strstr(cfg, "DEFAULT");
 	memmove(p + strlen(d), p + 7, strlen(p + 7) + 1);
 	memcpy(p, d, strlen(d));
-	return kh_boot_grub_parse(cfg, e, KH_BOOT_MAX, &n, dflt, sizeof(dflt));
+	return khu_boot_grub_parse(cfg, e, KHU_BOOT_MAX, &n, dflt,
+				   sizeof(dflt));
 }
 
 static void test_grub_parse(void)
@@ -84,12 +85,12 @@ static void test_grub_parse(void)
 	      "microcode first: the last initrd; GRUB's \\$ unescaped");
 	check(!strcmp(e[4].index, "2") && !strcmp(e[4].title, "It's \"quoted\"") &&
 	      !strcmp(e[4].id, "odd"), "'\\'' and double quotes in a title; --id");
-	check(kh_boot_grub_find(e, n, "1>2") == 3, "find by index path");
-	check(kh_boot_grub_find(e, n, "Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux 6.1.0-9-amd64") == 3,
+	check(khu_boot_grub_find(e, n, "1>2") == 3, "find by index path");
+	check(khu_boot_grub_find(e, n, "Advanced options for Debian GNU/Linux>Debian GNU/Linux, with Linux 6.1.0-9-amd64") == 3,
 	      "find by title path");
-	check(kh_boot_grub_find(e, n, "gnulinux-advanced-" UUID ">gnulinux-6.1.0-18-amd64-recovery-" UUID) == 2,
+	check(khu_boot_grub_find(e, n, "gnulinux-advanced-" UUID ">gnulinux-6.1.0-18-amd64-recovery-" UUID) == 2,
 	      "find by id path");
-	check(kh_boot_grub_find(e, n, "Debian GNU/Linux, with Linux 6.1.0-9-amd64") == -ENOENT,
+	check(khu_boot_grub_find(e, n, "Debian GNU/Linux, with Linux 6.1.0-9-amd64") == -ENOENT,
 	      "a nested title without its submenu is no match (as in GRUB)");
 	check(!parse_with_default("${saved_entry}") && !strcmp(dflt, "${saved_entry}"),
 	      "GRUB_DEFAULT=saved: the default is ${saved_entry}");
@@ -104,35 +105,35 @@ static void test_grubenv(void)
 		"################################################################\n";
 	char v[256];
 
-	kh_boot_grubenv_get(env, "saved_entry", v, sizeof(v));
+	khu_boot_grubenv_get(env, "saved_entry", v, sizeof(v));
 	check(!strcmp(v, "gnulinux-advanced-X>gnulinux-6.1.0-9-amd64-advanced-X"),
 	      "grubenv saved_entry");
-	kh_boot_grubenv_get(env, "next_entry", v, sizeof(v));
+	khu_boot_grubenv_get(env, "next_entry", v, sizeof(v));
 	check(!v[0], "grubenv: an empty next_entry");
-	kh_boot_grubenv_get(env, "boot_once", v, sizeof(v));
+	khu_boot_grubenv_get(env, "boot_once", v, sizeof(v));
 	check(!v[0], "grubenv: a missing key");
 }
 
 static void test_bls_parse(void)
 {
-	struct kh_boot_entry b;
+	struct khu_boot_entry b;
 
-	check(!kh_boot_bls_parse("title Fedora Linux (6.12.9-200.fc41.x86_64) 41\n"
-				 "version 6.12.9-200.fc41.x86_64\n"
-				 "linux /vmlinuz-6.12.9-200.fc41.x86_64\n"
-				 "initrd /initramfs-6.12.9-200.fc41.x86_64.img\n"
-				 "options root=UUID=x ro rhgb quiet\n"
-				 "grub_users $grub_users\n",
-				 "abc-6.12.9-200.fc41.x86_64.conf", &b) &&
+	check(!khu_boot_bls_parse("title Fedora Linux (6.12.9-200.fc41.x86_64) 41\n"
+				  "version 6.12.9-200.fc41.x86_64\n"
+				  "linux /vmlinuz-6.12.9-200.fc41.x86_64\n"
+				  "initrd /initramfs-6.12.9-200.fc41.x86_64.img\n"
+				  "options root=UUID=x ro rhgb quiet\n"
+				  "grub_users $grub_users\n",
+				  "abc-6.12.9-200.fc41.x86_64.conf", &b) &&
 	      !strcmp(b.id, "abc-6.12.9-200.fc41.x86_64") &&
 	      !strcmp(b.kernel, "/vmlinuz-6.12.9-200.fc41.x86_64") &&
 	      !strcmp(b.options, "root=UUID=x ro rhgb quiet") &&
 	      !strcmp(b.version, "6.12.9-200.fc41.x86_64"),
 	      "a BLS entry: id from the file name, linux, options, version");
-	check(kh_boot_bls_parse("title x\n", "x.conf", &b) == -EINVAL,
+	check(khu_boot_bls_parse("title x\n", "x.conf", &b) == -EINVAL,
 	      "a BLS entry without linux is refused");
-	check(kh_boot_version_cmp("6.12.10", "6.12.9") > 0 &&
-	      kh_boot_version_cmp("6.1.0-18", "6.1.0-9") > 0,
+	check(khu_boot_version_cmp("6.12.10", "6.12.9") > 0 &&
+	      khu_boot_version_cmp("6.1.0-18", "6.1.0-9") > 0,
 	      "versions compare as numbers");
 }
 
@@ -140,7 +141,7 @@ static char root[64];
 
 static void put(const char *path, const char *text)
 {
-	kh_tap_put(root, path, text);
+	khu_tap_put(root, path, text);
 }
 
 static int ends(const char *s, const char *tail)
@@ -151,7 +152,7 @@ static int ends(const char *s, const char *tail)
 }
 
 /* A grub.cfg whose one entry boots 6.1.0-18 with @args; then choose. */
-static int choose_args(const char *args, struct kh_boot_choice *c)
+static int choose_args(const char *args, struct khu_boot_choice *c)
 {
 	char cfg[1024];
 
@@ -159,7 +160,7 @@ static int choose_args(const char *args, struct kh_boot_choice *c)
 		 "set default=0\nmenuentry 'Q' {\n\tlinux /boot/vmlinuz-6.1.0-18-amd64 %s\n"
 		 "\tinitrd /boot/initrd.img-6.1.0-18-amd64\n}\n", args);
 	put("/boot/grub/grub.cfg", cfg);
-	return kh_boot_choose(root, c);
+	return khu_boot_choose(root, c);
 }
 
 /*
@@ -168,13 +169,13 @@ static int choose_args(const char *args, struct kh_boot_choice *c)
  */
 static void test_quoting(void)
 {
-	struct kh_boot_choice c;
+	struct khu_boot_choice c;
 
 	check(!choose_args("root=/dev/x \"foo=a b\" 'init=/bin/sh x' ro", &c) &&
 	      !strcmp(c.options, "root=/dev/x \"foo=a b\" \"init=/bin/sh x\" ro"),
 	      "quoted arguments with spaces: one double-quoted parameter each");
-	check(kh_cmdline_has_word(c.options, "\"init=/bin/sh x\"") &&
-	      !kh_cmdline_has_word(c.options, "init=/bin/sh"),
+	check(khu_cmdline_has_word(c.options, "\"init=/bin/sh x\"") &&
+	      !khu_cmdline_has_word(c.options, "init=/bin/sh"),
 	      "the kernel's split sees no init=/bin/sh of its own");
 	check(!choose_args("root=/dev/x foo=a\\ b\tquiet", &c) &&
 	      !strcmp(c.options, "root=/dev/x \"foo=a b\" quiet"),
@@ -203,7 +204,7 @@ static void test_quoting(void)
 
 static void test_choose(void)
 {
-	struct kh_boot_choice c;
+	struct khu_boot_choice c;
 	char cfg[sizeof(grub_cfg) + 64], *p;
 
 	snprintf(root, sizeof(root), "/tmp/kh-boot-test.XXXXXX");
@@ -214,7 +215,7 @@ static void test_choose(void)
 	/* /boot/vmlinuz links only. */
 	put("/boot/vmlinuz", "k");
 	put("/boot/initrd.img", "i");
-	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz") &&
+	check(!khu_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz") &&
 	      ends(c.initrd, "/boot/initrd.img") && !c.options[0] &&
 	      strstr(c.source, "links"), "no boot loader files: the /boot links");
 
@@ -226,11 +227,11 @@ static void test_choose(void)
 	check(!symlink("vmlinuz-6.1.0-56-amd64", cfg), "a relative /vmlinuz link");
 	snprintf(cfg, sizeof(cfg), "%s/initrd.img", root);
 	check(!symlink("initrd.img-6.1.0-56-amd64", cfg), "a relative /initrd.img link");
-	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz"),
+	check(!khu_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz"),
 	      "links in /boot and in /: /boot's");
 	snprintf(cfg, sizeof(cfg), "%s/boot/vmlinuz", root);
 	unlink(cfg);
-	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/vmlinuz-6.1.0-56-amd64") &&
+	check(!khu_boot_choose(root, &c) && ends(c.kernel, "/vmlinuz-6.1.0-56-amd64") &&
 	      ends(c.initrd, "/initrd.img-6.1.0-56-amd64") &&
 	      strstr(c.source, "the /vmlinuz and /initrd.img links"),
 	      "links in / only (Debian's default): taken, shown resolved");
@@ -244,11 +245,11 @@ static void test_choose(void)
 	put("/boot/initrd-6.12.9", "i");
 	put("/boot/vmlinuz-6.12.10", "k");
 	put("/boot/initrd-6.12.10", "i");
-	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.12.10") &&
+	check(!khu_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.12.10") &&
 	      !strcmp(c.options, "o=10") && strstr(c.source, "newest"),
 	      "BLS: the newest version, paths under /boot");
 	put("/boot/grub/grubenv", "saved_entry=m-6.12.9\n");
-	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.12.9") &&
+	check(!khu_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.12.9") &&
 	      strstr(c.source, "saved_entry"), "BLS: grubenv's saved_entry");
 
 	/* GRUB: its default, saved_entry, next_entry. */
@@ -263,33 +264,33 @@ static void test_choose(void)
 	put("/boot/initrd.img-6.1.0-9-amd64", "i");
 	put("/boot/grub/grubenv",
 	    "saved_entry=gnulinux-advanced-" UUID ">gnulinux-6.1.0-9-amd64-advanced-" UUID "\nnext_entry=\n");
-	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.1.0-9-amd64") &&
+	check(!khu_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.1.0-9-amd64") &&
 	      ends(c.initrd, "/boot/initrd.img-6.1.0-9-amd64") &&
 	      strstr(c.options, "memmap=4K$0x7000000") && strstr(c.source, "saved_entry"),
 	      "GRUB saved_entry by id path; a separate-/boot path found under /boot");
 	put("/boot/grub/grubenv", "saved_entry=gnulinux-advanced-X>none\nnext_entry=1>1\n");
-	check(!kh_boot_choose(root, &c) && !strcmp(c.options, "root=UUID=" UUID " ro single") &&
+	check(!khu_boot_choose(root, &c) && !strcmp(c.options, "root=UUID=" UUID " ro single") &&
 	      strstr(c.source, "next_entry"), "GRUB next_entry (grub-reboot) wins");
 	put("/boot/grub/grubenv", "saved_entry=no such entry\n");
-	check(kh_boot_choose(root, &c) == -ESRCH && strstr(c.source, "no such entry"),
+	check(khu_boot_choose(root, &c) == -ESRCH && strstr(c.source, "no such entry"),
 	      "a saved_entry naming nothing: -ESRCH, named in the source");
 	put("/boot/grub/grubenv", "\n");
-	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.1.0-18-amd64") &&
+	check(!khu_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.1.0-18-amd64") &&
 	      !strcmp(c.options, "root=UUID=" UUID " ro quiet"),
 	      "GRUB: ${saved_entry} unset means entry 0");
 	/* Never a silent fallback to the /boot links. */
 	put("/boot/grub/grubenv", "saved_entry=2\n");
-	check(kh_boot_choose(root, &c) == -ENXIO && !strcmp(c.kernel, "/boot/odd"),
+	check(khu_boot_choose(root, &c) == -ENXIO && !strcmp(c.kernel, "/boot/odd"),
 	      "an entry whose kernel is not there: -ENXIO, not the links");
 	put("/boot/grub/grub.cfg",
 	    "set default=0\nmenuentry 'Ubuntu' {\n\tlinux /boot/vmlinuz-6.1.0-18-amd64 root=/dev/sda1 ro quiet splash $vt_handoff\n"
 	    "\tinitrd /boot/initrd.img-6.1.0-18-amd64\n}\n");
-	check(kh_boot_choose(root, &c) == -EDOM,
+	check(khu_boot_choose(root, &c) == -EDOM,
 	      "a linux line with a GRUB variable ($vt_handoff): -EDOM");
 	put("/boot/grub/grub.cfg",
 	    "set default=0\nmenuentry 'Q' {\n\tlinux /boot/vmlinuz-6.1.0-18-amd64 root=/dev/sda1 '$notavar'\n"
 	    "\tinitrd /boot/initrd.img-6.1.0-18-amd64\n}\n");
-	check(!kh_boot_choose(root, &c) && strstr(c.options, "$notavar"),
+	check(!khu_boot_choose(root, &c) && strstr(c.options, "$notavar"),
 	      "a single-quoted $ is no variable");
 	test_quoting();
 	snprintf(cfg, sizeof(cfg), "%s/boot/grub/grub.cfg", root);
@@ -299,19 +300,19 @@ static void test_choose(void)
 	put("/boot/grub2/grub.cfg",
 	    "set default=0\nmenuentry 'Fedora' {\n\tlinux /boot/vmlinuz-6.1.0-9-amd64 root=/dev/vda2\n"
 	    "\tinitrd /boot/initrd.img-6.1.0-9-amd64\n}\n");
-	check(!kh_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.1.0-9-amd64") &&
+	check(!khu_boot_choose(root, &c) && ends(c.kernel, "/boot/vmlinuz-6.1.0-9-amd64") &&
 	      !strcmp(c.options, "root=/dev/vda2"), "grub2/grub.cfg (Fedora's path)");
 	snprintf(cfg, sizeof(cfg), "%s/boot/grub2/grub.cfg", root);
 	unlink(cfg);
 	put("/boot/loader/entries/z-9.99.conf",
 	    "title Z\nversion 9.99\nlinux /vmlinuz-6.12.10\ninitrd /initrd-6.12.10\noptions $kernelopts\n");
-	check(kh_boot_choose(root, &c) == -EDOM, "BLS options $kernelopts: -EDOM");
+	check(khu_boot_choose(root, &c) == -EDOM, "BLS options $kernelopts: -EDOM");
 	put("/boot/loader/entries/z-9.99.conf",
 	    "title Z\nversion 9.99\nlinux /vmlinuz-6.12.10\ninitrd /initrd-6.12.10\noptions root=/dev/vda2\noptions quiet\n");
-	check(!kh_boot_choose(root, &c) && !strcmp(c.options, "root=/dev/vda2 quiet"),
+	check(!khu_boot_choose(root, &c) && !strcmp(c.options, "root=/dev/vda2 quiet"),
 	      "BLS: repeated options lines add up");
 
-	kh_tap_rmtree(root);
+	khu_tap_rmtree(root);
 }
 
 int main(void)
@@ -320,5 +321,5 @@ int main(void)
 	test_grubenv();
 	test_bls_parse();
 	test_choose();
-	return kh_tap_done();
+	return khu_tap_done();
 }

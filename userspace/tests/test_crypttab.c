@@ -11,13 +11,13 @@
 #include "crypttab.h"
 #include "tap.h"
 
-static struct kh_crypttab_entry e[KH_CRYPTTAB_MAX];
+static struct khu_crypttab_entry e[KHU_CRYPTTAB_MAX];
 static unsigned int n;
 
 static int parse(const char *text)
 {
 	n = 0;
-	return kh_crypttab_parse(text, e, KH_CRYPTTAB_MAX, &n);
+	return khu_crypttab_parse(text, e, KHU_CRYPTTAB_MAX, &n);
 }
 
 static int skipped_for(unsigned int i, const char *needle)
@@ -109,7 +109,7 @@ static void test_options_exact(void)
 
 static void test_limits(void)
 {
-	char big[KH_CRYPTTAB_FIELD + 64], tab[(KH_CRYPTTAB_MAX + 1) * 16];
+	char big[KHU_CRYPTTAB_FIELD + 64], tab[(KHU_CRYPTTAB_MAX + 1) * 16];
 	unsigned int i;
 	size_t off = 0;
 
@@ -118,7 +118,7 @@ static void test_limits(void)
 	memcpy(big, "x /dev/", 7);
 	check(!parse(big) && n == 1 && skipped_for(0, "too long"),
 	      "a field past the limit is listed, not cut");
-	for (i = 0; i <= KH_CRYPTTAB_MAX; i++)
+	for (i = 0; i <= KHU_CRYPTTAB_MAX; i++)
 		off += snprintf(tab + off, sizeof(tab) - off, "v%u /dev/x\n", i);
 	check(parse(tab) == -E2BIG, "more entries than the limit: -E2BIG");
 	check(!parse("") && n == 0, "an empty file: no entries");
@@ -131,5 +131,5 @@ int main(void)
 	test_refused();
 	test_options_exact();
 	test_limits();
-	return kh_tap_done();
+	return khu_tap_done();
 }

@@ -459,5 +459,5 @@ int main(void)
 	test_planted_entries();
 	test_versions_read();
 	test_verdict_strings();
-	return kh_tap_done();
+	return khu_tap_done();
 }

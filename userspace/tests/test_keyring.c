@@ -22,26 +22,26 @@ static void test_parse_ref(void)
 	char big[KH_DESC_LEN + 8];
 	uint32_t t = 0;
 
-	check(!kh_keyring_parse_ref("%logon:cryptsetup:vk", &t, &d) &&
+	check(!khu_keyring_parse_ref("%logon:cryptsetup:vk", &t, &d) &&
 	      t == KH_KEY_LOGON && !strcmp(d, "cryptsetup:vk"),
 	      "%logon:DESC is a logon key");
-	check(!kh_keyring_parse_ref("%user:plain", &t, &d) &&
+	check(!khu_keyring_parse_ref("%user:plain", &t, &d) &&
 	      t == KH_KEY_USER && !strcmp(d, "plain"),
 	      "%user:DESC is a user key, no prefix needed");
-	check(!kh_keyring_parse_ref("svc:name", &t, &d) && t == KH_KEY_LOGON &&
+	check(!khu_keyring_parse_ref("svc:name", &t, &d) && t == KH_KEY_LOGON &&
 	      !strcmp(d, "svc:name"), "a bare description is a logon key");
-	check(kh_keyring_parse_ref("plain", &t, &d) == -EINVAL,
+	check(khu_keyring_parse_ref("plain", &t, &d) == -EINVAL,
 	      "a logon description without SERVICE: is refused");
-	check(kh_keyring_parse_ref(":name", &t, &d) == -EINVAL,
+	check(khu_keyring_parse_ref(":name", &t, &d) == -EINVAL,
 	      "a logon description with an empty service is refused");
-	check(kh_keyring_parse_ref("%user:", &t, &d) == -EINVAL,
+	check(khu_keyring_parse_ref("%user:", &t, &d) == -EINVAL,
 	      "an empty description is refused");
-	check(kh_keyring_parse_ref("%keyring:x", &t, &d) == -EPROTOTYPE,
+	check(khu_keyring_parse_ref("%keyring:x", &t, &d) == -EPROTOTYPE,
 	      "another key type is refused");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	big[3] = ':';
-	check(kh_keyring_parse_ref(big, &t, &d) == -ENAMETOOLONG,
+	check(khu_keyring_parse_ref(big, &t, &d) == -ENAMETOOLONG,
 	      "a description past KH_DESC_LEN is refused");
 }
 
@@ -49,19 +49,20 @@ static void test_parse_parent(void)
 {
 	int32_t id = 0;
 
-	check(!kh_keyring_parse_parent("@u", &id) &&
+	check(!khu_keyring_parse_parent("@u", &id) &&
 	      id == KEY_SPEC_USER_KEYRING, "@u");
-	check(!kh_keyring_parse_parent("@us", &id) &&
+	check(!khu_keyring_parse_parent("@us", &id) &&
 	      id == KEY_SPEC_USER_SESSION_KEYRING, "@us");
-	check(!kh_keyring_parse_parent("@s", &id) &&
+	check(!khu_keyring_parse_parent("@s", &id) &&
 	      id == KEY_SPEC_SESSION_KEYRING, "@s");
-	check(!kh_keyring_parse_parent("42", &id) && id == 42, "a serial");
-	check(kh_keyring_parse_parent("0", &id) == -EINVAL, "serial 0 refused");
-	check(kh_keyring_parse_parent("-3", &id) == -EINVAL,
+	check(!khu_keyring_parse_parent("42", &id) && id == 42, "a serial");
+	check(khu_keyring_parse_parent("0", &id) == -EINVAL,
+	      "serial 0 refused");
+	check(khu_keyring_parse_parent("-3", &id) == -EINVAL,
 	      "a negative serial refused");
-	check(kh_keyring_parse_parent("4294967296", &id) == -EINVAL,
+	check(khu_keyring_parse_parent("4294967296", &id) == -EINVAL,
 	      "a serial past int32 refused");
-	check(kh_keyring_parse_parent("@g", &id) == -EINVAL,
+	check(khu_keyring_parse_parent("@g", &id) == -EINVAL,
 	      "an unknown special keyring refused");
 }
 
@@ -95,15 +96,15 @@ static void test_store(void)
 	int32_t ring = 0, ring2 = 0, id = 0, id2 = 0, foreign;
 	int ret;
 
-	check(!kh_keyring_open_ring(KEY_SPEC_SESSION_KEYRING, &ring) &&
+	check(!khu_keyring_open_ring(KEY_SPEC_SESSION_KEYRING, &ring) &&
 	      ring > 0, "the keyhandover keyring is made in @s");
-	check(!kh_keyring_open_ring(KEY_SPEC_SESSION_KEYRING, &ring2) &&
+	check(!khu_keyring_open_ring(KEY_SPEC_SESSION_KEYRING, &ring2) &&
 	      ring2 == ring, "... and found again, not made twice");
 	check(perm_of(ring) == (KEY_POS_VIEW | KEY_POS_READ | KEY_POS_WRITE |
 				KEY_POS_SEARCH | KEY_POS_SETATTR),
 	      "... with possessor-only permissions");
 
-	ret = kh_keyring_add(ring, "vol", key, sizeof(key), 60, &id);
+	ret = khu_keyring_add(ring, "vol", key, sizeof(key), 60, &id);
 	check(!ret && id > 0, "a key is added as keyhandover:vol");
 	check(payload_is(id, key, sizeof(key)), "... holding the key");
 	check(keyctl_search(ring, "user", "keyhandover:vol", 0) == id,
@@ -112,19 +113,19 @@ static void test_store(void)
 			      KEY_POS_SETATTR),
 	      "... with possessor-only permissions");
 
-	check(kh_keyring_add(ring, "vol", other, sizeof(other), 60, &id2) ==
+	check(khu_keyring_add(ring, "vol", other, sizeof(other), 60, &id2) ==
 	      -EEXIST, "30: the same name again is refused");
 	check(payload_is(id, key, sizeof(key)), "30: ... the first key unchanged");
 
 	foreign = add_key("user", "keyhandover:theirs", other, sizeof(other),
 			  ring);
 	check(foreign > 0 &&
-	      kh_keyring_add(ring, "theirs", key, sizeof(key), 60, &id2) ==
+	      khu_keyring_add(ring, "theirs", key, sizeof(key), 60, &id2) ==
 	      -EEXIST, "30: an unrelated key of that description is refused");
 	check(payload_is(foreign, other, sizeof(other)),
 	      "30: ... and left exactly as it was");
 
-	check(!kh_keyring_revoke(ring, id), "revoke");
+	check(!khu_keyring_revoke(ring, id), "revoke");
 	check(keyctl_read_alloc(id, &(void *){ NULL }) < 0,
 	      "... the key can no longer be read");
 	check(keyctl_search(ring, "user", "keyhandover:vol", 0) < 0,
@@ -141,5 +142,5 @@ int main(void)
 		       strerror(errno));
 	else
 		test_store();
-	return kh_tap_done();
+	return khu_tap_done();
 }

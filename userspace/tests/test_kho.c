@@ -21,7 +21,7 @@ static char root[] = "/tmp/kh-kho-test.XXXXXX";
 
 static void put(const char *path, const char *text)
 {
-	kh_tap_put(root, path, text);
+	khu_tap_put(root, path, text);
 }
 
 /* An x86 bzImage's setup header naming @version, as file(1) reads it. */
@@ -61,13 +61,13 @@ static int ends(const char *s, const char *tail)
 	return a >= b && !strcmp(s + a - b, tail);
 }
 
-/* kh_kho_next_kernel() for @kernel under the fake root. */
+/* khu_kho_next_kernel() for @kernel under the fake root. */
 static int next(const char *kernel, char *config)
 {
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s%s", root, kernel);
-	return kh_kho_next_kernel(root, path, config, 512);
+	return khu_kho_next_kernel(root, path, config, 512);
 }
 
 static void test_config(void)
@@ -122,27 +122,27 @@ static void test_cmdline(void)
 {
 	char *line = strdup("root=/dev/x kho=off ro -- kho=1");
 
-	check(line && !kh_kho_cmdline(&line, true) &&
+	check(line && !khu_kho_cmdline(&line, true) &&
 	      !strcmp(line, "root=/dev/x ro kho=on -- kho=1"),
 	      "the boot loader's line: kho=on before --, kho=off dropped");
 	free(line);
 	line = strdup("root=/dev/x ro");
-	check(line && kh_kho_cmdline(&line, false) == -EINVAL &&
+	check(line && khu_kho_cmdline(&line, false) == -EINVAL &&
 	      !strcmp(line, "root=/dev/x ro"),
 	      "a line given without kho=on: -EINVAL, unchanged");
 	free(line);
 	line = strdup("kho=on kho_scratch=16M quiet");
-	check(line && !kh_kho_cmdline(&line, false), "given with kho=on: taken");
+	check(line && !khu_kho_cmdline(&line, false), "given with kho=on: taken");
 	free(line);
 	line = strdup("kho=1 kho=off");
-	check(line && kh_kho_cmdline(&line, false) == -EINVAL,
+	check(line && khu_kho_cmdline(&line, false) == -EINVAL,
 	      "given, the last kho= says off: -EINVAL");
 	free(line);
 	line = strdup("quiet kho=y");
-	check(line && !kh_kho_cmdline(&line, false), "kho=y is yes (kstrtobool)");
+	check(line && !khu_kho_cmdline(&line, false), "kho=y is yes (kstrtobool)");
 	free(line);
 	line = strdup("quiet -- kho=on");
-	check(line && kh_kho_cmdline(&line, false) == -EINVAL,
+	check(line && khu_kho_cmdline(&line, false) == -EINVAL,
 	      "kho=on after -- is init's: -EINVAL");
 	free(line);
 }
@@ -153,22 +153,22 @@ static void test_crash(void)
 
 	snprintf(path, sizeof(path), "%s/kexec_crash_loaded", root);
 	put("/kexec_crash_loaded", "1\n");
-	check(kh_kho_crash_loaded(path) == 1, "a crash kernel loaded: 1");
+	check(khu_kho_crash_loaded(path) == 1, "a crash kernel loaded: 1");
 	put("/kexec_crash_loaded", "0\n");
-	check(kh_kho_crash_loaded(path) == 0, "none loaded: 0");
+	check(khu_kho_crash_loaded(path) == 0, "none loaded: 0");
 	unlink(path);
-	check(kh_kho_crash_loaded(path) == 0, "no kexec crash support: 0");
+	check(khu_kho_crash_loaded(path) == 0, "no kexec crash support: 0");
 }
 
 int main(void)
 {
 	if (!mkdtemp(root)) {
 		check(0, "a temporary root");
-		return kh_tap_done();
+		return khu_tap_done();
 	}
 	test_config();
 	test_cmdline();
 	test_crash();
-	kh_tap_rmtree(root);
-	return kh_tap_done();
+	khu_tap_rmtree(root);
+	return khu_tap_done();
 }

@@ -17,7 +17,7 @@
 
 static char dir[] = "/tmp/kh-luks-test.XXXXXX";
 
-#define KH_FORMAT "cryptsetup luksFormat -q --disable-locks --pbkdf pbkdf2 " \
+#define KHU_FORMAT "cryptsetup luksFormat -q --disable-locks --pbkdf pbkdf2 " \
 		  "--pbkdf-force-iterations 1000 --key-file %s/key "
 
 /* cryptsetup luksFormat @args, in @dir; 0 on success. */
@@ -25,7 +25,7 @@ static int format(const char *args)
 {
 	char cmd[512];
 
-	snprintf(cmd, sizeof(cmd), "cd %s && " KH_FORMAT "%s >/dev/null 2>&1",
+	snprintf(cmd, sizeof(cmd), "cd %s && " KHU_FORMAT "%s >/dev/null 2>&1",
 		 dir, dir, args);
 	return system(cmd);
 }
@@ -38,10 +38,10 @@ static int detached(const char *name, uint64_t *offset)
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (kh_luks_open(path, &cd))
+	if (khu_luks_open(path, &cd))
 		return -1;
-	ret = kh_luks_detached(cd, offset);
-	kh_luks_close(cd);
+	ret = khu_luks_detached(cd, offset);
+	khu_luks_close(cd);
 	return ret;
 }
 
@@ -70,11 +70,11 @@ int main(void)
 
 	if (system("command -v cryptsetup >/dev/null")) {
 		printf("# SKIP cryptsetup not installed\n");
-		return kh_tap_done();
+		return khu_tap_done();
 	}
 	if (!mkdtemp(dir)) {
 		check(0, "a temporary directory");
-		return kh_tap_done();
+		return khu_tap_done();
 	}
 	/* Sparse files: luksFormat writes the header only. */
 	snprintf(cmd, sizeof(cmd),
@@ -83,6 +83,6 @@ int main(void)
 	check(!system(cmd), "volume files and a key file");
 	crypt_metadata_locking(NULL, 0);
 	test_detached();
-	kh_tap_rmtree(dir);
-	return kh_tap_done();
+	khu_tap_rmtree(dir);
+	return khu_tap_done();
 }

@@ -23,7 +23,7 @@ static int exposed_with(unsigned int mode, unsigned int *got)
 	*got = 0;
 	if (chmod(key, mode) < 0)
 		return -errno;
-	return kh_passphrase_file_exposed(key, got);
+	return khu_passphrase_file_exposed(key, got);
 }
 
 static void test_exposed(void)
@@ -41,26 +41,26 @@ static void test_exposed(void)
 	check(exposed_with(0611, &m) == 0, "execute bits alone: no warning");
 	snprintf(link, sizeof(link), "%s/link", dir);
 	check(exposed_with(0644, &m) == 1 && !symlink(key, link) &&
-	      !chmod(key, 0600) && kh_passphrase_file_exposed(link, &m) == 0 &&
-	      !chmod(key, 0644) && kh_passphrase_file_exposed(link, &m) == 1,
+	      !chmod(key, 0600) && khu_passphrase_file_exposed(link, &m) == 0 &&
+	      !chmod(key, 0644) && khu_passphrase_file_exposed(link, &m) == 1,
 	      "through a symbolic link: the file's own mode");
 	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
-	check(!mkfifo(fifo, 0666) && kh_passphrase_file_exposed(fifo, &m) == 0 &&
-	      kh_passphrase_file_exposed("-", &m) == 0,
+	check(!mkfifo(fifo, 0666) && khu_passphrase_file_exposed(fifo, &m) == 0 &&
+	      khu_passphrase_file_exposed("-", &m) == 0,
 	      "a pipe and '-' (stdin) are not looked at");
-	check(kh_passphrase_file_exposed("/nonexistent/key", &m) == -ENOENT,
+	check(khu_passphrase_file_exposed("/nonexistent/key", &m) == -ENOENT,
 	      "a missing file: -ENOENT");
 }
 
 static void test_read(void)
 {
-	struct kh_passphrase pw = { NULL, 0 };
+	struct khu_passphrase pw = { NULL, 0 };
 
 	chmod(key, 0600);
-	check(!kh_passphrase_read_file(key, &pw) && pw.len == 7 &&
+	check(!khu_passphrase_read_file(key, &pw) && pw.len == 7 &&
 	      !memcmp(pw.buf, "secret\n", 7),
 	      "a key file is read verbatim, newline and all");
-	kh_passphrase_free(&pw);
+	khu_passphrase_free(&pw);
 }
 
 int main(void)
@@ -69,7 +69,7 @@ int main(void)
 
 	if (!mkdtemp(dir)) {
 		check(0, "a temporary directory");
-		return kh_tap_done();
+		return khu_tap_done();
 	}
 	snprintf(key, sizeof(key), "%s/key", dir);
 	fd = open(key, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -79,6 +79,6 @@ int main(void)
 		close(fd);
 	test_exposed();
 	test_read();
-	kh_tap_rmtree(dir);
-	return kh_tap_done();
+	khu_tap_rmtree(dir);
+	return khu_tap_done();
 }

@@ -22,14 +22,14 @@ static void test_find(void)
 {
 	char path[256];
 
-	check(!kh_run_find("sh", path, sizeof(path)) &&
+	check(!khu_run_find("sh", path, sizeof(path)) &&
 	      (!strcmp(path, "/usr/sbin/sh") || !strcmp(path, "/usr/bin/sh") ||
 	       !strcmp(path, "/sbin/sh") || !strcmp(path, "/bin/sh")),
 	      "sh found in a system directory, as an absolute path");
-	check(kh_run_find("./sh", path, sizeof(path)) == -EINVAL &&
-	      kh_run_find("", path, sizeof(path)) == -EINVAL,
+	check(khu_run_find("./sh", path, sizeof(path)) == -EINVAL &&
+	      khu_run_find("", path, sizeof(path)) == -EINVAL,
 	      "a name with '/', or none: -EINVAL");
-	check(kh_run_find("kh-no-such-tool", path, sizeof(path)) == -ENOENT,
+	check(khu_run_find("kh-no-such-tool", path, sizeof(path)) == -ENOENT,
 	      "an unknown name: -ENOENT");
 }
 
@@ -50,7 +50,7 @@ static void test_no_path(void)
 	}
 	close(fd);
 	setenv("PATH", dir, 1);
-	check(kh_run("kh-planted-tool", argv, NULL, &st) == -ENOENT &&
+	check(khu_run("kh-planted-tool", argv, NULL, &st) == -ENOENT &&
 	      access(mark, F_OK) < 0,
 	      "a tool only in $PATH: -ENOENT, and it did not run");
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
@@ -70,7 +70,7 @@ static int run_env(const char *const keep[], char *out, size_t len)
 		return -errno;
 	fflush(stdout);
 	dup2(fd, STDOUT_FILENO);
-	ret = kh_run("env", argv, keep, &st);
+	ret = khu_run("env", argv, keep, &st);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
 	n = pread(fd, out, len - 1, 0);
@@ -113,7 +113,7 @@ static void test_sigpipe(void)
 	int st = 0;
 
 	signal(SIGPIPE, SIG_IGN);
-	check(kh_run("sh", argv, NULL, &st) == -EIO && st == 128 + SIGPIPE,
+	check(khu_run("sh", argv, NULL, &st) == -EIO && st == 128 + SIGPIPE,
 	      "SIGPIPE ignored here is at its default in the child");
 	signal(SIGPIPE, SIG_DFL);
 }
@@ -122,12 +122,12 @@ int main(void)
 {
 	if (!mkdtemp(dir)) {
 		check(0, "a temporary directory");
-		return kh_tap_done();
+		return khu_tap_done();
 	}
 	test_find();
 	test_no_path();
 	test_env();
 	test_sigpipe();
-	kh_tap_rmtree(dir);
-	return kh_tap_done();
+	khu_tap_rmtree(dir);
+	return khu_tap_done();
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the locked key buffers: zeroed on allocation, wiped in
- * place by kh_secmem_wipe_all(), and a fatal signal runs the hook, wipes
+ * place by khu_secmem_wipe_all(), and a fatal signal runs the hook, wipes
  * and kills the process with that same signal, dumping no core.
  */
 #include <signal.h>
@@ -16,7 +16,7 @@
 #include "secmem.h"
 #include "tap.h"
 
-static int kh_hook_fd = -1;
+static int khu_hook_fd = -1;
 
 static int all_zero(const unsigned char *p, size_t len)
 {
@@ -30,24 +30,24 @@ static void test_wipe_all(void)
 {
 	unsigned char *a = NULL, *b = NULL;
 
-	check(!kh_secmem_alloc(100, (void **)&a) &&
-	      !kh_secmem_alloc(5000, (void **)&b), "two buffers allocated");
+	check(!khu_secmem_alloc(100, (void **)&a) &&
+	      !khu_secmem_alloc(5000, (void **)&b), "two buffers allocated");
 	if (!a || !b)
 		return;
 	check(all_zero(a, 100) && all_zero(b, 5000), "they start zeroed");
 	memset(a, 0xa5, 100);
 	memset(b, 0x5a, 5000);
-	kh_secmem_wipe_all();
+	khu_secmem_wipe_all();
 	check(all_zero(a, 100) && all_zero(b, 5000),
 	      "wipe_all zeroes every live buffer");
-	kh_secmem_free(a);
-	kh_secmem_free(b);
-	check(kh_secmem_alloc(0, (void **)&a) < 0, "a zero-byte buffer is refused");
+	khu_secmem_free(a);
+	khu_secmem_free(b);
+	check(khu_secmem_alloc(0, (void **)&a) < 0, "a zero-byte buffer is refused");
 }
 
-static void kh_test_hook(void)
+static void khu_test_hook(void)
 {
-	if (write(kh_hook_fd, "h", 1) < 0)
+	if (write(khu_hook_fd, "h", 1) < 0)
 		_exit(99);
 }
 
@@ -56,10 +56,10 @@ static void child(int sig)
 {
 	void *buf;
 
-	if (kh_secmem_harden_process() || kh_secmem_alloc(64, &buf))
+	if (khu_secmem_harden_process() || khu_secmem_alloc(64, &buf))
 		_exit(98);
 	memset(buf, 0x77, 64);
-	kh_secmem_set_fatal_hook(kh_test_hook);
+	khu_secmem_set_fatal_hook(khu_test_hook);
 	raise(sig);
 	/* Only if the signal did not kill us, which is the failure. */
 	// cppcheck-suppress unreachableCode
@@ -77,7 +77,7 @@ static void test_fatal_signal(int sig, const char *name)
 	pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		kh_hook_fd = fds[1];
+		khu_hook_fd = fds[1];
 		child(sig);
 	}
 	close(fds[1]);
@@ -102,7 +102,7 @@ static void check_disposition(int sig, void (*pre)(int), bool want_ignored,
 	pid = fork();
 	if (pid == 0) {
 		signal(sig, pre);
-		if (kh_secmem_harden_process() || sigaction(sig, NULL, &sa))
+		if (khu_secmem_harden_process() || sigaction(sig, NULL, &sa))
 			_exit(2);
 		_exit((sa.sa_handler == SIG_IGN) == want_ignored ? 0 : 1);
 	}
@@ -178,5 +178,5 @@ int main(void)
 	test_fatal_signal(SIGABRT, "SIGABRT");
 	test_ignored_stays_ignored();
 	test_tool_closed_stdout();
-	return kh_tap_done();
+	return khu_tap_done();
 }

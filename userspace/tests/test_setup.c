@@ -16,7 +16,7 @@
 #include "tap.h"
 
 /* QEMU's map for a 1 GiB guest, as /sys/firmware/memmap shows it. */
-static const struct kh_fwmap_range qemu_1g[] = {
+static const struct khu_fwmap_range qemu_1g[] = {
 	{ 0x0, 0x9fbff, "System RAM" },
 	{ 0x9fc00, 0x9ffff, "Reserved" },
 	{ 0xf0000, 0xfffff, "Reserved" },
@@ -27,27 +27,27 @@ static const struct kh_fwmap_range qemu_1g[] = {
 
 static void test_pick(void)
 {
-	static const struct kh_fwmap_range small[] = {
+	static const struct khu_fwmap_range small[] = {
 		{ 0x100000, 0x5ffffff, "System RAM" },	/* 95 MiB */
 	};
-	static const struct kh_fwmap_range hole[] = {
+	static const struct khu_fwmap_range hole[] = {
 		{ 0x100000, 0x6ffffff, "System RAM" },
 		{ 0x7000000, 0x7ffffff, "Reserved" },
 		{ 0x8000000, 0x3fffffff, "System RAM" },
 	};
-	static const struct kh_fwmap_range none[] = {
+	static const struct khu_fwmap_range none[] = {
 		{ 0x0, 0x9fbff, "System RAM" },
 		{ 0x100000, 0x1ffffff, "ACPI Tables" },
 	};
 	uint64_t a = 0;
 
-	check(!kh_setup_pick(qemu_1g, 6, 4096, &a) && a == 0x7000000,
+	check(!khu_setup_pick(qemu_1g, 6, 4096, &a) && a == 0x7000000,
 	      "112 MiB when the firmware calls it RAM");
-	check(!kh_setup_pick(hole, 3, 4096, &a) && a == 0xc000000,
+	check(!khu_setup_pick(hole, 3, 4096, &a) && a == 0xc000000,
 	      "112 MiB reserved by firmware: 64 MiB into the largest RAM range");
-	check(!kh_setup_pick(small, 1, 4096, &a) && a == 0x4100000,
+	check(!khu_setup_pick(small, 1, 4096, &a) && a == 0x4100000,
 	      "a small machine: 64 MiB into its RAM");
-	check(kh_setup_pick(none, 2, 4096, &a) == -ENOSPC,
+	check(khu_setup_pick(none, 2, 4096, &a) == -ENOSPC,
 	      "no RAM range big enough: -ENOSPC");
 }
 
@@ -57,12 +57,12 @@ static void test_dropin(void)
 	uint64_t size = 0, addr = 0;
 	FILE *f;
 
-	kh_setup_dropin(text, sizeof(text), 4096, 0x7000000);
+	khu_setup_dropin(text, sizeof(text), 4096, 0x7000000);
 	check(strstr(text, "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX memmap=4K\\\\\\$0x7000000 keyhandover.region=4K\\\\\\$0x7000000\"\n") != NULL,
 	      "the drop-in appends both words, escaped for /etc/default/grub");
-	check(!kh_setup_dropin_region(text, &size, &addr) && size == 4096 &&
+	check(!khu_setup_dropin_region(text, &size, &addr) && size == 4096 &&
 	      addr == 0x7000000, "the region read back from the drop-in");
-	check(kh_setup_dropin_region("GRUB_TIMEOUT=5\n", &size, &addr) == -ENOENT,
+	check(khu_setup_dropin_region("GRUB_TIMEOUT=5\n", &size, &addr) == -ENOENT,
 	      "a file naming no region");
 	/* grub-mkconfig sources it: one backslash must be left for GRUB. */
 	f = fopen("/tmp/kh-dropin-test.cfg", "w");
@@ -88,15 +88,15 @@ static void test_region_parse(void)
 	uint64_t s = 0, a = 0;
 	char buf[64];
 
-	check(!kh_setup_region_parse("4K$0x7000000", &s, &a) && s == 4096 &&
+	check(!khu_setup_region_parse("4K$0x7000000", &s, &a) && s == 4096 &&
 	      a == 0x7000000, "4K$0x7000000");
-	check(!kh_setup_region_parse("1M@0x8000000", &s, &a) && s == 1 << 20 &&
+	check(!khu_setup_region_parse("1M@0x8000000", &s, &a) && s == 1 << 20 &&
 	      a == 0x8000000, "1M@0x8000000");
-	check(kh_setup_region_parse("4K#0x7000000", &s, &a) == -EINVAL &&
-	      kh_setup_region_parse("$0x1", &s, &a) == -EINVAL &&
-	      kh_setup_region_parse("4K$", &s, &a) == -EINVAL,
+	check(khu_setup_region_parse("4K#0x7000000", &s, &a) == -EINVAL &&
+	      khu_setup_region_parse("$0x1", &s, &a) == -EINVAL &&
+	      khu_setup_region_parse("4K$", &s, &a) == -EINVAL,
 	      "malformed regions are refused");
-	kh_setup_region_str(buf, sizeof(buf), 4096, 0x7000000);
+	khu_setup_region_str(buf, sizeof(buf), 4096, 0x7000000);
 	check(!strcmp(buf, "4K$0x7000000"), "the region as memmap= writes it");
 }
 
@@ -117,7 +117,7 @@ static void put(const char *dir, const char *name, const char *text)
 static void test_read_fwmap(void)
 {
 	char root[] = "/tmp/kh-fwmap-test.XXXXXX", d[128];
-	struct kh_fwmap_range r[8];
+	struct khu_fwmap_range r[8];
 	unsigned int n = 0;
 	uint64_t a = 0;
 
@@ -133,10 +133,10 @@ static void test_read_fwmap(void)
 	put(d, "start", "0x100000\n");
 	put(d, "end", "0x3ffdffff\n");
 	put(d, "type", "System RAM\n");
-	check(!kh_setup_read_fwmap(root, r, 8, &n) && n == 2 &&
-	      !kh_setup_pick(r, n, 4096, &a) && a == 0x7000000,
+	check(!khu_setup_read_fwmap(root, r, 8, &n) && n == 2 &&
+	      !khu_setup_pick(r, n, 4096, &a) && a == 0x7000000,
 	      "read from a sysfs-shaped directory, then picked");
-	kh_tap_rmtree(root);
+	khu_tap_rmtree(root);
 }
 
 int main(void)
@@ -145,5 +145,5 @@ int main(void)
 	test_dropin();
 	test_region_parse();
 	test_read_fwmap();
-	return kh_tap_done();
+	return khu_tap_done();
 }
