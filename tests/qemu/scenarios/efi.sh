@@ -4,7 +4,7 @@
 # store).
 STAGES="efi -"
 MARKER=efi-ok
-LANE=2
+LANE=1
 
 scenario_prepare() {
 	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$1/vars.fd"

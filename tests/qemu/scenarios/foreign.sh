@@ -5,4 +5,4 @@
 STAGES="arm foreign"
 MARKER=foreign-ok
 APPEND=" kh.next=foreign kh.loader=kexec"
-LANE=2
+LANE=1

@@ -5,4 +5,4 @@
 STAGES="arm passon,passon2"
 MARKER=passon-ok
 APPEND=" kh.next=passon"
-LANE=2
+LANE=1
