@@ -13,8 +13,6 @@
 #include "compat.h"
 #include "keyhandover.h"
 
-#define KH_VERSION "0.1.0"
-
 static char *kh_region_spec;
 module_param_named(region, kh_region_spec, charp, 0400);
 MODULE_PARM_DESC(region,
@@ -173,4 +171,5 @@ module_exit(kh_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("keyhandover developers");
 MODULE_DESCRIPTION("Hand disk volume keys to the next kernel across kexec");
+/* From the top-level VERSION file, through Kbuild. */
 MODULE_VERSION(KH_VERSION);

@@ -33,8 +33,9 @@
 #include "secmem.h"
 #include "tool.h"
 
+/* The top-level VERSION file, through the Makefile: one for all parts. */
 #ifndef KH_VERSION
-#define KH_VERSION	"0.1"
+#error "KH_VERSION is the top-level VERSION file (userspace/Makefile)"
 #endif
 
 void kh_err(const char *fmt, ...)

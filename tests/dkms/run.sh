@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/qemu/lib.sh"
 
 kver=$(kh_kernel_version)
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+version=$(cat "$top/VERSION")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
@@ -30,6 +30,9 @@ mkdir -p "$tmp/src" "$tmp/dkms" "$tmp/inst/$kver"
 desc="dkms-src copies the explicit source list"
 check make -C "$top" -s dkms-src DESTDIR="$tmp/root"
 cp -r "$tmp/root/usr/src/keyhandover-$version" "$tmp/src/"
+
+desc="its dkms.conf names VERSION ($version), filled in from dkms.conf's #MODULE_VERSION#"
+check grep -qx "PACKAGE_VERSION=\"$version\"" "$tmp/src/keyhandover-$version/dkms.conf"
 
 desc="the DKMS source tree carries no tests or userspace"
 check bash -c "! find '$tmp/src' -path '*tests*' -o -path '*userspace*' | grep -q ."
