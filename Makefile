@@ -14,15 +14,19 @@
 #
 # Packagers: KERNELRELEASE, KDIR, DESTDIR, PREFIX, V=1 are honoured.
 
-VERSION := 0.1.0
+# The one version number of module, tool and DKMS package: the VERSION
+# file. kmod/Kbuild and userspace/Makefile read it too; dkms-src writes it
+# into the DKMS tree's dkms.conf (#MODULE_VERSION#, as dh_dkms -V would).
+VERSION := $(shell cat VERSION)
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
 DKMS_DIR := $(DESTDIR)/usr/src/keyhandover-$(VERSION)
 
-# What DKMS needs, and nothing else: no tests, no userspace.
-DKMS_SOURCES := dkms.conf kmod/Kbuild kmod/Makefile \
+# What DKMS needs, and nothing else: no tests, no userspace. dkms.conf
+# goes in apart, with its version filled in.
+DKMS_SOURCES := VERSION kmod/Kbuild kmod/Makefile \
 	$(wildcard kmod/*.c kmod/*.h) kmod/uapi/keyhandover.h
 
 all: module tool
@@ -91,6 +95,8 @@ dkms-src:
 	for f in $(DKMS_SOURCES); do \
 		install -D -m 0644 $$f $(DKMS_DIR)/$$f || exit 1; \
 	done
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_DIR)/dkms.conf
+	chmod 0644 $(DKMS_DIR)/dkms.conf
 
 dkms-install: dkms-src
 	dkms add -m keyhandover -v $(VERSION)

@@ -22,26 +22,31 @@
 
 #include "keyhandover.h"
 
-static struct kh_stash *kh_device_stash;
-static unsigned long kh_device_busy;
+/* misc_open() points file->private_data at the miscdevice. */
+static struct kh_module *kh_device_module(struct file *file)
+{
+	return container_of(file->private_data, struct kh_module, misc);
+}
 
 static int kh_device_open(struct inode *inode, struct file *file)
 {
+	struct kh_module *kh = kh_device_module(file);
+
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	/* Never two readers of one key: a second opener waits its turn. */
-	if (test_and_set_bit_lock(0, &kh_device_busy))
+	/* Never two readers of one key: a second opener gets -EBUSY. */
+	if (test_and_set_bit_lock(0, &kh->busy))
 		return -EBUSY;
 	return nonseekable_open(inode, file);
 }
 
 static int kh_device_release(struct inode *inode, struct file *file)
 {
-	clear_bit_unlock(0, &kh_device_busy);
+	clear_bit_unlock(0, &kh_device_module(file)->busy);
 	return 0;
 }
 
-static long kh_device_arm(void __user *argp)
+static long kh_device_arm(struct kh_stash *stash, void __user *argp)
 {
 	struct kh_entry *entries;
 	struct kh_arm arm;
@@ -61,8 +66,8 @@ static long kh_device_arm(void __user *argp)
 	if (copy_from_user(entries, u64_to_user_ptr(arm.entries), len))
 		ret = -EFAULT;
 	else
-		ret = kh_stash_arm(kh_device_stash, entries, arm.count,
-				   arm.timeout, false);
+		ret = kh_stash_arm(stash, entries, arm.count, arm.timeout,
+				   false);
 	kfree_sensitive(entries);
 	return ret;
 }
@@ -95,7 +100,8 @@ static bool kh_device_any_logon(const struct kh_keyref *refs, u32 count)
 	return false;
 }
 
-static long kh_device_arm_keyring(struct kh_arm_keyring __user *argp)
+static long kh_device_arm_keyring(struct kh_stash *stash,
+				  struct kh_arm_keyring __user *argp)
 {
 	struct kh_arm_keyring req;
 	struct kh_entry *entries;
@@ -122,8 +128,8 @@ static long kh_device_arm_keyring(struct kh_arm_keyring __user *argp)
 	if (put_user(req.failed, &argp->failed))
 		ret = -EFAULT;
 	if (!ret)
-		ret = kh_stash_arm(kh_device_stash, entries, req.count,
-				   req.timeout, kh_device_any_logon(refs, req.count));
+		ret = kh_stash_arm(stash, entries, req.count, req.timeout,
+				   kh_device_any_logon(refs, req.count));
 	kfree_sensitive(entries);
 out_free_refs:
 	kfree(refs);
@@ -136,7 +142,8 @@ out_free_refs:
  * stash instead of leaving it for another try: never two readers of one
  * key, and no user page fault can stall the lock a reboot waits for.
  */
-static long kh_device_read(struct kh_read __user *argp)
+static long kh_device_read(struct kh_stash *stash,
+			   struct kh_read __user *argp)
 {
 	struct kh_entry *entries;
 	struct kh_read req;
@@ -150,7 +157,7 @@ static long kh_device_read(struct kh_read __user *argp)
 	entries = kcalloc(KH_MAX_ENTRIES, sizeof(*entries), GFP_KERNEL);
 	if (!entries)
 		return -ENOMEM;
-	ret = kh_stash_read(kh_device_stash, req.nonce, entries, &req.count,
+	ret = kh_stash_read(stash, req.nonce, entries, &req.count,
 			    &req.verdict);
 	if (ret)
 		goto out_free;
@@ -165,30 +172,31 @@ out_free:
 	return ret;
 }
 
-static long kh_device_status(void __user *argp)
+static long kh_device_status(struct kh_stash *stash, void __user *argp)
 {
 	struct kh_status st;
 
-	kh_stash_status(kh_device_stash, &st);
+	kh_stash_status(stash, &st);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
 static long kh_device_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
+	struct kh_stash *stash = &kh_device_module(file)->stash;
 	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
 	case KH_IOC_ARM:
-		return kh_device_arm(argp);
+		return kh_device_arm(stash, argp);
 	case KH_IOC_ARM_KEYRING:
-		return kh_device_arm_keyring(argp);
+		return kh_device_arm_keyring(stash, argp);
 	case KH_IOC_STATUS:
-		return kh_device_status(argp);
+		return kh_device_status(stash, argp);
 	case KH_IOC_READ:
-		return kh_device_read((struct kh_read __user *)argp);
+		return kh_device_read(stash, (struct kh_read __user *)argp);
 	case KH_IOC_WIPE:
-		kh_stash_wipe(kh_device_stash);
+		kh_stash_wipe(stash);
 		return 0;
 	default:
 		return -ENOTTY;
@@ -204,21 +212,16 @@ static const struct file_operations kh_device_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-static struct miscdevice kh_device_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = KBUILD_MODNAME,
-	.fops = &kh_device_fops,
-	.mode = 0600,
-};
-
-int kh_device_init(struct kh_stash *stash)
+int kh_device_init(struct kh_module *kh)
 {
-	kh_device_stash = stash;
-	return misc_register(&kh_device_misc);
+	kh->misc.minor = MISC_DYNAMIC_MINOR;
+	kh->misc.name = KBUILD_MODNAME;
+	kh->misc.fops = &kh_device_fops;
+	kh->misc.mode = 0600;
+	return misc_register(&kh->misc);
 }
 
-void kh_device_exit(void)
+void kh_device_exit(struct kh_module *kh)
 {
-	misc_deregister(&kh_device_misc);
-	kh_device_stash = NULL;
+	misc_deregister(&kh->misc);
 }

@@ -2,21 +2,26 @@
 /*
  * keyhandover: internal interfaces between the module's parts.
  *
- *   main.c           module parameters, init and exit
+ *   main.c           module parameters, init and exit; struct kh_module
  *   region.c         the region, whichever backend: choose, wipe, release
  *   region_memmap.c  the memmap= backend: find, claim, map the region
+ *   region_e820.c    memmap=: the x86 firmware memory map's check
+ *   region_efi.c     memmap=: the EFI memory map's check
  *   region_kho.c     the Kexec HandOver backend: allocate, preserve, find
  *   stash.c          what the region holds and the rules for changing it
  *   device.c         /dev/keyhandover and its ioctls
  *   lifecycle.c      wipe on reboot, power-off and panic; keep on kexec
  *   keyring.c        keyring mode: a volume key taken from the caller's keyrings
  *   format.c         the handover format codec, v2 (v1 read) (shared with userspace)
+ *   compat.h         what differs between kernels: Kbuild's probes, stubs
  */
 #ifndef KH_KEYHANDOVER_H
 #define KH_KEYHANDOVER_H
 
 #include <linux/ktime.h>
+#include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -42,11 +47,6 @@ void kh_region_wipe_mem(void *p, size_t len);
 
 int kh_memmap_claim(struct kh_region *region, const char *spec);
 void kh_memmap_release(struct kh_region *region);
-
-bool kh_kho_available(void);
-int kh_kho_claim(struct kh_region *region);
-void kh_kho_scrub(void);
-void kh_kho_release(struct kh_region *region);
 
 /* The stash: the region plus what this kernel knows about it. */
 struct kh_stash {
@@ -80,13 +80,27 @@ void kh_stash_shutdown(struct kh_stash *stash, bool kexec);
 void kh_stash_suspend(struct kh_stash *stash);
 void kh_stash_resume(struct kh_stash *stash);
 
-int kh_lifecycle_init(struct kh_stash *stash);
-void kh_lifecycle_exit(void);
+/*
+ * Everything the module holds, in one place: main.c has the one instance,
+ * and the device's file operations and the notifiers find it from their
+ * own member with container_of().
+ */
+struct kh_module {
+	struct kh_stash stash;
+	struct miscdevice misc;		/* /dev/keyhandover */
+	unsigned long busy;		/* bit 0: the device is open */
+	struct notifier_block reboot_nb;
+	struct notifier_block panic_nb;
+	struct notifier_block pm_nb;
+};
+
+int kh_lifecycle_init(struct kh_module *kh);
+void kh_lifecycle_exit(struct kh_module *kh);
 
 int kh_keyring_fetch(const struct kh_keyref *ref, struct kh_entry *e);
 bool kh_keyring_sealed(void);
 
-int kh_device_init(struct kh_stash *stash);
-void kh_device_exit(void);
+int kh_device_init(struct kh_module *kh);
+void kh_device_exit(struct kh_module *kh);
 
 #endif /* KH_KEYHANDOVER_H */

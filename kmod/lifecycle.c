@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * When the stash must go: any reboot, halt or power-off that is not a
- * kexec, a panic, and a suspend or hibernation. Only kexec hands RAM to a kernel that will look for
- * the key; after any other path the next owner of that RAM is firmware or
- * a kernel that never asked for it, and a cold-boot attacker is the one
- * who benefits.
+ * kexec, a panic, and a suspend or hibernation. Only kexec hands RAM to a
+ * kernel that will look for the key; after any other path the next owner
+ * of that RAM is firmware or a kernel that never asked for it, and a
+ * cold-boot attacker is the one who benefits.
  *
  * kernel_kexec() runs the reboot notifiers with SYS_RESTART and the
  * string "kexec reboot"; that is the one case the stash survives.
@@ -17,8 +17,6 @@
 #include <linux/string.h>
 
 #include "keyhandover.h"
-
-static struct kh_stash *kh_lifecycle_stash;
 
 /*
  * reboot(LINUX_REBOOT_CMD_RESTART2, "kexec reboot") passes the same
@@ -34,8 +32,9 @@ static bool kh_lifecycle_is_kexec(unsigned long action, void *data)
 static int kh_lifecycle_reboot(struct notifier_block *nb,
 			       unsigned long action, void *data)
 {
-	kh_stash_shutdown(kh_lifecycle_stash,
-			  kh_lifecycle_is_kexec(action, data));
+	struct kh_module *kh = container_of(nb, struct kh_module, reboot_nb);
+
+	kh_stash_shutdown(&kh->stash, kh_lifecycle_is_kexec(action, data));
 	return NOTIFY_DONE;
 }
 
@@ -51,7 +50,9 @@ static int kh_lifecycle_reboot(struct notifier_block *nb,
 static int kh_lifecycle_panic(struct notifier_block *nb,
 			      unsigned long action, void *data)
 {
-	kh_region_wipe(&kh_lifecycle_stash->region);
+	struct kh_module *kh = container_of(nb, struct kh_module, panic_nb);
+
+	kh_region_wipe(&kh->stash.region);
 	pr_emerg("panic: region wiped\n");
 	return NOTIFY_DONE;
 }
@@ -65,59 +66,51 @@ static int kh_lifecycle_panic(struct notifier_block *nb,
 static int kh_lifecycle_pm(struct notifier_block *nb, unsigned long action,
 			   void *data)
 {
+	struct kh_module *kh = container_of(nb, struct kh_module, pm_nb);
+
 	switch (action) {
 	case PM_SUSPEND_PREPARE:
 	case PM_HIBERNATION_PREPARE:
 	case PM_RESTORE_PREPARE:
-		kh_stash_suspend(kh_lifecycle_stash);
+		kh_stash_suspend(&kh->stash);
 		break;
 	case PM_POST_SUSPEND:
 	case PM_POST_HIBERNATION:
 	case PM_POST_RESTORE:
-		kh_stash_resume(kh_lifecycle_stash);
+		kh_stash_resume(&kh->stash);
 		break;
 	}
 	return NOTIFY_DONE;
 }
 
-static struct notifier_block kh_pm_nb = {
-	.notifier_call = kh_lifecycle_pm,
-};
-
-static struct notifier_block kh_reboot_nb = {
-	.notifier_call = kh_lifecycle_reboot,
-};
-
-static struct notifier_block kh_panic_nb = {
-	.notifier_call = kh_lifecycle_panic,
-	/* First among the notifiers, some of which may not return. */
-	.priority = INT_MAX,
-};
-
-int kh_lifecycle_init(struct kh_stash *stash)
+int kh_lifecycle_init(struct kh_module *kh)
 {
 	int ret;
 
-	kh_lifecycle_stash = stash;
-	ret = register_reboot_notifier(&kh_reboot_nb);
+	kh->reboot_nb.notifier_call = kh_lifecycle_reboot;
+	kh->pm_nb.notifier_call = kh_lifecycle_pm;
+	kh->panic_nb.notifier_call = kh_lifecycle_panic;
+	/* First among the notifiers, some of which may not return. */
+	kh->panic_nb.priority = INT_MAX;
+
+	ret = register_reboot_notifier(&kh->reboot_nb);
 	if (ret)
 		return ret;
 	/* A no-op returning 0 without CONFIG_PM_SLEEP: nothing to guard. */
-	ret = register_pm_notifier(&kh_pm_nb);
+	ret = register_pm_notifier(&kh->pm_nb);
 	if (ret)
 		goto out_reboot;
-	atomic_notifier_chain_register(&panic_notifier_list, &kh_panic_nb);
+	atomic_notifier_chain_register(&panic_notifier_list, &kh->panic_nb);
 	return 0;
 
 out_reboot:
-	unregister_reboot_notifier(&kh_reboot_nb);
+	unregister_reboot_notifier(&kh->reboot_nb);
 	return ret;
 }
 
-void kh_lifecycle_exit(void)
+void kh_lifecycle_exit(struct kh_module *kh)
 {
-	atomic_notifier_chain_unregister(&panic_notifier_list, &kh_panic_nb);
-	unregister_pm_notifier(&kh_pm_nb);
-	unregister_reboot_notifier(&kh_reboot_nb);
-	kh_lifecycle_stash = NULL;
+	atomic_notifier_chain_unregister(&panic_notifier_list, &kh->panic_nb);
+	unregister_pm_notifier(&kh->pm_nb);
+	unregister_reboot_notifier(&kh->reboot_nb);
 }

@@ -4,18 +4,14 @@
  * through a RAM region that both kernels reserve with memmap=, or that
  * Kexec HandOver preserves where the kernel has it (region.c).
  */
-#ifdef KH_HAVE_LINUX_HEX_H
-#include <linux/hex.h>
-#endif
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "keyhandover.h"
-
-#define KH_VERSION "0.1.0"
 
 static char *kh_region_spec;
 module_param_named(region, kh_region_spec, charp, 0400);
@@ -79,7 +75,7 @@ module_param_cb(nonce, &kh_param_ops, &kh_nonce, 0400);
 MODULE_PARM_DESC(nonce,
 		 "the nonce of the stash this kernel was started for (32 hex digits)");
 
-static struct kh_stash kh_stash;
+static struct kh_module kh_module;
 
 static int kh_parse_timeout(unsigned int *timeout)
 {
@@ -122,35 +118,36 @@ static int kh_parse_params(u8 nonce[KH_NONCE_LEN], unsigned int *timeout)
  */
 static int __init kh_init(void)
 {
+	struct kh_module *kh = &kh_module;
 	u8 nonce[KH_NONCE_LEN];
 	unsigned int timeout;
 	int ret;
 
-	ret = kh_region_claim(&kh_stash.region, kh_region_spec);
+	ret = kh_region_claim(&kh->stash.region, kh_region_spec);
 	if (ret)
 		return ret;
 	ret = kh_parse_params(nonce, &timeout);
 	if (ret) {
-		kh_stash_refuse(&kh_stash.region);
+		kh_stash_refuse(&kh->stash.region);
 		goto out_region;
 	}
-	kh_stash_init(&kh_stash, timeout, nonce);
-	ret = kh_lifecycle_init(&kh_stash);
+	kh_stash_init(&kh->stash, timeout, nonce);
+	ret = kh_lifecycle_init(kh);
 	if (ret)
 		goto out_stash;
-	ret = kh_device_init(&kh_stash);
+	ret = kh_device_init(kh);
 	if (ret)
 		goto out_lifecycle;
-	pr_info("region %pa+%#zx ready\n", &kh_stash.region.phys,
-		kh_stash.region.size);
+	pr_info("region %pa+%#zx ready\n", &kh->stash.region.phys,
+		kh->stash.region.size);
 	return 0;
 
 out_lifecycle:
-	kh_lifecycle_exit();
+	kh_lifecycle_exit(kh);
 out_stash:
-	kh_stash_exit(&kh_stash);
+	kh_stash_exit(&kh->stash);
 out_region:
-	kh_region_release(&kh_stash.region);
+	kh_region_release(&kh->stash.region);
 	return ret;
 }
 
@@ -160,10 +157,12 @@ out_region:
  */
 static void __exit kh_exit(void)
 {
-	kh_device_exit();
-	kh_stash_exit(&kh_stash);
-	kh_lifecycle_exit();
-	kh_region_release(&kh_stash.region);
+	struct kh_module *kh = &kh_module;
+
+	kh_device_exit(kh);
+	kh_stash_exit(&kh->stash);
+	kh_lifecycle_exit(kh);
+	kh_region_release(&kh->stash.region);
 }
 
 module_init(kh_init);
@@ -172,4 +171,5 @@ module_exit(kh_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("keyhandover developers");
 MODULE_DESCRIPTION("Hand disk volume keys to the next kernel across kexec");
+/* From the top-level VERSION file, through Kbuild. */
 MODULE_VERSION(KH_VERSION);

@@ -7,10 +7,7 @@
  */
 #include <linux/string.h>
 
-#ifdef CONFIG_X86
-#include <asm/cacheflush.h>
-#endif
-
+#include "compat.h"
 #include "keyhandover.h"
 
 /*
@@ -43,27 +40,17 @@ void kh_region_release(struct kh_region *region)
 	memset(region, 0, sizeof(*region));
 }
 
-/*
- * Push bytes from the CPU caches to RAM: what kexec hands over, and what
- * survives a power cut, is what is in DRAM.
- */
-static void kh_region_flush(void *p, size_t len)
-{
-#ifdef CONFIG_X86
-	clflush_cache_range(p, len);
-#endif
-}
-
+/* The whole region to RAM, as kexec will hand it over. */
 void kh_region_sync(struct kh_region *region)
 {
-	kh_region_flush(region->virt, region->size);
+	kh_flush_to_ram(region->virt, region->size);
 }
 
 /* Zero @len bytes at @p and push the zeroes to RAM. */
 void kh_region_wipe_mem(void *p, size_t len)
 {
 	memzero_explicit(p, len);
-	kh_region_flush(p, len);
+	kh_flush_to_ram(p, len);
 }
 
 /* Idempotent; every path that forgets the key ends here. */

@@ -27,21 +27,17 @@
  * kho_alloc_preserve(), kho_add_subtree(name, blob, size), and
  * kho_retrieve_subtree(). 6.16 to 6.x had another one (a notifier and an
  * FDT per subtree, finalized from debugfs); Kbuild builds this file only
- * against the 7.x header.
+ * against the 7.x header, and compat.h stubs it out everywhere else.
  */
 #include <linux/err.h>
 #include <linux/io.h>
+#include <linux/kexec_handover.h>
 #include <linux/mm.h>
 #include <linux/string.h>
 
-#ifdef KH_HAVE_KHO
-#include <linux/kexec_handover.h>
-#endif
-
+#include "compat.h"
 #include "format.h"
 #include "keyhandover.h"
-
-#ifdef KH_HAVE_KHO
 
 #define KH_KHO_NAME		"keyhandover"
 #define KH_KHO_MAGIC		0x4e4f494745524b48ULL	/* "HKREGION" */
@@ -202,25 +198,3 @@ void kh_kho_release(struct kh_region *r)
 	kho_remove_subtree(r->desc);
 	kho_unpreserve_free(r->desc);
 }
-
-#else /* !KH_HAVE_KHO */
-
-bool kh_kho_available(void)
-{
-	return false;
-}
-
-int kh_kho_claim(struct kh_region *r)
-{
-	return -EOPNOTSUPP;
-}
-
-void kh_kho_scrub(void)
-{
-}
-
-void kh_kho_release(struct kh_region *r)
-{
-}
-
-#endif /* KH_HAVE_KHO */

@@ -11,13 +11,13 @@
  * else. On x86 it must also be plain RAM in the firmware's own memory map
  * (e820_table_firmware, which memmap= does not change): that is what
  * tells a memmap= reservation from firmware-reserved memory such as EFI
- * runtime code, which a write through this module must never reach.
- * Where that map cannot be read (see kh_region_firmware_check()), the
- * region is refused under lockdown. The firmware map is not enough on
- * EFI machines: the kernel itself turns some RAM into "Reserved" at boot
- * for firmware tables it must keep (see kh_region_efi_check()), and those
- * must never be taken for a memmap= reservation either.
- * request_mem_region() then marks it busy, which keeps /dev/mem
+ * runtime code, which a write through this module must never reach
+ * (region_e820.c). Where that map cannot be read (see
+ * kh_region_firmware_check()), the region is refused under lockdown. The
+ * firmware map is not enough on EFI machines: the kernel itself turns
+ * some RAM into "Reserved" at boot for firmware tables it must keep
+ * (region_efi.c), and those must never be taken for a memmap= reservation
+ * either. request_mem_region() then marks it busy, which keeps /dev/mem
  * (CONFIG_IO_STRICT_DEVMEM) out of it while the module holds it.
  */
 #include <linux/io.h>
@@ -27,13 +27,7 @@
 #include <linux/security.h>
 #include <linux/string.h>
 
-#ifdef CONFIG_X86
-#include <asm/e820/api.h>
-#endif
-#ifdef KH_HAVE_EFI_MAP
-#include <linux/efi.h>
-#endif
-
+#include "compat.h"
 #include "format.h"
 #include "keyhandover.h"
 
@@ -77,43 +71,21 @@ static bool kh_region_is_reserved(u64 addr, u64 size)
 	return covered == size;
 }
 
-#if defined(CONFIG_X86) && defined(KH_HAVE_E820_RAW)
-/* RAM to the firmware, and nothing else: so memmap= made it reserved. */
-static int kh_region_firmware_check(u64 addr, u64 size)
-{
-	static const enum e820_type others[] = {
-		E820_TYPE_RESERVED, E820_TYPE_ACPI, E820_TYPE_NVS,
-		E820_TYPE_UNUSABLE, E820_TYPE_PMEM, E820_TYPE_PRAM,
-		E820_TYPE_SOFT_RESERVED,
-	};
-	u64 page;
-	int i;
-
-	/* Any overlap counts for e820__mapped_raw_any(): ask page by page. */
-	for (page = addr; page < addr + size; page += PAGE_SIZE)
-		if (!e820__mapped_raw_any(page, page + PAGE_SIZE, E820_TYPE_RAM))
-			goto out_firmware;
-	for (i = 0; i < ARRAY_SIZE(others); i++)
-		if (e820__mapped_raw_any(addr, addr + size, others[i]))
-			goto out_firmware;
-	return 0;
-
-out_firmware:
-	pr_err("region %#llx+%#llx is firmware memory, not a memmap= reservation of RAM\n",
-	       addr, size);
-	return -EPERM;
-}
-#else
 /*
- * No firmware memory map this module may read: other architectures have
- * none here, and 7.x exports e820__mapped_raw_any() to KVM's modules
- * only. Then nothing tells a memmap= reservation from firmware-reserved
- * memory. That matters only when root is kept out of kernel memory (root
- * can load any module otherwise), so under lockdown the region is
- * refused; without it the iomem checks above are all there is.
+ * The firmware's own memory map (region_e820.c), where this kernel lets
+ * the module read it. Where it does not (other architectures, and 7.x
+ * exports e820__mapped_raw_any() to KVM's modules only), nothing tells a
+ * memmap= reservation from firmware-reserved memory. That matters only
+ * when root is kept out of kernel memory (root can load any module
+ * otherwise), so under lockdown the region is refused; without it the
+ * iomem checks above are all there is.
  */
 static int kh_region_firmware_check(u64 addr, u64 size)
 {
+	int ret = kh_e820_check(addr, size);
+
+	if (ret != -EOPNOTSUPP)
+		return ret;
 	if (security_locked_down(LOCKDOWN_DEV_MEM)) {
 		pr_err("region %#llx+%#llx: this kernel gives no firmware memory map to check it against; refused under lockdown\n",
 		       addr, size);
@@ -123,58 +95,14 @@ static int kh_region_firmware_check(u64 addr, u64 size)
 		addr, size);
 	return 0;
 }
-#endif
 
-#ifdef KH_HAVE_EFI_MAP
-/*
- * ESRT, the BGRT logo, the MOK variable table and other tables that EFI
- * left in boot services memory are kept by efi_mem_reserve(): RAM in the
- * firmware map, "Reserved" to the kernel, just like a memmap= range. It
- * also marks them EFI_MEMORY_RUNTIME in the EFI memory map (so that a
- * kexec'd kernel keeps them too), and that is what tells them apart: a
- * memmap= range is ordinary memory to EFI. Anything EFI keeps at runtime
- * or calls other than plain memory is refused.
- */
-static bool kh_region_efi_plain(const efi_memory_desc_t *md)
-{
-	if (md->attribute & EFI_MEMORY_RUNTIME)
-		return false;
-	switch (md->type) {
-	case EFI_CONVENTIONAL_MEMORY:
-	case EFI_LOADER_CODE:
-	case EFI_LOADER_DATA:
-	case EFI_BOOT_SERVICES_CODE:
-	case EFI_BOOT_SERVICES_DATA:
-		return true;
-	}
-	return false;
-}
-
+/* The EFI memory map (region_efi.c); without it, refused under lockdown. */
 static int kh_region_efi_check(u64 addr, u64 size)
 {
-	efi_memory_desc_t *md;
+	int ret = kh_efi_check(addr, size);
 
-	if (!efi_enabled(EFI_MEMMAP))
-		return 0;
-	for_each_efi_memory_desc(md) {
-		u64 start = md->phys_addr;
-		u64 end = start + (md->num_pages << EFI_PAGE_SHIFT);
-
-		if (addr < end && start < addr + size &&
-		    !kh_region_efi_plain(md)) {
-			pr_err("region %#llx+%#llx holds memory EFI keeps (type %u%s): not a memmap= reservation\n",
-			       addr, size, md->type,
-			       md->attribute & EFI_MEMORY_RUNTIME ?
-			       ", runtime" : "");
-			return -EPERM;
-		}
-	}
-	return 0;
-}
-#else
-/* No EFI memory map to read: refused under lockdown, as above. */
-static int kh_region_efi_check(u64 addr, u64 size)
-{
+	if (ret != -EOPNOTSUPP)
+		return ret;
 	if (IS_ENABLED(CONFIG_EFI) && security_locked_down(LOCKDOWN_DEV_MEM)) {
 		pr_err("region %#llx+%#llx: this kernel gives no EFI memory map to check it against; refused under lockdown\n",
 		       addr, size);
@@ -182,7 +110,6 @@ static int kh_region_efi_check(u64 addr, u64 size)
 	}
 	return 0;
 }
-#endif
 
 static int kh_region_check(u64 addr, u64 size)
 {

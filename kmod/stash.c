@@ -28,6 +28,7 @@
  */
 #include <linux/jiffies.h>
 #include <linux/kexec.h>
+#include <linux/lockdep.h>
 #include <linux/random.h>
 #include <linux/string.h>
 
@@ -39,6 +40,7 @@ static void kh_stash_expire(struct work_struct *work);
 /* Called with the lock held. */
 static void kh_stash_set_timer(struct kh_stash *stash, unsigned int seconds)
 {
+	lockdep_assert_held(&stash->lock);
 	stash->expires = ktime_add(ktime_get_boottime(),
 				   ktime_set(seconds, 0));
 	mod_delayed_work(system_wq, &stash->expire, seconds * HZ);
@@ -47,6 +49,7 @@ static void kh_stash_set_timer(struct kh_stash *stash, unsigned int seconds)
 /* Called with the lock held; the work may be running: it rechecks. */
 static void kh_stash_stop_timer(struct kh_stash *stash)
 {
+	lockdep_assert_held(&stash->lock);
 	cancel_delayed_work(&stash->expire);
 	stash->expires = 0;
 }
@@ -56,6 +59,7 @@ static s64 kh_stash_time_left(struct kh_stash *stash)
 {
 	s64 left;
 
+	lockdep_assert_held(&stash->lock);
 	if (!stash->expires)
 		return 0;
 	left = ktime_to_ns(ktime_sub(stash->expires, ktime_get_boottime()));
@@ -75,6 +79,7 @@ static bool kh_stash_holds_key(struct kh_stash *stash)
 static void kh_stash_clear(struct kh_stash *stash, enum kh_state state,
 			   enum kh_wipe why)
 {
+	lockdep_assert_held(&stash->lock);
 	kh_stash_stop_timer(stash);
 	kh_region_wipe(&stash->region);
 	if (why != KH_WIPE_NONE && kh_stash_holds_key(stash))
@@ -105,21 +110,18 @@ static int kh_stash_ours(struct kh_stash *stash)
 }
 
 /*
- * Decide what the region holds at load time. A stash meant for this
- * kernel waits for its reader (PENDING); whatever else is there may hold
- * key bytes that nobody will ever be allowed to read: wiped at once.
+ * Called with the lock held. Decide what the region holds at load time.
+ * A stash meant for this kernel waits for its reader (PENDING); whatever
+ * else is there may hold key bytes that nobody will ever be allowed to
+ * read: wiped at once.
  */
-void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout,
-		   const u8 expect[KH_NONCE_LEN])
+static void kh_stash_load(struct kh_stash *stash)
 {
 	struct kh_region *r = &stash->region;
 	u32 count;
 	int verdict;
 
-	mutex_init(&stash->lock);
-	INIT_DELAYED_WORK(&stash->expire, kh_stash_expire);
-	stash->default_timeout = default_timeout;
-	memcpy(stash->expect, expect, KH_NONCE_LEN);
+	lockdep_assert_held(&stash->lock);
 	verdict = kh_format_parse(r->virt, r->size, NULL, 0, &count,
 				  stash->nonce);
 	if (verdict == KH_VERDICT_EMPTY) {
@@ -132,7 +134,7 @@ void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout,
 		stash->state = KH_STATE_PENDING;
 		stash->verdict = verdict;
 		stash->count = count;
-		kh_stash_set_timer(stash, default_timeout);
+		kh_stash_set_timer(stash, stash->default_timeout);
 		pr_info("a hand-over with %u volume(s) is waiting to be read\n",
 			count);
 		return;
@@ -145,6 +147,22 @@ void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout,
 						     KH_WIPE_INVALID;
 	pr_info("region refused (%s): wiped\n",
 		kh_format_verdict_str(verdict));
+}
+
+/*
+ * No device and no notifier reach the stash yet, but the expiry work can
+ * once kh_stash_load() sets the timer: the lock is held as everywhere.
+ */
+void kh_stash_init(struct kh_stash *stash, unsigned int default_timeout,
+		   const u8 expect[KH_NONCE_LEN])
+{
+	mutex_init(&stash->lock);
+	INIT_DELAYED_WORK(&stash->expire, kh_stash_expire);
+	stash->default_timeout = default_timeout;
+	memcpy(stash->expect, expect, KH_NONCE_LEN);
+	mutex_lock(&stash->lock);
+	kh_stash_load(stash);
+	mutex_unlock(&stash->lock);
 }
 
 /*
@@ -193,6 +211,7 @@ void kh_stash_exit(struct kh_stash *stash)
 /* Called with the lock held: may the region take a new stash? */
 static int kh_stash_may_arm(struct kh_stash *stash)
 {
+	lockdep_assert_held(&stash->lock);
 	if (stash->going_down)
 		return -ESHUTDOWN;
 	/* Processes are being frozen: an arm now would sleep with the key. */
@@ -293,6 +312,7 @@ static int kh_stash_take(struct kh_stash *stash, const u8 *nonce,
 	u8 found[KH_NONCE_LEN];
 	int verdict;
 
+	lockdep_assert_held(&stash->lock);
 	if (stash->state == KH_STATE_INVALID)
 		return stash->verdict;
 	if (stash->state != KH_STATE_PENDING)

@@ -25,6 +25,8 @@ quiet_build() {
 	! grep -E 'warning|error' "$log" | grep -v 'Skipping BTF'
 }
 
+# Beside VERSION, as in the tree: Kbuild and the tool's Makefile read it.
+cp "$top/VERSION" "$tmp/"
 cp -r "$top/kmod" "$tmp/kmod"
 make -s -C "$tmp/kmod" clean KERNELRELEASE="$kver" >/dev/null 2>&1
 check_output "module: W=1 and sparse (C=2) report nothing ($kver)" \

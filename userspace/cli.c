@@ -17,8 +17,9 @@
 #include "format.h"
 #include "keyring.h"
 
+/* The top-level VERSION file, through the Makefile: one for all parts. */
 #ifndef KHU_VERSION
-#define KHU_VERSION	"0.1"
+#error "KHU_VERSION is the top-level VERSION file (userspace/Makefile)"
 #endif
 
 /* getopt_long values of options without a short form: past every char. */

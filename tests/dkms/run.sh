@@ -13,7 +13,7 @@ top=$KH_TOP
 . "$KH_TOP/tests/lib/report.sh"
 
 kver=$(kh_kernel_version)
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+version=$(cat "$top/VERSION")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -24,6 +24,8 @@ mkdir -p "$tmp/src" "$tmp/dkms" "$tmp/inst/$kver"
 check_output "dkms-src copies the explicit source list" make -C "$top" -s dkms-src DESTDIR="$tmp/root"
 cp -r "$tmp/root/usr/src/keyhandover-$version" "$tmp/src/"
 
+check_output "its dkms.conf names VERSION ($version), filled in from dkms.conf's #MODULE_VERSION#" \
+	grep -qx "PACKAGE_VERSION=\"$version\"" "$tmp/src/keyhandover-$version/dkms.conf"
 check_output "the DKMS source tree carries no tests or userspace" bash -c "! find '$tmp/src' -path '*tests*' -o -path '*userspace*' | grep -q ."
 
 check_output "dkms add" dkms add -m keyhandover -v "$version" "${trees[@]}"

@@ -400,14 +400,16 @@ kh_trixie_kvers() {
 kh_build_module_chroot() {
 	kh_croot=$1 kh_kv=$2 kh_out=$3
 	kh_kdir=${4:-/usr/src/linux-headers-$kh_kv}
+	# kmod/ with VERSION beside it, as in the tree and the DKMS sources.
 	kh_b=/tmp/kh-kmod-$kh_kv
 	rm -rf "$kh_croot$kh_b"
-	mkdir -p "$kh_croot$kh_b/uapi"
+	mkdir -p "$kh_croot$kh_b/kmod/uapi"
+	cp "$KH_TOP/VERSION" "$kh_croot$kh_b/"
 	cp "$KH_TOP"/kmod/*.c "$KH_TOP"/kmod/*.h "$KH_TOP/kmod/Kbuild" \
-		"$KH_TOP/kmod/Makefile" "$kh_croot$kh_b/"
-	rm -f "$kh_croot$kh_b"/*.mod.c
-	cp "$KH_TOP/kmod/uapi/keyhandover.h" "$kh_croot$kh_b/uapi/"
-	if ! kh_chroot_run "$kh_croot" make -C "$kh_b" \
+		"$KH_TOP/kmod/Makefile" "$kh_croot$kh_b/kmod/"
+	rm -f "$kh_croot$kh_b"/kmod/*.mod.c
+	cp "$KH_TOP/kmod/uapi/keyhandover.h" "$kh_croot$kh_b/kmod/uapi/"
+	if ! kh_chroot_run "$kh_croot" make -C "$kh_b/kmod" \
 		KDIR="$kh_kdir" W=1 module >"$kh_out.log" 2>&1; then
 		tail -n 30 "$kh_out.log" >&2
 		return 1
@@ -415,7 +417,7 @@ kh_build_module_chroot() {
 	if grep -E 'warning:|WARNING:' "$kh_out.log" >&2; then
 		return 1
 	fi
-	cp "$kh_croot$kh_b/keyhandover.ko" "$kh_out"
+	cp "$kh_croot$kh_b/kmod/keyhandover.ko" "$kh_out"
 	rm -rf "$kh_croot$kh_b"
 }
 
