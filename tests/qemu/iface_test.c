@@ -232,7 +232,7 @@ static int test_read_efault(void)
 	check(status(fd).state == KH_STATE_CONSUMED,
 	      "after the failed read the stash is consumed, not kept");
 	close(fd);
-	return kh_tap_done();
+	return khu_tap_done();
 }
 
 /* The stash the case 17 modes try: two entries, unlike the tool's one. */
@@ -261,7 +261,7 @@ static int test_arm_again(void)
 	      !memcmp(after.nonce, before.nonce, sizeof(after.nonce)),
 	      "17: status after the refused arm: armed, same count and nonce");
 	close(fd);
-	return kh_tap_done();
+	return khu_tap_done();
 }
 
 static int test_arm_other(void)
@@ -277,7 +277,7 @@ static int test_arm_other(void)
 	check(st.state == KH_STATE_ARMED && st.count == 2,
 	      "17: control: armed, two entries");
 	close(fd);
-	return kh_tap_done();
+	return khu_tap_done();
 }
 
 int main(int argc, char **argv)
@@ -305,5 +305,5 @@ int main(int argc, char **argv)
 	check(fd >= 0, "after close the device opens again");
 	close(fd);
 out:
-	return kh_tap_done();
+	return khu_tap_done();
 }

@@ -541,7 +541,7 @@ static int race(int seconds)
 
 	if (!module_loaded()) {
 		check(0, "the module is loaded to start with");
-		return kh_tap_done();
+		return khu_tap_done();
 	}
 	add_logon_key();
 	pthread_rwlockattr_init(&attr);
@@ -593,7 +593,7 @@ static int race(int seconds)
 	checkf(n_reload == n_unload && module_loaded(),
 	       "every unload reloaded (%ld), the module is loaded at the end",
 	       n_reload);
-	return kh_tap_done();
+	return khu_tap_done();
 }
 
 /* --- cycles ----------------------------------------------------------- */
@@ -607,7 +607,7 @@ static int cycles(int n)
 	fd = kh_open();
 	check(fd >= 0, "the device opens");
 	if (fd < 0)
-		return kh_tap_done();
+		return khu_tap_done();
 	for (i = 0; i < n && !bad; i++) {
 		if (arm(fd, 1, 0))
 			bad = 1;
@@ -633,7 +633,7 @@ static int cycles(int n)
 	       i - !!bad, bad ? ", then a failure" : "");
 	check(region_zero(), "the region reads zero after them");
 	close(fd);
-	return kh_tap_done();
+	return khu_tap_done();
 }
 
 /* --- faults ----------------------------------------------------------- */
@@ -934,28 +934,28 @@ static int faults(void)
 
 	if (module_loaded()) {
 		check(0, "the module is not loaded to start with");
-		return kh_tap_done();
+		return khu_tap_done();
 	}
 	if (setup_faults()) {
 		check(0, "failslab, fail_page_alloc, fail_usercopy and fail-nth set up");
-		return kh_tap_done();
+		return khu_tap_done();
 	}
 	add_logon_key();
 	if (load_module() || unload_module()) {
 		checkf(0, "the module loads and unloads: %s",
 		       strerror(errno));
-		return kh_tap_done();
+		return khu_tap_done();
 	}
 	faults_load();
 	if (!module_loaded() && load_module()) {
 		checkf(0, "module loads for the ioctls: %s",
 		       strerror(errno));
-		return kh_tap_done();
+		return khu_tap_done();
 	}
 	fd = kh_open();
 	check(fd >= 0, "the device opens");
 	if (fd < 0)
-		return kh_tap_done();
+		return khu_tap_done();
 	faults_ioctl(fd, F_ARM);
 	if (have_key)
 		faults_ioctl(fd, F_ARM_KEYRING);
@@ -965,7 +965,7 @@ static int faults(void)
 	close(fd);
 	check(unload_module() == 0 && module_gone() && region_zero(),
 	      "unloaded at the end, nothing left, region zero");
-	return kh_tap_done();
+	return khu_tap_done();
 }
 
 int main(int argc, char **argv)
