@@ -162,12 +162,14 @@ qemu_pvh_kernel() {
 			# xz stops at the stream's end and complains of what
 			# follows it (the bzImage's trailer): the ELF check says
 			# whether what came out is whole.
-			tail -c +$((off + 1)) "$bz" | xz -dcq >"$out.tmp" 2>/dev/null || true
-			if readelf -n "$out.tmp" 2>/dev/null | grep -qE 'Xen.*(\(0x00000012\)|PHYS32)'; then
-				mv "$out.tmp" "$out"
+			# (Both lanes may unpack it at once: each into a file of
+			# its own, renamed into place whole.)
+			tail -c +$((off + 1)) "$bz" | xz -dcq >"$out.$$" 2>/dev/null || true
+			if readelf -n "$out.$$" 2>/dev/null | grep -qE 'Xen.*(\(0x00000012\)|PHYS32)'; then
+				mv "$out.$$" "$out"
 			fi
 		fi
-		rm -f "$out.tmp"
+		rm -f "$out.$$"
 	fi
 	if [ -s "$out" ]; then
 		printf '%s\n' "$out"

@@ -3,7 +3,8 @@
 # initramfs and boot disk once per run (the first scenario that asks),
 # and sets what a scenario's boot 1 starts from:
 #
-#   KERNEL    the kernel QEMU boots (-kernel)
+#   KERNEL    the kernel QEMU boots (-kernel): Debian's, unpacked for a
+#             PVH start where it can (tests/lib/qemu.sh qemu_pvh_kernel)
 #   INITRD    its initramfs (-initrd): tests/qemu/init.sh and the stages
 #   BOOTDISK  the second disk, a tar read by the guest: the kernel and
 #             initramfs it loads with kexec for the next boot
@@ -26,7 +27,7 @@ build_image() {
 # initramfs, in both boots. Built before any scenario runs.
 image_initrd() {
 	[ -e "$WORK/initrd.tar" ] || build_image initrd "" || return 1
-	KERNEL=$VMLINUZ INITRD=$WORK/initrd.img BOOTDISK=$WORK/initrd.tar
+	KERNEL=$VMLINUX INITRD=$WORK/initrd.img BOOTDISK=$WORK/initrd.tar
 }
 
 # --- Debian 13's cryptsetup 2.7 and keyctl ---------------------------------
@@ -40,7 +41,7 @@ image_initrd27() {
 		tree=$(kh_trixie_tree) || return 1
 		build_image initrd27 "$tree" || return 1
 	fi
-	KERNEL=$VMLINUZ INITRD=$WORK/initrd27.img BOOTDISK=$WORK/initrd27.tar
+	KERNEL=$VMLINUX INITRD=$WORK/initrd27.img BOOTDISK=$WORK/initrd27.tar
 }
 
 # --- the cross-version chain: 6.1 -> Debian 13's 6.12 -> backports' 7.3 --

@@ -171,12 +171,13 @@ mkroot_guest() {
 		>"$d/mkroot/mkinitramfs.log" 2>&1 ||
 		{ tail -n 20 "$d/mkroot/mkinitramfs.log" >&2; return 1; }
 	qemu_start "$d/mkroot" 900 -no-reboot \
-		-kernel "$BASE/boot/vmlinuz-$VER" -initrd "$d/mkroot/initrd.img" \
+		-kernel "$(qemu_pvh_kernel "$BASE/boot/vmlinuz-$VER" "$d/mkroot/vmlinux.pvh")" -initrd "$d/mkroot/initrd.img" \
 		-append "console=ttyS0 panic=-1 kh.stage=mkroot kh.mkroot=$mode" \
 		-drive "file=$disk,if=virtio,format=$format" \
 		-drive "file=$input,if=virtio,format=raw,readonly=on" \
 		-serial "file:$d/mkroot/console.log" -serial "file:$d/mkroot/marker.log"
 	qemu_wait
+	rm -f "$d/mkroot/vmlinux.pvh" # 65 MB, and the base image is cached
 	if ! tr -d '\r' <"$d/mkroot/marker.log" | grep -x 'KH-RESULT mkroot-ok' >/dev/null; then
 		tr -d '\r' <"$d/mkroot/console.log" | tail -n 15 >&2
 		return 1
@@ -366,7 +367,7 @@ start_qemu() {
 	qemu_fifo "$DIR" tty0 "$DIR/console.log"
 	qemu_fifo "$DIR" qmp "$DIR/qmp.log"
 	qemu_start "$DIR" 7200 \
-		-kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
+		-kernel "$(qemu_pvh_kernel "$WORK/vmlinuz" "$WORK/vmlinux.pvh")" -initrd "$WORK/initrd.img" \
 		-append "root=/dev/mapper/cryptroot ro console=ttyS0 memmap=$KH_REGION keyhandover.region=$KH_REGION" \
 		-drive "file=$WORK/disk.qcow2,if=virtio,format=qcow2,snapshot=on" \
 		-serial "pipe:$DIR/tty0" "$@"
