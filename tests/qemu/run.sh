@@ -51,8 +51,7 @@ REGION_ADDR=${KH_REGION#*\$}
 REGION_SIZE=4096
 TIMEOUT=${KH_TIMEOUT:-300}
 HOLD=30 # seconds the guest waits after its verdict for the memory dump
-MEM_MB=1024
-RAMDUMP=${KH_RAMDUMP:-1} # dump all guest RAM at the end (about 5 s)
+RAMDUMP=${KH_RAMDUMP:-1} # dump all guest RAM at the end (a few seconds)
 DEMO=0
 KEEP=0
 LANE=
@@ -132,6 +131,7 @@ parse_args() {
 #   THEN, THEN_ENDS, WIPED_LINE   lifecycle: what ends the boot
 #           (kh.then=), how it ends (paused: QEMU stops at the reset or
 #           power-off; held: the guest lives on), the module's own line
+#   MEM_MB  the guest's RAM (512: every byte is dumped and searched)
 #   DEFAULT no: only when named; LANE the lane of tests/run-all.sh
 #   scenario_prepare DIR  before the boot: QEMU_ARGS+=(...), APPEND+=...
 #   scenario_checks DIR   after the common checks: the scenario's own
@@ -139,6 +139,7 @@ load_scenario() {
 	STAGES= MARKER= RUN=boots IMAGE=initrd BACKEND=memmap APPEND=
 	PROMPT= NEVER_PROMPT= VOLUME_UUID= REGION_CHECKS=yes RAM_CHECK=
 	THEN= THEN_ENDS=paused WIPED_LINE='keyhandover: region wiped'
+	MEM_MB=512
 	QEMU_ARGS=()
 	unset -f scenario_prepare scenario_checks
 	# shellcheck source=/dev/null

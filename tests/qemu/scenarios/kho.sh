@@ -7,6 +7,9 @@ STAGES="arm restore"
 MARKER=restore-ok
 IMAGE=kho
 BACKEND=kho
+# KASAN's shadow is an eighth of RAM, and the KHO boot's scratch areas
+# (kho_scratch=16M,256M,16M) take 288 MiB of it.
+MEM_MB=1024
 LANE=1
 
 # Both boots ran the KHO backend and no other.
