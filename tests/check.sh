@@ -10,10 +10,8 @@ set -uo pipefail
 
 KH_TOP=$(cd "$(dirname "$0")/.." && pwd)
 top=$KH_TOP
-# shellcheck source=lib/debian.sh
-. "$KH_TOP/tests/lib/debian.sh"
-# shellcheck source=lib/report.sh
-. "$KH_TOP/tests/lib/report.sh"
+# shellcheck source=lib/host.sh
+. "$KH_TOP/tests/lib/host.sh"
 kver=$(kh_kernel_version)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -7,10 +7,8 @@ set -euo pipefail
 
 KH_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 top=$KH_TOP
-# shellcheck source=../lib/debian.sh
-. "$KH_TOP/tests/lib/debian.sh"
-# shellcheck source=../lib/report.sh
-. "$KH_TOP/tests/lib/report.sh"
+# shellcheck source=../lib/host.sh
+. "$KH_TOP/tests/lib/host.sh"
 
 kver=$(kh_kernel_version)
 version=$(cat "$top/VERSION")

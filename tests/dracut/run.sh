@@ -9,10 +9,8 @@ set -uo pipefail
 
 KH_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 top=$KH_TOP
-# shellcheck source=../lib/debian.sh
-. "$KH_TOP/tests/lib/debian.sh"
-# shellcheck source=../lib/report.sh
-. "$KH_TOP/tests/lib/report.sh"
+# shellcheck source=../lib/host.sh
+. "$KH_TOP/tests/lib/host.sh"
 
 make -s -C "$top" tool >&2 || { not_ok "the tool builds"; finish; }
 kv=$(kh_trixie_kvers | awk '{ print $1 }') || { not_ok "trixie's kernel version"; finish; }
