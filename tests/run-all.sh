@@ -21,15 +21,18 @@ summarize() {
 }
 
 run_suite() {
-	local name=$1 log rc
+	local name=$1 log rc t0=$SECONDS
 	shift
 	log=$(mktemp)
 	echo "# suite: $name"
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	echo "# timing suite $name: $((SECONDS - t0)) s (at $((SECONDS - start)) s)"
 	summarize "$name" "$log" "$rc"
 	rm -f "$log"
 }
+
+start=$SECONDS
 
 # The QEMU scenarios in two lanes, one per core: each guest is one TCG
 # vCPU, and the machine has two. Lane "qemu" runs here, after the quick
@@ -46,6 +49,28 @@ kver=$(KH_TOP=$top && . "$top/tests/lib/debian.sh" && kh_kernel_version)
 make -s -C "$top" module tool KERNELRELEASE="$kver" >&2 ||
 	echo "# the project does not build: the QEMU suites will say so"
 
+background() {
+	local t0=$SECONDS
+	"$top/tests/system/run.sh" >"$bg_log" 2>&1
+	echo $? >"$bg_log.rc"
+	echo "# timing suite system: $((SECONDS - t0)) s (at $((SECONDS - start)) s)" >>"$bg_log"
+	t0=$SECONDS
+	KH_NO_BUILD=1 "$top/tests/qemu/run.sh" --lane 2 >"$bg2_log" 2>&1
+	echo $? >"$bg2_log.rc"
+	echo "# timing suite qemu-2: $((SECONDS - t0)) s (at $((SECONDS - start)) s)" >>"$bg2_log"
+}
+
+bg_log=$(mktemp)
+bg2_log=$(mktemp)
+background &
+bg_pid=$!
+kho_pid=
+# A background job ignores the Ctrl-C or the stop that ends this script:
+# pass it on, so that its guests and mounts go too.
+trap 'kill -TERM -- "$bg_pid" "$kho_pid" 2>/dev/null
+	pkill -TERM -P "$bg_pid" 2>/dev/null; pkill -TERM -P "$kho_pid" 2>/dev/null
+	wait "$bg_pid" "$kho_pid"; exit 130' INT TERM
+
 # The KHO and debug kernel (lane qemu's kho and debug scenarios) is a
 # build of ten minutes on both cores when the cache is cold. It starts
 # now, beside the quick suites, whose downloads and debootstraps leave
@@ -59,23 +84,6 @@ kho_build() {
 (KH_TOP=$top && . "$top/tests/lib/debian.sh" && kh_kho_source >/dev/null) >"$kho_log" 2>&1
 kho_build >>"$kho_log" 2>&1 &
 kho_pid=$!
-
-background() {
-	"$top/tests/system/run.sh" >"$bg_log" 2>&1
-	echo $? >"$bg_log.rc"
-	KH_NO_BUILD=1 "$top/tests/qemu/run.sh" --lane 2 >"$bg2_log" 2>&1
-	echo $? >"$bg2_log.rc"
-}
-
-bg_log=$(mktemp)
-bg2_log=$(mktemp)
-background &
-bg_pid=$!
-# A background job ignores the Ctrl-C or the stop that ends this script:
-# pass it on, so that its guests and mounts go too.
-trap 'kill -TERM -- "$bg_pid" "$kho_pid" 2>/dev/null
-	pkill -TERM -P "$bg_pid" 2>/dev/null; pkill -TERM -P "$kho_pid" 2>/dev/null
-	wait "$bg_pid" "$kho_pid"; exit 130' INT TERM
 
 run_suite unit make -s -C "$top/userspace" check
 run_suite check "$top/tests/check.sh"
@@ -97,5 +105,6 @@ summarize qemu-2 "$bg2_log" "$(cat "$bg2_log.rc" 2>/dev/null || echo 1)"
 rm -f "$bg_log" "$bg_log.rc" "$bg2_log" "$bg2_log.rc"
 
 [ -z "$failed_suites" ] || echo "# failed suites:$failed_suites"
+echo "# timing make test: $((SECONDS - start)) s"
 echo "total: $total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]
