@@ -3,17 +3,18 @@
 # that passes when libFuzzer finds no crash, leak or sanitizer report.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+KH_TOP=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/report.sh
+. "$KH_TOP/tests/lib/report.sh"
 secs=${FUZZ_SECONDS:-30}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 if make -s -C "$here" run FUZZ_SECONDS="$secs" >"$log" 2>&1; then
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-	echo "ok 1 - format codec fuzzed for ${secs}s (${runs:-?} inputs), nothing found"
-	echo "1 passed, 0 failed"
+	ok "format codec fuzzed for ${secs}s (${runs:-?} inputs), nothing found"
 else
-	tail -40 "$log" | sed 's/^/# /'
-	echo "not ok 1 - the fuzzer found a problem (crash input under build/fuzz)"
-	echo "0 passed, 1 failed"
-	exit 1
+	tail -40 "$log" | note_lines fuzz
+	not_ok "the fuzzer found a problem (crash input under build/fuzz)"
 fi
+finish
