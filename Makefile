@@ -15,8 +15,9 @@
 # Packagers: KERNELRELEASE, KDIR, DESTDIR, PREFIX, V=1 are honoured.
 
 # The one version number of module, tool and DKMS package: the VERSION
-# file. kmod/Kbuild and userspace/Makefile read it too; dkms-src writes it
-# into the DKMS tree's dkms.conf (#MODULE_VERSION#, as dh_dkms -V would).
+# file. kmod/Kbuild and userspace/Makefile read it too. dkms.conf says it
+# again, literally, for a `dkms add` of a checkout (tests/dkms/run.sh
+# checks that the two agree), and dkms-src copies it as it is.
 VERSION := $(shell cat VERSION)
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
@@ -27,7 +28,8 @@ DKMS_DIR := $(DESTDIR)/usr/src/keyhandover-$(VERSION)
 # What DKMS needs, and nothing else: no tests, no userspace. dkms.conf
 # goes in apart, with its version filled in.
 DKMS_SOURCES := VERSION kmod/Kbuild kmod/Makefile \
-	$(wildcard kmod/*.c kmod/*.h) kmod/uapi/keyhandover.h
+	$(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) \
+	kmod/uapi/keyhandover.h
 
 all: module tool
 
@@ -95,8 +97,7 @@ dkms-src:
 	for f in $(DKMS_SOURCES); do \
 		install -D -m 0644 $$f $(DKMS_DIR)/$$f || exit 1; \
 	done
-	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_DIR)/dkms.conf
-	chmod 0644 $(DKMS_DIR)/dkms.conf
+	install -m 0644 dkms.conf $(DKMS_DIR)/dkms.conf
 
 dkms-install: dkms-src
 	dkms add -m keyhandover -v $(VERSION)

@@ -231,14 +231,29 @@ static int khu_stash_open_arg(struct khu_volume *v)
 	return 0;
 }
 
+static int khu_stash_reload(struct khu_volume *v)
+{
+	int ret = khu_luks_reload(v->cd);
+
+	if (ret)
+		khu_err("cannot read the LUKS header of %s again: %s",
+			khu_luks_path(v->cd), strerror(-ret));
+	return ret;
+}
+
 static int khu_stash_one(struct khu_stash *s, unsigned int i)
 {
 	struct khu_volume *v = &s->vol[i];
 	int verdict, ret = 0;
 
-	/* crypttab's volumes were opened when their lines were checked. */
+	/*
+	 * crypttab's volumes were opened when their lines were checked: the
+	 * same device, its header read again now.
+	 */
 	if (!v->cd)
 		ret = khu_stash_open_arg(v);
+	else
+		ret = khu_stash_reload(v);
 	if (!ret)
 		ret = khu_stash_describe(s, i);
 	if (!ret && !s->refs)
@@ -413,6 +428,20 @@ static const char *khu_stash_tab_usable(struct khu_volume *v)
 	return why;
 }
 
+/*
+ * Two volumes under one name could not both be opened after the kexec:
+ * the first line that has it keeps it.
+ */
+static bool khu_stash_name_taken(const struct khu_stash *s, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->vol[i].name, name))
+			return true;
+	return false;
+}
+
 /* Add crypttab entry @e, or say why it is not handed over. */
 static void khu_stash_tab_add(struct khu_stash *s,
 			      const struct khu_crypttab_entry *e)
@@ -422,6 +451,8 @@ static void khu_stash_tab_add(struct khu_stash *s,
 
 	if (!why && s->n == KH_MAX_ENTRIES)
 		why = "more than 16 volumes";
+	if (!why && khu_stash_name_taken(s, e->name))
+		why = "an earlier line has this name";
 	if (!why) {
 		v->dev = e->device;
 		v->uuid = e->uuid;

@@ -70,6 +70,16 @@ out_free:
 	return ret;
 }
 
+/*
+ * Read @cd's header again: a context kept open since its crypttab line
+ * was checked must see a key slot changed meanwhile (while the tool
+ * waited at an earlier volume's prompt), as a fresh open would.
+ */
+int khu_luks_reload(struct crypt_device *cd)
+{
+	return crypt_load(cd, NULL, NULL);
+}
+
 void khu_luks_close(struct crypt_device *cd)
 {
 	crypt_free(cd);
@@ -261,8 +271,8 @@ static int khu_luks_try(const char *path, const char *uuid,
 
 /*
  * udev names the link after the UUID as blkid prints it: lower case. The
- * lower-case link is tried only if it is another path, so that no device
- * is opened twice for one volume.
+ * lower-case link is tried only if it is another path: the same path is
+ * not tried twice.
  */
 static int khu_luks_try_by_uuid_link(const char *uuid,
 				     struct crypt_device **out)

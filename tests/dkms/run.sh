@@ -22,8 +22,12 @@ mkdir -p "$tmp/src" "$tmp/dkms" "$tmp/inst/$kver"
 check_output "dkms-src copies the explicit source list" make -C "$top" -s dkms-src DESTDIR="$tmp/root"
 cp -r "$tmp/root/usr/src/keyhandover-$version" "$tmp/src/"
 
-check_output "its dkms.conf names VERSION ($version), filled in from dkms.conf's #MODULE_VERSION#" \
+check_output "the tree's dkms.conf says VERSION ($version), as \`dkms add\` of a checkout reads it" \
+	grep -qx "PACKAGE_VERSION=\"$version\"" "$top/dkms.conf"
+check_output "the DKMS tree's dkms.conf says it too" \
 	grep -qx "PACKAGE_VERSION=\"$version\"" "$tmp/src/keyhandover-$version/dkms.conf"
+check_output "the DKMS tree carries no build products (*.mod.c, *.o, *.ko)" \
+	bash -c "! find '$tmp/src' -name '*.mod.c' -o -name '*.o' -o -name '*.ko' | grep -q ."
 check_output "the DKMS source tree carries no tests or userspace" bash -c "! find '$tmp/src' -path '*tests*' -o -path '*userspace*' | grep -q ."
 
 check_output "dkms add" dkms add -m keyhandover -v "$version" "${trees[@]}"
