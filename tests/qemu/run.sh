@@ -14,7 +14,7 @@
 #             refuse the stash as stale (its nonce is not the loaded one)
 #   planted   one boot, no kexec: the threat model's region, interface and
 #             restore cases; region images made on the host by mkplant.c
-#             are planted through /dev/mem (see init.sh)
+#             are planted through /dev/mem (see guest/planted.sh)
 #   reboot, poweroff, panic, wipe, timeout
 #             one boot: arm, the host dumps RAM (the key must be found:
 #             the positive control), then the guest reboots, powers off,
@@ -498,7 +498,7 @@ unexpected_prompt() {
 	[ "${1##*/}" = distro ] && cryptroot_prompted "$1" 2>/dev/null
 }
 
-# The guest's "KH-DUMP TAG" requests (init.sh request_dump; planted, case
+# The guest's "KH-DUMP TAG" requests (guest/planted.sh request_dump; case
 # 17): stop the guest, save the region as region-TAG.bin, and only once
 # "info status" (which the monitor runs after the pmemsave) says paused,
 # look whether the guest's "KH-DUMP-END TAG" is out yet: dumps.log gets
