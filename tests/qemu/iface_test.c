@@ -6,7 +6,7 @@
  * nothing armed, read-back refusal in the arming kernel, no second arm
  * over a stash, wipe, and the arm timeout. Leaves the region EMPTY.
  * `kh-iface-test read-efault` checks a read into a bad pointer instead.
- * For case 17 from outside the guest (init.sh, planted): `arm-again`,
+ * For case 17 from outside the guest (guest/planted.sh): `arm-again`,
  * with a stash armed by the caller, tries a different one and must get
  * EBUSY with the status unchanged; `arm-other`, with nothing armed, arms
  * that same different stash, so the host can see that the region would

@@ -5,7 +5,8 @@
 # Contents: busybox with its applet links, cryptsetup, kexec, the
 # keyhandover tool and module, every shared library they need, the kernel
 # modules the guest loads (in load order, dependencies first), the test
-# fixtures and tests/qemu/init.sh as /init.
+# fixtures, tests/qemu/init.sh as /init and the stage files it sources
+# (tests/qemu/guest/*.sh) in /lib/kh-guest.
 #
 # Inputs, from the environment:
 #   KH_KVER         kernel version (default: the one linux-headers-amd64 names)
@@ -176,14 +177,18 @@ stage_extra_tree() {
 	cp -a --remove-destination -- "$KH_EXTRA_TREE/." "$STAGE/"
 }
 
-# Directories init.sh mounts on, and an ld.so cache so the loader finds
-# the libraries whatever its compiled-in search path.
+# Directories init.sh mounts on, /init and its stage files, and an
+# ld.so cache so the loader finds the libraries whatever its compiled-in
+# search path.
 stage_skeleton() {
 	for d in dev proc sys run tmp mnt; do
 		mkdir -p "$STAGE/$d"
 	done
 	cp "$KH_QEMU_DIR/init.sh" "$STAGE/init"
 	chmod 0755 "$STAGE/init"
+	# The stage files /init sources (init.sh GUEST).
+	mkdir -p "$STAGE/lib/kh-guest"
+	cp "$KH_QEMU_DIR"/guest/*.sh "$STAGE/lib/kh-guest/"
 	printf '%s\n' /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu \
 		>"$STAGE/etc/ld.so.conf"
 	ldconfig -r "$STAGE"

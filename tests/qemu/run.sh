@@ -275,7 +275,7 @@ unexpected_prompt() {
 		strip_cr "$1/console.log" 2>/dev/null | grep -F -- "$NEVER_PROMPT" >/dev/null
 }
 
-# The guest's "KH-DUMP TAG" requests (tests/qemu/init.sh request_dump):
+# The guest's "KH-DUMP TAG" requests (guest/planted.sh request_dump):
 # stop the guest, save the region as region-TAG.bin, and only once the
 # monitor has answered (after the pmemsave) and says paused, look whether
 # the guest's "KH-DUMP-END TAG" is out yet: dumps.log gets "TAG in-time"

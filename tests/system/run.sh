@@ -161,7 +161,7 @@ base_image() {
 }
 
 # mkroot_guest DIR MODE DISK FORMAT INPUT: a busybox guest
-# (tests/qemu/init.sh, stage mkroot) writes INPUT into the volume on DISK.
+# (tests/qemu/guest/image.sh, stage mkroot) writes INPUT into the volume on DISK.
 mkroot_guest() {
 	local d=$1 mode=$2 disk=$3 format=$4 input=$5
 	mkdir -p "$d/mkroot"

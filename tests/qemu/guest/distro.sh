@@ -1,0 +1,69 @@
+# shellcheck shell=sh disable=SC2034,SC2154 # KH_STAGES, NAME and the rest: init.sh's
+# Boot 1 of the distro scenarios, whose boot 2 is Debian's own initramfs
+# (initramfs-tools, cryptsetup-initramfs, keyhandover's hook), not this
+# one: sourced by /init (tests/qemu/init.sh).
+#
+#   distroarm  put a root file system on the volume, stash it as crypttab's
+#            cryptroot, kexec into Debian's own initramfs: its local-top
+#            script restores, cryptroot finds the volume open, root
+#            mounts, and the root's /sbin/init (rootfs-init.sh) reports
+#   distronoarm  the same without the stash: cryptroot prompts
+
+KH_STAGES="$KH_STAGES distroarm distronoarm"
+
+# The root file system for boot 2, on the LUKS volume as crypttab's
+# "cryptroot": ext2 with busybox, the content line, and a /sbin/init
+# (kh-rootfs-init) that reports whether it runs from the unlocked volume.
+make_rootfs() {
+	say "putting a root file system on $VOLUME (opened with the passphrase)"
+	cryptsetup open --key-file "$FIXTURES/passphrase" "$VOLUME" cryptroot ||
+		fail "cryptsetup open"
+	# LUKS2 volumes use 4 KiB sectors: the file system blocks must match.
+	mke2fs -q -b 4096 /dev/mapper/cryptroot >/dev/null || fail "mke2fs"
+	mkdir -p /mnt/root
+	mount -t ext4 /dev/mapper/cryptroot /mnt/root || fail "mount the new root"
+	for d in bin sbin dev proc sys run tmp etc; do
+		mkdir -p "/mnt/root/$d"
+	done
+	cp /bin/busybox /mnt/root/bin/busybox &&
+		cp /bin/kh-rootfs-init /mnt/root/sbin/init &&
+		cp "$FIXTURES/content" /mnt/root/etc/kh-content &&
+		cp "$FIXTURES/content" /mnt/root/etc/kh-content.expected ||
+		fail "filling the new root"
+	umount /mnt/root || fail "umount the new root"
+	cryptsetup close cryptroot || fail "cryptsetup close"
+	mark_stage volume-written
+}
+
+# Boot 1 of distro: `keyhandover reboot`, as a user runs it, with no
+# DEVICE: it stashes from /etc/crypttab, as on an installed system (the
+# root volume under its crypttab name, by UUID=, found by a scan: this
+# guest has no udev; and two entries it must list as not handed over),
+# loads Debian's initramfs (the boot disk's initrd.img) and, with no
+# systemd here, kexecs at once. The host checks its output on the console.
+stage_distroarm() {
+	load_keyhandover
+	make_rootfs
+	uuid=$(cryptsetup luksUUID "$VOLUME") || fail "cryptsetup luksUUID"
+	printf '%s\n' "# <target> <source> <key file> <options>" \
+		"cryptroot UUID=$uuid none luks,discard" \
+		"swap $BOOTDISK /dev/urandom swap,cipher=aes-xts-plain64,size=256" \
+		"gone UUID=00000000-0000-4000-8000-0000000000aa none luks" \
+		>/etc/crypttab
+	unpack_boot
+	REST=
+	mark_stage loaded
+	say "keyhandover reboot (no DEVICE: /etc/crypttab; passphrase on stdin)"
+	pass=$(cat "$FIXTURES/passphrase")
+	printf '%s\n' "$pass" | keyhandover reboot --kernel /tmp/boot/vmlinuz \
+		--initrd /tmp/boot/initrd.img --append "$(next_cmdline distro)"
+	fail "keyhandover reboot returned $?"
+}
+
+# Boot 1 of distro-negative: no stash; Debian's cryptroot must prompt.
+stage_distronoarm() {
+	load_keyhandover
+	make_rootfs
+	say "NOT stashing (negative control)"
+	load_and_kexec distro tool
+}
