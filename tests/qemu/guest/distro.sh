@@ -38,7 +38,8 @@ make_rootfs() {
 # Boot 1 of distro: `keyhandover reboot`, as a user runs it, with no
 # DEVICE: it stashes from /etc/crypttab, as on an installed system (the
 # root volume under its crypttab name, by UUID=, found by a scan: this
-# guest has no udev; and two entries it must list as not handed over),
+# guest has no udev; and three entries it must list as not handed over:
+# swap, a missing device, a second line with the root's name),
 # loads Debian's initramfs (the boot disk's initrd.img) and, with no
 # systemd here, kexecs at once. The host checks its output on the console.
 stage_distroarm() {
@@ -49,6 +50,7 @@ stage_distroarm() {
 		"cryptroot UUID=$uuid none luks,discard" \
 		"swap $BOOTDISK /dev/urandom swap,cipher=aes-xts-plain64,size=256" \
 		"gone UUID=00000000-0000-4000-8000-0000000000aa none luks" \
+		"cryptroot UUID=$uuid none luks" \
 		>/etc/crypttab
 	unpack_boot
 	REST=

@@ -22,6 +22,8 @@ scenario_checks() {
 		console_has "$d" "crypttab line 3: swap (/dev/vdb) not handed over: swap with a throw-away key"
 	check "distro: ... listed the missing volume with its reason" \
 		console_has "$d" "crypttab line 4: gone (UUID=00000000-0000-4000-8000-0000000000aa) not handed over: no LUKS device with this UUID here"
+	check "distro: ... listed the second line named cryptroot with its reason" \
+		console_has "$d" "crypttab line 5: cryptroot (UUID=$DISTRO_UUID) not handed over: an earlier line has this name"
 	check "distro: ... and, with no systemd, kexecd at once" \
 		console_has "$d" "then: kexec at once (no systemd)"
 	check "distro: Debian's initramfs ran keyhandover's boot script, which opened the volume" \
