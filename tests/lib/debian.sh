@@ -237,7 +237,11 @@ kh_chroot_apt() {
 	cp -L /etc/resolv.conf "$kh_croot/etc/resolv.conf"
 	# The chroot's package lists may be stale (old versions gone from the
 	# mirror): update before installing. Only a cold run gets here.
-	kh_chroot_run "$kh_croot" env DEBIAN_FRONTEND=noninteractive \
+	# INITRD=No: a kernel installed here (the dracut suite's, for its
+	# modules) gets no initramfs of its own, which nothing here boots;
+	# Debian's kernel hooks (dracut's, initramfs-tools') skip it, and a
+	# cold run saves minutes.
+	kh_chroot_run "$kh_croot" env DEBIAN_FRONTEND=noninteractive INITRD=No \
 		sh -c 'apt-get update -qq &&
 			apt-get install -y -qq -o Dpkg::Use-Pty=0 \
 				--no-install-recommends "$@"' \
