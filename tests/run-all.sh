@@ -75,24 +75,30 @@ trap 'kill -TERM -- "$bg_pid" "$kho_pid" 2>/dev/null
 # build of ten minutes on both cores when the cache is cold. It starts
 # now, beside the quick suites, whose downloads and debootstraps leave
 # the cores idle, instead of after them; lane qemu waits for it. Its
-# source is unpacked here first: only this job runs apt in the chroot.
+# source goes into the trixie chroot first; the suites that use the
+# chroot (check, dracut) wait for that much, so that only one apt ever
+# runs in it, and those that do not (unit, fuzz, dkms) go first.
 kho_log=$(mktemp)
+kho_ready=$kho_log.ready
 kho_build() {
 	(KH_TOP=$top && . "$top/tests/lib/debian.sh" &&
-		kh_kho_source >/dev/null && kh_kho_kernel >/dev/null)
+		kh_kho_source >/dev/null && : >"$kho_ready" &&
+		kh_kho_kernel >/dev/null)
 }
-(KH_TOP=$top && . "$top/tests/lib/debian.sh" && kh_kho_source >/dev/null) >"$kho_log" 2>&1
-kho_build >>"$kho_log" 2>&1 &
+kho_build >"$kho_log" 2>&1 &
 kho_pid=$!
 
 run_suite unit make -s -C "$top/userspace" check
-run_suite check "$top/tests/check.sh"
 run_suite fuzz "$top/tests/fuzz/run.sh"
 run_suite dkms "$top/tests/dkms/run.sh"
+while [ ! -e "$kho_ready" ] && kill -0 "$kho_pid" 2>/dev/null; do
+	sleep 2
+done
+run_suite check "$top/tests/check.sh"
 run_suite dracut "$top/tests/dracut/run.sh"
 # A failed build shows here; run.sh then tries once more and says so.
 wait "$kho_pid" || { echo "# building the KHO kernel beside the quick suites failed:"; cat "$kho_log"; }
-rm -f "$kho_log"
+rm -f "$kho_log" "$kho_ready"
 run_suite qemu "$top/tests/qemu/run.sh" --lane 1
 
 wait "$bg_pid"
