@@ -74,7 +74,7 @@ trap 'kill -TERM -- "$bg_pid" "$kho_pid" 2>/dev/null
 # The KHO and debug kernel (lane qemu's kho and debug scenarios) is a
 # build of ten minutes on both cores when the cache is cold. It starts
 # now, beside the quick suites, whose downloads and debootstraps leave
-# the cores idle, instead of after them; lane qemu waits for it. Its
+# the cores idle, instead of after them. Its
 # source goes into the trixie chroot first; the suites that use the
 # chroot (check, dracut) wait for that much, so that only one apt ever
 # runs in it, and those that do not (unit, fuzz, dkms) go first.
@@ -96,10 +96,13 @@ while [ ! -e "$kho_ready" ] && kill -0 "$kho_pid" 2>/dev/null; do
 done
 run_suite check "$top/tests/check.sh"
 run_suite dracut "$top/tests/dracut/run.sh"
-# A failed build shows here; run.sh then tries once more and says so.
+# The lane starts at once: its scenarios that boot the KHO kernel come
+# last (ORDER=) and wait for its build there (tests/lib/debian.sh
+# kh_kho_kernel holds a lock while it builds).
+run_suite qemu "$top/tests/qemu/run.sh" --lane 1
+# A failed build shows here too; run.sh tried once more and said so.
 wait "$kho_pid" || { echo "# building the KHO kernel beside the quick suites failed:"; cat "$kho_log"; }
 rm -f "$kho_log" "$kho_ready"
-run_suite qemu "$top/tests/qemu/run.sh" --lane 1
 
 wait "$bg_pid"
 echo "# suite: system (ran beside the others)"

@@ -514,8 +514,15 @@ kh_kho_source() {
 kh_kho_kernel() {
 	kh_src=$(kh_kho_source) || exit 1
 	kh_croot=${kh_src% *} kh_b=${kh_src#* }
+	# One build at a time: make test builds it in the background while
+	# the QEMU lane runs the scenarios that need other kernels; a scenario
+	# that needs it waits here for that build instead of starting one.
 	if [ ! -e "$kh_croot$kh_b/.complete" ]; then
-		kh_build_kho_kernel "$kh_croot" "$kh_b" >&2 ||
+		(
+			flock 9
+			[ -e "$kh_croot$kh_b/.complete" ] ||
+				kh_build_kho_kernel "$kh_croot" "$kh_b" >&2
+		) 9>"$kh_croot$kh_b.lock" ||
 			kh_die "building the KHO kernel failed (log: $kh_croot$kh_b.log)"
 	fi
 	printf '%s\n' "$kh_croot$kh_b"

@@ -20,6 +20,12 @@ all_scenarios() {
 	done
 }
 
+# scenario_setting NAME SETTING: the value of a scenario's simple setting
+# (SETTING=VALUE at the start of a line), without running its file.
+scenario_setting() {
+	sed -n "s/^$2=//p" "$SCENARIO_DIR/$1.sh" | tail -n 1
+}
+
 # Each with what it shows: its file's second line, "# NAME: ...".
 list_scenarios() {
 	local s

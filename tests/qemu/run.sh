@@ -84,7 +84,7 @@ usage() {
 }
 
 parse_args() {
-	local a s
+	local a s o
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--demo) DEMO=1 ;;
@@ -98,12 +98,15 @@ parse_args() {
 		shift
 	done
 	[ ${#SCENARIOS[@]} = 0 ] || return 0
-	for s in $(all_scenarios); do
+	mapfile -t SCENARIOS < <(for s in $(all_scenarios); do
 		[ "$(scenario_setting "$s" DEFAULT)" != no ] || continue
 		[ -z "$LANE" ] || [ "$(scenario_setting "$s" LANE)" = "$LANE" ] ||
 			continue
-		SCENARIOS+=("$s")
-	done
+		o=$(scenario_setting "$s" ORDER)
+		printf '%s %s\n' "${o:-50}" "$s"
+	done | sort -n -s -k1,1 | cut -d' ' -f2)
+	# A lane or a default list that names nothing would pass in silence.
+	[ ${#SCENARIOS[@]} -gt 0 ] || kh_die "no scenario${LANE:+ in lane $LANE}"
 }
 
 # load_scenario NAME: a scenario's file, over these defaults. Its second
@@ -132,7 +135,8 @@ parse_args() {
 #           (kh.then=), how it ends (paused: QEMU stops at the reset or
 #           power-off; held: the guest lives on), the module's own line
 #   MEM_MB  the guest's RAM (512: every byte is dumped and searched)
-#   DEFAULT no: only when named; LANE the lane of tests/run-all.sh
+#   DEFAULT no: only when named; LANE the lane of tests/run-all.sh;
+#           ORDER its place in the default list (default 50, lower first)
 #   scenario_prepare DIR  before the boot: QEMU_ARGS+=(...), APPEND+=...
 #   scenario_checks DIR   after the common checks: the scenario's own
 load_scenario() {
