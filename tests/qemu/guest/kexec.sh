@@ -37,6 +37,13 @@ open_and_write() {
 	say "opening $VOLUME with the passphrase"
 	cryptsetup open --key-file "$FIXTURES/passphrase" "$VOLUME" "$NAME" ||
 		fail "cryptsetup open with the passphrase"
+	write_and_close
+}
+
+# The known content onto the open mapping, which is then closed (keyring.sh
+# opens it another way): before kexec, so that the host's dump of RAM after
+# boot 2 looks for the stash's copies alone.
+write_and_close() {
 	say "writing the known content to /dev/mapper/$NAME"
 	dd if="$FIXTURES/content" of="/dev/mapper/$NAME" bs=512 count=1 \
 		conv=sync 2>/dev/null || fail "writing /dev/mapper/$NAME"

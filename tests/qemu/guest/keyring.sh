@@ -115,16 +115,11 @@ stage_kr27arm() {
 	$CRYPTSETUP27 open --link-vk-to-keyring "@u::%logon:kh:data" \
 		--key-file "$FIXTURES/passphrase" "$VOLUME" "$NAME" ||
 		fail "cryptsetup 2.7 open --link-vk-to-keyring"
-	dd if="$FIXTURES/content" of="/dev/mapper/$NAME" bs=512 count=1 \
-		conv=sync 2>/dev/null || fail "writing /dev/mapper/$NAME"
-	sync
-	# Closed before kexec, as in the positive scenario, so that the host's
-	# dump of RAM after boot 2 can look for the stash's copies alone: a
-	# volume still open at kexec leaves the old kernel's dm-crypt key in
-	# RAM the new kernel does not scrub (docs/security.md). cryptsetup's
-	# linked key outlives the mapping.
-	cryptsetup close "$NAME" || fail "cryptsetup close"
-	mark_stage volume-written
+	# Closed before kexec (kexec.sh write_and_close): a volume still open
+	# at kexec leaves the old kernel's dm-crypt key in RAM the new kernel
+	# does not scrub (docs/security.md). cryptsetup's linked key outlives
+	# the mapping.
+	write_and_close
 	stash_keyring kh:data
 	checks_passed
 	load_and_kexec kr27restore tool
