@@ -197,14 +197,16 @@ make_volume() {
 }
 
 # Test programs built on the host: the guest's interface and stress tests
-# (static, so they need no library in the initramfs) and the region
-# images maker.
+# and its wiping keyctl padd (static, so they need no library in the
+# initramfs) and the region images maker.
 build_test_tools() {
 	install -m 0755 "$KH_QEMU_DIR/rootfs-init.sh" "$WORK/fixtures/kh-rootfs-init" &&
 		gcc -static -O2 -Wall -Wextra -I"$KH_TOP/kmod" \
 		-o "$WORK/fixtures/kh-iface-test" "$KH_QEMU_DIR/iface_test.c" &&
 		gcc -static -O2 -Wall -Wextra -pthread -I"$KH_TOP/kmod" \
 		-o "$WORK/fixtures/kh-stress-test" "$KH_QEMU_DIR/stress_test.c" &&
+		gcc -static -O2 -Wall -Wextra \
+		-o "$WORK/fixtures/kh-logon-key" "$KH_QEMU_DIR/logon_key.c" &&
 		gcc -O2 -Wall -Wextra -I"$KH_TOP/kmod" -o "$WORK/mkplant" \
 			"$KH_QEMU_DIR/mkplant.c" "$KH_TOP/kmod/format.c" \
 			"$KH_TOP/userspace/format_user.c" -lcrypto

@@ -22,15 +22,26 @@ KEYCTL27=/usr/local/bin/keyctl27
 
 # With Debian 12's cryptsetup (no --link-vk-to-keyring) the test puts the
 # volume key into a logon key itself, as cryptsetup 2.7 would: luksDump
-# writes it to a tmpfs file, overwritten and removed straight after.
+# writes it to a tmpfs file, overwritten and removed straight after, and
+# kh-logon-key (tests/qemu/logon_key.c) adds it from a buffer it wipes.
 link_volume_key() {
 	f=/tmp/vk.bin
 	cryptsetup luksDump -q --dump-volume-key --volume-key-file "$f" \
 		--key-file "$FIXTURES/passphrase" "$VOLUME" >/dev/null ||
 		fail "cryptsetup luksDump --dump-volume-key"
-	$KEYCTL padd logon "$1" @u <"$f" >/dev/null || fail "keyctl padd logon $1"
+	kh-logon-key "$1" "$f" >/dev/null || fail "kh-logon-key $1"
 	dd if=/dev/zero of="$f" bs=64 count=1 conv=notrunc 2>/dev/null
 	rm -f "$f"
+}
+
+# The logon key the stash came from is revoked (the kernel frees its
+# payload with kfree_sensitive) before kexec. On a real box it stays
+# linked and stays in the old kernel's RAM, as the open root volume's
+# dm-crypt key does (docs/security.md); the host's scan of all guest RAM
+# after boot 2 looks for the stash's own copies, and a copy the test left
+# behind would pass or fail by where the new kernel happened to allocate.
+revoke_source_key() {
+	gcheck "the source key revokes once stashed" $KEYCTL revoke "%logon:$1"
 }
 
 # A logon key of $2 random bytes named $1; prints its serial.
@@ -102,6 +113,7 @@ stage_krarm() {
 	keyring_refusals
 	link_volume_key kh:data
 	stash_keyring kh:data
+	revoke_source_key kh:data
 	checks_passed
 	load_and_kexec restore tool
 }
@@ -118,9 +130,10 @@ stage_kr27arm() {
 	# Closed before kexec (kexec.sh write_and_close): a volume still open
 	# at kexec leaves the old kernel's dm-crypt key in RAM the new kernel
 	# does not scrub (docs/security.md). cryptsetup's linked key outlives
-	# the mapping.
+	# the mapping: revoke_source_key.
 	write_and_close
 	stash_keyring kh:data
+	revoke_source_key kh:data
 	checks_passed
 	load_and_kexec kr27restore tool
 }
