@@ -578,16 +578,20 @@ initramfs-tools busybox cryptsetup cryptsetup-initramfs keyutils
 dkms make gcc libc6-dev pkg-config libcryptsetup-dev libkeyutils-dev
 grub2-common grub-pc-bin"
 
-# kh_system_base KVER: print the cached root of that system, built once.
+# kh_system_base SUITE KVER [PKG...]: print the cached root of a Debian
+# SUITE system with kernel KVER, KH_SYSTEM_PKGS and the PKGs, built once.
 kh_system_base() {
-	kh_kv=$1
-	kh_key=$(printf '%s\n' "$kh_kv" $KH_SYSTEM_PKGS | sha256sum | cut -c1-12)
-	kh_sroot=$KH_CACHE/system-bookworm/$kh_key
+	kh_suite=$1 kh_kv=$2
+	shift 2
+	kh_extra=$*
+	# shellcheck disable=SC2086 # one package a word
+	kh_key=$(printf '%s\n' "$kh_kv" $KH_SYSTEM_PKGS $kh_extra | sha256sum | cut -c1-12)
+	kh_sroot=$KH_CACHE/system-$kh_suite/$kh_key
 	if [ ! -e "$kh_sroot.complete" ]; then
-		kh_build_system_base "$kh_sroot" "$kh_kv" >&2 ||
-			kh_die "building the Debian 12 system failed (log: $kh_sroot.log)"
+		kh_build_system_base "$kh_sroot" "$kh_suite" "$kh_kv" $kh_extra >&2 ||
+			kh_die "building the $kh_suite system failed (log: $kh_sroot.log)"
 		# Older systems (another kernel or package list): 1 GiB each.
-		for kh_d in "$KH_CACHE"/system-bookworm/*.complete; do
+		for kh_d in "$KH_CACHE/system-$kh_suite"/*.complete; do
 			[ "$kh_d" = "$kh_sroot.complete" ] ||
 				rm -rf "${kh_d%.complete}" "${kh_d%.complete}.log" "$kh_d"
 		done
@@ -596,9 +600,10 @@ kh_system_base() {
 }
 
 kh_build_system_base() {
-	kh_sroot=$1 kh_kv=$2
-	kh_log "debootstrap a Debian 12 system with $kh_kv into $kh_sroot (once, a few minutes)"
-	kh_debootstrap bookworm "$kh_sroot" "$kh_sroot.log" || return 1
+	kh_sroot=$1 kh_suite=$2 kh_kv=$3
+	shift 3
+	kh_log "debootstrap a Debian $kh_suite system with $kh_kv into $kh_sroot (once, a few minutes)"
+	kh_debootstrap "$kh_suite" "$kh_sroot" "$kh_sroot.log" || return 1
 	# Documentation is not what the test boots: leave it out, as Debian's
 	# own container images do, to keep the encrypted image small.
 	cat >"$kh_sroot/etc/dpkg/dpkg.cfg.d/keyhandover-test-nodoc" <<-'EOC'
@@ -607,19 +612,19 @@ kh_build_system_base() {
 	path-exclude /usr/share/info/*
 	path-exclude /usr/share/locale/*
 	EOC
-	# The suites an installed Debian 12 has: its kernels' security
-	# updates come from bookworm-security.
+	# The suites an installed system has: its kernels' security updates
+	# come from SUITE-security.
 	cat >"$kh_sroot/etc/apt/sources.list" <<-EOC
-	deb $KH_TRIXIE_MIRROR bookworm main
-	deb $KH_TRIXIE_MIRROR bookworm-updates main
-	deb $KH_SECURITY_MIRROR bookworm-security main
+	deb $KH_TRIXIE_MIRROR $kh_suite main
+	deb $KH_TRIXIE_MIRROR $kh_suite-updates main
+	deb $KH_SECURITY_MIRROR $kh_suite-security main
 	EOC
 	cp -L /etc/resolv.conf "$kh_sroot/etc/resolv.conf"
 	# shellcheck disable=SC2086 # one package a word
 	kh_chroot_run "$kh_sroot" env DEBIAN_FRONTEND=noninteractive \
 		sh -c 'apt-get update -qq && apt-get install -y -qq -o Dpkg::Use-Pty=0 \
 			--no-install-recommends "$@" && apt-get clean' \
-		sh "linux-image-$kh_kv" "linux-headers-$kh_kv" $KH_SYSTEM_PKGS \
+		sh "linux-image-$kh_kv" "linux-headers-$kh_kv" $KH_SYSTEM_PKGS "$@" \
 		>>"$kh_sroot.log" 2>&1 || { tail -n 20 "$kh_sroot.log"; return 1; }
 	: >"$kh_sroot.complete"
 }

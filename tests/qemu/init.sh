@@ -21,7 +21,6 @@
 #   tool.sh     the tool's commands that change nothing (planted's cases)
 #   debug.sh    the module under the debug kernel: debug
 #   bench.sh    timings for `make bench`: bench
-#   image.sh    the system scenarios' encrypted root: mkroot
 #
 # Markers. Human output goes to the console (ttyS0), with "KH-STAGE stage
 # step uptime" lines that let the host time each step. The verdict goes

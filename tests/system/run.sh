@@ -1,31 +1,35 @@
 #!/bin/bash
 # tests/system/run.sh [--keep] [--list] [SCENARIO...]
 #
-# The real end-to-end test: a whole Debian 12 system, not a test image.
+# The real end-to-end test: whole Debian systems, not a test image.
 #
-# The system is debootstrap'd once (cached, tests/lib/debian.sh
+# Each system is one file, tests/system/systems/NAME.sh: its Debian suite,
+# kernel, extra packages and root crypttab options (bookworm: Debian 12;
+# trixie: Debian 13). It is debootstrap'd once (cached, tests/lib/debian.sh
 # kh_system_base): systemd, Debian's kernel, initramfs-tools with
 # cryptsetup-initramfs, and what DKMS needs. On every run keyhandover is
 # installed into a copy of it the way the README tells a user to (make
 # dkms-install; make install-tool; /etc/modules; update-initramfs -u), in
-# a chroot, its root goes into an ext4 image, and a busybox guest writes
-# that image into a LUKS2 volume through its own dm-crypt (the host has
-# no device-mapper). The system then boots from QEMU's -kernel/-initrd
+# a chroot, its root goes into an ext4 image, and the host encrypts that
+# image into a LUKS2 volume (kh-encrypt-image: the host has no
+# device-mapper). The system then boots from QEMU's -kernel/-initrd
 # taken from its own /boot, with the region's memmap= and
 # keyhandover.region= on -append (what `keyhandover setup` puts into
 # GRUB's command line; the guest has no GRUB).
 #
 # Every scenario is one file, tests/system/scenarios/NAME.sh: its second
-# line says what it shows (--list), and its scenario_run drives the
-# system over the serial console with the helpers below (wait_for,
+# line says what it shows (--list), SYSTEM= names the system it boots
+# (default bookworm; each system is made once per run, for the first
+# scenario that needs it), and its scenario_run drives the system over
+# the serial console with the helpers below (wait_for,
 # guest_ok, said, dump_region, ...). This driver names none; the default
 # is all of them.
 #
-# Every log (console, monitor, QMP, QEMU's output, the install's, the
-# image guest's) is searched for the passphrase and the volume key
+# Every log (console, monitor, QMP, QEMU's output, the install's, mke2fs's)
+# is searched for the passphrase and the volume key
 # (any piece, in any form: see no_secret_in). Output: "ok N - ..." lines,
 # then "N passed, N failed".
-# Environment: KH_KVER, KH_SYSTEM_TIMEOUT (seconds per wait, default 900: only a failure waits that long).
+# Environment: KH_KVER (bookworm's kernel), KH_SYSTEM_TIMEOUT (seconds per wait, default 900: only a failure waits that long).
 set -eu -o pipefail
 
 KH_TOP=$(cd "$(dirname -- "$0")/../.." && pwd)
@@ -33,6 +37,7 @@ KH_TOP=$(cd "$(dirname -- "$0")/../.." && pwd)
 . "$KH_TOP/tests/lib/suite.sh"
 
 SCENARIO_DIR=$KH_TOP/tests/system/scenarios
+SYSTEM_DIR=$KH_TOP/tests/system/systems
 # shellcheck disable=SC2016 # a literal $: memmap= syntax, also region=
 KH_REGION='4K$0x7000000'
 REGION_ADDR=0x7000000
@@ -44,6 +49,9 @@ PROMPT="root@$HOST:~#"
 KEEP=0
 SCENARIOS=()
 WORK=
+RUN_WORK=
+SYSTEM=
+SYSTEM_OK=0
 DIR=
 POS=0
 SEQ=0
@@ -68,19 +76,20 @@ parse_args() {
 	[ ${#SCENARIOS[@]} -gt 0 ] || mapfile -t SCENARIOS < <(all_scenarios)
 }
 
-# --- the encrypted Debian 12 system ----------------------------------------
+# --- the encrypted system ---------------------------------------------------
 #
-# Two layers. The encrypted base image (cached, keyed by the base system
-# and the functions that make it) holds the system as debootstrap and
-# configure_system left it, without keyhandover. Every run installs the
-# working tree's keyhandover into an overlay on the base system in a
-# chroot: the overlay's upper layer is exactly what the install changed,
-# and a guest unpacks it into a copy-on-write layer of the base image.
+# The base system is cached (tests/lib/debian.sh kh_system_base). Every run
+# installs the working tree's keyhandover into an overlay on it in a
+# chroot (the overlay's upper layer is exactly what the install changed),
+# makes an ext4 image of the result (mke2fs -d copies a tree without
+# mounting anything), and encrypts it into a LUKS2 volume on the host
+# (kh-encrypt-image, tests/system/encrypt_image.c): the guest's own
+# dm-crypt is the first to read it back.
 
-# The volume's secrets, made with the cached image and kept beside it:
-# the passphrase (typed, never on a command line) and the volume key (only
-# in the LUKS header), without NUL or newline bytes so that a line-based
-# grep finds the raw key in a log. Test data, never a real secret.
+# The volume's secrets, new for every run: the passphrase (typed, never on
+# a command line) and the volume key (only in the LUKS header), without
+# NUL or newline bytes so that a line-based grep finds the raw key in a
+# log. Test data, never a real secret.
 make_secrets() {
 	local d=$1
 	mkdir -p "$d/fixtures"
@@ -104,7 +113,7 @@ configure_system() {
 	mkdir -p "$r/boot/grub"
 	sed 's/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0"/' \
 		"$r/usr/share/grub/default/grub" >"$r/etc/default/grub" || return 1
-	printf 'cryptroot UUID=%s none luks,discard,initramfs\n' "$uuid" >"$r/etc/crypttab"
+	printf 'cryptroot UUID=%s none %s\n' "$uuid" "$CRYPTTAB_OPTIONS" >"$r/etc/crypttab"
 	printf '/dev/mapper/cryptroot / ext4 errors=remount-ro 0 1\n' >"$r/etc/fstab"
 	printf '%s\n' "$HOST" >"$r/etc/hostname"
 	printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$HOST" >"$r/etc/hosts"
@@ -116,72 +125,37 @@ configure_system() {
 	EOF
 }
 
-# The base image: the configured system as ext4 (mke2fs -d copies a tree
-# without mounting anything, with room for the install and the boots),
-# in a LUKS2 volume with the known key, written by a guest's dm-crypt.
-# Cheap argon2: cryptroot and stash run it under TCG.
-make_base_image() {
-	local d=$1 mb root=$1/root
-	rm -rf "$d"
-	mkdir -p "$d"
-	make_secrets "$d"
-	cp -a "$BASE" "$root"
-	configure_system "$root" "$(cat "$d/uuid")"
-	mb=$(du -sm "$root" | cut -f1)
+# luks_segment IMAGE: the data segment's offset and sector size in bytes,
+# as cryptsetup wrote them.
+luks_segment() {
+	cryptsetup luksDump "$1" | awk '
+		/^Data segments:/ { d = 1 }
+		d && $1 == "offset:" { o = $2 }
+		d && $1 == "sector:" { print o, $2; exit }'
+}
+
+# make_image TREE: the tree as ext4, with room for the boots, in a LUKS2
+# volume with the run's key ($WORK/luks.img). Cheap argon2: cryptroot and
+# stash run it under TCG.
+make_image() {
+	local tree=$1 mb seg
+	mb=$(du -sm "$tree" | cut -f1)
 	mb=$((mb * 12 / 10 + 128))
-	mke2fs -q -t ext4 -L kh-root -d "$root" "$d/root.ext4" "${mb}M" \
-		>"$d/mke2fs.log" 2>&1 || return 1
-	rm -rf "$root"
-	truncate -s "$((mb + 32))M" "$d/luks.img"
+	mke2fs -q -t ext4 -L kh-root -d "$tree" "$WORK/root.ext4" "${mb}M" \
+		>"$WORK/mke2fs.log" 2>&1 || { cat "$WORK/mke2fs.log" >&2; return 1; }
+	truncate -s "$((mb + 16))M" "$WORK/luks.img"
 	cryptsetup luksFormat --batch-mode --type luks2 \
-		--cipher aes-xts-plain64 --key-size 512 \
+		--cipher aes-xts-plain64 --key-size 512 --sector-size 4096 \
+		--offset 32768 \
 		--pbkdf argon2id --pbkdf-memory 16384 \
 		--pbkdf-force-iterations 4 --pbkdf-parallel 1 \
-		--volume-key-file "$d/vk.bin" --uuid "$(cat "$d/uuid")" \
-		--key-file "$d/fixtures/passphrase" "$d/luks.img" || return 1
-	mkroot_guest "$d" image "$d/luks.img" raw "$d/root.ext4" || return 1
-	rm -f "$d/root.ext4"
-}
-
-# base_image: print the cached base image's directory, made once.
-base_image() {
-	local key d
-	key=$( { echo "$BASE"; declare -f configure_system make_base_image make_secrets; } |
-		sha256sum | cut -c1-12)
-	d=$KH_CACHE/system-bookworm/image-$key
-	if [ ! -e "$d/.complete" ]; then
-		kh_log "encrypting the Debian 12 system's root into a LUKS2 image (once, a few minutes)"
-		make_base_image "$d" >&2 || return 1
-		: >"$d/.complete"
-		# Older images (another base or recipe): 1.5 GiB each.
-		find "$KH_CACHE/system-bookworm" -mindepth 1 -maxdepth 1 \
-			-name 'image-*' ! -path "$d" -exec rm -rf {} +
-	fi
-	printf '%s\n' "$d"
-}
-
-# mkroot_guest DIR MODE DISK FORMAT INPUT: a busybox guest
-# (tests/qemu/guest/image.sh, stage mkroot) writes INPUT into the volume on DISK.
-mkroot_guest() {
-	local d=$1 mode=$2 disk=$3 format=$4 input=$5
-	mkdir -p "$d/mkroot"
-	KH_FIXTURES=$d/fixtures KH_KVER=$VER KH_KERNEL_ROOT=$BASE \
-		KH_ALLOW_MISSING=1 KH_MODULE=/nonexistent KH_TOOL=/nonexistent \
-		"$KH_QEMU_DIR/mkinitramfs.sh" "$d/mkroot/initrd.img" \
-		>"$d/mkroot/mkinitramfs.log" 2>&1 ||
-		{ tail -n 20 "$d/mkroot/mkinitramfs.log" >&2; return 1; }
-	qemu_start "$d/mkroot" 900 -no-reboot \
-		-kernel "$(qemu_pvh_kernel "$BASE/boot/vmlinuz-$VER" "$d/mkroot/vmlinux.pvh")" -initrd "$d/mkroot/initrd.img" \
-		-append "console=ttyS0 panic=-1 kh.stage=mkroot kh.mkroot=$mode" \
-		-drive "file=$disk,if=virtio,format=$format" \
-		-drive "file=$input,if=virtio,format=raw,readonly=on" \
-		-serial "file:$d/mkroot/console.log" -serial "file:$d/mkroot/marker.log"
-	qemu_wait
-	rm -f "$d/mkroot/vmlinux.pvh" # 65 MB, and the base image is cached
-	if ! tr -d '\r' <"$d/mkroot/marker.log" | grep -x 'KH-RESULT mkroot-ok' >/dev/null; then
-		tr -d '\r' <"$d/mkroot/console.log" | tail -n 15 >&2
-		return 1
-	fi
+		--volume-key-file "$WORK/vk.bin" --uuid "$UUID" \
+		--key-file "$WORK/fixtures/passphrase" "$WORK/luks.img" || return 1
+	seg=$(luks_segment "$WORK/luks.img")
+	# shellcheck disable=SC2086 # offset and sector size, two words
+	"$WORK/kh-encrypt-image" "$WORK/vk.bin" "$WORK/root.ext4" \
+		"$WORK/luks.img" $seg || return 1
+	rm -f "$WORK/root.ext4"
 }
 
 # The project's files, as a clean clone has them (build products and the
@@ -200,8 +174,8 @@ copy_sources() {
 # system (a chroot of an overlay on the base system): DKMS builds and
 # installs the module for the system's kernel, install-tool the tool with
 # the initramfs-tools hook and boot script, /etc/modules loads the module
-# at boot, update-initramfs rebuilds the initramfs. QEMU then boots the
-# system's own kernel and initramfs.
+# at boot, update-initramfs rebuilds the initramfs. The image is made from
+# the overlay; QEMU boots the system's own kernel and initramfs.
 install_keyhandover() {
 	local w=$WORK/overlay rc=0
 	mkdir -p "$w/upper" "$w/work" "$w/merged"
@@ -210,8 +184,6 @@ install_keyhandover() {
 		"$w/merged" ||
 		return 1
 	MERGED=$w/merged
-	# The base image's configuration, again, so that the chroot sees the
-	# system as the image holds it (rewritten identically: no change).
 	configure_system "$w/merged" "$UUID" &&
 		copy_sources "$w/merged/root/keyhandover" &&
 		kh_chroot_run "$w/merged" sh -ec '
@@ -222,33 +194,17 @@ install_keyhandover() {
 			update-initramfs -u -k "$1"
 		' sh "$VER" >"$WORK/install.log" 2>&1 &&
 		cp "$w/merged/boot/vmlinuz-$VER" "$WORK/vmlinuz" &&
-		cp "$w/merged/boot/initrd.img-$VER" "$WORK/initrd.img" || rc=1
+		cp "$w/merged/boot/initrd.img-$VER" "$WORK/initrd.img" &&
+		make_image "$w/merged" || rc=1
 	[ "$rc" = 0 ] || tail -n 30 "$WORK/install.log" >&2
 	umount "$w/merged" && MERGED= || rc=1
 	return "$rc"
 }
 
-# The upper layer as a tar for the guest: overlayfs's whiteouts (character
-# devices 0:0, a deleted lower file) become a list of paths to delete.
-make_delta() {
-	local u=$WORK/overlay/upper c=$WORK/chardevs
-	# Each step chained: set -e does nothing inside a check.
-	(cd "$u" && find . -mindepth 1 -type c -exec stat -c '%t:%T %n' {} + >"$c") &&
-		sed -n 's/^0:0 //p' "$c" >"$u/.kh-whiteouts" &&
-		(cd "$u" && find . -mindepth 1 ! -type c -print0 &&
-			sed -n '/^0:0 /!s/^[^ ]* //p' "$c" | tr '\n' '\0') |
-		tar -C "$u" --null --no-recursion -T - --numeric-owner -cf "$WORK/delta.tar"
-}
-
-# The run's disk: a copy-on-write layer over the base image, with the
-# install unpacked into it by the mkroot guest.
-apply_delta() {
-	qemu-img create -q -f qcow2 -F raw -b "$IMAGE/luks.img" "$WORK/disk.qcow2" &&
-		mkroot_guest "$WORK" delta "$WORK/disk.qcow2" qcow2 "$WORK/delta.tar"
-}
-
 prepare_system() {
-	install_keyhandover && make_delta && apply_delta
+	gcc -O2 -Wall -Wextra -o "$WORK/kh-encrypt-image" \
+		"$KH_TOP/tests/system/encrypt_image.c" -lcrypto &&
+		install_keyhandover
 }
 
 # What the install left: the DKMS module for the system's kernel, the tool,
@@ -260,7 +216,7 @@ installed_right() {
 		{ note "no DKMS module under /lib/modules/$VER/updates/dkms"; return 1; }
 	[ -x "$u/usr/sbin/keyhandover" ] || { note "no /usr/sbin/keyhandover"; return 1; }
 	list=$(lsinitramfs "$WORK/initrd.img") || return 1
-	# Debian 12's /lib is /usr/lib: lsinitramfs names the modules there.
+	# Debian's /lib is /usr/lib: lsinitramfs names the modules there.
 	for f in usr/sbin/keyhandover scripts/local-top/keyhandover \
 		"usr/lib/modules/$VER/updates/dkms/keyhandover.ko" cryptroot/crypttab; do
 		grep -qx -- "$f" <<<"$list" || { note "initramfs lacks $f"; return 1; }
@@ -355,15 +311,13 @@ said() {
 # --- QEMU ----------------------------------------------------------------
 
 # start_qemu DIR [QEMU ARGS...]: the system, its disk copy-on-write for
-# this scenario only (snapshot=on), its console a pipe pair. systemd waits
-# 900 s, not 90, for a device: on a cold cache the guest shares the cores
-# with a kernel build and the other lane, and udev under TCG then took
-# longer than 90 s to announce /dev/ttyS0 (no serial getty, no shell).
-#
 # this scenario only (snapshot=on), its console a pipe pair, a QMP channel
 # for a scenario that asks for one (-qmp pipe:DIR/qmp; the reader simply
 # waits for nothing otherwise). No timeout of its own: every wait_for is
-# bounded.
+# bounded. systemd waits 900 s, not 90, for a device: on a cold cache the
+# guest shares the cores with a kernel build and the other lane, and udev
+# under TCG then took longer than 90 s to announce /dev/ttyS0 (no serial
+# getty, no shell).
 start_qemu() {
 	DIR=$1
 	shift
@@ -374,7 +328,7 @@ start_qemu() {
 	qemu_start "$DIR" 7200 \
 		-kernel "$(qemu_pvh_kernel "$WORK/vmlinuz" "$WORK/vmlinux.pvh")" -initrd "$WORK/initrd.img" \
 		-append "root=/dev/mapper/cryptroot ro console=ttyS0 memmap=$KH_REGION keyhandover.region=$KH_REGION systemd.default_device_timeout_sec=900" \
-		-drive "file=$WORK/disk.qcow2,if=virtio,format=qcow2,snapshot=on" \
+		-drive "file=$WORK/luks.img,if=virtio,format=raw,snapshot=on" \
 		-serial "pipe:$DIR/tty0" "$@"
 }
 
@@ -457,7 +411,7 @@ run_scenario() {
 	qemu_stop "$DIR"
 	check "$SCENARIO: passphrase and volume key in no log" \
 		no_secret_in "$DIR"/console.log "$DIR"/monitor.log "$DIR"/qmp.log \
-		"$DIR"/qemu.out "$DIR"/out.* "$WORK"/install.log "$WORK"/mkroot/console.log
+		"$DIR"/qemu.out "$DIR"/out.* "$WORK"/install.log "$WORK"/mke2fs.log
 	note "timing $SCENARIO: $((SECONDS - t0)) s"
 	if [ "$FAILED" != 0 ]; then
 		console_text | tail -n 25 | note_lines console
@@ -469,45 +423,83 @@ run_scenario() {
 cleanup() {
 	local rc=$?
 	qemu_stop "$DIR"
+	WORK=$RUN_WORK
 	# An interrupted chroot run leaves its proc mounted inside.
 	[ -z "${MERGED:-}" ] || umount "$MERGED/proc" 2>/dev/null || true
 	[ -z "${MERGED:-}" ] || umount "$MERGED" 2>/dev/null || true
 	keep_or_remove_work "$rc"
 }
 
-main() {
-	parse_args "$@"
-	kh_need_pkgs qemu-system-x86 cryptsetup-bin busybox-static cpio kmod \
-		e2fsprogs initramfs-tools-core debootstrap qemu-utils
-	VER=$(kh_kernel_version)
-	WORK=$(mktemp -d "${TMPDIR:-/tmp}/kh-system.XXXXXX")
-	trap cleanup EXIT
-	# Killed (run-all.sh stops it when it is stopped): clean up all the same.
-	trap 'exit 143' TERM INT
-	local t0=$SECONDS
-	BASE=$(kh_system_base "$VER") || { not_ok "a Debian 12 system with $VER"; finish; }
-	note "timing system base (cached): $((SECONDS - t0)) s"
-	t0=$SECONDS
-	IMAGE=$(base_image) || { not_ok "the encrypted Debian 12 base image"; finish; }
-	note "timing base image (cached): $((SECONDS - t0)) s"
-	mkdir -p "$WORK/fixtures"
-	cp "$IMAGE/fixtures/passphrase" "$IMAGE/fixtures/content" "$WORK/fixtures/"
-	cp "$IMAGE/vk.bin" "$WORK/vk.bin"
-	UUID=$(cat "$IMAGE/uuid")
+# load_system NAME: the system's settings (tests/system/systems/NAME.sh)
+# and its working directory; made (base, install, image) on first use.
+load_system() {
+	if [ "$SYSTEM" = "$1" ]; then
+		[ "$SYSTEM_OK" = 1 ]
+		return
+	fi
+	SYSTEM=$1 SYSTEM_OK=0
+	local f=$SYSTEM_DIR/$1.sh t0=$SECONDS
+	EXTRA_PKGS=
+	unset -f system_kernel
+	[ -f "$f" ] || { not_ok "no system $1 ($f)"; return 1; }
+	# shellcheck source=/dev/null
+	. "$f"
+	WORK=$RUN_WORK/$1
+	mkdir -p "$WORK"
+	VER=$(system_kernel) ||
+		{ not_ok "$DESCRIPTION: cannot tell its kernel"; return 1; }
+	# shellcheck disable=SC2086 # one package a word
+	BASE=$(kh_system_base "$SUITE" "$VER" $EXTRA_PKGS) ||
+		{ not_ok "a $DESCRIPTION system with $VER"; return 1; }
+	note "timing $1 base (cached): $((SECONDS - t0)) s"
+	make_secrets "$WORK"
+	UUID=$(cat "$WORK/uuid")
 	kh_leak_patterns "$WORK/vk.bin" "$WORK/leak" ||
-		{ not_ok "the leak detector's patterns made from the volume key"; finish; }
+		{ not_ok "the leak detector's patterns made from the volume key"; return 1; }
 	leak_self_test "$WORK/vk.bin" "$WORK/leak" "$WORK/leak-probe"
 	TOKEN=boot1-$(head -c 8 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
 	t0=$SECONDS
-	check "install keyhandover into the Debian 12 system (make dkms-install, make install-tool, /etc/modules, update-initramfs) and onto its encrypted root" \
+	check "install keyhandover into the $DESCRIPTION system (make dkms-install, make install-tool, /etc/modules, update-initramfs) and encrypt its root" \
 		prepare_system
-	[ "$LAST_OK" = 1 ] || finish
-	check "the system's initramfs holds the DKMS module, the tool, the boot script and cryptroot's crypttab" \
+	[ "$LAST_OK" = 1 ] || return 1
+	check "$DESCRIPTION: the initramfs holds the DKMS module, the tool, the boot script and cryptroot's crypttab" \
 		installed_right
-	note "timing install: $((SECONDS - t0)) s"
-	local s
+	note "timing $1 install: $((SECONDS - t0)) s"
+	SYSTEM_OK=1
+}
+
+scenario_system() {
+	local v
+	v=$(scenario_setting "$1" SYSTEM)
+	printf '%s\n' "${v:-bookworm}"
+}
+
+main() {
+	parse_args "$@"
+	kh_need_pkgs qemu-system-x86 cryptsetup-bin e2fsprogs initramfs-tools-core \
+		debootstrap gcc libc6-dev libssl-dev xz-utils binutils
+	RUN_WORK=$(mktemp -d "${TMPDIR:-/tmp}/kh-system.XXXXXX")
+	WORK=$RUN_WORK
+	trap cleanup EXIT
+	# Killed (run-all.sh stops it when it is stopped): clean up all the same.
+	trap 'exit 143' TERM INT
+	local s sys systems=()
+	# Each system once, in the order its first scenario comes.
 	for s in "${SCENARIOS[@]}"; do
-		run_scenario "$s"
+		sys=$(scenario_system "$s")
+		case " ${systems[*]} " in *" $sys "*) ;;
+		*) systems+=("$sys") ;;
+		esac
+	done
+	for sys in "${systems[@]}"; do
+		for s in "${SCENARIOS[@]}"; do
+			[ "$(scenario_system "$s")" = "$sys" ] || continue
+			if load_system "$sys"; then
+				run_scenario "$s"
+			else
+				not_ok "$s: its system $sys could not be made"
+			fi
+		done
 	done
 	finish
 }

@@ -1,0 +1,16 @@
+# shellcheck shell=bash
+# trixie: Debian 13 (stable), its 6.12 kernel, initramfs-tools' cryptroot
+# systemd 257 and cryptsetup 2.7. Root's crypttab line carries systemd's
+# link-volume-key=: Debian's cryptroot ignores it at a cold boot (it warns
+# "ignoring unknown option"), and keyhandover restore honours it after
+# every kexec, so the chain needs the passphrase once after a cold boot.
+SUITE=trixie
+DESCRIPTION="Debian 13"
+# trixie's kernel, the first of the chain's (tests/lib/debian.sh).
+system_kernel() {
+	local v
+	v=$(kh_trixie_kvers) || return 1
+	printf '%s\n' "${v%% *}"
+}
+EXTRA_PKGS=systemd-cryptsetup
+CRYPTTAB_OPTIONS=luks,discard,initramfs,link-volume-key=@u::%logon:keyhandover:cryptroot
