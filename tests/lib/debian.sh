@@ -590,11 +590,13 @@ kh_system_base() {
 	if [ ! -e "$kh_sroot.complete" ]; then
 		kh_build_system_base "$kh_sroot" "$kh_suite" "$kh_kv" $kh_extra >&2 ||
 			kh_die "building the $kh_suite system failed (log: $kh_sroot.log)"
-		# Older systems (another kernel or package list): 1 GiB each.
+		# Older systems (another kernel or package list): 1 GiB each;
+		# and the encrypted images an older recipe cached beside them.
 		for kh_d in "$KH_CACHE/system-$kh_suite"/*.complete; do
 			[ "$kh_d" = "$kh_sroot.complete" ] ||
 				rm -rf "${kh_d%.complete}" "${kh_d%.complete}.log" "$kh_d"
 		done
+		rm -rf "$KH_CACHE/system-$kh_suite"/image-*
 	fi
 	printf '%s\n' "$kh_sroot"
 }
