@@ -13,7 +13,6 @@
  * Pure parsing: no file, device, keyring or terminal is touched here.
  */
 #include <errno.h>
-#include <keyutils.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,25 +95,10 @@ static bool khu_crypttab_value(const char *opts, const char *opt, char *out,
 static const char *khu_crypttab_link_ring(struct khu_crypttab_link *l,
 					  const char *ring)
 {
-	static const struct {
-		const char *name;
-		int32_t id;
-	} known[] = {
-		{ "@u", KEY_SPEC_USER_KEYRING },
-		{ "@us", KEY_SPEC_USER_SESSION_KEYRING },
-		{ "@s", KEY_SPEC_SESSION_KEYRING },
-		{ "@p", KEY_SPEC_PROCESS_KEYRING },
-		{ "@t", KEY_SPEC_THREAD_KEYRING },
-	};
 	const char *name = ring;
-	size_t i;
 
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		if (!strcmp(ring, known[i].name)) {
-			l->ring = known[i].id;
-			return NULL;
-		}
-	}
+	if (!khu_keyring_special(ring, &l->ring))
+		return NULL;
 	if (ring[0] == '@')
 		return "link-volume-key= names an unknown keyring (@u, @s, @us, @p, @t, %:NAME or NAME)";
 	if (!strncmp(ring, "%:", 2))

@@ -69,8 +69,8 @@ const char *khu_keyring_type_name(uint32_t type)
 	return type == KH_KEY_USER ? "user" : "logon";
 }
 
-/* "@u", "@s", "@us", "@p", "@t" or a key serial number. */
-int khu_keyring_parse_parent(const char *spec, int32_t *id)
+/* "@u", "@s", "@us", "@p" or "@t": its KEY_SPEC_* id, else -EINVAL. */
+int khu_keyring_special(const char *spec, int32_t *id)
 {
 	static const struct {
 		const char *name;
@@ -82,9 +82,7 @@ int khu_keyring_parse_parent(const char *spec, int32_t *id)
 		{ "@p", KEY_SPEC_PROCESS_KEYRING },
 		{ "@t", KEY_SPEC_THREAD_KEYRING },
 	};
-	unsigned long v;
 	size_t i;
-	char *end;
 
 	for (i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
 		if (!strcmp(spec, specials[i].name)) {
@@ -92,6 +90,17 @@ int khu_keyring_parse_parent(const char *spec, int32_t *id)
 			return 0;
 		}
 	}
+	return -EINVAL;
+}
+
+/* "@u", "@s", "@us", "@p", "@t" or a key serial number. */
+int khu_keyring_parse_parent(const char *spec, int32_t *id)
+{
+	unsigned long v;
+	char *end;
+
+	if (!khu_keyring_special(spec, id))
+		return 0;
 	errno = 0;
 	v = strtoul(spec, &end, 10);
 	if (errno || end == spec || *end || spec[0] == '-' || !v ||

@@ -22,6 +22,7 @@
 
 int khu_keyring_parse_ref(const char *spec, uint32_t *type, const char **desc);
 const char *khu_keyring_type_name(uint32_t type);
+int khu_keyring_special(const char *spec, int32_t *id);
 int khu_keyring_parse_parent(const char *spec, int32_t *id);
 int khu_keyring_other_type(uint32_t type, const char *desc);
 int khu_keyring_open_ring(int32_t parent, int32_t *ring);
