@@ -198,7 +198,7 @@ static void khu_setup_check_line(const char *path,
 			printf("ok: %s: key file %s: reboot needs no passphrase\n",
 			       name, e->key_file);
 		else
-			printf("note: %s: no link-volume-key= in %s: every reboot asks for its passphrase (add link-volume-key=@u::%%logon:keyhandover:%s)\n",
+			printf("note: %s: no link-volume-key= in %s: every reboot asks for its passphrase (add link-volume-key=@u::%%logon:keyhandover:%s: keyhandover restore links the key after each kexec, on Debian 12 too)\n",
 			       name, path, name);
 		break;
 	}
