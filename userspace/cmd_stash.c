@@ -556,7 +556,7 @@ static void khu_stash_fact(const struct khu_stash *s,
 	const struct khu_crypttab_link *l = khu_stash_link(v);
 	const char *kf = v->key_file ? v->key_file : s->o->key_file;
 
-	f->named = l != NULL;
+	f->named = !!l;
 	f->logon = l && l->type == KH_KEY_LOGON;
 	f->present = l && khu_keyring_present(l->type, l->description) > 0;
 	/* `--key-file -` on a terminal is a prompt, as in cryptsetup. */

@@ -111,9 +111,9 @@ static const char *khu_crypttab_link_ring(struct khu_crypttab_link *l,
 		return "link-volume-key= names no keyring";
 	if (strspn(name, "0123456789") == strlen(name))
 		return "link-volume-key= names a keyring by its number, which systemd does not take (use @u or a keyring's name)";
-	if (strlen(name) >= sizeof(l->ring_name))
+	if (snprintf(l->ring_name, sizeof(l->ring_name), "%s", name) >=
+	    (int)sizeof(l->ring_name))
 		return "link-volume-key= names a keyring longer than 255 characters";
-	strcpy(l->ring_name, name);
 	return NULL;
 }
 

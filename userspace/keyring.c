@@ -367,7 +367,7 @@ int khu_keyring_sealed(const char *path)
 	ret = khu_text_read(path, 4096, &text);
 	if (ret)
 		return ret;
-	ret = strstr(text, "[confidentiality]") != NULL;
+	ret = !!strstr(text, "[confidentiality]");
 	free(text);
 	return ret;
 }

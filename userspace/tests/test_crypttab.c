@@ -205,7 +205,7 @@ static void test_link_refused(void)
 
 	memset(big, 'a', sizeof(big));
 	memcpy(big, head, strlen(head));
-	strcpy(big + sizeof(big) - 2, "\n");
+	memcpy(big + sizeof(big) - 2, "\n", 2);
 	check(!parse(big) && n == 1 && skipped_for(0, "longer than 255"),
 	      "a key description of 256 characters or more is refused");
 	check(!parse("v /dev/a none plain,link-volume-key=@u::%logon:a:b\n") &&

@@ -248,10 +248,10 @@ int main(void)
 	test_parse_parent();
 	test_sealed();
 	/* A session keyring of our own: nothing of the caller's is touched. */
-	if (keyctl_join_session_keyring(NULL) < 0)
+	if (keyctl_join_session_keyring(NULL) < 0) {
 		printf("# skip: the keyring checks: keyctl not permitted here (%s)\n",
 		       strerror(errno));
-	else {
+	} else {
 		test_store();
 		test_present();
 		test_link();
