@@ -60,11 +60,12 @@ struct khu_opts {
 	bool check;			/* setup: has it taken effect? */
 	bool to_keyring;		/* restore: into a keyring */
 	bool open;			/* restore --to-keyring: open too */
+	bool no_ask;			/* stash: never ask for a passphrase */
 	unsigned int timeout;		/* seconds, 0: the module's default */
 	unsigned int key_timeout;	/* seconds, 0: KHU_KEYRING_TIMEOUT */
 	const char *keyring;		/* restore: parent keyring, NULL: @u */
 	const char *key_file;
-	const char *crypttab;		/* stash with no DEVICE: the file */
+	const char *crypttab;		/* stash with no DEVICE, restore */
 	const char *root;		/* load: where the boot loader's files are */
 	const char *kernel;
 	const char *initrd;

@@ -64,7 +64,7 @@ static void khu_reboot_show_how(void)
 static int khu_reboot_dry_run(const struct khu_opts *o,
 			      const struct kh_status *st)
 {
-	struct khu_stash s = { .o = o };
+	struct khu_stash s = { .o = o, .say_mode = true };
 	struct khu_load_plan p = { 0 };
 	unsigned int i;
 	int ret = 0;
@@ -73,6 +73,8 @@ static int khu_reboot_dry_run(const struct khu_opts *o,
 		khu_stash_from_args(&s);
 	else
 		ret = khu_stash_from_crypttab(&s);
+	if (!ret)
+		ret = khu_stash_choose(&s, true);
 	for (i = 0; !ret && i < s.n; i++) {
 		const struct khu_volume *v = &s.vol[i];
 
@@ -130,7 +132,7 @@ int khu_cmd_reboot(const struct khu_opts *o)
 		return khu_reboot_dry_run(o, &st);
 	if (st.backend == KH_BACKEND_KHO && khu_reboot_check_kho(o))
 		return KHU_EXIT_FAILURE;
-	ret = khu_cmd_stash(o);
+	ret = khu_stash_main(o, true);
 	if (ret != KHU_EXIT_OK)
 		return ret;
 	ret = khu_cmd_load(o);

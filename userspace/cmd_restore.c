@@ -1,22 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keyhandover restore: in the new kernel, read the hand-over once and open
- * the volumes, or put the keys into a keyring.
+ * the volumes, or put the keys into a keyring. A volume it opens whose
+ * crypttab line has link-volume-key= gets its key linked there, as
+ * systemd-cryptsetup (>= 256) would have linked it at unlock: the next
+ * `keyhandover reboot` then finds it and asks for nothing.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "cmdline.h"
+#include "crypttab.h"
 #include "format.h"
 #include "handover.h"
 #include "kexec.h"
 #include "keyring.h"
 #include "luks.h"
+#include "textfile.h"
 #include "tool.h"
+
+/* The crypttab that names link-volume-key=, read once per restore. */
+struct khu_restore_tab {
+	const struct khu_opts *o;
+	const char *path;
+	struct khu_crypttab_entry *tab;
+	unsigned int count;
+};
 
 static int khu_restore_find(const struct kh_entry *e, struct crypt_device **cd)
 {
@@ -57,14 +71,18 @@ static bool khu_restore_is_open(const struct kh_entry *e)
 	return true;
 }
 
-/* Open @e's volume; 0 when it is open (now or already), else -errno. */
+/*
+ * Open @e's volume; 0 when it is open (now or already), else -errno.
+ * *@opened: opened now, which proved the key against the header.
+ */
 static int khu_restore_activate(struct crypt_device *cd,
-				const struct kh_entry *e)
+				const struct kh_entry *e, bool *opened)
 {
 	const char *dev = khu_luks_path(cd);
 	int ret;
 
 	ret = khu_luks_activate(cd, e->name, e->key, e->key_size);
+	*opened = !ret;
 	if (!ret)
 		printf("%s: opened as /dev/mapper/%s\n", dev, e->name);
 	else if (ret == KHU_LUKS_ALREADY_OPEN)
@@ -80,20 +98,135 @@ static int khu_restore_activate(struct crypt_device *cd,
 	return ret < 0 ? ret : 0;
 }
 
-static int khu_restore_one(struct kh_entry *e)
+/*
+ * The line of the crypttab whose name is @name, or NULL; with --verbose,
+ * why there is none.
+ */
+static const struct khu_crypttab_entry *
+khu_restore_tab_line(const struct khu_restore_tab *t, const char *name)
 {
-	struct crypt_device *cd;
+	const struct khu_crypttab_entry *line;
+	unsigned int i;
+
+	line = khu_crypttab_find(t->tab, t->count, name);
+	if (line || !t->o->verbose || !t->tab)
+		return line;
+	for (i = 0; i < t->count; i++) {
+		if (!strcmp(t->tab[i].name, name)) {
+			khu_err("%s: %s line %u: %s: no volume key linked", name,
+				t->path, t->tab[i].line, t->tab[i].skip);
+			return NULL;
+		}
+	}
+	khu_err("%s: no line of %s names it: no volume key linked", name,
+		t->path);
+	return NULL;
+}
+
+/*
+ * A volume open before restore came to it (or under another name): its
+ * key is checked against the LUKS header before it is linked anywhere.
+ */
+static int khu_restore_verify(const struct kh_entry *e, struct crypt_device *cd)
+{
+	struct crypt_device *own = NULL;
+	int ret = 0;
+
+	if (!cd) {
+		ret = khu_luks_open_by_uuid(e->uuid, &own);
+		cd = own;
+	}
+	if (!ret)
+		ret = khu_luks_verify(cd, e->key, e->key_size);
+	if (ret == -EPERM)
+		khu_err("%s: the key does not match the LUKS header of %s: volume key not linked",
+			e->name, khu_luks_path(cd));
+	else if (ret)
+		khu_err("%s: cannot check the key against its LUKS header (%s): volume key not linked",
+			e->name, strerror(-ret));
+	khu_luks_close(own);
+	return ret;
+}
+
+/* A link that failed: a warning; the volume is open all the same. */
+static void khu_restore_link_error(const char *name,
+				   const struct khu_crypttab_link *l,
+				   int ring_len, int err)
+{
+	const char *type = khu_keyring_type_name(l->type);
+
+	if (err == -EEXIST)
+		khu_err("%s: a %s key %s is in %.*s already: left as it is, this volume key not linked",
+			name, type, l->description, ring_len, l->value);
+	else if (err == -EDQUOT)
+		khu_err("%s: key quota exhausted: volume key not linked (link-volume-key=%s); the next reboot asks for its passphrase",
+			name, l->value);
+	else
+		khu_err("%s: cannot link the volume key into %.*s: %s (link-volume-key=%s); the next reboot asks for its passphrase",
+			name, ring_len, l->value, strerror(-err), l->value);
+}
+
+/*
+ * Link @e's key where its crypttab line's link-volume-key= says, as
+ * systemd-cryptsetup would have at unlock (add_key(), which needs no
+ * libcryptsetup 2.7: Debian 12 gets the chain too). @verified: opening
+ * the volume just now proved the key; else it is checked first. No
+ * timeout: it stays until the next reboot, which takes it.
+ */
+static void khu_restore_link(const struct khu_restore_tab *t,
+			     const struct kh_entry *e, struct crypt_device *cd,
+			     bool verified)
+{
+	const struct khu_crypttab_entry *line = khu_restore_tab_line(t, e->name);
+	const struct khu_crypttab_link *l;
+	int32_t ring, id;
+	int ring_len, ret;
+
+	if (!line)
+		return;
+	l = &line->link;
+	if (!l->ref[0]) {
+		if (t->o->verbose)
+			khu_err("%s: no link-volume-key= in %s: no volume key linked",
+				e->name, t->path);
+		return;
+	}
+	if (!verified && khu_restore_verify(e, cd))
+		return;
+	ring_len = strstr(l->value, "::") - l->value;
+	ret = khu_keyring_find_ring(l->ring, l->ring_name, &ring);
+	if (ret) {
+		khu_err("%s: no keyring %.*s here (%s): volume key not linked (link-volume-key=%s); the next reboot asks for its passphrase",
+			e->name, ring_len, l->value, strerror(-ret), l->value);
+		return;
+	}
+	ret = khu_keyring_link(ring, l->type, l->description, e->key,
+			       e->key_size, &id);
+	if (ret)
+		khu_restore_link_error(e->name, l, ring_len, ret);
+	else
+		printf("%s: volume key linked as %s key %s in %.*s (link-volume-key=)\n",
+		       e->name, khu_keyring_type_name(l->type), l->description,
+		       ring_len, l->value);
+}
+
+static int khu_restore_one(const struct khu_restore_tab *t, struct kh_entry *e)
+{
+	struct crypt_device *cd = NULL;
+	bool opened = false;
 	int ret;
 
 	ret = khu_restore_check_entry(e);
 	if (ret)
 		return ret;
-	if (khu_restore_is_open(e))
-		return 0;
-	ret = khu_restore_find(e, &cd);
-	if (ret)
-		return ret;
-	ret = khu_restore_activate(cd, e);
+	if (!khu_restore_is_open(e)) {
+		ret = khu_restore_find(e, &cd);
+		if (ret)
+			return ret;
+		ret = khu_restore_activate(cd, e, &opened);
+	}
+	if (!ret)
+		khu_restore_link(t, e, cd, opened);
 	khu_luks_close(cd);
 	return ret;
 }
@@ -125,9 +258,11 @@ static void khu_restore_keyring_error(const char *dev, const char *name,
  * too and then revokes the key it no longer needs.
  */
 static int khu_restore_keyring_one(const struct khu_restore_ring *kr,
+				   const struct khu_restore_tab *t,
 				   struct kh_entry *e)
 {
 	struct crypt_device *cd;
+	bool opened;
 	const char *dev;
 	int32_t id;
 	int ret;
@@ -152,10 +287,13 @@ static int khu_restore_keyring_one(const struct khu_restore_ring *kr,
 			printf("%s: key added as user key %s%s, expires in %u s\n",
 			       dev, KHU_KEYRING_PREFIX, e->name, kr->timeout);
 	}
-	if (!ret && kr->o->open && !khu_restore_activate(cd, e) &&
-	    !khu_keyring_revoke(kr->ring, id))
-		printf("%s: key %s%s revoked\n", dev, KHU_KEYRING_PREFIX,
-		       e->name);
+	if (!ret && kr->o->open && !khu_restore_activate(cd, e, &opened)) {
+		/* Checked against the header above. */
+		khu_restore_link(t, e, cd, true);
+		if (!khu_keyring_revoke(kr->ring, id))
+			printf("%s: key %s%s revoked\n", dev,
+			       KHU_KEYRING_PREFIX, e->name);
+	}
 	khu_luks_close(cd);
 	return ret;
 }
@@ -181,11 +319,46 @@ static int khu_restore_open_ring(const struct khu_opts *o,
 	return ret;
 }
 
+/*
+ * --crypttab, else the copy our initramfs hooks make, else the system's.
+ * None, or none readable: nothing is linked (quietly, unless asked for
+ * the file or --verbose).
+ */
+static void khu_restore_tab_read(const struct khu_opts *o,
+				 struct khu_restore_tab *t)
+{
+	char *text = NULL;
+	int ret;
+
+	t->o = o;
+	t->path = o->crypttab ? o->crypttab :
+		  !access(KHU_CRYPTTAB_COPY, F_OK) ? KHU_CRYPTTAB_COPY :
+		  KHU_CRYPTTAB_PATH;
+	ret = khu_text_read(t->path, 1 << 20, &text);
+	if (ret && (o->crypttab || o->verbose || ret != -ENOENT))
+		khu_err("cannot read %s: %s: no volume key linked", t->path,
+			strerror(-ret));
+	if (ret)
+		return;
+	t->tab = calloc(KHU_CRYPTTAB_MAX, sizeof(*t->tab));
+	ret = t->tab ? khu_crypttab_parse(text, t->tab, KHU_CRYPTTAB_MAX,
+					  &t->count) : -ENOMEM;
+	free(text);
+	if (ret) {
+		khu_err("cannot parse %s: %s: no volume key linked", t->path,
+			strerror(-ret));
+		free(t->tab);
+		t->tab = NULL;
+		t->count = 0;
+	}
+}
+
 /* Returns the exit code: the verdict decides before any volume is tried. */
 static int khu_restore_entries(const struct khu_opts *o,
 			       struct kh_entry *entries, uint32_t count,
 			       uint32_t verdict)
 {
+	struct khu_restore_tab t = { .o = o };
 	struct khu_restore_ring kr;
 	unsigned int i, failed = 0;
 	bool verbose = o->verbose;
@@ -205,12 +378,15 @@ static int khu_restore_entries(const struct khu_opts *o,
 	/* The region is gone already: the passphrase is the way back. */
 	if (o->to_keyring && khu_restore_open_ring(o, &kr))
 		return KHU_EXIT_FAILURE;
+	if (!o->to_keyring || o->open)
+		khu_restore_tab_read(o, &t);
 	for (i = 0; i < count; i++) {
-		if (o->to_keyring ? khu_restore_keyring_one(&kr, &entries[i]) :
-				    khu_restore_one(&entries[i]))
+		if (o->to_keyring ? khu_restore_keyring_one(&kr, &t, &entries[i]) :
+				    khu_restore_one(&t, &entries[i]))
 			failed++;
 		explicit_bzero(entries[i].key, sizeof(entries[i].key));
 	}
+	free(t.tab);
 	return failed ? KHU_EXIT_FAILURE : KHU_EXIT_OK;
 }
 

@@ -13,8 +13,11 @@
 #include <sys/stat.h>
 
 #include "cmdline.h"
+#include "crypttab.h"
 #include "handover.h"
 #include "kexec.h"
+#include "keyring.h"
+#include "keysource.h"
 #include "run.h"
 #include "setup.h"
 #include "textfile.h"
@@ -145,6 +148,125 @@ static bool khu_setup_iomem_reserved(uint64_t size, uint64_t addr)
 	return found;
 }
 
+/* What keysource.c needs to know of crypttab line @e, looked up now. */
+static void khu_setup_fact(const struct khu_crypttab_entry *e,
+			   struct khu_ks_volume *f)
+{
+	const struct khu_crypttab_link *l = &e->link;
+
+	f->named = l->ref[0] != '\0';
+	f->logon = f->named && l->type == KH_KEY_LOGON;
+	f->present = f->named &&
+		     khu_keyring_present(l->type, l->description) > 0;
+	f->key_file = e->key_file[0] != '\0';
+}
+
+/*
+ * One line: what `keyhandover reboot` will do for crypttab line @e, in
+ * the mode @c chosen for all of them (@cause: the line that chose it).
+ */
+static void khu_setup_check_line(const char *path,
+				 const struct khu_crypttab_entry *e,
+				 const struct khu_ks_volume *f, bool sealed,
+				 const struct khu_ks_choice *c,
+				 const struct khu_crypttab_entry *cause)
+{
+	const char *name = e->name, *value = e->link.value;
+	const char *next = f->key_file ? "reads its key file" : "asks once";
+	const char *every = f->key_file ? "reads its key file" :
+					  "asks for its passphrase";
+
+	switch (khu_keysource_why(f, sealed)) {
+	case KHU_KS_IN_KEYRING:
+		if (c->mode == KHU_KS_KEYRING)
+			printf("ok: %s: key in the keyring (link-volume-key=%s): reboot needs no passphrase\n",
+			       name, value);
+		else
+			printf("note: %s: key in the keyring (link-volume-key=%s), but reboot %s: %s's is not, and one stash takes every key one way\n",
+			       name, value, every, cause->name);
+		break;
+	case KHU_KS_MISSING:
+		printf("note: %s: link-volume-key= set but the key is not in the keyring now (this boot's unlock did not link it: Debian's cryptroot ignores the option, systemd < 256 too): the next reboot %s, then restore links it\n",
+		       name, next);
+		break;
+	case KHU_KS_SEALED:
+		printf("note: %s: key in the keyring, but under lockdown=confidentiality the module takes no logon key: every reboot %s\n",
+		       name, every);
+		break;
+	case KHU_KS_NOT_NAMED:
+		if (f->key_file)
+			printf("ok: %s: key file %s: reboot needs no passphrase\n",
+			       name, e->key_file);
+		else
+			printf("note: %s: no link-volume-key= in %s: every reboot asks for its passphrase (add link-volume-key=@u::%%logon:keyhandover:%s: keyhandover restore links the key after each kexec, on Debian 12 too)\n",
+			       name, path, name);
+		break;
+	}
+}
+
+/* The lines of @path (under setup's root) into a new table, or -errno. */
+static int khu_setup_read_crypttab(const char *path,
+				   struct khu_crypttab_entry **tab,
+				   unsigned int *count)
+{
+	char *text = NULL;
+	int ret;
+
+	ret = khu_text_read(path, 1 << 20, &text);
+	if (ret)
+		return ret;
+	*tab = calloc(KHU_CRYPTTAB_MAX, sizeof(**tab));
+	ret = *tab ? khu_crypttab_parse(text, *tab, KHU_CRYPTTAB_MAX, count) :
+		     -ENOMEM;
+	free(text);
+	return ret;
+}
+
+/*
+ * setup --check on crypttab, one line per entry in its order: whether
+ * reboot will need its passphrase, and what would spare it. Notes, never
+ * failures.
+ */
+static void khu_setup_check_crypttab(const char *root)
+{
+	const struct khu_crypttab_entry *ok[KH_MAX_ENTRIES] = { NULL };
+	struct khu_ks_volume f[KH_MAX_ENTRIES] = { { 0 } };
+	struct khu_crypttab_entry *tab = NULL;
+	unsigned int i, count = 0, n = 0;
+	char path[KHU_BOOT_STR];
+	bool logon = false, sealed;
+	struct khu_ks_choice c;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s%s", root, KHU_CRYPTTAB_PATH);
+	ret = khu_setup_read_crypttab(path, &tab, &count);
+	if (ret)
+		printf("note: %s: %s: keyhandover reboot needs DEVICEs\n", path,
+		       strerror(-ret));
+	for (i = 0; !ret && i < count && n < KH_MAX_ENTRIES; i++) {
+		if (tab[i].skip)
+			continue;
+		khu_setup_fact(&tab[i], &f[n]);
+		logon |= f[n].logon;
+		ok[n++] = &tab[i];
+	}
+	/* lockdown=confidentiality matters to logon keys only: look then. */
+	sealed = logon && khu_keyring_sealed(KHU_LOCKDOWN_PATH) > 0;
+	khu_keysource_choose(f, n, sealed, KHU_KS_ASK, &c);
+	for (i = 0, n = 0; !ret && i < count; i++) {
+		if (tab[i].skip)
+			printf("note: %s: not handed over: %s\n",
+			       tab[i].name[0] ? tab[i].name : "?", tab[i].skip);
+		else if (n < KH_MAX_ENTRIES && ok[n] == &tab[i])
+			khu_setup_check_line(path, &tab[i], &f[n++], sealed, &c,
+					     ok[c.cause]);
+		else
+			printf("note: %s: not handed over: more than %d volumes\n",
+			       tab[i].name, KH_MAX_ENTRIES);
+	}
+	free(tab);
+}
+
 static int khu_setup_check(const char *dropin)
 {
 	char region[128], word[160], *cmdline = NULL, *old = NULL;
@@ -209,8 +331,11 @@ int khu_cmd_setup(const struct khu_opts *o)
 		khu_err("--root %s: %s", root, strerror(errno));
 		return KHU_EXIT_FAILURE;
 	}
-	if (o->check)
-		return khu_setup_check(path);
+	if (o->check) {
+		ret = khu_setup_check(path);
+		khu_setup_check_crypttab(root);
+		return ret;
+	}
 	ret = khu_setup_choose(path, &size, &addr, &old);
 	if (ret) {
 		free(old);

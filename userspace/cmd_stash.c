@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keyhandover stash: derive (or name, in keyring mode) the volume keys and
- * arm the hand-over; from the command line or from crypttab.
+ * arm the hand-over; from the command line or from crypttab. From
+ * crypttab it takes keyring mode by itself when every volume's
+ * link-volume-key= names a key that is in the keyring now.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "crypttab.h"
 #include "format.h"
 #include "handover.h"
 #include "keyring.h"
+#include "keysource.h"
 #include "kho.h"
 #include "luks.h"
 #include "passphrase.h"
@@ -258,9 +263,14 @@ static int khu_stash_one(struct khu_stash *s, unsigned int i)
 		ret = khu_stash_describe(s, i);
 	if (!ret && !s->refs)
 		ret = khu_stash_derive(s, i);
-	/* Done with the header: no need to keep the device open. */
-	khu_luks_close(v->cd);
-	v->cd = NULL;
+	/*
+	 * Done with the header: no need to keep the device open, unless a
+	 * logon key the module refuses sends the stash back to passphrases.
+	 */
+	if (!s->linked) {
+		khu_luks_close(v->cd);
+		v->cd = NULL;
+	}
 	if (ret)
 		return ret;
 	if (s->refs) {
@@ -334,6 +344,11 @@ static int khu_stash_arm(struct khu_stash *s)
 					       s->o->timeout, &failed);
 	else
 		ret = khu_handover_arm(s->fd, s->entries, n, s->o->timeout);
+	/* lockdown=confidentiality its state file did not show: choose again. */
+	if (ret == -EPERM && failed < n && s->linked && !s->sealed) {
+		s->sealed = true;
+		return ret;
+	}
 	if (ret && failed < n)
 		khu_stash_key_error(s, failed, ret);
 	else if (ret == -EBUSY)
@@ -458,6 +473,7 @@ static void khu_stash_tab_add(struct khu_stash *s,
 		v->uuid = e->uuid;
 		v->name = e->name;
 		v->key_file = e->key_file[0] ? e->key_file : NULL;
+		v->entry = e;
 		why = khu_stash_tab_usable(v);
 	}
 	if (why) {
@@ -506,6 +522,192 @@ int khu_stash_from_crypttab(struct khu_stash *s)
 	return ret;
 }
 
+/* reboot's line on the mode chosen, and why; stash keeps quiet. */
+static void __attribute__((format(printf, 2, 3)))
+khu_stash_say(const struct khu_stash *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->say_mode)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* A volume in a line: its crypttab name, else its device. */
+static const char *khu_stash_label(const struct khu_volume *v)
+{
+	return v->name && *v->name ? v->name : v->dev;
+}
+
+/* The key crypttab's link-volume-key= names for @v, or NULL. */
+static const struct khu_crypttab_link *
+khu_stash_link(const struct khu_volume *v)
+{
+	return v->entry && v->entry->link.ref[0] ? &v->entry->link : NULL;
+}
+
+/* What the choice needs to know of @v: the keyring is looked at now. */
+static void khu_stash_fact(const struct khu_stash *s,
+			   const struct khu_volume *v, struct khu_ks_volume *f)
+{
+	const struct khu_crypttab_link *l = khu_stash_link(v);
+	const char *kf = v->key_file ? v->key_file : s->o->key_file;
+
+	f->named = !!l;
+	f->logon = l && l->type == KH_KEY_LOGON;
+	f->present = l && khu_keyring_present(l->type, l->description) > 0;
+	/* `--key-file -` on a terminal is a prompt, as in cryptsetup. */
+	f->key_file = kf && !(!strcmp(kf, "-") && isatty(STDIN_FILENO));
+}
+
+/* lockdown=confidentiality matters to logon keys only: look then. */
+static bool khu_stash_sealed(const struct khu_stash *s,
+			     const struct khu_ks_volume *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		if (f[i].logon)
+			return s->sealed ||
+			       khu_keyring_sealed(KHU_LOCKDOWN_PATH) > 0;
+	return false;
+}
+
+/* May a passphrase be asked for? A dry run asks nothing, and may. */
+static enum khu_ks_ask khu_stash_ask(const struct khu_opts *o, bool dry_run)
+{
+	if (o->no_ask)
+		return KHU_KS_ASK_FORBIDDEN;
+	if (dry_run || khu_passphrase_source() != KHU_PASSPHRASE_NOWHERE)
+		return KHU_KS_ASK;
+	return KHU_KS_ASK_NOWHERE;
+}
+
+/*
+ * Why volume @i's key is not taken from the keyring, as a phrase; @prompt:
+ * for the refusal of a volume that would be asked for its passphrase.
+ */
+static void khu_stash_reason(const struct khu_stash *s,
+			     const struct khu_ks_choice *c, unsigned int i,
+			     enum khu_ks_why why, bool prompt, char *buf,
+			     size_t len)
+{
+	const struct khu_volume *v = &s->vol[i];
+	const struct khu_crypttab_link *l = khu_stash_link(v);
+
+	if (why == KHU_KS_MISSING)
+		snprintf(buf, len, "its key is not in the keyring: link-volume-key=%s",
+			 l->value);
+	else if (why == KHU_KS_SEALED)
+		snprintf(buf, len, "lockdown=confidentiality: the module takes no logon key: link-volume-key=%s",
+			 l->value);
+	else if (why == KHU_KS_IN_KEYRING)
+		snprintf(buf, len, "its key is in the keyring, but %s's is not, and one stash takes every key one way",
+			 khu_stash_label(&s->vol[c->cause]));
+	else if (v->entry)
+		snprintf(buf, len, "no link-volume-key=%s",
+			 prompt ? " and no key file" : "");
+	else if (s->o->key_file)
+		snprintf(buf, len, "no --keyring, and --key-file - is the terminal");
+	else
+		snprintf(buf, len, "no --keyring%s",
+			 prompt ? " or --key-file" : "");
+}
+
+/* One line: which volume would need a prompt that may not be made. */
+static void khu_stash_refuse(const struct khu_stash *s,
+			     const struct khu_ks_choice *c, bool sealed,
+			     enum khu_ks_ask ask, const struct khu_ks_volume *f)
+{
+	unsigned int i = c->prompt;
+	char why[KHU_CRYPTTAB_FIELD + 160];
+
+	khu_stash_reason(s, c, i, khu_keysource_why(&f[i], sealed), true, why,
+			 sizeof(why));
+	khu_err("%s: would ask for its passphrase (%s), and %s: nothing stashed",
+		khu_stash_label(&s->vol[i]), why,
+		ask == KHU_KS_ASK_FORBIDDEN ? "--no-ask forbids it" :
+		"there is no terminal to ask on (stdin is neither a terminal nor a pipe or file)");
+}
+
+/*
+ * Passphrase mode although link-volume-key= names a key: one line per such
+ * volume, so that nobody wonders why the prompt comes.
+ */
+static void khu_stash_notes(const struct khu_stash *s, bool sealed,
+			    const struct khu_ks_volume *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		const struct khu_volume *v = &s->vol[i];
+		const char *how = f[i].key_file ? "reading its key file" :
+						  "asking for the passphrase";
+		enum khu_ks_why why = khu_keysource_why(&f[i], sealed);
+
+		if (why == KHU_KS_MISSING)
+			khu_err("%s: its key is not in the keyring (link-volume-key=%s): %s; keyhandover restore links it after the kexec",
+				khu_stash_label(v), khu_stash_link(v)->value, how);
+		else if (why == KHU_KS_SEALED)
+			khu_err("%s: lockdown=confidentiality: the module takes no logon key (link-volume-key=%s): %s",
+				khu_stash_label(v), khu_stash_link(v)->value, how);
+	}
+}
+
+/* Keyring mode from link-volume-key=: each volume's key by its name. */
+static void khu_stash_take_linked(struct khu_stash *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		s->vol[i].keyring = khu_stash_link(&s->vol[i])->ref;
+	s->keyring_mode = true;
+	s->linked = true;
+	khu_stash_say(s, "mode: keyring, no passphrase: every volume's key is in the keyring (link-volume-key=)");
+}
+
+/*
+ * Keyring mode or passphrase mode (keysource.c), before any key is
+ * derived or any passphrase asked for; or the one line that says which
+ * volume would need a prompt that may not be made. A dry run only says.
+ */
+int khu_stash_choose(struct khu_stash *s, bool dry_run)
+{
+	struct khu_ks_volume f[KH_MAX_ENTRIES] = { { 0 } };
+	enum khu_ks_ask ask = khu_stash_ask(s->o, dry_run);
+	char why[KHU_CRYPTTAB_FIELD + 160];
+	struct khu_ks_choice c;
+	unsigned int i;
+	bool sealed;
+
+	if (s->o->n_keyrings) {
+		s->keyring_mode = true;
+		khu_stash_say(s, "mode: keyring, no passphrase: --keyring names each DEVICE's key");
+		return 0;
+	}
+	for (i = 0; i < s->n; i++)
+		khu_stash_fact(s, &s->vol[i], &f[i]);
+	sealed = khu_stash_sealed(s, f);
+	khu_keysource_choose(f, s->n, sealed, ask, &c);
+	if (c.mode == KHU_KS_REFUSE) {
+		khu_stash_refuse(s, &c, sealed, ask, f);
+		return -ENOTTY;
+	}
+	if (c.mode == KHU_KS_KEYRING) {
+		khu_stash_take_linked(s);
+		return 0;
+	}
+	khu_stash_reason(s, &c, c.cause, c.why, false, why, sizeof(why));
+	khu_stash_say(s, "mode: passphrase: %s: %s",
+		      khu_stash_label(&s->vol[c.cause]), why);
+	fflush(stdout);
+	khu_stash_notes(s, sealed, f);
+	return 0;
+}
+
 /*
  * Keyring mode holds names only, in plain memory: no buffer for a key
  * exists in this process (and khu_secmem_stats() shows none was made).
@@ -514,7 +716,7 @@ static int khu_stash_alloc(struct khu_stash *s)
 {
 	int ret;
 
-	if (s->o->n_keyrings) {
+	if (s->keyring_mode) {
 		s->refs = calloc(KH_MAX_ENTRIES, sizeof(*s->refs));
 		return s->refs ? 0 : -ENOMEM;
 	}
@@ -543,19 +745,60 @@ void khu_stash_free(struct khu_stash *s)
 	s->tab = NULL;
 }
 
-int khu_cmd_stash(const struct khu_opts *o)
+/*
+ * libcryptsetup's PBKDF works in memory of its own (argon2's, the
+ * digest's): lock everything this short process maps, as restore does.
+ * Keyring mode derives nothing and needs none.
+ */
+static int khu_stash_lock(struct khu_stash *s)
 {
-	struct khu_stash s = { .o = o };
+	if (s->keyring_mode || s->locked)
+		return 0;
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+		khu_err("cannot lock memory for the keys: %s", strerror(errno));
+		return -errno;
+	}
+	s->locked = true;
+	return 0;
+}
+
+/* The mode, then memory for it. */
+static int khu_stash_prepare(struct khu_stash *s)
+{
+	int ret = khu_stash_choose(s, false);
+
+	if (!ret)
+		ret = khu_stash_lock(s);
+	if (!ret)
+		ret = khu_stash_alloc(s);
+	return ret;
+}
+
+/*
+ * The module refused a logon key named by link-volume-key=: lockdown=
+ * confidentiality, which its state file did not show (no securityfs
+ * here). Nothing is armed: choose again, knowing, and stash.
+ */
+static int khu_stash_unsealed(struct khu_stash *s)
+{
+	unsigned int i;
 	int ret;
 
-	/*
-	 * libcryptsetup's PBKDF works in memory of its own (argon2's, the
-	 * digest's): lock everything this short process maps, as restore does.
-	 */
-	if (!o->n_keyrings && mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
-		khu_err("cannot lock memory for the keys: %s", strerror(errno));
-		return KHU_EXIT_FAILURE;
-	}
+	free(s->refs);
+	s->refs = NULL;
+	s->keyring_mode = false;
+	s->linked = false;
+	for (i = 0; i < s->n; i++)
+		s->vol[i].keyring = NULL;
+	ret = khu_stash_prepare(s);
+	return ret ? ret : khu_stash_run(s);
+}
+
+/* stash, and reboot's stash, which says its mode (@say_mode). */
+int khu_stash_main(const struct khu_opts *o, bool say_mode)
+{
+	struct khu_stash s = { .o = o, .say_mode = say_mode };
+	int ret;
 
 	s.fd = khu_device_open();
 	if (s.fd < 0)
@@ -567,12 +810,17 @@ int khu_cmd_stash(const struct khu_opts *o)
 		ret = khu_stash_from_crypttab(&s);
 	}
 	if (!ret)
-		ret = khu_stash_alloc(&s);
-	if (ret)
-		goto out_free;
-	ret = khu_stash_run(&s);
-out_free:
+		ret = khu_stash_prepare(&s);
+	if (!ret)
+		ret = khu_stash_run(&s);
+	if (ret && s.sealed && s.linked)
+		ret = khu_stash_unsealed(&s);
 	khu_stash_free(&s);
 	khu_handover_close(s.fd);
 	return ret ? KHU_EXIT_FAILURE : KHU_EXIT_OK;
+}
+
+int khu_cmd_stash(const struct khu_opts *o)
+{
+	return khu_stash_main(o, false);
 }

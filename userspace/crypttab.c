@@ -9,7 +9,8 @@
  * Format (crypttab(5)): "name source [keyfile [options]]", blank lines and
  * '#' comments ignored; source is a path or UUID=, PARTUUID=, LABEL=,
  * PARTLABEL=; keyfile "none", "-" or absent means a passphrase prompt.
- * Pure parsing: no file, device or terminal is touched here.
+ * Options are split at every ',' (systemd's "\," escape is not read).
+ * Pure parsing: no file, device, keyring or terminal is touched here.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -18,6 +19,9 @@
 
 #include "crypttab.h"
 #include "format.h"
+#include "keyring.h"
+
+#define KHU_LINK_OPT	"link-volume-key"
 
 /* The next whitespace-separated field of *@p into @out; false at the end. */
 static bool khu_crypttab_field(const char **p, char *out, size_t len,
@@ -56,6 +60,114 @@ static bool khu_crypttab_has(const char *opts, const char *opt)
 			p++;
 	}
 	return false;
+}
+
+/*
+ * The value of the last "@opt=..." in the comma-separated @opts into @out
+ * (systemd's last one wins); false when there is none.
+ */
+static bool khu_crypttab_value(const char *opts, const char *opt, char *out,
+			       size_t len)
+{
+	size_t n = strlen(opt);
+	const char *p = opts;
+	bool found = false;
+
+	while (*p) {
+		size_t plen = strcspn(p, ",");
+
+		if (plen > n && p[n] == '=' && !strncmp(p, opt, n)) {
+			snprintf(out, len, "%.*s", (int)(plen - n - 1), p + n + 1);
+			found = true;
+		}
+		p += plen;
+		if (*p == ',')
+			p++;
+	}
+	return found;
+}
+
+/*
+ * link-volume-key='s keyring, as systemd hands it to libcryptsetup: a
+ * well-known keyring, or one found by its description ("%:NAME",
+ * "%keyring:NAME", or a bare NAME, to which systemd adds "%:").
+ */
+static const char *khu_crypttab_link_ring(struct khu_crypttab_link *l,
+					  const char *ring)
+{
+	const char *name = ring;
+
+	if (!khu_keyring_special(ring, &l->ring))
+		return NULL;
+	if (ring[0] == '@')
+		return "link-volume-key= names an unknown keyring (@u, @s, @us, @p, @t, %:NAME or NAME)";
+	if (!strncmp(ring, "%:", 2))
+		name = ring + 2;
+	else if (!strncmp(ring, "%keyring:", 9))
+		name = ring + 9;
+	else if (ring[0] == '%')
+		return "link-volume-key= names a keyring of another type (a keyring by name is %:NAME, %keyring:NAME or NAME)";
+	if (!*name)
+		return "link-volume-key= names no keyring";
+	if (strspn(name, "0123456789") == strlen(name))
+		return "link-volume-key= names a keyring by its number, which systemd does not take (use @u or a keyring's name)";
+	if (snprintf(l->ring_name, sizeof(l->ring_name), "%s", name) >=
+	    (int)sizeof(l->ring_name))
+		return "link-volume-key= names a keyring longer than 255 characters";
+	return NULL;
+}
+
+/*
+ * link-volume-key='s key: "[%TYPE:]DESCRIPTION", TYPE "user" when it is
+ * left out (systemd's default, where --keyring's bare name means logon),
+ * checked as --keyring checks a KEY.
+ */
+static const char *khu_crypttab_link_key(struct khu_crypttab_link *l,
+					 const char *key)
+{
+	char ref[KHU_CRYPTTAB_FIELD + 8];
+	const char *desc = key;
+	int ret;
+
+	if (key[0] == '%') {
+		desc = strchr(key, ':');
+		if (!desc)
+			return "link-volume-key= has %TYPE without ':' before the key's description";
+		desc++;
+	}
+	if (!*desc)
+		return "link-volume-key= names no key description";
+	snprintf(ref, sizeof(ref), "%s%s", key[0] == '%' ? "" : "%user:", key);
+	ret = khu_keyring_parse_ref(ref, &l->type, &desc);
+	if (ret == -EPROTOTYPE)
+		return "link-volume-key= names a key type other than user or logon";
+	if (ret == -ENAMETOOLONG)
+		return "link-volume-key= names a key description longer than 255 characters";
+	if (ret)
+		return "link-volume-key= names a logon key whose description is not SERVICE:NAME";
+	snprintf(l->description, sizeof(l->description), "%s", desc);
+	snprintf(l->ref, sizeof(l->ref), "%%%s:%s",
+		 khu_keyring_type_name(l->type), desc);
+	return NULL;
+}
+
+/* link-volume-key= of @opts into @l; why it is malformed, or NULL. */
+static const char *khu_crypttab_link(struct khu_crypttab_link *l,
+				     const char *opts)
+{
+	char ring[sizeof(l->value)];
+	const char *sep, *why;
+
+	if (!khu_crypttab_value(opts, KHU_LINK_OPT, l->value, sizeof(l->value)))
+		return NULL;
+	sep = strstr(l->value, "::");
+	if (!sep)
+		return "link-volume-key= has no '::' between the keyring and the key";
+	snprintf(ring, sizeof(ring), "%.*s", (int)(sep - l->value), l->value);
+	why = khu_crypttab_link_ring(l, ring);
+	if (!why)
+		why = khu_crypttab_link_key(l, sep + 2);
+	return why;
 }
 
 /* The rule the module applies to a mapping name: the codec's own. */
@@ -122,6 +234,7 @@ static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 		{ "keyfile-size", "keyfile-size= (not supported yet)" },
 		{ "noauto", "noauto (not opened at boot)" },
 	};
+	const char *why;
 	size_t i;
 
 	if (!khu_crypttab_name_ok(e->name))
@@ -133,7 +246,8 @@ static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 		return "a key file that is a device (random key, or a key on raw media)";
 	if (strchr(e->key_file, ':'))
 		return "a key file on another device (path:device)";
-	return khu_crypttab_device(e);
+	why = khu_crypttab_link(&e->link, opts);
+	return why ? why : khu_crypttab_device(e);
 }
 
 static void khu_crypttab_line(const char *line, unsigned int nr,
@@ -198,4 +312,20 @@ int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
 	}
 	*count = n;
 	return 0;
+}
+
+/*
+ * The line that names @name: the first one with no reason against it,
+ * which is the one stash hands over under that name.
+ */
+const struct khu_crypttab_entry *
+khu_crypttab_find(const struct khu_crypttab_entry *tab, unsigned int count,
+		  const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		if (!tab[i].skip && !strcmp(tab[i].name, name))
+			return &tab[i];
+	return NULL;
 }

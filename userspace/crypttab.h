@@ -1,18 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * /etc/crypttab, as far as `keyhandover stash` with no DEVICE needs it:
- * which volumes to hand over, under which names, with which key file.
+ * /etc/crypttab, as far as keyhandover needs it: which volumes stash hands
+ * over with no DEVICE, under which names, with which key file; and where
+ * systemd's link-volume-key= wants each volume key linked.
  */
 #ifndef KHU_CRYPTTAB_H
 #define KHU_CRYPTTAB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "uapi/keyhandover.h"
 
 #define KHU_CRYPTTAB_PATH	"/etc/crypttab"
+/* The system's crypttab, whole, as our initramfs hooks copy it there. */
+#define KHU_CRYPTTAB_COPY	"/etc/keyhandover/crypttab"
 #define KHU_CRYPTTAB_MAX	64	/* entries read; more is refused */
 #define KHU_CRYPTTAB_FIELD	512
+
+/*
+ * link-volume-key=KEYRING::[%TYPE:]DESCRIPTION, as systemd-cryptsetup
+ * (>= 256) reads it: the keyring, the key's type and its description.
+ */
+struct khu_crypttab_link {
+	char value[KHU_CRYPTTAB_FIELD];		/* as written; "" for none */
+	int32_t ring;				/* KEY_SPEC_*; 0: by name */
+	char ring_name[KH_DESC_LEN];		/* the keyring's description */
+	uint32_t type;				/* KH_KEY_LOGON or KH_KEY_USER */
+	char description[KH_DESC_LEN];
+	char ref[KH_DESC_LEN + 8];		/* "%type:description" */
+};
 
 /* One line of crypttab, and what stash makes of it. */
 struct khu_crypttab_entry {
@@ -22,10 +39,14 @@ struct khu_crypttab_entry {
 	char key_file[KHU_CRYPTTAB_FIELD];	/* "" for none, "-" or absent */
 	char device[KHU_CRYPTTAB_FIELD];	/* the path to open */
 	const char *uuid;			/* UUID= sources: in @source */
+	struct khu_crypttab_link link;		/* link-volume-key= */
 	const char *skip;			/* why stash cannot hand it over, or NULL */
 };
 
 int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
 		       unsigned int cap, unsigned int *count);
+const struct khu_crypttab_entry *
+khu_crypttab_find(const struct khu_crypttab_entry *tab, unsigned int count,
+		  const char *name);
 
 #endif /* KHU_CRYPTTAB_H */

@@ -14,14 +14,22 @@
  * can see or read the key, and it goes away by itself. An existing key
  * of the same description is never updated (add_key() would replace its
  * payload): that name is refused instead, atomically (khu_keyring_add).
+ *
+ * crypttab's link-volume-key=: the old kernel only looks for the key
+ * (khu_keyring_present), never reads it; the new kernel's restore links
+ * the key it checked back where systemd-cryptsetup would have linked it
+ * (khu_keyring_link), so the reboot after that needs no passphrase.
  */
 #include <errno.h>
 #include <keyutils.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keyring.h"
+#include "textfile.h"
 #include "uapi/keyhandover.h"
 
 #define KHU_KEY_PERM	(KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH | \
@@ -61,8 +69,8 @@ const char *khu_keyring_type_name(uint32_t type)
 	return type == KH_KEY_USER ? "user" : "logon";
 }
 
-/* "@u", "@s", "@us", "@p", "@t" or a key serial number. */
-int khu_keyring_parse_parent(const char *spec, int32_t *id)
+/* "@u", "@s", "@us", "@p" or "@t": its KEY_SPEC_* id, else -EINVAL. */
+int khu_keyring_special(const char *spec, int32_t *id)
 {
 	static const struct {
 		const char *name;
@@ -74,9 +82,7 @@ int khu_keyring_parse_parent(const char *spec, int32_t *id)
 		{ "@p", KEY_SPEC_PROCESS_KEYRING },
 		{ "@t", KEY_SPEC_THREAD_KEYRING },
 	};
-	unsigned long v;
 	size_t i;
-	char *end;
 
 	for (i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
 		if (!strcmp(spec, specials[i].name)) {
@@ -84,6 +90,17 @@ int khu_keyring_parse_parent(const char *spec, int32_t *id)
 			return 0;
 		}
 	}
+	return -EINVAL;
+}
+
+/* "@u", "@s", "@us", "@p", "@t" or a key serial number. */
+int khu_keyring_parse_parent(const char *spec, int32_t *id)
+{
+	unsigned long v;
+	char *end;
+
+	if (!khu_keyring_special(spec, id))
+		return 0;
 	errno = 0;
 	v = strtoul(spec, &end, 10);
 	if (errno || end == spec || *end || spec[0] == '-' || !v ||
@@ -190,6 +207,18 @@ int khu_keyring_open_ring(int32_t parent, int32_t *ring)
 }
 
 /*
+ * Move @id, made in this thread's keyring, into @ring; -EEXIST when @ring
+ * holds a key of its type and description already, which KEYCTL_MOVE_EXCL
+ * leaves in place where add_key() would update its payload (Linux 5.1).
+ */
+static int khu_keyring_move(int32_t id, int32_t ring)
+{
+	if (keyctl_move(id, KEY_SPEC_THREAD_KEYRING, ring, KEYCTL_MOVE_EXCL) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
  * Add "keyhandover:@name" holding @key to @ring, with a timeout and
  * possessor-only permissions. -EEXIST: a key of that description is there
  * already and is left as it is. -EDQUOT: the caller's key quota is used
@@ -215,11 +244,13 @@ int khu_keyring_add(int32_t ring, const char *name, const void *key,
 	if (id < 0)
 		return -errno;
 	if (keyctl_set_timeout(id, timeout) < 0 ||
-	    keyctl_setperm(id, KHU_KEY_PERM | KEY_POS_LINK) < 0 ||
-	    keyctl_move(id, KEY_SPEC_THREAD_KEYRING, ring, KEYCTL_MOVE_EXCL) < 0) {
+	    keyctl_setperm(id, KHU_KEY_PERM | KEY_POS_LINK) < 0) {
 		ret = -errno;
 		goto out_thread;
 	}
+	ret = khu_keyring_move(id, ring);
+	if (ret)
+		goto out_thread;
 	if (keyctl_setperm(id, KHU_KEY_PERM) < 0) {
 		ret = -errno;
 		goto out_ring;
@@ -244,4 +275,146 @@ int khu_keyring_revoke(int32_t ring, int32_t id)
 		ret = -errno;
 	keyctl_unlink(id, ring);
 	return ret;
+}
+
+/* The errors that mean "no key the caller may take": 0, else -errno. */
+static int khu_keyring_absent(int err)
+{
+	switch (err) {
+	case ENOKEY:
+	case EKEYREVOKED:
+	case EKEYEXPIRED:
+	case EACCES:
+		return 0;
+	}
+	return -err;
+}
+
+/* Is @gid this process's group, or one of its supplementary groups? */
+static bool khu_keyring_in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int i, n;
+
+	if (gid == getegid())
+		return true;
+	n = getgroups(256, groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * May this process view key @id (the describe itself needs that) and,
+ * when @read, read it, as the module's lookup_user_key() decides? Not
+ * keyctl_read(): it also lets a possessor with search permission read,
+ * which the module does not. So the bits from the key's description: the
+ * owner's, else the group's, else everyone's; and the possessor's, as a
+ * key that request_key() found is possessed. 1, 0, or -errno.
+ */
+static int khu_keyring_may(key_serial_t id, bool read)
+{
+	unsigned int uid, gid, perm, mine;
+	char *d = NULL;
+	int n;
+
+	if (keyctl_describe_alloc(id, &d) < 0)
+		return khu_keyring_absent(errno);
+	/* "type;uid;gid;perm;description", perm in hex */
+	n = sscanf(d, "%*[^;];%u;%u;%x;", &uid, &gid, &perm);
+	free(d);
+	if (n != 3)
+		return -EINVAL;
+	if (uid == geteuid())
+		mine = perm >> 16;
+	else if (khu_keyring_in_group(gid))
+		mine = perm >> 8;
+	else
+		mine = perm;
+	mine |= perm >> 24;
+	return !read || (mine & KEY_OTH_READ);
+}
+
+/*
+ * Would the module find @type key @desc for this process? The search its
+ * request_key() makes (this process's keyrings, its credentials, no
+ * upcall: nothing is made), then the permissions it checks: view, and
+ * for a user key read. 1: yes; 0: not here (or revoked, expired, not ours
+ * to take); -errno: cannot tell. The payload is never read.
+ */
+int khu_keyring_present(uint32_t type, const char *desc)
+{
+	key_serial_t id;
+
+	id = request_key(khu_keyring_type_name(type), desc, NULL, 0);
+	if (id < 0)
+		return khu_keyring_absent(errno);
+	return khu_keyring_may(id, type == KH_KEY_USER);
+}
+
+/*
+ * Is the kernel locked down for confidentiality, where the module refuses
+ * logon keys (kmod/keyring.c)? 1 or 0 from the lockdown LSM's file
+ * @path; -errno when it cannot be read (no securityfs mounted, no
+ * lockdown LSM: the module's -EPERM then says it).
+ */
+int khu_keyring_sealed(const char *path)
+{
+	char *text = NULL;
+	int ret;
+
+	ret = khu_text_read(path, 4096, &text);
+	if (ret)
+		return ret;
+	ret = !!strstr(text, "[confidentiality]");
+	free(text);
+	return ret;
+}
+
+/*
+ * The keyring link-volume-key= names, as libcryptsetup finds it: a
+ * well-known @special one that exists now (never made here: an @s or @p
+ * made for this process would go with it), or, when @name is set, a
+ * keyring of that description this process reaches.
+ */
+int khu_keyring_find_ring(int32_t special, const char *name, int32_t *ring)
+{
+	key_serial_t id;
+
+	if (name && *name)
+		id = request_key("keyring", name, NULL, 0);
+	else
+		id = keyctl_get_keyring_ID(special, 0);
+	if (id < 0)
+		return -errno;
+	*ring = id;
+	return 0;
+}
+
+/*
+ * Link @key into @ring as @type key @desc, as libcryptsetup links a volume
+ * key for link-volume-key=: no timeout, and add_key()'s own permissions,
+ * which are libcryptsetup's too: the possessor may view, search, link,
+ * set attributes and write (update), and read a user key; the owner may
+ * view. -EEXIST: a key of that description is there, left as it is (made
+ * in this thread's keyring and moved, as in khu_keyring_add).
+ */
+int khu_keyring_link(int32_t ring, uint32_t type, const char *desc,
+		     const void *key, size_t len, int32_t *out)
+{
+	key_serial_t id;
+	int ret;
+
+	id = add_key(khu_keyring_type_name(type), desc, key, len,
+		     KEY_SPEC_THREAD_KEYRING);
+	if (id < 0)
+		return -errno;
+	ret = khu_keyring_move(id, ring);
+	if (ret) {
+		khu_keyring_revoke(KEY_SPEC_THREAD_KEYRING, id);
+		return ret;
+	}
+	*out = id;
+	return 0;
 }

@@ -228,3 +228,28 @@ out:
 		khu_passphrase_free(pw);
 	return ret;
 }
+
+/*
+ * Where khu_passphrase_read() would ask, found before anything is asked:
+ * the terminal when stdin is one and this process has it as /dev/tty; a
+ * line of stdin when that is a pipe, socket or file (a script feeding
+ * it); else nowhere: stdin closed, /dev/null or another device, or a
+ * terminal that is not ours to prompt on.
+ */
+enum khu_passphrase_source khu_passphrase_source(void)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(STDIN_FILENO, &st) < 0)
+		return KHU_PASSPHRASE_NOWHERE;
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode))
+		return KHU_PASSPHRASE_STDIN;
+	if (!isatty(STDIN_FILENO))
+		return KHU_PASSPHRASE_NOWHERE;
+	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return KHU_PASSPHRASE_NOWHERE;
+	close(fd);
+	return KHU_PASSPHRASE_TTY;
+}

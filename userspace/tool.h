@@ -43,10 +43,17 @@ struct khu_stash {
 	struct kh_entry *entries;	/* passphrase mode, in locked memory */
 	struct kh_keyref *refs;		/* keyring mode: names, never keys */
 	struct khu_passphrase key_file;	/* read once, used for every device */
+	bool keyring_mode;		/* refs: the module takes every key */
+	bool linked;			/* ... as crypttab's link-volume-key= names them */
+	bool sealed;			/* lockdown=confidentiality: no logon key */
+	bool say_mode;			/* reboot: one line on the mode and why */
+	bool locked;			/* mlockall() done */
 };
 
 void khu_stash_from_args(struct khu_stash *s);
 int khu_stash_from_crypttab(struct khu_stash *s);
+int khu_stash_choose(struct khu_stash *s, bool dry_run);
+int khu_stash_main(const struct khu_opts *o, bool say_mode);
 void khu_stash_free(struct khu_stash *s);
 
 /* What `load` loads: given, or the boot loader's next entry. */

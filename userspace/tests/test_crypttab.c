@@ -5,6 +5,7 @@
  * not handed over.
  */
 #include <errno.h>
+#include <keyutils.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,6 +125,110 @@ static void test_limits(void)
 	check(!parse("") && n == 0, "an empty file: no entries");
 }
 
+/* Line @i links into @ring (or the keyring named @ring_name) as @ref. */
+static int links(unsigned int i, int32_t ring, const char *ring_name,
+		 const char *ref)
+{
+	const struct khu_crypttab_link *l = &e[i].link;
+	const char *type = ref[1] == 'l' ? "logon" : "user";
+
+	return i < n && !e[i].skip && l->ring == ring &&
+	       !strcmp(l->ring_name, ring_name) && !strcmp(l->ref, ref) &&
+	       l->type == (ref[1] == 'l' ? KH_KEY_LOGON : KH_KEY_USER) &&
+	       !strcmp(l->description, ref + strlen(type) + 2);
+}
+
+static void test_link(void)
+{
+	static const char tab[] =
+		"root UUID=1 none luks,link-volume-key=@u::%logon:keyhandover:root,discard\n"
+		"s /dev/a none link-volume-key=@s::cryptsetup:vk\n"
+		"us /dev/b none link-volume-key=@us::%user:plain\n"
+		"p /dev/c none luks,link-volume-key=@p::%logon:a:b\n"
+		"t /dev/d none link-volume-key=@t::%logon:a:b\n"
+		"byname /dev/e none link-volume-key=%:myring::%logon:a:b\n"
+		"bykr /dev/f none link-volume-key=%keyring:kr::%logon:a:b\n"
+		"bare /dev/g none link-volume-key=vks::%logon:a:b\n"
+		"twice /dev/h none link-volume-key=@s::x,link-volume-key=@u::%logon:a:b\n"
+		"none /dev/i none luks,discard\n";
+
+	check(!parse(tab) && n == 10, "ten link-volume-key= lines");
+	check(links(0, KEY_SPEC_USER_KEYRING, "", "%logon:keyhandover:root") &&
+	      !strcmp(e[0].link.value, "@u::%logon:keyhandover:root"),
+	      "@u::%logon:SERVICE:NAME: a logon key in @u, the value kept as written");
+	check(links(1, KEY_SPEC_SESSION_KEYRING, "", "%user:cryptsetup:vk"),
+	      "no %TYPE: a user key (systemd's default, unlike --keyring's)");
+	check(links(2, KEY_SPEC_USER_SESSION_KEYRING, "", "%user:plain"),
+	      "@us and %user:, no SERVICE: needed");
+	check(links(3, KEY_SPEC_PROCESS_KEYRING, "", "%logon:a:b") &&
+	      links(4, KEY_SPEC_THREAD_KEYRING, "", "%logon:a:b"), "@p, @t");
+	check(links(5, 0, "myring", "%logon:a:b"), "%:NAME: a keyring by name");
+	check(links(6, 0, "kr", "%logon:a:b"),
+	      "%keyring:NAME: a keyring by name");
+	check(links(7, 0, "vks", "%logon:a:b"),
+	      "a bare NAME: a keyring by name, as systemd adds %:");
+	check(links(8, KEY_SPEC_USER_KEYRING, "", "%logon:a:b"),
+	      "given twice: the last one wins, as in systemd");
+	check(!e[9].skip && !e[9].link.value[0] && !e[9].link.ref[0],
+	      "no link-volume-key=: nothing to link");
+}
+
+static void test_link_refused(void)
+{
+	static const char *const bad[][2] = {
+		{ "@u:%logon:a:b", "no '::'" },
+		{ "@g::%logon:a:b", "unknown keyring" },
+		{ "%user:x::%logon:a:b", "another type" },
+		{ "::%logon:a:b", "names no keyring" },
+		{ "%:::%logon:a:b", "another type" },
+		{ "12345::%logon:a:b", "by its number" },
+		{ "@u::%big_key:a", "other than user or logon" },
+		{ "@u::%:a", "other than user or logon" },
+		{ "@u::%logon:plain", "not SERVICE:NAME" },
+		{ "@u::%logon::x", "not SERVICE:NAME" },
+		{ "@u::%logon:", "no key description" },
+		{ "@u::", "no key description" },
+		{ "@u::%logon", "without ':'" },
+	};
+	char line[256], big[KH_DESC_LEN + 64];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line),
+			 "v /dev/a none luks,link-volume-key=%s\n", bad[i][0]);
+		snprintf(big, sizeof(big), "link-volume-key=%s: %s", bad[i][0],
+			 bad[i][1]);
+		check(!parse(line) && n == 1 && skipped_for(0, bad[i][1]) &&
+		      skipped_for(0, "link-volume-key="), big);
+	}
+	static const char head[] = "v /dev/a none link-volume-key=@u::%logon:a:";
+
+	memset(big, 'a', sizeof(big));
+	memcpy(big, head, strlen(head));
+	memcpy(big + sizeof(big) - 2, "\n", 2);
+	check(!parse(big) && n == 1 && skipped_for(0, "longer than 255"),
+	      "a key description of 256 characters or more is refused");
+	check(!parse("v /dev/a none plain,link-volume-key=@u::%logon:a:b\n") &&
+	      skipped_for(0, "plain dm-crypt"),
+	      "a line refused for another reason says that reason");
+}
+
+static void test_find(void)
+{
+	static const char tab[] =
+		"root /dev/a none swap\n"
+		"root /dev/b none luks,link-volume-key=@u::%logon:k:root\n"
+		"root /dev/c none luks\n"
+		"data /dev/d none luks\n";
+
+	check(!parse(tab) && n == 4, "four lines, three named root");
+	check(khu_crypttab_find(e, n, "root") == &e[1],
+	      "find: the first line of that name that is not refused");
+	check(khu_crypttab_find(e, n, "data") == &e[3], "find: another name");
+	check(!khu_crypttab_find(e, n, "other") &&
+	      !khu_crypttab_find(e, n, "roo"), "find: no such name: NULL");
+}
+
 int main(void)
 {
 	test_debian_installer();
@@ -131,5 +236,8 @@ int main(void)
 	test_refused();
 	test_options_exact();
 	test_limits();
+	test_link();
+	test_link_refused();
+	test_find();
 	return khu_tap_done();
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "keyring.h"
 #include "uapi/keyhandover.h"
@@ -132,15 +133,128 @@ static void test_store(void)
 	      "... nor found");
 }
 
+/* The lockdown LSM's file, as securityfs shows it, in a temporary file. */
+static int sealed_by(const char *text)
+{
+	char path[] = "/tmp/kh-lockdown.XXXXXX";
+	int fd = mkstemp(path), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ?
+	      khu_keyring_sealed(path) : -EIO;
+	close(fd);
+	unlink(path);
+	return ret;
+}
+
+static void test_sealed(void)
+{
+	check(sealed_by("[none] integrity confidentiality\n") == 0 &&
+	      sealed_by("none [integrity] confidentiality\n") == 0,
+	      "lockdown none or integrity: logon keys are taken");
+	check(sealed_by("none integrity [confidentiality]\n") == 1,
+	      "lockdown confidentiality: sealed");
+	check(khu_keyring_sealed("/nonexistent/lockdown") == -ENOENT,
+	      "no lockdown file (no securityfs): -ENOENT, not a guess");
+}
+
+/* The key of link-volume-key=, present or not, never read. */
+static void test_present(void)
+{
+	static const unsigned char key[32] = { 7 };
+	int32_t u, l;
+
+	check(khu_keyring_present(KH_KEY_LOGON, "khtest:none") == 0 &&
+	      khu_keyring_present(KH_KEY_USER, "khtest:none") == 0,
+	      "present: no such key: 0");
+	u = add_key("user", "khtest:u", key, sizeof(key),
+		    KEY_SPEC_SESSION_KEYRING);
+	l = add_key("logon", "khtest:l", key, sizeof(key),
+		    KEY_SPEC_SESSION_KEYRING);
+	check(u > 0 && khu_keyring_present(KH_KEY_USER, "khtest:u") == 1,
+	      "present: a user key in the session keyring: 1");
+	check(l > 0 && khu_keyring_present(KH_KEY_LOGON, "khtest:l") == 1,
+	      "present: a logon key, which nobody may read: 1");
+	check(khu_keyring_present(KH_KEY_LOGON, "khtest:u") == 0,
+	      "present: a user key is no logon key of that description");
+	check(!keyctl_setperm(u, KEY_POS_VIEW | KEY_POS_SEARCH) &&
+	      khu_keyring_present(KH_KEY_USER, "khtest:u") == 0,
+	      "present: a user key we may not read is not ours to take: 0");
+	check(!keyctl_revoke(l) &&
+	      khu_keyring_present(KH_KEY_LOGON, "khtest:l") == 0,
+	      "present: a revoked key: 0");
+	keyctl_unlink(u, KEY_SPEC_SESSION_KEYRING);
+	keyctl_unlink(l, KEY_SPEC_SESSION_KEYRING);
+}
+
+/* What add_key() gives a key of a type that can be updated. */
+#define KHT_DEFAULT_PERM	(KEY_POS_VIEW | KEY_POS_WRITE | KEY_POS_SEARCH | \
+				 KEY_POS_LINK | KEY_POS_SETATTR | KEY_USR_VIEW)
+
+/* /proc/keys says "perm" where a key has no expiry. */
+static int never_expires(int32_t id)
+{
+	char line[512], want[16], expiry[32];
+	int found = 0;
+	FILE *f = fopen("/proc/keys", "re");
+
+	if (!f)
+		return 0;
+	snprintf(want, sizeof(want), "%08x ", id);
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, want, strlen(want)) &&
+			sscanf(line, "%*s %*s %*s %31s", expiry) == 1 &&
+			!strcmp(expiry, "perm");
+	fclose(f);
+	return found;
+}
+
+static void test_link(void)
+{
+	static const unsigned char key[64] = { 9, 8, 7 }, other[64] = { 1 };
+	int32_t ring = 0, named, id = 0, id2 = 0;
+
+	check(!khu_keyring_find_ring(KEY_SPEC_SESSION_KEYRING, NULL, &ring) &&
+	      ring == keyctl_get_keyring_ID(KEY_SPEC_SESSION_KEYRING, 0),
+	      "find ring: @s, the one there");
+	named = add_key("keyring", "khtest-ring", NULL, 0,
+			KEY_SPEC_SESSION_KEYRING);
+	check(named > 0 && !khu_keyring_find_ring(0, "khtest-ring", &ring) &&
+	      ring == named, "find ring: %:NAME, by its description");
+	check(khu_keyring_find_ring(0, "khtest-none", &ring) == -ENOKEY,
+	      "find ring: no keyring of that name: -ENOKEY, none made");
+	check(!khu_keyring_link(named, KH_KEY_LOGON, "khtest:vol", key,
+				sizeof(key), &id) && id > 0 &&
+	      keyctl_search(named, "logon", "khtest:vol", 0) == id,
+	      "link: a logon key lands in the named keyring");
+	check(perm_of(id) == KHT_DEFAULT_PERM && never_expires(id),
+	      "link: add_key()'s own permissions (no read: logon), no timeout");
+	check(!khu_keyring_link(named, KH_KEY_USER, "khtest:uvol", key,
+				sizeof(key), &id2) &&
+	      payload_is(id2, key, sizeof(key)) &&
+	      perm_of(id2) == (KHT_DEFAULT_PERM | KEY_POS_READ),
+	      "link: a user key, its payload the key, readable by its possessor");
+	check(khu_keyring_link(named, KH_KEY_USER, "khtest:uvol", other,
+			       sizeof(other), &id) == -EEXIST &&
+	      payload_is(id2, key, sizeof(key)),
+	      "link: the same description again: -EEXIST, the first left as it was");
+	keyctl_unlink(named, KEY_SPEC_SESSION_KEYRING);
+}
+
 int main(void)
 {
 	test_parse_ref();
 	test_parse_parent();
+	test_sealed();
 	/* A session keyring of our own: nothing of the caller's is touched. */
-	if (keyctl_join_session_keyring(NULL) < 0)
+	if (keyctl_join_session_keyring(NULL) < 0) {
 		printf("# skip: the keyring checks: keyctl not permitted here (%s)\n",
 		       strerror(errno));
-	else
+	} else {
 		test_store();
+		test_present();
+		test_link();
+	}
 	return khu_tap_done();
 }

@@ -63,6 +63,43 @@ static void test_read(void)
 	khu_passphrase_free(&pw);
 }
 
+/* khu_passphrase_source() with @fd as stdin (-1: stdin closed). */
+static enum khu_passphrase_source source_with(int fd)
+{
+	int saved = dup(STDIN_FILENO);
+	enum khu_passphrase_source src;
+
+	if (fd >= 0)
+		dup2(fd, STDIN_FILENO);
+	else
+		close(STDIN_FILENO);
+	src = khu_passphrase_source();
+	if (saved >= 0) {
+		dup2(saved, STDIN_FILENO);
+		close(saved);
+	}
+	return src;
+}
+
+static void test_source(void)
+{
+	int p[2] = { -1, -1 }, null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int file = open(key, O_RDONLY | O_CLOEXEC);
+
+	check(!pipe(p) && source_with(p[0]) == KHU_PASSPHRASE_STDIN,
+	      "source: a pipe on stdin: a line of it (a script feeds it)");
+	check(file >= 0 && source_with(file) == KHU_PASSPHRASE_STDIN,
+	      "source: a file on stdin: a line of it");
+	check(null >= 0 && source_with(null) == KHU_PASSPHRASE_NOWHERE,
+	      "source: /dev/null: nowhere to ask (never a hang, never a guess)");
+	check(source_with(-1) == KHU_PASSPHRASE_NOWHERE,
+	      "source: stdin closed: nowhere to ask");
+	close(p[0]);
+	close(p[1]);
+	close(null);
+	close(file);
+}
+
 int main(void)
 {
 	int fd;
@@ -79,6 +116,7 @@ int main(void)
 		close(fd);
 	test_exposed();
 	test_read();
+	test_source();
 	khu_tap_rmtree(dir);
 	return khu_tap_done();
 }

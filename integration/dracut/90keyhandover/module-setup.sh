@@ -27,6 +27,14 @@ installkernel() {
 install() {
 	inst_binary "$(command -v keyhandover)" /usr/sbin/keyhandover
 	inst_multiple modprobe udevadm
+	# `keyhandover restore` links each volume key where its crypttab
+	# line's link-volume-key= says: every line, also those of volumes
+	# opened later by the system, which restore opens too. A copy of its
+	# own: systemd-cryptsetup-generator reads the initramfs's
+	# /etc/crypttab, and must not be given the lines dracut leaves out.
+	if [[ -f $dracutsysrootdir/etc/crypttab ]]; then
+		inst_simple /etc/crypttab /etc/keyhandover/crypttab
+	fi
 	local unit
 	mkdir -p "$initdir$systemdsystemunitdir/cryptsetup-pre.target.wants"
 	for unit in keyhandover-early.service keyhandover-restore.service; do
