@@ -66,7 +66,7 @@ check: deps-test
 # The tool and the initramfs integration without the module: for a
 # machine whose module comes from DKMS (make dkms-install), which would
 # otherwise hold two keyhandover.ko under updates/.
-install-tool: tool install-initramfs-tools install-dracut
+install-tool: tool install-initramfs-tools install-dracut install-systemd
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 install: install-tool
@@ -82,6 +82,15 @@ install-dracut:
 		$(DESTDIR)$(DRACUT_MODULES_DIR)/90keyhandover/keyhandover-restore.service
 	install -D -m 0644 integration/dracut/90keyhandover/keyhandover-early.service \
 		$(DESTDIR)$(DRACUT_MODULES_DIR)/90keyhandover/keyhandover-early.service
+
+# The unattended kexec upgrade's service and timer; the timer stays
+# disabled until the administrator enables it (docs/unattended.md).
+SYSTEMD_UNIT_DIR ?= /usr/lib/systemd/system
+install-systemd:
+	install -D -m 0644 integration/systemd/keyhandover-upgrade.service \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/keyhandover-upgrade.service
+	install -D -m 0644 integration/systemd/keyhandover-upgrade.timer \
+		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/keyhandover-upgrade.timer
 
 # The initramfs-tools hook and boot script (run update-initramfs -u after).
 INITRAMFS_TOOLS_DIR ?= /usr/share/initramfs-tools
@@ -109,6 +118,6 @@ clean:
 	-$(MAKE) -C kmod KERNELRELEASE=$(KERNELRELEASE) KDIR=$(KDIR) clean
 	rm -rf build
 
-.PHONY: all module tool deps deps-test unit test demo bench fuzz check install install-tool \
+.PHONY: all module tool deps deps-test unit test demo bench fuzz check install install-tool install-systemd \
 	install-initramfs-tools install-dracut \
 	dkms-src dkms-install clean

@@ -357,6 +357,29 @@ int khu_boot_version_cmp(const char *a, const char *b)
 	return strverscmp(a, b);
 }
 
+/*
+ * The kernel release a Debian-style image path names: "/boot/vmlinuz-6.12.1-amd64"
+ * -> "6.12.1-amd64" (also vmlinux-, and a kernel under --root). -EINVAL
+ * when the file name carries none.
+ */
+int khu_boot_kernel_release(const char *path, char *out, size_t len)
+{
+	static const char *const prefixes[] = { "vmlinuz-", "vmlinux-" };
+	const char *base = strrchr(path, '/');
+	size_t i, n;
+
+	base = base ? base + 1 : path;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		n = strlen(prefixes[i]);
+		if (strncmp(base, prefixes[i], n) || !base[n])
+			continue;
+		if (snprintf(out, len, "%s", base + n) >= (int)len)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 /* ---- reading the files ------------------------------------------------- */
 
 /* @root + @path into @out, or -ENOENT when no such file. */

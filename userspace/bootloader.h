@@ -44,6 +44,7 @@ int khu_boot_grub_find(const struct khu_boot_entry *e, unsigned int n,
 int khu_boot_bls_parse(const char *text, const char *name,
 		       struct khu_boot_entry *out);
 int khu_boot_version_cmp(const char *a, const char *b);
+int khu_boot_kernel_release(const char *path, char *out, size_t len);
 int khu_boot_choose(const char *root, struct khu_boot_choice *c);
 
 #endif /* KHU_BOOTLOADER_H */

@@ -61,6 +61,7 @@ struct khu_opts {
 	bool to_keyring;		/* restore: into a keyring */
 	bool open;			/* restore --to-keyring: open too */
 	bool no_ask;			/* stash: never ask for a passphrase */
+	bool if_newer;			/* reboot: only into a newer kernel */
 	unsigned int timeout;		/* seconds, 0: the module's default */
 	unsigned int key_timeout;	/* seconds, 0: KHU_KEYRING_TIMEOUT */
 	const char *keyring;		/* restore: parent keyring, NULL: @u */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <linux/reboot.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 
 #include "run.h"
 #include "tool.h"
@@ -117,6 +118,38 @@ static int khu_reboot_check_kho(const struct khu_opts *o)
 }
 
 /*
+ * --if-newer (the unattended timer's service): is the kernel the boot
+ * loader would boot next newer than the running one? 1 yes, 0 no (one
+ * line says so), -errno when it cannot tell (one line says why).
+ */
+static int khu_reboot_newer(const struct khu_opts *o)
+{
+	char next[KHU_BOOT_STR];
+	struct khu_load_plan p;
+	struct utsname u;
+	int ret;
+
+	ret = khu_load_plan(o, &p);
+	if (ret) {
+		free(p.cmdline);
+		return ret;
+	}
+	ret = khu_boot_kernel_release(p.kernel, next, sizeof(next));
+	free(p.cmdline);
+	if (ret) {
+		khu_err("cannot tell the release of %s from its name (--if-newer needs vmlinuz-RELEASE)",
+			p.kernel);
+		return ret;
+	}
+	uname(&u);
+	if (khu_boot_version_cmp(next, u.release) > 0)
+		return 1;
+	printf("the boot loader's next kernel %s is not newer than the running %s: nothing to do\n",
+	       next, u.release);
+	return 0;
+}
+
+/*
  * stash, load, reboot into the loaded kernel. Every failure after the
  * stash leaves no stash behind: load wipes on its own failures, and a
  * reboot that does not happen wipes here.
@@ -128,6 +161,11 @@ int khu_cmd_reboot(const struct khu_opts *o)
 
 	if (khu_reboot_precheck(&st))
 		return KHU_EXIT_FAILURE;
+	if (o->if_newer) {
+		ret = khu_reboot_newer(o);
+		if (ret <= 0)
+			return ret ? KHU_EXIT_FAILURE : KHU_EXIT_OK;
+	}
 	if (o->dry_run)
 		return khu_reboot_dry_run(o, &st);
 	if (st.backend == KH_BACKEND_KHO && khu_reboot_check_kho(o))

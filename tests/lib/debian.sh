@@ -630,3 +630,47 @@ kh_build_system_base() {
 		>>"$kh_sroot.log" 2>&1 || { tail -n 20 "$kh_sroot.log"; return 1; }
 	: >"$kh_sroot.complete"
 }
+
+# kh_upgrade_repo BASE KVER: print a cached local package repository (a
+# flat one: the .debs and their Packages index) holding linux-image-KVER
+# and linux-headers-KVER from trixie-backports with every package they
+# need that the system BASE lacks, as the system's own apt works it out in
+# an overlay on BASE (which is left as it was). The system suites put it
+# into the guest as "deb [trusted=yes] file:/srv/kh-upgrade ./": the
+# guest installs a newer kernel the way a box does, with no network.
+kh_upgrade_repo() {
+	kh_base=$1 kh_kv=$2
+	kh_repo=$KH_CACHE/upgrade-repo/$kh_kv
+	if [ ! -e "$kh_repo.complete" ]; then
+		kh_build_upgrade_repo "$kh_base" "$kh_kv" "$kh_repo" >&2 ||
+			kh_die "building the local repository of $kh_kv failed (log: $kh_repo.log)"
+	fi
+	printf '%s\n' "$kh_repo"
+}
+
+kh_build_upgrade_repo() {
+	kh_base=$1 kh_kv=$2 kh_repo=$3
+	kh_log "a local repository with $kh_kv for the upgrade (once)"
+	kh_need_pkgs dpkg-dev
+	kh_w=$kh_repo.work
+	rm -rf "$kh_w" "$kh_repo" "$kh_repo.complete"
+	mkdir -p "$kh_w/upper" "$kh_w/work" "$kh_w/merged" "$kh_repo"
+	mount -t overlay overlay \
+		-o "lowerdir=$kh_base,upperdir=$kh_w/upper,workdir=$kh_w/work" \
+		"$kh_w/merged" || return 1
+	cp -L /etc/resolv.conf "$kh_w/merged/etc/resolv.conf"
+	printf 'deb %s trixie-backports main\n' "$KH_TRIXIE_MIRROR" \
+		>"$kh_w/merged/etc/apt/sources.list.d/backports.list"
+	kh_rc=0
+	kh_chroot_run "$kh_w/merged" env DEBIAN_FRONTEND=noninteractive \
+		sh -c 'apt-get update -qq && apt-get install -y -qq --download-only -t trixie-backports \
+			--no-install-recommends "$@"' \
+		sh "linux-image-$kh_kv" "linux-headers-$kh_kv" >"$kh_repo.log" 2>&1 &&
+		cp "$kh_w/merged/var/cache/apt/archives/"*.deb "$kh_repo/" || kh_rc=1
+	umount "$kh_w/merged" || kh_rc=1
+	rm -rf "$kh_w"
+	[ "$kh_rc" = 0 ] || { tail -n 20 "$kh_repo.log"; return 1; }
+	(cd "$kh_repo" && dpkg-scanpackages --multiversion . >Packages 2>>"$kh_repo.log") ||
+		return 1
+	: >"$kh_repo.complete"
+}

@@ -192,7 +192,9 @@ install_keyhandover() {
 			make install-tool PREFIX=/usr
 			echo keyhandover >>/etc/modules
 			update-initramfs -u -k "$1"
+			lsinitramfs "/boot/initrd.img-$1" >/root/kh-initrd.list
 		' sh "$VER" >"$WORK/install.log" 2>&1 &&
+		mv "$w/merged/root/kh-initrd.list" "$WORK/initrd.list" &&
 		cp "$w/merged/boot/vmlinuz-$VER" "$WORK/vmlinuz" &&
 		cp "$w/merged/boot/initrd.img-$VER" "$WORK/initrd.img" &&
 		make_image "$w/merged" || rc=1
@@ -210,15 +212,20 @@ prepare_system() {
 # What the install left: the DKMS module for the system's kernel, the tool,
 # and both in the initramfs that boots it.
 installed_right() {
-	local u=$WORK/overlay/upper list f
-	[ -f "$u/lib/modules/$VER/updates/dkms/keyhandover.ko" ] ||
-		[ -f "$u/usr/lib/modules/$VER/updates/dkms/keyhandover.ko" ] ||
-		{ note "no DKMS module under /lib/modules/$VER/updates/dkms"; return 1; }
+	local u=$WORK/overlay/upper list f ko
+	# Debian 13's dkms compresses the module as the kernel's own are
+	# (keyhandover.ko.xz); Debian 12's leaves it as it is.
+	ko=$(find "$u/lib/modules/$VER/updates/dkms" "$u/usr/lib/modules/$VER/updates/dkms" \
+		-name 'keyhandover.ko*' 2>/dev/null | head -n 1)
+	[ -n "$ko" ] || { note "no DKMS module under /lib/modules/$VER/updates/dkms"; return 1; }
 	[ -x "$u/usr/sbin/keyhandover" ] || { note "no /usr/sbin/keyhandover"; return 1; }
-	list=$(lsinitramfs "$WORK/initrd.img") || return 1
+	# The system's own lsinitramfs listed it (install_keyhandover): Debian
+	# 12's cannot read Debian 13's early cpio in reasonable time.
+	list=$(cat "$WORK/initrd.list") || return 1
 	# Debian's /lib is /usr/lib: lsinitramfs names the modules there.
 	for f in usr/sbin/keyhandover scripts/local-top/keyhandover \
-		"usr/lib/modules/$VER/updates/dkms/keyhandover.ko" cryptroot/crypttab; do
+		"usr/lib/modules/$VER/updates/dkms/${ko##*/}" cryptroot/crypttab \
+		etc/keyhandover/crypttab; do
 		grep -qx -- "$f" <<<"$list" || { note "initramfs lacks $f"; return 1; }
 	done
 }
@@ -462,7 +469,7 @@ load_system() {
 	check "install keyhandover into the $DESCRIPTION system (make dkms-install, make install-tool, /etc/modules, update-initramfs) and encrypt its root" \
 		prepare_system
 	[ "$LAST_OK" = 1 ] || return 1
-	check "$DESCRIPTION: the initramfs holds the DKMS module, the tool, the boot script and cryptroot's crypttab" \
+	check "$DESCRIPTION: the initramfs holds the DKMS module, the tool, the boot script, cryptroot's crypttab and keyhandover's copy of /etc/crypttab" \
 		installed_right
 	note "timing $1 install: $((SECONDS - t0)) s"
 	SYSTEM_OK=1
@@ -476,7 +483,7 @@ scenario_system() {
 
 main() {
 	parse_args "$@"
-	kh_need_pkgs qemu-system-x86 cryptsetup-bin e2fsprogs initramfs-tools-core \
+	kh_need_pkgs qemu-system-x86 cryptsetup-bin e2fsprogs \
 		debootstrap gcc libc6-dev libssl-dev xz-utils binutils
 	RUN_WORK=$(mktemp -d "${TMPDIR:-/tmp}/kh-system.XXXXXX")
 	WORK=$RUN_WORK

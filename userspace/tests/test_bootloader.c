@@ -135,6 +135,26 @@ static void test_bls_parse(void)
 	check(khu_boot_version_cmp("6.12.10", "6.12.9") > 0 &&
 	      khu_boot_version_cmp("6.1.0-18", "6.1.0-9") > 0,
 	      "versions compare as numbers");
+	check(khu_boot_version_cmp("7.3.4+deb13-amd64", "6.12.117+deb13-amd64") > 0 &&
+	      khu_boot_version_cmp("6.12.117+deb13-amd64", "6.12.117+deb13-amd64") == 0,
+	      "Debian 13's kernel releases: backports' 7.3 is newer than 6.12");
+}
+
+static void test_kernel_release(void)
+{
+	char r[64];
+
+	check(!khu_boot_kernel_release("/boot/vmlinuz-6.12.117+deb13-amd64", r, sizeof(r)) &&
+	      !strcmp(r, "6.12.117+deb13-amd64"),
+	      "the release from /boot/vmlinuz-RELEASE");
+	check(!khu_boot_kernel_release("/mnt/boot/vmlinux-7.3.4", r, sizeof(r)) &&
+	      !strcmp(r, "7.3.4"), "the release from vmlinux-RELEASE under a root");
+	check(khu_boot_kernel_release("/boot/vmlinuz", r, sizeof(r)) == -EINVAL &&
+	      khu_boot_kernel_release("/boot/vmlinuz-", r, sizeof(r)) == -EINVAL &&
+	      khu_boot_kernel_release("/boot/bzImage", r, sizeof(r)) == -EINVAL,
+	      "no release in vmlinuz, vmlinuz- or bzImage");
+	check(khu_boot_kernel_release("/boot/vmlinuz-6.1", r, 3) == -ENAMETOOLONG,
+	      "a release longer than the buffer is refused, not cut");
 }
 
 static char root[64];
@@ -320,6 +340,7 @@ int main(void)
 	test_grub_parse();
 	test_grubenv();
 	test_bls_parse();
+	test_kernel_release();
 	test_choose();
 	return khu_tap_done();
 }
