@@ -9,7 +9,7 @@
  * Format (crypttab(5)): "name source [keyfile [options]]", blank lines and
  * '#' comments ignored; source is a path or UUID=, PARTUUID=, LABEL=,
  * PARTLABEL=; keyfile "none", "-" or absent means a passphrase prompt.
- * Options are split at every ',' (systemd's "\," escape is not read).
+ * Options are split as systemd-cryptsetup splits them ("\," is a comma).
  * Pure parsing: no file, device, keyring or terminal is touched here.
  */
 #include <errno.h>
@@ -44,45 +44,68 @@ static bool khu_crypttab_field(const char **p, char *out, size_t len,
 	return true;
 }
 
-/* Is @opt (exactly, or as "opt=...") in the comma-separated @opts? */
+/*
+ * The next option of @*p, as systemd-cryptsetup splits its options field
+ * (extract_first_word() with EXTRACT_DONT_COALESCE_SEPARATORS and
+ * EXTRACT_UNESCAPE_SEPARATORS): at each ',', where "\," is a comma inside
+ * the option and "\\" a backslash; quotes are plain characters. systemd
+ * refuses the whole field for any other escape or a trailing backslash:
+ * then *@bad is set, and the backslash kept, so that the options that are
+ * not systemd's alone (Debian's cryptroot splits at every ',') still count.
+ * false once the field is done. @len is the field's size: nothing is cut.
+ */
+static bool khu_crypttab_opt(const char **p, char *out, size_t len, bool *bad)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	if (!s)
+		return false;
+	for (; *s && *s != ','; s++) {
+		char c = *s;
+
+		if (c == '\\' && (s[1] == ',' || s[1] == '\\'))
+			c = *++s;
+		else if (c == '\\')
+			*bad = true;
+		if (n + 1 < len)
+			out[n++] = c;
+	}
+	out[n] = '\0';
+	*p = *s ? s + 1 : NULL;
+	return true;
+}
+
+/* Is @opt (exactly, or as "opt=...") one of the options @opts? */
 static bool khu_crypttab_has(const char *opts, const char *opt)
 {
+	char word[KHU_CRYPTTAB_FIELD];
 	size_t n = strlen(opt);
-	const char *p = opts;
+	bool bad = false;
 
-	while (*p) {
-		size_t len = strcspn(p, ",");
-
-		if ((len == n || (len > n && p[n] == '=')) && !strncmp(p, opt, n))
+	while (khu_crypttab_opt(&opts, word, sizeof(word), &bad))
+		if (!strncmp(word, opt, n) && (!word[n] || word[n] == '='))
 			return true;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
 	return false;
 }
 
 /*
- * The value of the last "@opt=..." in the comma-separated @opts into @out
- * (systemd's last one wins); false when there is none.
+ * The value of the last "@opt=..." of @opts into @out (systemd's last one
+ * wins), unescaped; false when there is none. *@bad: the field has an
+ * escape systemd refuses.
  */
 static bool khu_crypttab_value(const char *opts, const char *opt, char *out,
-			       size_t len)
+			       size_t len, bool *bad)
 {
+	char word[KHU_CRYPTTAB_FIELD];
 	size_t n = strlen(opt);
-	const char *p = opts;
 	bool found = false;
 
-	while (*p) {
-		size_t plen = strcspn(p, ",");
-
-		if (plen > n && p[n] == '=' && !strncmp(p, opt, n)) {
-			snprintf(out, len, "%.*s", (int)(plen - n - 1), p + n + 1);
+	while (khu_crypttab_opt(&opts, word, sizeof(word), bad)) {
+		if (!strncmp(word, opt, n) && word[n] == '=') {
+			snprintf(out, len, "%s", word + n + 1);
 			found = true;
 		}
-		p += plen;
-		if (*p == ',')
-			p++;
 	}
 	return found;
 }
@@ -157,9 +180,13 @@ static const char *khu_crypttab_link(struct khu_crypttab_link *l,
 {
 	char ring[sizeof(l->value)];
 	const char *sep, *why;
+	bool bad = false;
 
-	if (!khu_crypttab_value(opts, KHU_LINK_OPT, l->value, sizeof(l->value)))
+	if (!khu_crypttab_value(opts, KHU_LINK_OPT, l->value, sizeof(l->value),
+				&bad))
 		return NULL;
+	if (bad)
+		return "link-volume-key= stands in options with a backslash escape systemd does not read (only \\, and \\\\)";
 	sep = strstr(l->value, "::");
 	if (!sep)
 		return "link-volume-key= has no '::' between the keyring and the key";

@@ -23,7 +23,7 @@
  * (>= 256) reads it: the keyring, the key's type and its description.
  */
 struct khu_crypttab_link {
-	char value[KHU_CRYPTTAB_FIELD];		/* as written; "" for none */
+	char value[KHU_CRYPTTAB_FIELD];		/* unescaped; "" for none */
 	int32_t ring;				/* KEY_SPEC_*; 0: by name */
 	char ring_name[KH_DESC_LEN];		/* the keyring's description */
 	uint32_t type;				/* KH_KEY_LOGON or KH_KEY_USER */

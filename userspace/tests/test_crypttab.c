@@ -189,6 +189,8 @@ static void test_link_refused(void)
 		{ "@u::%logon:", "no key description" },
 		{ "@u::", "no key description" },
 		{ "@u::%logon", "without ':'" },
+		{ "@u::%user:a\\nb", "backslash escape" },
+		{ "@u::%user:ab\\", "backslash escape" },
 	};
 	char line[256], big[KH_DESC_LEN + 64];
 	unsigned int i;
@@ -211,6 +213,30 @@ static void test_link_refused(void)
 	check(!parse("v /dev/a none plain,link-volume-key=@u::%logon:a:b\n") &&
 	      skipped_for(0, "plain dm-crypt"),
 	      "a line refused for another reason says that reason");
+}
+
+/* Options split as systemd-cryptsetup splits them: "\," and "\\". */
+static void test_escapes(void)
+{
+	static const char tab[] =
+		"comma /dev/a none luks,link-volume-key=@u::%user:a\\,b,discard\n"
+		"bslash /dev/b none link-volume-key=@u::%user:a\\\\b\n"
+		"joined /dev/c none luks,plain\\,x,link-volume-key=%:r\\,s::%logon:k:v\n"
+		"empty /dev/d none ,,link-volume-key=@u::%logon:k:e,\n"
+		"quote /dev/e none link-volume-key=@u::%user:\"q\"\n";
+
+	check(!parse(tab) && n == 5, "five lines with escapes");
+	check(links(0, KEY_SPEC_USER_KEYRING, "", "%user:a,b") &&
+	      !strcmp(e[0].link.value, "@u::%user:a,b"),
+	      "\\, is a comma inside the value (%user:a\\,b is a,b)");
+	check(links(1, KEY_SPEC_USER_KEYRING, "", "%user:a\\b"),
+	      "\\\\ is one backslash");
+	check(links(2, 0, "r,s", "%logon:k:v"),
+	      "an escaped comma joins the option: plain\\,x is not plain");
+	check(links(3, KEY_SPEC_USER_KEYRING, "", "%logon:k:e"),
+	      "empty options (systemd does not coalesce commas) are nothing");
+	check(links(4, KEY_SPEC_USER_KEYRING, "", "%user:\"q\""),
+	      "quotes are plain characters");
 }
 
 static void test_find(void)
@@ -238,6 +264,7 @@ int main(void)
 	test_limits();
 	test_link();
 	test_link_refused();
+	test_escapes();
 	test_find();
 	return khu_tap_done();
 }
