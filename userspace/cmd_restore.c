@@ -185,6 +185,11 @@ static void khu_restore_link(const struct khu_restore_tab *t,
 	if (!line)
 		return;
 	l = &line->link;
+	if (l->unusable) {
+		khu_err("%s: %s line %u: %s: volume key not linked", e->name,
+			t->path, line->line, l->unusable);
+		return;
+	}
 	if (!l->ref[0]) {
 		if (t->o->verbose)
 			khu_err("%s: no link-volume-key= in %s: no volume key linked",

@@ -154,7 +154,7 @@ static void khu_setup_fact(const struct khu_crypttab_entry *e,
 {
 	const struct khu_crypttab_link *l = &e->link;
 
-	f->named = l->ref[0] != '\0';
+	f->named = khu_crypttab_links(e);
 	f->logon = f->named && l->type == KH_KEY_LOGON;
 	f->present = f->named &&
 		     khu_keyring_present(l->type, l->description) > 0;
@@ -194,7 +194,10 @@ static void khu_setup_check_line(const char *path,
 		       name, every);
 		break;
 	case KHU_KS_NOT_NAMED:
-		if (f->key_file)
+		if (e->link.unusable)
+			printf("note: %s: %s: not used, every reboot %s\n",
+			       name, e->link.unusable, every);
+		else if (f->key_file)
 			printf("ok: %s: key file %s: reboot needs no passphrase\n",
 			       name, e->key_file);
 		else
@@ -202,6 +205,9 @@ static void khu_setup_check_line(const char *path,
 			       name, path, name);
 		break;
 	}
+	if (f->named && e->link.type == KH_KEY_USER)
+		printf("note: %s: link-volume-key=%s names a user key, which every root process reaching its keyring can read: prefer %%logon:\n",
+		       name, value);
 }
 
 /* The lines of @path (under setup's root) into a new table, or -errno. */

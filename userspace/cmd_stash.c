@@ -483,6 +483,9 @@ static void khu_stash_tab_add(struct khu_stash *s,
 			why);
 		return;
 	}
+	if (e->link.unusable)
+		khu_err("crypttab line %u: %s: %s: its key is not taken from the keyring",
+			e->line, e->name, e->link.unusable);
 	s->n++;
 }
 
@@ -546,7 +549,7 @@ static const char *khu_stash_label(const struct khu_volume *v)
 static const struct khu_crypttab_link *
 khu_stash_link(const struct khu_volume *v)
 {
-	return v->entry && v->entry->link.ref[0] ? &v->entry->link : NULL;
+	return v->entry && khu_crypttab_links(v->entry) ? &v->entry->link : NULL;
 }
 
 /* What the choice needs to know of @v: the keyring is looked at now. */
@@ -607,6 +610,9 @@ static void khu_stash_reason(const struct khu_stash *s,
 	else if (why == KHU_KS_IN_KEYRING)
 		snprintf(buf, len, "its key is in the keyring, but %s's is not, and one stash takes every key one way",
 			 khu_stash_label(&s->vol[c->cause]));
+	else if (v->entry && v->entry->link.unusable)
+		snprintf(buf, len, "%s%s", v->entry->link.unusable,
+			 prompt ? ", and no key file" : "");
 	else if (v->entry)
 		snprintf(buf, len, "no link-volume-key=%s",
 			 prompt ? " and no key file" : "");

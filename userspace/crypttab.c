@@ -13,6 +13,7 @@
  * Pure parsing: no file, device, keyring or terminal is touched here.
  */
 #include <errno.h>
+#include <keyutils.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,7 +114,8 @@ static bool khu_crypttab_value(const char *opts, const char *opt, char *out,
 /*
  * link-volume-key='s keyring, as systemd hands it to libcryptsetup: a
  * well-known keyring, or one found by its description ("%:NAME",
- * "%keyring:NAME", or a bare NAME, to which systemd adds "%:").
+ * "%keyring:NAME", or a bare NAME, to which systemd adds "%:", also when
+ * NAME is a number: systemd takes no keyring id).
  */
 static const char *khu_crypttab_link_ring(struct khu_crypttab_link *l,
 					  const char *ring)
@@ -132,8 +134,6 @@ static const char *khu_crypttab_link_ring(struct khu_crypttab_link *l,
 		return "link-volume-key= names a keyring of another type (a keyring by name is %:NAME, %keyring:NAME or NAME)";
 	if (!*name)
 		return "link-volume-key= names no keyring";
-	if (strspn(name, "0123456789") == strlen(name))
-		return "link-volume-key= names a keyring by its number, which systemd does not take (use @u or a keyring's name)";
 	if (snprintf(l->ring_name, sizeof(l->ring_name), "%s", name) >=
 	    (int)sizeof(l->ring_name))
 		return "link-volume-key= names a keyring longer than 255 characters";
@@ -174,7 +174,10 @@ static const char *khu_crypttab_link_key(struct khu_crypttab_link *l,
 	return NULL;
 }
 
-/* link-volume-key= of @opts into @l; why it is malformed, or NULL. */
+/*
+ * link-volume-key= of @opts into @l; why keyhandover takes no key by it
+ * (malformed, or a keyring the key would not outlast), or NULL.
+ */
 static const char *khu_crypttab_link(struct khu_crypttab_link *l,
 				     const char *opts)
 {
@@ -194,6 +197,9 @@ static const char *khu_crypttab_link(struct khu_crypttab_link *l,
 	why = khu_crypttab_link_ring(l, ring);
 	if (!why)
 		why = khu_crypttab_link_key(l, sep + 2);
+	if (!why && l->ring && l->ring != KEY_SPEC_USER_KEYRING &&
+	    l->ring != KEY_SPEC_USER_SESSION_KEYRING)
+		why = "link-volume-key= names @s, @p or @t, whose key would go with the process that linked it, never reaching the next reboot (use @u)";
 	return why;
 }
 
@@ -261,7 +267,6 @@ static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 		{ "keyfile-size", "keyfile-size= (not supported yet)" },
 		{ "noauto", "noauto (not opened at boot)" },
 	};
-	const char *why;
 	size_t i;
 
 	if (!khu_crypttab_name_ok(e->name))
@@ -273,8 +278,9 @@ static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 		return "a key file that is a device (random key, or a key on raw media)";
 	if (strchr(e->key_file, ':'))
 		return "a key file on another device (path:device)";
-	why = khu_crypttab_link(&e->link, opts);
-	return why ? why : khu_crypttab_device(e);
+	/* Not a reason to leave the volume out: its passphrase still opens it. */
+	e->link.unusable = khu_crypttab_link(&e->link, opts);
+	return khu_crypttab_device(e);
 }
 
 static void khu_crypttab_line(const char *line, unsigned int nr,
@@ -300,6 +306,32 @@ static void khu_crypttab_line(const char *line, unsigned int nr,
 	if (!strcmp(e->key_file, "none") || !strcmp(e->key_file, "-"))
 		e->key_file[0] = '\0';
 	e->skip = khu_crypttab_skip(e, opts);
+}
+
+/* Does @e's link-volume-key= name a key that keyhandover takes and links? */
+bool khu_crypttab_links(const struct khu_crypttab_entry *e)
+{
+	return !e->skip && e->link.ref[0] && !e->link.unusable;
+}
+
+/*
+ * One key cannot stand for two volumes: the module would find one of
+ * them for both. The first line keeps it; a later one is left to its
+ * passphrase or key file.
+ */
+static void khu_crypttab_dups(struct khu_crypttab_entry *tab, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 1; i < n; i++) {
+		const struct khu_crypttab_link *l = &tab[i].link;
+
+		for (j = 0; j < i && khu_crypttab_links(&tab[i]); j++)
+			if (khu_crypttab_links(&tab[j]) &&
+			    tab[j].link.type == l->type &&
+			    !strcmp(tab[j].link.description, l->description))
+				tab[i].link.unusable = "link-volume-key= names the same key as an earlier line's";
+	}
 }
 
 /*
@@ -337,6 +369,7 @@ int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
 		}
 		khu_crypttab_line(s, nr, &out[n++]);
 	}
+	khu_crypttab_dups(out, n);
 	*count = n;
 	return 0;
 }

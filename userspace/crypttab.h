@@ -7,6 +7,7 @@
 #ifndef KHU_CRYPTTAB_H
 #define KHU_CRYPTTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@
 /*
  * link-volume-key=KEYRING::[%TYPE:]DESCRIPTION, as systemd-cryptsetup
  * (>= 256) reads it: the keyring, the key's type and its description.
+ * One keyhandover does not use (@unusable) leaves its volume to the
+ * passphrase or key file, as if the option were not there.
  */
 struct khu_crypttab_link {
 	char value[KHU_CRYPTTAB_FIELD];		/* unescaped; "" for none */
@@ -29,6 +32,7 @@ struct khu_crypttab_link {
 	uint32_t type;				/* KH_KEY_LOGON or KH_KEY_USER */
 	char description[KH_DESC_LEN];
 	char ref[KH_DESC_LEN + 8];		/* "%type:description" */
+	const char *unusable;			/* why no key is taken by it, or NULL */
 };
 
 /* One line of crypttab, and what stash makes of it. */
@@ -45,6 +49,7 @@ struct khu_crypttab_entry {
 
 int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
 		       unsigned int cap, unsigned int *count);
+bool khu_crypttab_links(const struct khu_crypttab_entry *e);
 const struct khu_crypttab_entry *
 khu_crypttab_find(const struct khu_crypttab_entry *tab, unsigned int count,
 		  const char *name);

@@ -132,10 +132,18 @@ static int links(unsigned int i, int32_t ring, const char *ring_name,
 	const struct khu_crypttab_link *l = &e[i].link;
 	const char *type = ref[1] == 'l' ? "logon" : "user";
 
-	return i < n && !e[i].skip && l->ring == ring &&
+	return i < n && khu_crypttab_links(&e[i]) && l->ring == ring &&
 	       !strcmp(l->ring_name, ring_name) && !strcmp(l->ref, ref) &&
 	       l->type == (ref[1] == 'l' ? KH_KEY_LOGON : KH_KEY_USER) &&
 	       !strcmp(l->description, ref + strlen(type) + 2);
+}
+
+/* Line @i is handed over, but its link-volume-key= is not used: @needle. */
+static int unused_for(unsigned int i, const char *needle)
+{
+	return i < n && !e[i].skip && !khu_crypttab_links(&e[i]) &&
+	       e[i].link.unusable && strstr(e[i].link.unusable, needle) &&
+	       strstr(e[i].link.unusable, "link-volume-key=");
 }
 
 static void test_link(void)
@@ -146,28 +154,29 @@ static void test_link(void)
 		"us /dev/b none link-volume-key=@us::%user:plain\n"
 		"p /dev/c none luks,link-volume-key=@p::%logon:a:b\n"
 		"t /dev/d none link-volume-key=@t::%logon:a:b\n"
-		"byname /dev/e none link-volume-key=%:myring::%logon:a:b\n"
-		"bykr /dev/f none link-volume-key=%keyring:kr::%logon:a:b\n"
-		"bare /dev/g none link-volume-key=vks::%logon:a:b\n"
-		"twice /dev/h none link-volume-key=@s::x,link-volume-key=@u::%logon:a:b\n"
+		"byname /dev/e none link-volume-key=%:myring::%logon:k:5\n"
+		"bykr /dev/f none link-volume-key=%keyring:kr::%logon:k:6\n"
+		"bare /dev/g none link-volume-key=vks::%logon:k:7\n"
+		"twice /dev/h none link-volume-key=@s::x,link-volume-key=@u::%logon:k:8\n"
 		"none /dev/i none luks,discard\n";
 
 	check(!parse(tab) && n == 10, "ten link-volume-key= lines");
 	check(links(0, KEY_SPEC_USER_KEYRING, "", "%logon:keyhandover:root") &&
 	      !strcmp(e[0].link.value, "@u::%logon:keyhandover:root"),
 	      "@u::%logon:SERVICE:NAME: a logon key in @u, the value kept as written");
-	check(links(1, KEY_SPEC_SESSION_KEYRING, "", "%user:cryptsetup:vk"),
-	      "no %TYPE: a user key (systemd's default, unlike --keyring's)");
+	check(unused_for(1, "@s, @p or @t") && e[1].link.type == KH_KEY_USER &&
+	      !strcmp(e[1].link.ref, "%user:cryptsetup:vk"),
+	      "@s: parsed (no %TYPE: a user key, systemd's default), but not used: the key would not outlast restore");
 	check(links(2, KEY_SPEC_USER_SESSION_KEYRING, "", "%user:plain"),
 	      "@us and %user:, no SERVICE: needed");
-	check(links(3, KEY_SPEC_PROCESS_KEYRING, "", "%logon:a:b") &&
-	      links(4, KEY_SPEC_THREAD_KEYRING, "", "%logon:a:b"), "@p, @t");
-	check(links(5, 0, "myring", "%logon:a:b"), "%:NAME: a keyring by name");
-	check(links(6, 0, "kr", "%logon:a:b"),
+	check(unused_for(3, "@s, @p or @t") && unused_for(4, "@s, @p or @t"),
+	      "@p, @t: not used either");
+	check(links(5, 0, "myring", "%logon:k:5"), "%:NAME: a keyring by name");
+	check(links(6, 0, "kr", "%logon:k:6"),
 	      "%keyring:NAME: a keyring by name");
-	check(links(7, 0, "vks", "%logon:a:b"),
+	check(links(7, 0, "vks", "%logon:k:7"),
 	      "a bare NAME: a keyring by name, as systemd adds %:");
-	check(links(8, KEY_SPEC_USER_KEYRING, "", "%logon:a:b"),
+	check(links(8, KEY_SPEC_USER_KEYRING, "", "%logon:k:8"),
 	      "given twice: the last one wins, as in systemd");
 	check(!e[9].skip && !e[9].link.value[0] && !e[9].link.ref[0],
 	      "no link-volume-key=: nothing to link");
@@ -181,7 +190,6 @@ static void test_link_refused(void)
 		{ "%user:x::%logon:a:b", "another type" },
 		{ "::%logon:a:b", "names no keyring" },
 		{ "%:::%logon:a:b", "another type" },
-		{ "12345::%logon:a:b", "by its number" },
 		{ "@u::%big_key:a", "other than user or logon" },
 		{ "@u::%:a", "other than user or logon" },
 		{ "@u::%logon:plain", "not SERVICE:NAME" },
@@ -200,16 +208,19 @@ static void test_link_refused(void)
 			 "v /dev/a none luks,link-volume-key=%s\n", bad[i][0]);
 		snprintf(big, sizeof(big), "link-volume-key=%s: %s", bad[i][0],
 			 bad[i][1]);
-		check(!parse(line) && n == 1 && skipped_for(0, bad[i][1]) &&
-		      skipped_for(0, "link-volume-key="), big);
+		check(!parse(line) && n == 1 && unused_for(0, bad[i][1]) &&
+		      !strcmp(e[0].device, "/dev/a"), big);
 	}
 	static const char head[] = "v /dev/a none link-volume-key=@u::%logon:a:";
 
 	memset(big, 'a', sizeof(big));
 	memcpy(big, head, strlen(head));
 	memcpy(big + sizeof(big) - 2, "\n", 2);
-	check(!parse(big) && n == 1 && skipped_for(0, "longer than 255"),
-	      "a key description of 256 characters or more is refused");
+	check(!parse(big) && n == 1 && unused_for(0, "longer than 255"),
+	      "a key description of 256 characters or more is not used");
+	check(!parse("v /dev/a none link-volume-key=12345::%logon:a:b\n") &&
+	      links(0, 0, "12345", "%logon:a:b"),
+	      "a numeric keyring is one named by that number, as systemd reads it");
 	check(!parse("v /dev/a none plain,link-volume-key=@u::%logon:a:b\n") &&
 	      skipped_for(0, "plain dm-crypt"),
 	      "a line refused for another reason says that reason");
@@ -239,6 +250,29 @@ static void test_escapes(void)
 	      "quotes are plain characters");
 }
 
+/* One key for two volumes: the module could not tell them apart. */
+static void test_same_key(void)
+{
+	static const char tab[] =
+		"a /dev/a none luks,link-volume-key=@u::%logon:k:v\n"
+		"off /dev/x none swap,link-volume-key=@u::%logon:k:w\n"
+		"b /dev/b none luks,link-volume-key=%:ring::%logon:k:v\n"
+		"c /dev/c none luks,link-volume-key=@u::%user:k:v\n"
+		"d /dev/d none luks,link-volume-key=@u::%logon:k:w\n"
+		"e /dev/e none luks,link-volume-key=@u::%logon:k:v\n";
+
+	check(!parse(tab) && n == 6, "six lines, three naming logon key k:v");
+	check(links(0, KEY_SPEC_USER_KEYRING, "", "%logon:k:v"),
+	      "the first line naming a key keeps it");
+	check(unused_for(2, "same key as an earlier line") &&
+	      unused_for(5, "same key as an earlier line"),
+	      "a later line naming it (in any keyring) is left to its passphrase");
+	check(links(3, KEY_SPEC_USER_KEYRING, "", "%user:k:v"),
+	      "a user key of that description is another key");
+	check(links(4, KEY_SPEC_USER_KEYRING, "", "%logon:k:w"),
+	      "a line not handed over (swap) takes no key from a later one");
+}
+
 static void test_find(void)
 {
 	static const char tab[] =
@@ -265,6 +299,7 @@ int main(void)
 	test_link();
 	test_link_refused();
 	test_escapes();
+	test_same_key();
 	test_find();
 	return khu_tap_done();
 }
