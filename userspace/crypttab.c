@@ -375,17 +375,59 @@ int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
 }
 
 /*
- * The line that names @name: the first one with no reason against it,
- * which is the one stash hands over under that name.
+ * Is line @e the volume whose LUKS UUID is @uuid? A UUID= source says so
+ * itself; any other (a path, PARTUUID=, LABEL=, PARTLABEL=) by the LUKS
+ * UUID of the device it leads to, which @uuid_of reads. 1, 0 or -errno.
  */
-const struct khu_crypttab_entry *
-khu_crypttab_find(const struct khu_crypttab_entry *tab, unsigned int count,
-		  const char *name)
+static int khu_crypttab_same(const struct khu_crypttab_entry *e,
+			     const char *uuid, khu_crypttab_uuid_fn uuid_of)
 {
+	char got[KH_UUID_LEN];
+	int ret;
+
+	if (e->uuid)
+		return !strcasecmp(e->uuid, uuid);
+	ret = uuid_of(e->device, got, sizeof(got));
+	return ret ? ret : !strcasecmp(got, uuid);
+}
+
+/*
+ * The line that says where to link the key of the volume handed over as
+ * @name with LUKS UUID @uuid: one of that name with link-volume-key= that
+ * is that volume. A name alone would link one volume's key as another's
+ * (two lines of one name, `--name` given to another disk, a stale copy),
+ * and the next keyring-mode stash would hand it over as the other's.
+ * 0, *@out the line; -ENOENT: no line of that name has link-volume-key=;
+ * -EXDEV: those that have are other volumes, *@out the first; another
+ * -errno: no line is the volume, and the device of *@out, the first that
+ * could not be looked at, gave that.
+ */
+int khu_crypttab_find_link(const struct khu_crypttab_entry *tab,
+			   unsigned int count, const char *name,
+			   const char *uuid, khu_crypttab_uuid_fn uuid_of,
+			   const struct khu_crypttab_entry **out)
+{
+	const struct khu_crypttab_entry *other = NULL, *unknown = NULL;
+	int err = 0, ret;
 	unsigned int i;
 
-	for (i = 0; i < count; i++)
-		if (!tab[i].skip && !strcmp(tab[i].name, name))
-			return &tab[i];
-	return NULL;
+	for (i = 0; i < count; i++) {
+		const struct khu_crypttab_entry *e = &tab[i];
+
+		if (e->skip || !e->link.value[0] || strcmp(e->name, name))
+			continue;
+		ret = khu_crypttab_same(e, uuid, uuid_of);
+		if (ret == 1) {
+			*out = e;
+			return 0;
+		}
+		if (ret < 0 && !unknown) {
+			unknown = e;
+			err = ret;
+		}
+		if (!other)
+			other = e;
+	}
+	*out = unknown ? unknown : other;
+	return unknown ? err : other ? -EXDEV : -ENOENT;
 }

@@ -50,8 +50,12 @@ struct khu_crypttab_entry {
 int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
 		       unsigned int cap, unsigned int *count);
 bool khu_crypttab_links(const struct khu_crypttab_entry *e);
-const struct khu_crypttab_entry *
-khu_crypttab_find(const struct khu_crypttab_entry *tab, unsigned int count,
-		  const char *name);
+/* The LUKS UUID of the device at @path into @uuid (@len bytes), or -errno. */
+typedef int (*khu_crypttab_uuid_fn)(const char *path, char *uuid, size_t len);
+
+int khu_crypttab_find_link(const struct khu_crypttab_entry *tab,
+			   unsigned int count, const char *name,
+			   const char *uuid, khu_crypttab_uuid_fn uuid_of,
+			   const struct khu_crypttab_entry **out);
 
 #endif /* KHU_CRYPTTAB_H */

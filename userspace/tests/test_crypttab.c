@@ -273,20 +273,71 @@ static void test_same_key(void)
 	      "a line not handed over (swap) takes no key from a later one");
 }
 
+/* The LUKS UUIDs of the test's devices, as restore would read them. */
+static int fake_uuid(const char *path, char *uuid, size_t len)
+{
+	static const char *const devs[][2] = {
+		{ "/dev/sda2", "aaaa-1" },
+		{ "/dev/disk/by-partuuid/p-b", "bbbb-2" },
+		{ "/dev/disk/by-label/lc", "cccc-3" },
+	};
+	size_t i;
+
+	if (!strcmp(path, "/dev/gone"))
+		return -ENOENT;
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (!strcmp(path, devs[i][0]))
+			return snprintf(uuid, len, "%s", devs[i][1]) < (int)len ?
+			       0 : -ENAMETOOLONG;
+	return -EINVAL;
+}
+
+/* find_link's answer for volume @name with @uuid: its return, *@line. */
+static int find(const char *name, const char *uuid, unsigned int *line)
+{
+	const struct khu_crypttab_entry *out = NULL;
+	int ret = khu_crypttab_find_link(e, n, name, uuid, fake_uuid, &out);
+
+	*line = out ? out->line : 0;
+	return ret;
+}
+
 static void test_find(void)
 {
 	static const char tab[] =
-		"root /dev/a none swap\n"
-		"root /dev/b none luks,link-volume-key=@u::%logon:k:root\n"
-		"root /dev/c none luks\n"
-		"data /dev/d none luks\n";
+		"data UUID=AAAA-0 none luks,link-volume-key=@u::%logon:k:d0\n"
+		"data UUID=dddd-4 none luks,link-volume-key=@u::%logon:k:d4\n"
+		"root /dev/sda2 none luks,link-volume-key=@u::%logon:k:root\n"
+		"home PARTUUID=p-b none luks,link-volume-key=@u::%logon:k:home\n"
+		"lab LABEL=lc none link-volume-key=@u::%logon:k:lab\n"
+		"gone /dev/gone none link-volume-key=@u::%logon:k:gone\n"
+		"gone UUID=eeee-5 none link-volume-key=@u::%logon:k:g5\n"
+		"plain UUID=ffff-6 none luks\n"
+		"sw UUID=9999-7 none swap,link-volume-key=@u::%logon:k:sw\n";
+	unsigned int line = 0;
 
-	check(!parse(tab) && n == 4, "four lines, three named root");
-	check(khu_crypttab_find(e, n, "root") == &e[1],
-	      "find: the first line of that name that is not refused");
-	check(khu_crypttab_find(e, n, "data") == &e[3], "find: another name");
-	check(!khu_crypttab_find(e, n, "other") &&
-	      !khu_crypttab_find(e, n, "roo"), "find: no such name: NULL");
+	check(!parse(tab) && n == 9, "nine lines to find links in");
+	check(!find("data", "dddd-4", &line) && line == 2,
+	      "two lines of one name: the one whose UUID= is the volume's");
+	check(!find("data", "aaaa-0", &line) && line == 1,
+	      "UUID= is compared without regard to case");
+	check(find("data", "1234-x", &line) == -EXDEV && line == 1,
+	      "no line of that name is the volume: -EXDEV, the first named");
+	check(!find("root", "AAAA-1", &line) && line == 3,
+	      "a path: the LUKS UUID of its device");
+	check(find("root", "bbbb-2", &line) == -EXDEV && line == 3,
+	      "a path to another volume (--name given to another disk): -EXDEV");
+	check(!find("home", "bbbb-2", &line) && line == 4 &&
+	      !find("lab", "cccc-3", &line) && line == 5,
+	      "PARTUUID=, LABEL=: by the UUID of the device their link leads to");
+	check(find("gone", "7777-8", &line) == -ENOENT && line == 6,
+	      "a device that cannot be read: its error, that line named");
+	check(!find("gone", "eeee-5", &line) && line == 7,
+	      "... unless another line of that name is the volume");
+	check(find("plain", "ffff-6", &line) == -ENOENT && !line &&
+	      find("sw", "9999-7", &line) == -ENOENT &&
+	      find("other", "ffff-6", &line) == -ENOENT,
+	      "no link-volume-key=, a line not handed over, no such name: -ENOENT");
 }
 
 int main(void)
