@@ -154,10 +154,16 @@ static void khu_setup_fact(const struct khu_crypttab_entry *e,
 {
 	const struct khu_crypttab_link *l = &e->link;
 
+	int32_t id;
+
 	f->named = khu_crypttab_links(e);
 	f->logon = f->named && l->type == KH_KEY_LOGON;
+	/* Looked for as stash will, and let go at once. */
 	f->present = f->named &&
-		     khu_keyring_present(l->type, l->description) > 0;
+		     khu_keyring_take(l->ring, l->ring_name, l->type,
+				      l->description, 0, &id) > 0;
+	if (f->present)
+		khu_keyring_drop(id);
 	f->key_file = e->key_file[0] != '\0';
 }
 

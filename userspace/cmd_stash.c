@@ -552,18 +552,38 @@ khu_stash_link(const struct khu_volume *v)
 	return v->entry && khu_crypttab_links(v->entry) ? &v->entry->link : NULL;
 }
 
-/* What the choice needs to know of @v: the keyring is looked at now. */
-static void khu_stash_fact(const struct khu_stash *s,
-			   const struct khu_volume *v, struct khu_ks_volume *f)
+/*
+ * What the choice needs to know of volume @i: the keyring is looked at
+ * now, and the key found is held in our thread keyring for the arm
+ * (khu_keyring_take).
+ */
+static void khu_stash_fact(struct khu_stash *s, unsigned int i,
+			   struct khu_ks_volume *f)
 {
+	const struct khu_volume *v = &s->vol[i];
 	const struct khu_crypttab_link *l = khu_stash_link(v);
 	const char *kf = v->key_file ? v->key_file : s->o->key_file;
+	int size = v->cd ? khu_luks_key_size(v->cd) : 0;
 
 	f->named = !!l;
 	f->logon = l && l->type == KH_KEY_LOGON;
-	f->present = l && khu_keyring_present(l->type, l->description) > 0;
+	f->present = l && khu_keyring_take(l->ring, l->ring_name, l->type,
+					   l->description, size > 0 ? size : 0,
+					   &s->taken[i]) > 0;
 	/* `--key-file -` on a terminal is a prompt, as in cryptsetup. */
 	f->key_file = kf && !(!strcmp(kf, "-") && isatty(STDIN_FILENO));
+}
+
+/* The keys khu_stash_fact() took into our thread keyring: let go. */
+static void khu_stash_drop(struct khu_stash *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->taken[i])
+			khu_keyring_drop(s->taken[i]);
+		s->taken[i] = 0;
+	}
 }
 
 /* lockdown=confidentiality matters to logon keys only: look then. */
@@ -695,9 +715,11 @@ int khu_stash_choose(struct khu_stash *s, bool dry_run)
 		return 0;
 	}
 	for (i = 0; i < s->n; i++)
-		khu_stash_fact(s, &s->vol[i], &f[i]);
+		khu_stash_fact(s, i, &f[i]);
 	sealed = khu_stash_sealed(s, f);
 	khu_keysource_choose(f, s->n, sealed, ask, &c);
+	if (c.mode != KHU_KS_KEYRING)
+		khu_stash_drop(s);
 	if (c.mode == KHU_KS_REFUSE) {
 		khu_stash_refuse(s, &c, sealed, ask, f);
 		return -ENOTTY;
@@ -737,6 +759,7 @@ void khu_stash_free(struct khu_stash *s)
 {
 	unsigned int i;
 
+	khu_stash_drop(s);
 	for (i = 0; i < s->n; i++) {
 		khu_luks_close(s->vol[i].cd);
 		s->vol[i].cd = NULL;

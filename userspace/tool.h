@@ -42,6 +42,7 @@ struct khu_stash {
 	struct khu_crypttab_entry *tab;		/* crypttab mode: its entries */
 	struct kh_entry *entries;	/* passphrase mode, in locked memory */
 	struct kh_keyref *refs;		/* keyring mode: names, never keys */
+	int32_t taken[KH_MAX_ENTRIES];	/* link-volume-key='s keys, in our thread keyring */
 	struct khu_passphrase key_file;	/* read once, used for every device */
 	bool keyring_mode;		/* refs: the module takes every key */
 	bool linked;			/* ... as crypttab's link-volume-key= names them */
