@@ -199,6 +199,8 @@ static void khu_setup_check_line(const char *path,
 		printf("note: %s: key in the keyring, but under lockdown=confidentiality the module takes no logon key: every reboot %s\n",
 		       name, every);
 		break;
+	case KHU_KS_REFUSED:	/* an arm's answer: not known here */
+		break;
 	case KHU_KS_NOT_NAMED:
 		if (e->link.unusable)
 			printf("note: %s: %s: not used, every reboot %s\n",

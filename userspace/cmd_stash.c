@@ -332,6 +332,36 @@ static void khu_stash_key_error(struct khu_stash *s, unsigned int i, int err)
 	}
 }
 
+/*
+ * The module refused key @i of a keyring-mode arm that link-volume-key=
+ * chose, and armed nothing: noted, so that the stash chooses again as if
+ * that key were not there (a passphrase or key file, or --no-ask's one
+ * line). false: not a refusal of the key.
+ */
+static bool khu_stash_refused(struct khu_stash *s, unsigned int i, int err)
+{
+	switch (-err) {
+	case EPERM:
+		/* lockdown=confidentiality, which its state file did not show */
+		if (s->sealed)
+			return false;
+		s->sealed = true;
+		break;
+	case ENOKEY:
+	case EACCES:
+	case EKEYREVOKED:
+	case EKEYEXPIRED:
+	case EKEYREJECTED:
+	case EMSGSIZE:
+		s->refused[i] = -err;
+		break;
+	default:
+		return false;
+	}
+	s->again = true;
+	return true;
+}
+
 static int khu_stash_arm(struct khu_stash *s)
 {
 	unsigned int i, n = s->n;
@@ -344,11 +374,8 @@ static int khu_stash_arm(struct khu_stash *s)
 					       s->o->timeout, &failed);
 	else
 		ret = khu_handover_arm(s->fd, s->entries, n, s->o->timeout);
-	/* lockdown=confidentiality its state file did not show: choose again. */
-	if (ret == -EPERM && failed < n && s->linked && !s->sealed) {
-		s->sealed = true;
+	if (ret && failed < n && s->linked && khu_stash_refused(s, failed, ret))
 		return ret;
-	}
 	if (ret && failed < n)
 		khu_stash_key_error(s, failed, ret);
 	else if (ret == -EBUSY)
@@ -567,9 +594,11 @@ static void khu_stash_fact(struct khu_stash *s, unsigned int i,
 
 	f->named = !!l;
 	f->logon = l && l->type == KH_KEY_LOGON;
-	f->present = l && khu_keyring_take(l->ring, l->ring_name, l->type,
-					   l->description, size > 0 ? size : 0,
-					   &s->taken[i]) > 0;
+	f->refused = l && s->refused[i];
+	f->present = l && !f->refused &&
+		     khu_keyring_take(l->ring, l->ring_name, l->type,
+				      l->description, size > 0 ? size : 0,
+				      &s->taken[i]) > 0;
 	/* `--key-file -` on a terminal is a prompt, as in cryptsetup. */
 	f->key_file = kf && !(!strcmp(kf, "-") && isatty(STDIN_FILENO));
 }
@@ -609,6 +638,26 @@ static enum khu_ks_ask khu_stash_ask(const struct khu_opts *o, bool dry_run)
 	return KHU_KS_ASK_NOWHERE;
 }
 
+/* Why the module refused a key link-volume-key= named, as a phrase. */
+static const char *khu_stash_refusal(int err)
+{
+	switch (err) {
+	case ENOKEY:
+		return "it is no longer in the keyring";
+	case EACCES:
+		return "permission denied";
+	case EKEYREVOKED:
+		return "it has been revoked";
+	case EKEYEXPIRED:
+		return "it has expired";
+	case EKEYREJECTED:
+		return "it is not the size of this volume's key";
+	case EMSGSIZE:
+		return "it is longer than a volume key";
+	}
+	return strerror(err);
+}
+
 /*
  * Why volume @i's key is not taken from the keyring, as a phrase; @prompt:
  * for the refusal of a volume that would be asked for its passphrase.
@@ -627,6 +676,9 @@ static void khu_stash_reason(const struct khu_stash *s,
 	else if (why == KHU_KS_SEALED)
 		snprintf(buf, len, "lockdown=confidentiality: the module takes no logon key: link-volume-key=%s",
 			 l->value);
+	else if (why == KHU_KS_REFUSED)
+		snprintf(buf, len, "the module refused its key (%s): link-volume-key=%s",
+			 khu_stash_refusal(s->refused[i]), l->value);
 	else if (why == KHU_KS_IN_KEYRING)
 		snprintf(buf, len, "its key is in the keyring, but %s's is not, and one stash takes every key one way",
 			 khu_stash_label(&s->vol[c->cause]));
@@ -680,6 +732,10 @@ static void khu_stash_notes(const struct khu_stash *s, bool sealed,
 		else if (why == KHU_KS_SEALED)
 			khu_err("%s: lockdown=confidentiality: the module takes no logon key (link-volume-key=%s): %s",
 				khu_stash_label(v), khu_stash_link(v)->value, how);
+		else if (why == KHU_KS_REFUSED)
+			khu_err("%s: the module refused its key (link-volume-key=%s): %s: %s",
+				khu_stash_label(v), khu_stash_link(v)->value,
+				khu_stash_refusal(s->refused[i]), how);
 	}
 }
 
@@ -804,15 +860,19 @@ static int khu_stash_prepare(struct khu_stash *s)
 }
 
 /*
- * The module refused a logon key named by link-volume-key=: lockdown=
- * confidentiality, which its state file did not show (no securityfs
- * here). Nothing is armed: choose again, knowing, and stash.
+ * The module refused a key named by link-volume-key= (khu_stash_refused):
+ * a logon key under lockdown=confidentiality, which its state file did
+ * not show (no securityfs here), or a key revoked, expired, unlinked or
+ * of the wrong size since it was looked at. Nothing is armed: choose
+ * again, knowing, and stash.
  */
-static int khu_stash_unsealed(struct khu_stash *s)
+static int khu_stash_again(struct khu_stash *s)
 {
 	unsigned int i;
 	int ret;
 
+	s->again = false;
+	khu_stash_drop(s);
 	free(s->refs);
 	s->refs = NULL;
 	s->keyring_mode = false;
@@ -842,8 +902,8 @@ int khu_stash_main(const struct khu_opts *o, bool say_mode)
 		ret = khu_stash_prepare(&s);
 	if (!ret)
 		ret = khu_stash_run(&s);
-	if (ret && s.sealed && s.linked)
-		ret = khu_stash_unsealed(&s);
+	if (ret && s.again)
+		ret = khu_stash_again(&s);
 	khu_stash_free(&s);
 	khu_handover_close(s.fd);
 	return ret ? KHU_EXIT_FAILURE : KHU_EXIT_OK;

@@ -47,6 +47,8 @@ struct khu_stash {
 	bool keyring_mode;		/* refs: the module takes every key */
 	bool linked;			/* ... as crypttab's link-volume-key= names them */
 	bool sealed;			/* lockdown=confidentiality: no logon key */
+	bool again;			/* the module refused a linked key: choose again */
+	int refused[KH_MAX_ENTRIES];	/* ... the errno it gave, by volume */
 	bool say_mode;			/* reboot: one line on the mode and why */
 	bool locked;			/* mlockall() done */
 };

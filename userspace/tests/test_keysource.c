@@ -16,6 +16,8 @@
 #define PLAIN	{ 0 }
 #define KEYFILE	{ .key_file = true }
 #define IN_KF	{ .named = true, .present = true, .key_file = true }
+#define REFUSED	{ .named = true, .refused = true }
+#define REF_KF	{ .named = true, .refused = true, .key_file = true }
 
 static struct khu_ks_choice c;
 
@@ -113,11 +115,32 @@ static void test_refuse(void)
 	      "a key in the keyring but another volume without: refused for the first, the second the cause");
 }
 
+/* A key the module refused at the arm (nothing armed): choose again. */
+static void test_refused(void)
+{
+	static const struct khu_ks_volume one[] = { IN, REFUSED },
+		kf[] = { IN_KF, REF_KF }, ref = REFUSED;
+
+	check(khu_keysource_why(&ref, false) == KHU_KS_REFUSED,
+	      "refused by the module: not taken from the keyring again");
+	choose(one, 2, false, KHU_KS_ASK);
+	check(c.mode == KHU_KS_PASSPHRASE && c.cause == 1 &&
+	      c.why == KHU_KS_REFUSED,
+	      "refused, a prompt allowed: passphrase mode, that volume named");
+	choose(one, 2, false, KHU_KS_ASK_FORBIDDEN);
+	check(c.mode == KHU_KS_REFUSE && c.prompt == 0 && c.cause == 1,
+	      "refused under --no-ask: refused, nothing to arm");
+	choose(kf, 2, false, KHU_KS_ASK_FORBIDDEN);
+	check(c.mode == KHU_KS_PASSPHRASE && c.why == KHU_KS_REFUSED,
+	      "refused under --no-ask, key files for all: passphrase mode");
+}
+
 int main(void)
 {
 	test_why();
 	test_keyring();
 	test_passphrase();
 	test_refuse();
+	test_refused();
 	return khu_tap_done();
 }
