@@ -153,7 +153,6 @@ static void khu_setup_fact(const struct khu_crypttab_entry *e,
 			   struct khu_ks_volume *f)
 {
 	const struct khu_crypttab_link *l = &e->link;
-
 	int32_t id;
 
 	f->named = khu_crypttab_links(e);

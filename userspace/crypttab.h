@@ -14,7 +14,7 @@
 #include "uapi/keyhandover.h"
 
 #define KHU_CRYPTTAB_PATH	"/etc/crypttab"
-/* The system's crypttab, whole, as our initramfs hooks copy it there. */
+/* Its lines with link-volume-key=, as our initramfs hooks copy them there. */
 #define KHU_CRYPTTAB_COPY	"/etc/keyhandover/crypttab"
 #define KHU_CRYPTTAB_MAX	64	/* entries read; more is refused */
 #define KHU_CRYPTTAB_FIELD	512
