@@ -199,7 +199,7 @@ static const char *khu_crypttab_link(struct khu_crypttab_link *l,
 		why = khu_crypttab_link_key(l, sep + 2);
 	if (!why && l->ring && l->ring != KEY_SPEC_USER_KEYRING &&
 	    l->ring != KEY_SPEC_USER_SESSION_KEYRING)
-		why = "link-volume-key= names @s, @p or @t, whose key would go with the process that linked it, never reaching the next reboot (use @u)";
+		why = "link-volume-key= names @s, @p or @t, the linking process's own keyrings, which the next reboot's stash does not share (use @u)";
 	return why;
 }
 
