@@ -98,29 +98,72 @@ static int khu_restore_activate(struct crypt_device *cd,
 	return ret < 0 ? ret : 0;
 }
 
-/*
- * The line of the crypttab whose name is @name, or NULL; with --verbose,
- * why there is none.
- */
-static const struct khu_crypttab_entry *
-khu_restore_tab_line(const struct khu_restore_tab *t, const char *name)
+/* The LUKS UUID of the device at @path, for a line that has no UUID=. */
+static int khu_restore_dev_uuid(const char *path, char *uuid, size_t len)
 {
-	const struct khu_crypttab_entry *line;
+	struct crypt_device *cd = NULL;
+	const char *u;
+	int ret;
+
+	ret = khu_luks_open(path, &cd);
+	if (ret)
+		return ret;
+	u = khu_luks_uuid(cd);
+	ret = u && snprintf(uuid, len, "%s", u) < (int)len ? 0 : -EINVAL;
+	khu_luks_close(cd);
+	return ret;
+}
+
+/* --verbose: why no line of the crypttab links @name's key. */
+static void khu_restore_no_line(const struct khu_restore_tab *t,
+				const char *name)
+{
 	unsigned int i;
 
-	line = khu_crypttab_find(t->tab, t->count, name);
-	if (line || !t->o->verbose || !t->tab)
-		return line;
+	if (!t->o->verbose)
+		return;
 	for (i = 0; i < t->count; i++) {
-		if (!strcmp(t->tab[i].name, name)) {
-			khu_err("%s: %s line %u: %s: no volume key linked", name,
-				t->path, t->tab[i].line, t->tab[i].skip);
-			return NULL;
-		}
+		const struct khu_crypttab_entry *e = &t->tab[i];
+
+		if (strcmp(e->name, name))
+			continue;
+		if (e->skip)
+			khu_err("%s: %s line %u: %s: no volume key linked",
+				name, t->path, e->line, e->skip);
+		else
+			khu_err("%s: no link-volume-key= in %s line %u: no volume key linked",
+				name, t->path, e->line);
+		return;
 	}
 	khu_err("%s: no line of %s names it: no volume key linked", name,
 		t->path);
-	return NULL;
+}
+
+/*
+ * The crypttab line whose link-volume-key= is for volume @e: of its name,
+ * and that volume (khu_crypttab_find_link); else NULL and, when a line of
+ * that name names another volume, one line.
+ */
+static const struct khu_crypttab_entry *
+khu_restore_tab_line(const struct khu_restore_tab *t, const struct kh_entry *e)
+{
+	const struct khu_crypttab_entry *line = NULL;
+	int ret;
+
+	if (!t->tab)
+		return NULL;
+	ret = khu_crypttab_find_link(t->tab, t->count, e->name, e->uuid,
+				     khu_restore_dev_uuid, &line);
+	if (ret == -ENOENT)
+		khu_restore_no_line(t, e->name);
+	else if (ret == -EXDEV)
+		khu_err("%s: %s line %u names another volume than the one handed over (%s): key not linked",
+			e->name, t->path, line->line, e->uuid);
+	else if (ret)
+		khu_err("%s: cannot tell whether %s line %u (%s) is the volume handed over (%s): key not linked",
+			e->name, t->path, line->line, line->source,
+			strerror(-ret));
+	return ret ? NULL : line;
 }
 
 /*
@@ -177,7 +220,7 @@ static void khu_restore_link(const struct khu_restore_tab *t,
 			     const struct kh_entry *e, struct crypt_device *cd,
 			     bool verified)
 {
-	const struct khu_crypttab_entry *line = khu_restore_tab_line(t, e->name);
+	const struct khu_crypttab_entry *line = khu_restore_tab_line(t, e);
 	const struct khu_crypttab_link *l;
 	int32_t ring, id;
 	int ring_len, ret;
@@ -185,10 +228,9 @@ static void khu_restore_link(const struct khu_restore_tab *t,
 	if (!line)
 		return;
 	l = &line->link;
-	if (!l->ref[0]) {
-		if (t->o->verbose)
-			khu_err("%s: no link-volume-key= in %s: no volume key linked",
-				e->name, t->path);
+	if (l->unusable) {
+		khu_err("%s: %s line %u: %s: volume key not linked", e->name,
+			t->path, line->line, l->unusable);
 		return;
 	}
 	if (!verified && khu_restore_verify(e, cd))

@@ -153,11 +153,16 @@ static void khu_setup_fact(const struct khu_crypttab_entry *e,
 			   struct khu_ks_volume *f)
 {
 	const struct khu_crypttab_link *l = &e->link;
+	int32_t id;
 
-	f->named = l->ref[0] != '\0';
+	f->named = khu_crypttab_links(e);
 	f->logon = f->named && l->type == KH_KEY_LOGON;
+	/* Looked for as stash will, and let go at once. */
 	f->present = f->named &&
-		     khu_keyring_present(l->type, l->description) > 0;
+		     khu_keyring_take(l->ring, l->ring_name, l->type,
+				      l->description, 0, &id) > 0;
+	if (f->present)
+		khu_keyring_drop(id);
 	f->key_file = e->key_file[0] != '\0';
 }
 
@@ -193,8 +198,13 @@ static void khu_setup_check_line(const char *path,
 		printf("note: %s: key in the keyring, but under lockdown=confidentiality the module takes no logon key: every reboot %s\n",
 		       name, every);
 		break;
+	case KHU_KS_REFUSED:	/* an arm's answer: not known here */
+		break;
 	case KHU_KS_NOT_NAMED:
-		if (f->key_file)
+		if (e->link.unusable)
+			printf("note: %s: %s: not used, every reboot %s\n",
+			       name, e->link.unusable, every);
+		else if (f->key_file)
 			printf("ok: %s: key file %s: reboot needs no passphrase\n",
 			       name, e->key_file);
 		else
@@ -202,6 +212,9 @@ static void khu_setup_check_line(const char *path,
 			       name, path, name);
 		break;
 	}
+	if (f->named && e->link.type == KH_KEY_USER)
+		printf("note: %s: link-volume-key=%s names a user key, which every root process reaching its keyring can read: prefer %%logon:\n",
+		       name, value);
 }
 
 /* The lines of @path (under setup's root) into a new table, or -errno. */

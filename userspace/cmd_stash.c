@@ -332,6 +332,36 @@ static void khu_stash_key_error(struct khu_stash *s, unsigned int i, int err)
 	}
 }
 
+/*
+ * The module refused key @i of a keyring-mode arm that link-volume-key=
+ * chose, and armed nothing: noted, so that the stash chooses again as if
+ * that key were not there (a passphrase or key file, or --no-ask's one
+ * line). false: not a refusal of the key.
+ */
+static bool khu_stash_refused(struct khu_stash *s, unsigned int i, int err)
+{
+	switch (-err) {
+	case EPERM:
+		/* lockdown=confidentiality, which its state file did not show */
+		if (s->sealed)
+			return false;
+		s->sealed = true;
+		break;
+	case ENOKEY:
+	case EACCES:
+	case EKEYREVOKED:
+	case EKEYEXPIRED:
+	case EKEYREJECTED:
+	case EMSGSIZE:
+		s->refused[i] = -err;
+		break;
+	default:
+		return false;
+	}
+	s->again = true;
+	return true;
+}
+
 static int khu_stash_arm(struct khu_stash *s)
 {
 	unsigned int i, n = s->n;
@@ -344,11 +374,8 @@ static int khu_stash_arm(struct khu_stash *s)
 					       s->o->timeout, &failed);
 	else
 		ret = khu_handover_arm(s->fd, s->entries, n, s->o->timeout);
-	/* lockdown=confidentiality its state file did not show: choose again. */
-	if (ret == -EPERM && failed < n && s->linked && !s->sealed) {
-		s->sealed = true;
+	if (ret && failed < n && s->linked && khu_stash_refused(s, failed, ret))
 		return ret;
-	}
 	if (ret && failed < n)
 		khu_stash_key_error(s, failed, ret);
 	else if (ret == -EBUSY)
@@ -483,6 +510,9 @@ static void khu_stash_tab_add(struct khu_stash *s,
 			why);
 		return;
 	}
+	if (e->link.unusable)
+		khu_err("crypttab line %u: %s: %s: its key is not taken from the keyring",
+			e->line, e->name, e->link.unusable);
 	s->n++;
 }
 
@@ -546,21 +576,43 @@ static const char *khu_stash_label(const struct khu_volume *v)
 static const struct khu_crypttab_link *
 khu_stash_link(const struct khu_volume *v)
 {
-	return v->entry && v->entry->link.ref[0] ? &v->entry->link : NULL;
+	return v->entry && khu_crypttab_links(v->entry) ? &v->entry->link : NULL;
 }
 
-/* What the choice needs to know of @v: the keyring is looked at now. */
-static void khu_stash_fact(const struct khu_stash *s,
-			   const struct khu_volume *v, struct khu_ks_volume *f)
+/*
+ * What the choice needs to know of volume @i: the keyring is looked at
+ * now, and the key found is held in our thread keyring for the arm
+ * (khu_keyring_take).
+ */
+static void khu_stash_fact(struct khu_stash *s, unsigned int i,
+			   struct khu_ks_volume *f)
 {
+	const struct khu_volume *v = &s->vol[i];
 	const struct khu_crypttab_link *l = khu_stash_link(v);
 	const char *kf = v->key_file ? v->key_file : s->o->key_file;
+	int size = v->cd ? khu_luks_key_size(v->cd) : 0;
 
 	f->named = !!l;
 	f->logon = l && l->type == KH_KEY_LOGON;
-	f->present = l && khu_keyring_present(l->type, l->description) > 0;
+	f->refused = l && s->refused[i];
+	f->present = l && !f->refused &&
+		     khu_keyring_take(l->ring, l->ring_name, l->type,
+				      l->description, size > 0 ? size : 0,
+				      &s->taken[i]) > 0;
 	/* `--key-file -` on a terminal is a prompt, as in cryptsetup. */
 	f->key_file = kf && !(!strcmp(kf, "-") && isatty(STDIN_FILENO));
+}
+
+/* The keys khu_stash_fact() took into our thread keyring: let go. */
+static void khu_stash_drop(struct khu_stash *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->taken[i])
+			khu_keyring_drop(s->taken[i]);
+		s->taken[i] = 0;
+	}
 }
 
 /* lockdown=confidentiality matters to logon keys only: look then. */
@@ -586,6 +638,26 @@ static enum khu_ks_ask khu_stash_ask(const struct khu_opts *o, bool dry_run)
 	return KHU_KS_ASK_NOWHERE;
 }
 
+/* Why the module refused a key link-volume-key= named, as a phrase. */
+static const char *khu_stash_refusal(int err)
+{
+	switch (err) {
+	case ENOKEY:
+		return "it is no longer in the keyring";
+	case EACCES:
+		return "permission denied";
+	case EKEYREVOKED:
+		return "it has been revoked";
+	case EKEYEXPIRED:
+		return "it has expired";
+	case EKEYREJECTED:
+		return "it is not the size of this volume's key";
+	case EMSGSIZE:
+		return "it is longer than a volume key";
+	}
+	return strerror(err);
+}
+
 /*
  * Why volume @i's key is not taken from the keyring, as a phrase; @prompt:
  * for the refusal of a volume that would be asked for its passphrase.
@@ -604,9 +676,15 @@ static void khu_stash_reason(const struct khu_stash *s,
 	else if (why == KHU_KS_SEALED)
 		snprintf(buf, len, "lockdown=confidentiality: the module takes no logon key: link-volume-key=%s",
 			 l->value);
+	else if (why == KHU_KS_REFUSED)
+		snprintf(buf, len, "the module refused its key (%s): link-volume-key=%s",
+			 khu_stash_refusal(s->refused[i]), l->value);
 	else if (why == KHU_KS_IN_KEYRING)
 		snprintf(buf, len, "its key is in the keyring, but %s's is not, and one stash takes every key one way",
 			 khu_stash_label(&s->vol[c->cause]));
+	else if (v->entry && v->entry->link.unusable)
+		snprintf(buf, len, "%s%s", v->entry->link.unusable,
+			 prompt ? ", and no key file" : "");
 	else if (v->entry)
 		snprintf(buf, len, "no link-volume-key=%s",
 			 prompt ? " and no key file" : "");
@@ -654,6 +732,10 @@ static void khu_stash_notes(const struct khu_stash *s, bool sealed,
 		else if (why == KHU_KS_SEALED)
 			khu_err("%s: lockdown=confidentiality: the module takes no logon key (link-volume-key=%s): %s",
 				khu_stash_label(v), khu_stash_link(v)->value, how);
+		else if (why == KHU_KS_REFUSED)
+			khu_err("%s: the module refused its key (link-volume-key=%s): %s: %s",
+				khu_stash_label(v), khu_stash_link(v)->value,
+				khu_stash_refusal(s->refused[i]), how);
 	}
 }
 
@@ -689,9 +771,11 @@ int khu_stash_choose(struct khu_stash *s, bool dry_run)
 		return 0;
 	}
 	for (i = 0; i < s->n; i++)
-		khu_stash_fact(s, &s->vol[i], &f[i]);
+		khu_stash_fact(s, i, &f[i]);
 	sealed = khu_stash_sealed(s, f);
 	khu_keysource_choose(f, s->n, sealed, ask, &c);
+	if (c.mode != KHU_KS_KEYRING)
+		khu_stash_drop(s);
 	if (c.mode == KHU_KS_REFUSE) {
 		khu_stash_refuse(s, &c, sealed, ask, f);
 		return -ENOTTY;
@@ -731,6 +815,7 @@ void khu_stash_free(struct khu_stash *s)
 {
 	unsigned int i;
 
+	khu_stash_drop(s);
 	for (i = 0; i < s->n; i++) {
 		khu_luks_close(s->vol[i].cd);
 		s->vol[i].cd = NULL;
@@ -775,15 +860,19 @@ static int khu_stash_prepare(struct khu_stash *s)
 }
 
 /*
- * The module refused a logon key named by link-volume-key=: lockdown=
- * confidentiality, which its state file did not show (no securityfs
- * here). Nothing is armed: choose again, knowing, and stash.
+ * The module refused a key named by link-volume-key= (khu_stash_refused):
+ * a logon key under lockdown=confidentiality, which its state file did
+ * not show (no securityfs here), or a key revoked, expired, unlinked or
+ * of the wrong size since it was looked at. Nothing is armed: choose
+ * again, knowing, and stash.
  */
-static int khu_stash_unsealed(struct khu_stash *s)
+static int khu_stash_again(struct khu_stash *s)
 {
 	unsigned int i;
 	int ret;
 
+	s->again = false;
+	khu_stash_drop(s);
 	free(s->refs);
 	s->refs = NULL;
 	s->keyring_mode = false;
@@ -813,8 +902,8 @@ int khu_stash_main(const struct khu_opts *o, bool say_mode)
 		ret = khu_stash_prepare(&s);
 	if (!ret)
 		ret = khu_stash_run(&s);
-	if (ret && s.sealed && s.linked)
-		ret = khu_stash_unsealed(&s);
+	if (ret && s.again)
+		ret = khu_stash_again(&s);
 	khu_stash_free(&s);
 	khu_handover_close(s.fd);
 	return ret ? KHU_EXIT_FAILURE : KHU_EXIT_OK;

@@ -9,10 +9,11 @@
  * Format (crypttab(5)): "name source [keyfile [options]]", blank lines and
  * '#' comments ignored; source is a path or UUID=, PARTUUID=, LABEL=,
  * PARTLABEL=; keyfile "none", "-" or absent means a passphrase prompt.
- * Options are split at every ',' (systemd's "\," escape is not read).
+ * Options are split as systemd-cryptsetup splits them ("\," is a comma).
  * Pure parsing: no file, device, keyring or terminal is touched here.
  */
 #include <errno.h>
+#include <keyutils.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,45 +45,68 @@ static bool khu_crypttab_field(const char **p, char *out, size_t len,
 	return true;
 }
 
-/* Is @opt (exactly, or as "opt=...") in the comma-separated @opts? */
+/*
+ * The next option of @*p, as systemd-cryptsetup splits its options field
+ * (extract_first_word() with EXTRACT_DONT_COALESCE_SEPARATORS and
+ * EXTRACT_UNESCAPE_SEPARATORS): at each ',', where "\," is a comma inside
+ * the option and "\\" a backslash; quotes are plain characters. systemd
+ * refuses the whole field for any other escape or a trailing backslash:
+ * then *@bad is set, and the backslash kept, so that the options that are
+ * not systemd's alone (Debian's cryptroot splits at every ',') still count.
+ * false once the field is done. @len is the field's size: nothing is cut.
+ */
+static bool khu_crypttab_opt(const char **p, char *out, size_t len, bool *bad)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	if (!s)
+		return false;
+	for (; *s && *s != ','; s++) {
+		char c = *s;
+
+		if (c == '\\' && (s[1] == ',' || s[1] == '\\'))
+			c = *++s;
+		else if (c == '\\')
+			*bad = true;
+		if (n + 1 < len)
+			out[n++] = c;
+	}
+	out[n] = '\0';
+	*p = *s ? s + 1 : NULL;
+	return true;
+}
+
+/* Is @opt (exactly, or as "opt=...") one of the options @opts? */
 static bool khu_crypttab_has(const char *opts, const char *opt)
 {
+	char word[KHU_CRYPTTAB_FIELD];
 	size_t n = strlen(opt);
-	const char *p = opts;
+	bool bad = false;
 
-	while (*p) {
-		size_t len = strcspn(p, ",");
-
-		if ((len == n || (len > n && p[n] == '=')) && !strncmp(p, opt, n))
+	while (khu_crypttab_opt(&opts, word, sizeof(word), &bad))
+		if (!strncmp(word, opt, n) && (!word[n] || word[n] == '='))
 			return true;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
 	return false;
 }
 
 /*
- * The value of the last "@opt=..." in the comma-separated @opts into @out
- * (systemd's last one wins); false when there is none.
+ * The value of the last "@opt=..." of @opts into @out (systemd's last one
+ * wins), unescaped; false when there is none. *@bad: the field has an
+ * escape systemd refuses.
  */
 static bool khu_crypttab_value(const char *opts, const char *opt, char *out,
-			       size_t len)
+			       size_t len, bool *bad)
 {
+	char word[KHU_CRYPTTAB_FIELD];
 	size_t n = strlen(opt);
-	const char *p = opts;
 	bool found = false;
 
-	while (*p) {
-		size_t plen = strcspn(p, ",");
-
-		if (plen > n && p[n] == '=' && !strncmp(p, opt, n)) {
-			snprintf(out, len, "%.*s", (int)(plen - n - 1), p + n + 1);
+	while (khu_crypttab_opt(&opts, word, sizeof(word), bad)) {
+		if (!strncmp(word, opt, n) && word[n] == '=') {
+			snprintf(out, len, "%s", word + n + 1);
 			found = true;
 		}
-		p += plen;
-		if (*p == ',')
-			p++;
 	}
 	return found;
 }
@@ -90,7 +114,8 @@ static bool khu_crypttab_value(const char *opts, const char *opt, char *out,
 /*
  * link-volume-key='s keyring, as systemd hands it to libcryptsetup: a
  * well-known keyring, or one found by its description ("%:NAME",
- * "%keyring:NAME", or a bare NAME, to which systemd adds "%:").
+ * "%keyring:NAME", or a bare NAME, to which systemd adds "%:", also when
+ * NAME is a number: systemd takes no keyring id).
  */
 static const char *khu_crypttab_link_ring(struct khu_crypttab_link *l,
 					  const char *ring)
@@ -109,8 +134,6 @@ static const char *khu_crypttab_link_ring(struct khu_crypttab_link *l,
 		return "link-volume-key= names a keyring of another type (a keyring by name is %:NAME, %keyring:NAME or NAME)";
 	if (!*name)
 		return "link-volume-key= names no keyring";
-	if (strspn(name, "0123456789") == strlen(name))
-		return "link-volume-key= names a keyring by its number, which systemd does not take (use @u or a keyring's name)";
 	if (snprintf(l->ring_name, sizeof(l->ring_name), "%s", name) >=
 	    (int)sizeof(l->ring_name))
 		return "link-volume-key= names a keyring longer than 255 characters";
@@ -151,15 +174,22 @@ static const char *khu_crypttab_link_key(struct khu_crypttab_link *l,
 	return NULL;
 }
 
-/* link-volume-key= of @opts into @l; why it is malformed, or NULL. */
+/*
+ * link-volume-key= of @opts into @l; why keyhandover takes no key by it
+ * (malformed, or a keyring the key would not outlast), or NULL.
+ */
 static const char *khu_crypttab_link(struct khu_crypttab_link *l,
 				     const char *opts)
 {
 	char ring[sizeof(l->value)];
 	const char *sep, *why;
+	bool bad = false;
 
-	if (!khu_crypttab_value(opts, KHU_LINK_OPT, l->value, sizeof(l->value)))
+	if (!khu_crypttab_value(opts, KHU_LINK_OPT, l->value, sizeof(l->value),
+				&bad))
 		return NULL;
+	if (bad)
+		return "link-volume-key= stands in options with a backslash escape systemd does not read (only \\, and \\\\)";
 	sep = strstr(l->value, "::");
 	if (!sep)
 		return "link-volume-key= has no '::' between the keyring and the key";
@@ -167,6 +197,9 @@ static const char *khu_crypttab_link(struct khu_crypttab_link *l,
 	why = khu_crypttab_link_ring(l, ring);
 	if (!why)
 		why = khu_crypttab_link_key(l, sep + 2);
+	if (!why && l->ring && l->ring != KEY_SPEC_USER_KEYRING &&
+	    l->ring != KEY_SPEC_USER_SESSION_KEYRING)
+		why = "link-volume-key= names @s, @p or @t, the linking process's own keyrings, which the next reboot's stash does not share (use @u)";
 	return why;
 }
 
@@ -234,7 +267,6 @@ static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 		{ "keyfile-size", "keyfile-size= (not supported yet)" },
 		{ "noauto", "noauto (not opened at boot)" },
 	};
-	const char *why;
 	size_t i;
 
 	if (!khu_crypttab_name_ok(e->name))
@@ -246,8 +278,9 @@ static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 		return "a key file that is a device (random key, or a key on raw media)";
 	if (strchr(e->key_file, ':'))
 		return "a key file on another device (path:device)";
-	why = khu_crypttab_link(&e->link, opts);
-	return why ? why : khu_crypttab_device(e);
+	/* Not a reason to leave the volume out: its passphrase still opens it. */
+	e->link.unusable = khu_crypttab_link(&e->link, opts);
+	return khu_crypttab_device(e);
 }
 
 static void khu_crypttab_line(const char *line, unsigned int nr,
@@ -273,6 +306,32 @@ static void khu_crypttab_line(const char *line, unsigned int nr,
 	if (!strcmp(e->key_file, "none") || !strcmp(e->key_file, "-"))
 		e->key_file[0] = '\0';
 	e->skip = khu_crypttab_skip(e, opts);
+}
+
+/* Does @e's link-volume-key= name a key that keyhandover takes and links? */
+bool khu_crypttab_links(const struct khu_crypttab_entry *e)
+{
+	return !e->skip && e->link.ref[0] && !e->link.unusable;
+}
+
+/*
+ * One key cannot stand for two volumes: the module would find one of
+ * them for both. The first line keeps it; a later one is left to its
+ * passphrase or key file.
+ */
+static void khu_crypttab_dups(struct khu_crypttab_entry *tab, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 1; i < n; i++) {
+		const struct khu_crypttab_link *l = &tab[i].link;
+
+		for (j = 0; j < i && khu_crypttab_links(&tab[i]); j++)
+			if (khu_crypttab_links(&tab[j]) &&
+			    tab[j].link.type == l->type &&
+			    !strcmp(tab[j].link.description, l->description))
+				tab[i].link.unusable = "link-volume-key= names the same key as an earlier line's";
+	}
 }
 
 /*
@@ -310,22 +369,65 @@ int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
 		}
 		khu_crypttab_line(s, nr, &out[n++]);
 	}
+	khu_crypttab_dups(out, n);
 	*count = n;
 	return 0;
 }
 
 /*
- * The line that names @name: the first one with no reason against it,
- * which is the one stash hands over under that name.
+ * Is line @e the volume whose LUKS UUID is @uuid? A UUID= source says so
+ * itself; any other (a path, PARTUUID=, LABEL=, PARTLABEL=) by the LUKS
+ * UUID of the device it leads to, which @uuid_of reads. 1, 0 or -errno.
  */
-const struct khu_crypttab_entry *
-khu_crypttab_find(const struct khu_crypttab_entry *tab, unsigned int count,
-		  const char *name)
+static int khu_crypttab_same(const struct khu_crypttab_entry *e,
+			     const char *uuid, khu_crypttab_uuid_fn uuid_of)
 {
+	char got[KH_UUID_LEN];
+	int ret;
+
+	if (e->uuid)
+		return !strcasecmp(e->uuid, uuid);
+	ret = uuid_of(e->device, got, sizeof(got));
+	return ret ? ret : !strcasecmp(got, uuid);
+}
+
+/*
+ * The line that says where to link the key of the volume handed over as
+ * @name with LUKS UUID @uuid: one of that name with link-volume-key= that
+ * is that volume. A name alone would link one volume's key as another's
+ * (two lines of one name, `--name` given to another disk, a stale copy),
+ * and the next keyring-mode stash would hand it over as the other's.
+ * 0, *@out the line; -ENOENT: no line of that name has link-volume-key=;
+ * -EXDEV: those that have are other volumes, *@out the first; another
+ * -errno: no line is the volume, and the device of *@out, the first that
+ * could not be looked at, gave that.
+ */
+int khu_crypttab_find_link(const struct khu_crypttab_entry *tab,
+			   unsigned int count, const char *name,
+			   const char *uuid, khu_crypttab_uuid_fn uuid_of,
+			   const struct khu_crypttab_entry **out)
+{
+	const struct khu_crypttab_entry *other = NULL, *unknown = NULL;
+	int err = 0, ret;
 	unsigned int i;
 
-	for (i = 0; i < count; i++)
-		if (!tab[i].skip && !strcmp(tab[i].name, name))
-			return &tab[i];
-	return NULL;
+	for (i = 0; i < count; i++) {
+		const struct khu_crypttab_entry *e = &tab[i];
+
+		if (e->skip || !e->link.value[0] || strcmp(e->name, name))
+			continue;
+		ret = khu_crypttab_same(e, uuid, uuid_of);
+		if (ret == 1) {
+			*out = e;
+			return 0;
+		}
+		if (ret < 0 && !unknown) {
+			unknown = e;
+			err = ret;
+		}
+		if (!other)
+			other = e;
+	}
+	*out = unknown ? unknown : other;
+	return unknown ? err : other ? -EXDEV : -ENOENT;
 }

@@ -7,13 +7,14 @@
 #ifndef KHU_CRYPTTAB_H
 #define KHU_CRYPTTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "uapi/keyhandover.h"
 
 #define KHU_CRYPTTAB_PATH	"/etc/crypttab"
-/* The system's crypttab, whole, as our initramfs hooks copy it there. */
+/* Its lines with link-volume-key=, as our initramfs hooks copy them there. */
 #define KHU_CRYPTTAB_COPY	"/etc/keyhandover/crypttab"
 #define KHU_CRYPTTAB_MAX	64	/* entries read; more is refused */
 #define KHU_CRYPTTAB_FIELD	512
@@ -21,14 +22,17 @@
 /*
  * link-volume-key=KEYRING::[%TYPE:]DESCRIPTION, as systemd-cryptsetup
  * (>= 256) reads it: the keyring, the key's type and its description.
+ * One keyhandover does not use (@unusable) leaves its volume to the
+ * passphrase or key file, as if the option were not there.
  */
 struct khu_crypttab_link {
-	char value[KHU_CRYPTTAB_FIELD];		/* as written; "" for none */
+	char value[KHU_CRYPTTAB_FIELD];		/* unescaped; "" for none */
 	int32_t ring;				/* KEY_SPEC_*; 0: by name */
 	char ring_name[KH_DESC_LEN];		/* the keyring's description */
 	uint32_t type;				/* KH_KEY_LOGON or KH_KEY_USER */
 	char description[KH_DESC_LEN];
 	char ref[KH_DESC_LEN + 8];		/* "%type:description" */
+	const char *unusable;			/* why no key is taken by it, or NULL */
 };
 
 /* One line of crypttab, and what stash makes of it. */
@@ -45,8 +49,13 @@ struct khu_crypttab_entry {
 
 int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
 		       unsigned int cap, unsigned int *count);
-const struct khu_crypttab_entry *
-khu_crypttab_find(const struct khu_crypttab_entry *tab, unsigned int count,
-		  const char *name);
+bool khu_crypttab_links(const struct khu_crypttab_entry *e);
+/* The LUKS UUID of the device at @path into @uuid (@len bytes), or -errno. */
+typedef int (*khu_crypttab_uuid_fn)(const char *path, char *uuid, size_t len);
+
+int khu_crypttab_find_link(const struct khu_crypttab_entry *tab,
+			   unsigned int count, const char *name,
+			   const char *uuid, khu_crypttab_uuid_fn uuid_of,
+			   const struct khu_crypttab_entry **out);
 
 #endif /* KHU_CRYPTTAB_H */

@@ -15,8 +15,9 @@
  * of the same description is never updated (add_key() would replace its
  * payload): that name is refused instead, atomically (khu_keyring_add).
  *
- * crypttab's link-volume-key=: the old kernel only looks for the key
- * (khu_keyring_present), never reads it; the new kernel's restore links
+ * crypttab's link-volume-key=: the old kernel only looks for the key in
+ * the keyring the line names and hands the module exactly that one
+ * (khu_keyring_take), never reading it; the new kernel's restore links
  * the key it checked back where systemd-cryptsetup would have linked it
  * (khu_keyring_link), so the reboot after that needs no passphrase.
  */
@@ -306,17 +307,40 @@ static bool khu_keyring_in_group(gid_t gid)
 }
 
 /*
- * May this process view key @id (the describe itself needs that) and,
- * when @read, read it, as the module's lookup_user_key() decides? Not
- * keyctl_read(): it also lets a possessor with search permission read,
- * which the module does not. So the bits from the key's description: the
- * owner's, else the group's, else everyone's; and the possessor's, as a
- * key that request_key() found is possessed. 1, 0, or -errno.
+ * May this process read key @id, as the module's lookup_user_key()
+ * decides? Not keyctl_read(): it also lets a possessor with search
+ * permission read, which the module does not. So the bits from the key's
+ * description (@uid, @gid, @perm): the owner's, else the group's, else
+ * everyone's; and the possessor's, as the key is in our thread keyring.
  */
-static int khu_keyring_may(key_serial_t id, bool read)
+static bool khu_keyring_may_read(unsigned int uid, unsigned int gid,
+				 unsigned int perm)
 {
-	unsigned int uid, gid, perm, mine;
+	unsigned int mine;
+
+	if (uid == geteuid())
+		mine = perm >> 16;
+	else if (khu_keyring_in_group(gid))
+		mine = perm >> 8;
+	else
+		mine = perm;
+	mine |= perm >> 24;
+	return mine & KEY_OTH_READ;
+}
+
+/*
+ * Would the module take key @id as the volume's key? Root's: systemd-
+ * cryptsetup and restore link as root, so another owner planted it. One
+ * we may view (the describe itself needs that) and, a user key, read; a
+ * user key also @size bytes long (0: not known), learnt without reading
+ * it. A logon key's size only the module sees: EKEYREJECTED at the arm.
+ * 1, 0 or -errno.
+ */
+static int khu_keyring_usable(key_serial_t id, uint32_t type, uint32_t size)
+{
+	unsigned int uid, gid, perm;
 	char *d = NULL;
+	long len;
 	int n;
 
 	if (keyctl_describe_alloc(id, &d) < 0)
@@ -326,31 +350,87 @@ static int khu_keyring_may(key_serial_t id, bool read)
 	free(d);
 	if (n != 3)
 		return -EINVAL;
-	if (uid == geteuid())
-		mine = perm >> 16;
-	else if (khu_keyring_in_group(gid))
-		mine = perm >> 8;
-	else
-		mine = perm;
-	mine |= perm >> 24;
-	return !read || (mine & KEY_OTH_READ);
+	if (uid)
+		return 0;
+	if (type != KH_KEY_USER)
+		return 1;
+	if (!khu_keyring_may_read(uid, gid, perm))
+		return 0;
+	if (!size)
+		return 1;
+	len = keyctl_read(id, NULL, 0);
+	if (len < 0)
+		return khu_keyring_absent(errno);
+	return len == (long)size;
+}
+
+/* Is @id linked in @ring itself, not in a keyring nested in it? */
+static bool khu_keyring_holds(int32_t ring, key_serial_t id)
+{
+	key_serial_t *ids = NULL;
+	bool found = false;
+	long len, i;
+
+	len = keyctl_read_alloc(ring, (void **)&ids);
+	for (i = 0; !found && i < len / (long)sizeof(*ids); i++)
+		found = ids[i] == id;
+	free(ids);
+	return found;
 }
 
 /*
- * Would the module find @type key @desc for this process? The search its
- * request_key() makes (this process's keyrings, its credentials, no
- * upcall: nothing is made), then the permissions it checks: view, and
- * for a user key read. 1: yes; 0: not here (or revoked, expired, not ours
- * to take); -errno: cannot tell. The payload is never read.
+ * Take the key crypttab's link-volume-key= names for the module: @type
+ * key @desc linked in the well-known keyring @special or, when @name is
+ * set, in the keyring of that description, and nowhere else; root's, and
+ * of the volume's key size @size where that can be told (0: not known).
+ * The payload is never read.
+ *
+ * The module looks with request_key() over the caller's whole search
+ * chain. Under sudo without pam_keyinit that chain is the invoking
+ * user's session keyring, where a process of theirs could plant a key of
+ * this description; from cron, or a service with a private session
+ * keyring, root's @u is not in it at all. So the key is looked for here,
+ * in the named keyring only: keyctl_search() from it (@u as
+ * KEY_SPEC_USER_KEYRING, which this process possesses in any session)
+ * links what it finds into this thread's own keyring in the same step,
+ * so the key checked is the key linked. It stays linked there for the
+ * arm: request_key() searches the thread keyring first (then the process
+ * and session ones; search_cred_keyrings_rcu()), so the module takes
+ * exactly this key, whatever the caller's session. khu_keyring_drop()
+ * unlinks it; nothing in the caller's own keyrings changes.
+ *
+ * 1, *@id the key; 0: not there, or not one to take; -errno: cannot tell.
  */
-int khu_keyring_present(uint32_t type, const char *desc)
+int khu_keyring_take(int32_t special, const char *name, uint32_t type,
+		     const char *desc, uint32_t size, int32_t *id)
 {
-	key_serial_t id;
+	int32_t ring = special;
+	key_serial_t key;
+	int ret;
 
-	id = request_key(khu_keyring_type_name(type), desc, NULL, 0);
-	if (id < 0)
+	if (name && *name) {
+		ret = khu_keyring_find_ring(0, name, &ring);
+		if (ret)
+			return khu_keyring_absent(-ret);
+	}
+	key = keyctl_search(ring, khu_keyring_type_name(type), desc,
+			    KEY_SPEC_THREAD_KEYRING);
+	if (key < 0)
 		return khu_keyring_absent(errno);
-	return khu_keyring_may(id, type == KH_KEY_USER);
+	ret = khu_keyring_holds(ring, key) ?
+	      khu_keyring_usable(key, type, size) : 0;
+	if (ret != 1) {
+		khu_keyring_drop(key);
+		return ret;
+	}
+	*id = key;
+	return 1;
+}
+
+/* A key khu_keyring_take() linked into this thread's keyring: unlinked. */
+void khu_keyring_drop(int32_t id)
+{
+	keyctl_unlink(id, KEY_SPEC_THREAD_KEYRING);
 }
 
 /*

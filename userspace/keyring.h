@@ -29,7 +29,9 @@ int khu_keyring_open_ring(int32_t parent, int32_t *ring);
 int khu_keyring_add(int32_t ring, const char *name, const void *key,
 		    size_t len, unsigned int timeout, int32_t *id);
 int khu_keyring_revoke(int32_t ring, int32_t id);
-int khu_keyring_present(uint32_t type, const char *desc);
+int khu_keyring_take(int32_t special, const char *name, uint32_t type,
+		     const char *desc, uint32_t size, int32_t *id);
+void khu_keyring_drop(int32_t id);
 int khu_keyring_sealed(const char *path);
 int khu_keyring_find_ring(int32_t special, const char *name, int32_t *ring);
 int khu_keyring_link(int32_t ring, uint32_t type, const char *desc,

@@ -19,12 +19,15 @@
 /*
  * Volume @v's key from the keyring, or why not. Under
  * lockdown=confidentiality (@sealed) the module refuses logon keys:
- * one there counts as not there.
+ * one there counts as not there; so does one the module refused at an
+ * arm (revoked since, or not the volume's size), which armed nothing.
  */
 enum khu_ks_why khu_keysource_why(const struct khu_ks_volume *v, bool sealed)
 {
 	if (!v->named)
 		return KHU_KS_NOT_NAMED;
+	if (v->refused)
+		return KHU_KS_REFUSED;
 	if (!v->present)
 		return KHU_KS_MISSING;
 	if (v->logon && sealed)

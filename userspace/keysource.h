@@ -16,6 +16,7 @@ enum khu_ks_why {
 	KHU_KS_NOT_NAMED,	/* no link-volume-key= (a DEVICE: no --keyring) */
 	KHU_KS_MISSING,		/* named, but not in the caller's keyrings */
 	KHU_KS_SEALED,		/* a logon key under lockdown=confidentiality */
+	KHU_KS_REFUSED,		/* there, but the module refused it at the arm */
 };
 
 enum khu_ks_mode {
@@ -36,6 +37,7 @@ struct khu_ks_volume {
 	bool named;		/* crypttab's link-volume-key= names its key */
 	bool present;		/* ... and the key is in the caller's keyrings */
 	bool logon;		/* ... as a logon key */
+	bool refused;		/* ... which the module refused (nothing armed) */
 	bool key_file;		/* it has a key file: no passphrase to ask */
 };
 

@@ -202,6 +202,22 @@ static int khu_tty_prompt(int fd, const char *device, struct khu_passphrase *pw)
 }
 
 /*
+ * One line of a stdin that is no terminal. The prompt still goes out, to
+ * stderr: `ssh host keyhandover reboot` without -t gives a pipe, and a
+ * user there must see what the silence waits for. Nothing is echoed, so
+ * the line is ended for them.
+ */
+static int khu_stdin_prompt(const char *device, struct khu_passphrase *pw)
+{
+	int ret;
+
+	dprintf(STDERR_FILENO, "Enter passphrase for %s: ", device);
+	ret = khu_read_line(STDIN_FILENO, pw);
+	dprintf(STDERR_FILENO, "\n");
+	return ret;
+}
+
+/*
  * Ask on the terminal when stdin is one, else take one line of stdin (a
  * pipe from a script or an initramfs helper).
  */
@@ -213,7 +229,7 @@ int khu_passphrase_read(const char *device, struct khu_passphrase *pw)
 	if (ret)
 		return ret;
 	if (!isatty(STDIN_FILENO)) {
-		ret = khu_read_line(STDIN_FILENO, pw);
+		ret = khu_stdin_prompt(device, pw);
 		goto out;
 	}
 	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -232,8 +248,9 @@ out:
 /*
  * Where khu_passphrase_read() would ask, found before anything is asked:
  * the terminal when stdin is one and this process has it as /dev/tty; a
- * line of stdin when that is a pipe, socket or file (a script feeding
- * it); else nowhere: stdin closed, /dev/null or another device, or a
+ * line of stdin when that is a pipe or file (a script feeding it); else
+ * nowhere: stdin closed, /dev/null or another device, a socket (a
+ * service's or inetd's connection, where nobody types a passphrase), or a
  * terminal that is not ours to prompt on.
  */
 enum khu_passphrase_source khu_passphrase_source(void)
@@ -243,7 +260,7 @@ enum khu_passphrase_source khu_passphrase_source(void)
 
 	if (fstat(STDIN_FILENO, &st) < 0)
 		return KHU_PASSPHRASE_NOWHERE;
-	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode))
+	if (S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode))
 		return KHU_PASSPHRASE_STDIN;
 	if (!isatty(STDIN_FILENO))
 		return KHU_PASSPHRASE_NOWHERE;

@@ -13,7 +13,7 @@
 /* Where khu_passphrase_read() would take a passphrase from. */
 enum khu_passphrase_source {
 	KHU_PASSPHRASE_TTY,	/* a prompt on the terminal */
-	KHU_PASSPHRASE_STDIN,	/* a line of a pipe, socket or file */
+	KHU_PASSPHRASE_STDIN,	/* a line of a pipe or file */
 	KHU_PASSPHRASE_NOWHERE,	/* nothing to ask on: it would fail or hang */
 };
 

@@ -42,10 +42,13 @@ struct khu_stash {
 	struct khu_crypttab_entry *tab;		/* crypttab mode: its entries */
 	struct kh_entry *entries;	/* passphrase mode, in locked memory */
 	struct kh_keyref *refs;		/* keyring mode: names, never keys */
+	int32_t taken[KH_MAX_ENTRIES];	/* link-volume-key='s keys, in our thread keyring */
 	struct khu_passphrase key_file;	/* read once, used for every device */
 	bool keyring_mode;		/* refs: the module takes every key */
 	bool linked;			/* ... as crypttab's link-volume-key= names them */
 	bool sealed;			/* lockdown=confidentiality: no logon key */
+	bool again;			/* the module refused a linked key: choose again */
+	int refused[KH_MAX_ENTRIES];	/* ... the errno it gave, by volume */
 	bool say_mode;			/* reboot: one line on the mode and why */
 	bool locked;			/* mlockall() done */
 };

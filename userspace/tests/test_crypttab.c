@@ -132,10 +132,18 @@ static int links(unsigned int i, int32_t ring, const char *ring_name,
 	const struct khu_crypttab_link *l = &e[i].link;
 	const char *type = ref[1] == 'l' ? "logon" : "user";
 
-	return i < n && !e[i].skip && l->ring == ring &&
+	return i < n && khu_crypttab_links(&e[i]) && l->ring == ring &&
 	       !strcmp(l->ring_name, ring_name) && !strcmp(l->ref, ref) &&
 	       l->type == (ref[1] == 'l' ? KH_KEY_LOGON : KH_KEY_USER) &&
 	       !strcmp(l->description, ref + strlen(type) + 2);
+}
+
+/* Line @i is handed over, but its link-volume-key= is not used: @needle. */
+static int unused_for(unsigned int i, const char *needle)
+{
+	return i < n && !e[i].skip && !khu_crypttab_links(&e[i]) &&
+	       e[i].link.unusable && strstr(e[i].link.unusable, needle) &&
+	       strstr(e[i].link.unusable, "link-volume-key=");
 }
 
 static void test_link(void)
@@ -146,28 +154,29 @@ static void test_link(void)
 		"us /dev/b none link-volume-key=@us::%user:plain\n"
 		"p /dev/c none luks,link-volume-key=@p::%logon:a:b\n"
 		"t /dev/d none link-volume-key=@t::%logon:a:b\n"
-		"byname /dev/e none link-volume-key=%:myring::%logon:a:b\n"
-		"bykr /dev/f none link-volume-key=%keyring:kr::%logon:a:b\n"
-		"bare /dev/g none link-volume-key=vks::%logon:a:b\n"
-		"twice /dev/h none link-volume-key=@s::x,link-volume-key=@u::%logon:a:b\n"
+		"byname /dev/e none link-volume-key=%:myring::%logon:k:5\n"
+		"bykr /dev/f none link-volume-key=%keyring:kr::%logon:k:6\n"
+		"bare /dev/g none link-volume-key=vks::%logon:k:7\n"
+		"twice /dev/h none link-volume-key=@s::x,link-volume-key=@u::%logon:k:8\n"
 		"none /dev/i none luks,discard\n";
 
 	check(!parse(tab) && n == 10, "ten link-volume-key= lines");
 	check(links(0, KEY_SPEC_USER_KEYRING, "", "%logon:keyhandover:root") &&
 	      !strcmp(e[0].link.value, "@u::%logon:keyhandover:root"),
 	      "@u::%logon:SERVICE:NAME: a logon key in @u, the value kept as written");
-	check(links(1, KEY_SPEC_SESSION_KEYRING, "", "%user:cryptsetup:vk"),
-	      "no %TYPE: a user key (systemd's default, unlike --keyring's)");
+	check(unused_for(1, "@s, @p or @t") && e[1].link.type == KH_KEY_USER &&
+	      !strcmp(e[1].link.ref, "%user:cryptsetup:vk"),
+	      "@s: parsed (no %TYPE: a user key, systemd's default), but not used: the key would not outlast restore");
 	check(links(2, KEY_SPEC_USER_SESSION_KEYRING, "", "%user:plain"),
 	      "@us and %user:, no SERVICE: needed");
-	check(links(3, KEY_SPEC_PROCESS_KEYRING, "", "%logon:a:b") &&
-	      links(4, KEY_SPEC_THREAD_KEYRING, "", "%logon:a:b"), "@p, @t");
-	check(links(5, 0, "myring", "%logon:a:b"), "%:NAME: a keyring by name");
-	check(links(6, 0, "kr", "%logon:a:b"),
+	check(unused_for(3, "@s, @p or @t") && unused_for(4, "@s, @p or @t"),
+	      "@p, @t: not used either");
+	check(links(5, 0, "myring", "%logon:k:5"), "%:NAME: a keyring by name");
+	check(links(6, 0, "kr", "%logon:k:6"),
 	      "%keyring:NAME: a keyring by name");
-	check(links(7, 0, "vks", "%logon:a:b"),
+	check(links(7, 0, "vks", "%logon:k:7"),
 	      "a bare NAME: a keyring by name, as systemd adds %:");
-	check(links(8, KEY_SPEC_USER_KEYRING, "", "%logon:a:b"),
+	check(links(8, KEY_SPEC_USER_KEYRING, "", "%logon:k:8"),
 	      "given twice: the last one wins, as in systemd");
 	check(!e[9].skip && !e[9].link.value[0] && !e[9].link.ref[0],
 	      "no link-volume-key=: nothing to link");
@@ -181,7 +190,6 @@ static void test_link_refused(void)
 		{ "%user:x::%logon:a:b", "another type" },
 		{ "::%logon:a:b", "names no keyring" },
 		{ "%:::%logon:a:b", "another type" },
-		{ "12345::%logon:a:b", "by its number" },
 		{ "@u::%big_key:a", "other than user or logon" },
 		{ "@u::%:a", "other than user or logon" },
 		{ "@u::%logon:plain", "not SERVICE:NAME" },
@@ -189,6 +197,8 @@ static void test_link_refused(void)
 		{ "@u::%logon:", "no key description" },
 		{ "@u::", "no key description" },
 		{ "@u::%logon", "without ':'" },
+		{ "@u::%user:a\\nb", "backslash escape" },
+		{ "@u::%user:ab\\", "backslash escape" },
 	};
 	char line[256], big[KH_DESC_LEN + 64];
 	unsigned int i;
@@ -198,35 +208,142 @@ static void test_link_refused(void)
 			 "v /dev/a none luks,link-volume-key=%s\n", bad[i][0]);
 		snprintf(big, sizeof(big), "link-volume-key=%s: %s", bad[i][0],
 			 bad[i][1]);
-		check(!parse(line) && n == 1 && skipped_for(0, bad[i][1]) &&
-		      skipped_for(0, "link-volume-key="), big);
+		check(!parse(line) && n == 1 && unused_for(0, bad[i][1]) &&
+		      !strcmp(e[0].device, "/dev/a"), big);
 	}
 	static const char head[] = "v /dev/a none link-volume-key=@u::%logon:a:";
 
 	memset(big, 'a', sizeof(big));
 	memcpy(big, head, strlen(head));
 	memcpy(big + sizeof(big) - 2, "\n", 2);
-	check(!parse(big) && n == 1 && skipped_for(0, "longer than 255"),
-	      "a key description of 256 characters or more is refused");
+	check(!parse(big) && n == 1 && unused_for(0, "longer than 255"),
+	      "a key description of 256 characters or more is not used");
+	check(!parse("v /dev/a none link-volume-key=12345::%logon:a:b\n") &&
+	      links(0, 0, "12345", "%logon:a:b"),
+	      "a numeric keyring is one named by that number, as systemd reads it");
 	check(!parse("v /dev/a none plain,link-volume-key=@u::%logon:a:b\n") &&
 	      skipped_for(0, "plain dm-crypt"),
 	      "a line refused for another reason says that reason");
 }
 
+/* Options split as systemd-cryptsetup splits them: "\," and "\\". */
+static void test_escapes(void)
+{
+	static const char *const ok[][4] = {
+		/* the options; the keyring's name ("": @u); the key; why */
+		{ "luks,link-volume-key=@u::%user:a\\,b,discard", "", "%user:a,b",
+		  "\\, is a comma inside the value (%user:a\\,b is a,b)" },
+		{ "link-volume-key=@u::%user:a\\\\b", "", "%user:a\\b",
+		  "\\\\ is one backslash" },
+		{ "luks,plain\\,x,link-volume-key=%:r\\,s::%logon:k:v", "r,s",
+		  "%logon:k:v", "an escaped comma joins the option: plain\\,x is not plain" },
+		{ ",,link-volume-key=@u::%logon:k:e,", "", "%logon:k:e",
+		  "empty options (systemd does not coalesce commas) are nothing" },
+		{ "link-volume-key=@u::%user:\"q\"", "", "%user:\"q\"",
+		  "quotes are plain characters" },
+	};
+	char line[160];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(line, sizeof(line), "v /dev/a none %s\n", ok[i][0]);
+		check(!parse(line) && n == 1 &&
+		      links(0, ok[i][1][0] ? 0 : KEY_SPEC_USER_KEYRING, ok[i][1],
+			    ok[i][2]), ok[i][3]);
+	}
+	check(!parse("v /dev/a none link-volume-key=@u::%user:a\\,b\n") &&
+	      !strcmp(e[0].link.value, "@u::%user:a,b"),
+	      "the value kept unescaped");
+}
+
+/* One key for two volumes: the module could not tell them apart. */
+static void test_same_key(void)
+{
+	static const char tab[] =
+		"a /dev/a none luks,link-volume-key=@u::%logon:k:v\n"
+		"off /dev/x none swap,link-volume-key=@u::%logon:k:w\n"
+		"b /dev/b none luks,link-volume-key=%:ring::%logon:k:v\n"
+		"c /dev/c none luks,link-volume-key=@u::%user:k:v\n"
+		"d /dev/d none luks,link-volume-key=@u::%logon:k:w\n"
+		"e /dev/e none luks,link-volume-key=@u::%logon:k:v\n";
+
+	check(!parse(tab) && n == 6, "six lines, three naming logon key k:v");
+	check(links(0, KEY_SPEC_USER_KEYRING, "", "%logon:k:v"),
+	      "the first line naming a key keeps it");
+	check(unused_for(2, "same key as an earlier line") &&
+	      unused_for(5, "same key as an earlier line"),
+	      "a later line naming it (in any keyring) is left to its passphrase");
+	check(links(3, KEY_SPEC_USER_KEYRING, "", "%user:k:v"),
+	      "a user key of that description is another key");
+	check(links(4, KEY_SPEC_USER_KEYRING, "", "%logon:k:w"),
+	      "a line not handed over (swap) takes no key from a later one");
+}
+
+/* The LUKS UUIDs of the test's devices, as restore would read them. */
+static int fake_uuid(const char *path, char *uuid, size_t len)
+{
+	static const char *const devs[][2] = {
+		{ "/dev/sda2", "aaaa-1" },
+		{ "/dev/disk/by-partuuid/p-b", "bbbb-2" },
+		{ "/dev/disk/by-label/lc", "cccc-3" },
+	};
+	size_t i;
+
+	if (!strcmp(path, "/dev/gone"))
+		return -ENOENT;
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (!strcmp(path, devs[i][0]))
+			return snprintf(uuid, len, "%s", devs[i][1]) < (int)len ?
+			       0 : -ENAMETOOLONG;
+	return -EINVAL;
+}
+
+/* find_link's answer for volume @name with @uuid: its return, *@line. */
+static int find(const char *name, const char *uuid, unsigned int *line)
+{
+	const struct khu_crypttab_entry *out = NULL;
+	int ret = khu_crypttab_find_link(e, n, name, uuid, fake_uuid, &out);
+
+	*line = out ? out->line : 0;
+	return ret;
+}
+
 static void test_find(void)
 {
 	static const char tab[] =
-		"root /dev/a none swap\n"
-		"root /dev/b none luks,link-volume-key=@u::%logon:k:root\n"
-		"root /dev/c none luks\n"
-		"data /dev/d none luks\n";
+		"data UUID=AAAA-0 none luks,link-volume-key=@u::%logon:k:d0\n"
+		"data UUID=dddd-4 none luks,link-volume-key=@u::%logon:k:d4\n"
+		"root /dev/sda2 none luks,link-volume-key=@u::%logon:k:root\n"
+		"home PARTUUID=p-b none luks,link-volume-key=@u::%logon:k:home\n"
+		"lab LABEL=lc none link-volume-key=@u::%logon:k:lab\n"
+		"gone /dev/gone none link-volume-key=@u::%logon:k:gone\n"
+		"gone UUID=eeee-5 none link-volume-key=@u::%logon:k:g5\n"
+		"plain UUID=ffff-6 none luks\n"
+		"sw UUID=9999-7 none swap,link-volume-key=@u::%logon:k:sw\n";
+	unsigned int line = 0;
 
-	check(!parse(tab) && n == 4, "four lines, three named root");
-	check(khu_crypttab_find(e, n, "root") == &e[1],
-	      "find: the first line of that name that is not refused");
-	check(khu_crypttab_find(e, n, "data") == &e[3], "find: another name");
-	check(!khu_crypttab_find(e, n, "other") &&
-	      !khu_crypttab_find(e, n, "roo"), "find: no such name: NULL");
+	check(!parse(tab) && n == 9, "nine lines to find links in");
+	check(!find("data", "dddd-4", &line) && line == 2,
+	      "two lines of one name: the one whose UUID= is the volume's");
+	check(!find("data", "aaaa-0", &line) && line == 1,
+	      "UUID= is compared without regard to case");
+	check(find("data", "1234-x", &line) == -EXDEV && line == 1,
+	      "no line of that name is the volume: -EXDEV, the first named");
+	check(!find("root", "AAAA-1", &line) && line == 3,
+	      "a path: the LUKS UUID of its device");
+	check(find("root", "bbbb-2", &line) == -EXDEV && line == 3,
+	      "a path to another volume (--name given to another disk): -EXDEV");
+	check(!find("home", "bbbb-2", &line) && line == 4 &&
+	      !find("lab", "cccc-3", &line) && line == 5,
+	      "PARTUUID=, LABEL=: by the UUID of the device their link leads to");
+	check(find("gone", "7777-8", &line) == -ENOENT && line == 6,
+	      "a device that cannot be read: its error, that line named");
+	check(!find("gone", "eeee-5", &line) && line == 7,
+	      "... unless another line of that name is the volume");
+	check(find("plain", "ffff-6", &line) == -ENOENT && !line &&
+	      find("sw", "9999-7", &line) == -ENOENT &&
+	      find("other", "ffff-6", &line) == -ENOENT,
+	      "no link-volume-key=, a line not handed over, no such name: -ENOENT");
 }
 
 int main(void)
@@ -238,6 +355,8 @@ int main(void)
 	test_limits();
 	test_link();
 	test_link_refused();
+	test_escapes();
+	test_same_key();
 	test_find();
 	return khu_tap_done();
 }

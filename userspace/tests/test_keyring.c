@@ -159,33 +159,97 @@ static void test_sealed(void)
 	      "no lockdown file (no securityfs): -ENOENT, not a guess");
 }
 
-/* The key of link-volume-key=, present or not, never read. */
-static void test_present(void)
+/* Is @id linked in this thread's keyring, where the module looks first? */
+static int in_thread(int32_t id, const char *type, const char *desc)
+{
+	return keyctl_search(KEY_SPEC_THREAD_KEYRING, type, desc, 0) == id;
+}
+
+/* take(@type, @desc) from @s, the test's session keyring, with @size. */
+static int take_s(uint32_t type, const char *desc, uint32_t size,
+		  int32_t *id)
+{
+	return khu_keyring_take(KEY_SPEC_SESSION_KEYRING, NULL, type, desc,
+				size, id);
+}
+
+/* The key of link-volume-key=: found where the line says, never read. */
+static void test_take(void)
 {
 	static const unsigned char key[32] = { 7 };
-	int32_t u, l;
+	int32_t u, l, id = 0;
 
-	check(khu_keyring_present(KH_KEY_LOGON, "khtest:none") == 0 &&
-	      khu_keyring_present(KH_KEY_USER, "khtest:none") == 0,
-	      "present: no such key: 0");
+	check(take_s(KH_KEY_LOGON, "khtest:none", 32, &id) == 0 &&
+	      take_s(KH_KEY_USER, "khtest:none", 32, &id) == 0,
+	      "take: no such key: 0");
 	u = add_key("user", "khtest:u", key, sizeof(key),
 		    KEY_SPEC_SESSION_KEYRING);
 	l = add_key("logon", "khtest:l", key, sizeof(key),
 		    KEY_SPEC_SESSION_KEYRING);
-	check(u > 0 && khu_keyring_present(KH_KEY_USER, "khtest:u") == 1,
-	      "present: a user key in the session keyring: 1");
-	check(l > 0 && khu_keyring_present(KH_KEY_LOGON, "khtest:l") == 1,
-	      "present: a logon key, which nobody may read: 1");
-	check(khu_keyring_present(KH_KEY_LOGON, "khtest:u") == 0,
-	      "present: a user key is no logon key of that description");
-	check(!keyctl_setperm(u, KEY_POS_VIEW | KEY_POS_SEARCH) &&
-	      khu_keyring_present(KH_KEY_USER, "khtest:u") == 0,
-	      "present: a user key we may not read is not ours to take: 0");
-	check(!keyctl_revoke(l) &&
-	      khu_keyring_present(KH_KEY_LOGON, "khtest:l") == 0,
-	      "present: a revoked key: 0");
+	check(u > 0 && take_s(KH_KEY_USER, "khtest:u", 32, &id) == 1 &&
+	      id == u && in_thread(u, "user", "khtest:u"),
+	      "take: a user key of the volume's size: 1, linked into our thread keyring");
+	khu_keyring_drop(u);
+	check(!in_thread(u, "user", "khtest:u") &&
+	      keyctl_search(KEY_SPEC_SESSION_KEYRING, "user", "khtest:u", 0) == u,
+	      "drop: gone from the thread keyring, still where the user put it");
+	check(take_s(KH_KEY_USER, "khtest:u", 64, &id) == 0 &&
+	      !in_thread(u, "user", "khtest:u"),
+	      "take: a user key of another size than the volume's: 0, nothing left linked");
+	check(l > 0 && take_s(KH_KEY_LOGON, "khtest:l", 64, &id) == 1 &&
+	      id == l,
+	      "take: a logon key, whose size only the module sees: 1");
+	khu_keyring_drop(l);
+	check(take_s(KH_KEY_LOGON, "khtest:u", 32, &id) == 0,
+	      "take: a user key is no logon key of that description");
+	check(!keyctl_setperm(u, KEY_POS_VIEW | KEY_POS_SEARCH | KEY_POS_LINK) &&
+	      take_s(KH_KEY_USER, "khtest:u", 32, &id) == 0,
+	      "take: a user key we may not read is not ours to take: 0");
+	check(!keyctl_revoke(l) && take_s(KH_KEY_LOGON, "khtest:l", 32, &id) == 0,
+	      "take: a revoked key: 0");
 	keyctl_unlink(u, KEY_SPEC_SESSION_KEYRING);
 	keyctl_unlink(l, KEY_SPEC_SESSION_KEYRING);
+}
+
+/*
+ * A key planted where the caller's search chain reaches it, but not in the
+ * keyring link-volume-key= names, or not root's: never taken; and the one
+ * taken is the one request_key() finds first, as the module's does.
+ */
+static void test_take_planted(void)
+{
+	static const unsigned char real[32] = { 1 }, fake[32] = { 2 };
+	int32_t ring, inner, planted, good, id = 0;
+
+	ring = add_key("keyring", "khtest-named", NULL, 0,
+		       KEY_SPEC_SESSION_KEYRING);
+	planted = add_key("logon", "khtest:vol", fake, sizeof(fake),
+			  KEY_SPEC_SESSION_KEYRING);
+	check(ring > 0 && planted > 0 &&
+	      khu_keyring_take(0, "khtest-named", KH_KEY_LOGON, "khtest:vol",
+			       32, &id) == 0,
+	      "planted: in the session keyring, not in the one named: 0");
+	inner = add_key("keyring", "khtest-inner", NULL, 0, ring);
+	good = add_key("logon", "khtest:vol", real, sizeof(real), inner);
+	check(inner > 0 && good > 0 &&
+	      khu_keyring_take(0, "khtest-named", KH_KEY_LOGON, "khtest:vol",
+			       32, &id) == 0,
+	      "planted: in a keyring nested in the named one: 0 (that keyring only)");
+	check(!keyctl_link(good, ring) && !keyctl_unlink(good, inner) &&
+	      khu_keyring_take(0, "khtest-named", KH_KEY_LOGON, "khtest:vol",
+			       32, &id) == 1 && id == good &&
+	      request_key("logon", "khtest:vol", NULL, 0) == good,
+	      "planted: the named keyring's own key taken, and request_key() finds it before the session's");
+	khu_keyring_drop(good);
+	check(!keyctl_chown(good, 1, (gid_t)-1) &&
+	      khu_keyring_take(0, "khtest-named", KH_KEY_LOGON, "khtest:vol",
+			       32, &id) == 0 &&
+	      !in_thread(good, "logon", "khtest:vol"),
+	      "planted: a key root does not own (another user's): 0");
+	keyctl_unlink(good, ring);
+	keyctl_unlink(inner, ring);
+	keyctl_unlink(planted, KEY_SPEC_SESSION_KEYRING);
+	keyctl_unlink(ring, KEY_SPEC_SESSION_KEYRING);
 }
 
 /* What add_key() gives a key of a type that can be updated. */
@@ -253,7 +317,8 @@ int main(void)
 		       strerror(errno));
 	} else {
 		test_store();
-		test_present();
+		test_take();
+		test_take_planted();
 		test_link();
 	}
 	return khu_tap_done();

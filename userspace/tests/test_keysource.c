@@ -16,6 +16,8 @@
 #define PLAIN	{ 0 }
 #define KEYFILE	{ .key_file = true }
 #define IN_KF	{ .named = true, .present = true, .key_file = true }
+#define REFUSED	{ .named = true, .refused = true }
+#define REF_KF	{ .named = true, .refused = true, .key_file = true }
 
 static struct khu_ks_choice c;
 
@@ -24,6 +26,13 @@ static void choose(const struct khu_ks_volume *v, unsigned int n, bool sealed,
 {
 	c = (struct khu_ks_choice){ .mode = 99, .cause = 99, .prompt = 99 };
 	khu_keysource_choose(v, n, sealed, ask, &c);
+}
+
+/* Did the last choice take @mode, naming volume @cause for @why? */
+static bool chose(enum khu_ks_mode mode, unsigned int cause,
+		  enum khu_ks_why why)
+{
+	return c.mode == mode && c.cause == cause && c.why == why;
 }
 
 static void test_why(void)
@@ -73,16 +82,13 @@ static void test_passphrase(void)
 		plain[] = { PLAIN, IN }, logon[] = { IN, LOGON };
 
 	choose(gone, 3, false, KHU_KS_ASK);
-	check(c.mode == KHU_KS_PASSPHRASE && c.cause == 1 &&
-	      c.why == KHU_KS_MISSING,
+	check(chose(KHU_KS_PASSPHRASE, 1, KHU_KS_MISSING),
 	      "one key not there: passphrase mode for all, that volume named");
 	choose(plain, 2, false, KHU_KS_ASK);
-	check(c.mode == KHU_KS_PASSPHRASE && c.cause == 0 &&
-	      c.why == KHU_KS_NOT_NAMED,
+	check(chose(KHU_KS_PASSPHRASE, 0, KHU_KS_NOT_NAMED),
 	      "a volume without link-volume-key=: passphrase mode");
 	choose(logon, 2, true, KHU_KS_ASK);
-	check(c.mode == KHU_KS_PASSPHRASE && c.cause == 1 &&
-	      c.why == KHU_KS_SEALED,
+	check(chose(KHU_KS_PASSPHRASE, 1, KHU_KS_SEALED),
 	      "a logon key under lockdown=confidentiality: passphrase mode");
 	choose(logon, 0, false, KHU_KS_ASK);
 	check(c.mode == KHU_KS_PASSPHRASE && c.why == KHU_KS_NOT_NAMED,
@@ -113,11 +119,31 @@ static void test_refuse(void)
 	      "a key in the keyring but another volume without: refused for the first, the second the cause");
 }
 
+/* A key the module refused at the arm (nothing armed): choose again. */
+static void test_refused(void)
+{
+	static const struct khu_ks_volume one[] = { IN, REFUSED },
+		kf[] = { IN_KF, REF_KF }, ref = REFUSED;
+
+	check(khu_keysource_why(&ref, false) == KHU_KS_REFUSED,
+	      "refused by the module: not taken from the keyring again");
+	choose(one, 2, false, KHU_KS_ASK);
+	check(chose(KHU_KS_PASSPHRASE, 1, KHU_KS_REFUSED),
+	      "refused, a prompt allowed: passphrase mode, that volume named");
+	choose(one, 2, false, KHU_KS_ASK_FORBIDDEN);
+	check(chose(KHU_KS_REFUSE, 1, KHU_KS_REFUSED) && c.prompt == 0,
+	      "refused under --no-ask: refused, nothing to arm");
+	choose(kf, 2, false, KHU_KS_ASK_FORBIDDEN);
+	check(chose(KHU_KS_PASSPHRASE, 1, KHU_KS_REFUSED),
+	      "refused under --no-ask, key files for all: passphrase mode");
+}
+
 int main(void)
 {
 	test_why();
 	test_keyring();
 	test_passphrase();
 	test_refuse();
+	test_refused();
 	return khu_tap_done();
 }

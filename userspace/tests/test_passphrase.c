@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,6 +85,7 @@ static enum khu_passphrase_source source_with(int fd)
 static void test_source(void)
 {
 	int p[2] = { -1, -1 }, null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int sp[2] = { -1, -1 };
 	int file = open(key, O_RDONLY | O_CLOEXEC);
 
 	check(!pipe(p) && source_with(p[0]) == KHU_PASSPHRASE_STDIN,
@@ -94,10 +96,49 @@ static void test_source(void)
 	      "source: /dev/null: nowhere to ask (never a hang, never a guess)");
 	check(source_with(-1) == KHU_PASSPHRASE_NOWHERE,
 	      "source: stdin closed: nowhere to ask");
+	check(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) &&
+	      source_with(sp[0]) == KHU_PASSPHRASE_NOWHERE,
+	      "source: a socket: nowhere to ask (nobody types into it)");
+	close(sp[0]);
+	close(sp[1]);
 	close(p[0]);
 	close(p[1]);
 	close(null);
 	close(file);
+}
+
+/*
+ * A passphrase from a pipe on stdin, stderr caught in another: the line
+ * without its newline, and the prompt said on stderr first.
+ */
+static void test_stdin_prompt(void)
+{
+	int in[2], err[2], saved_in = dup(STDIN_FILENO);
+	int saved_err = dup(STDERR_FILENO);
+	struct khu_passphrase pw = { NULL, 0 };
+	char said[128] = "";
+	ssize_t n = -1;
+	int ret = -1;
+
+	if (!pipe(in) && !pipe(err) && write(in[1], "pw\n", 3) == 3) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(err[1], STDERR_FILENO);
+		ret = khu_passphrase_read("vol (/dev/x)", &pw);
+		dup2(saved_err, STDERR_FILENO);
+		dup2(saved_in, STDIN_FILENO);
+		close(err[1]);
+		n = read(err[0], said, sizeof(said) - 1);
+	}
+	check(!ret && pw.len == 2 && !memcmp(pw.buf, "pw", 2),
+	      "a pipe on stdin: one line, its newline dropped");
+	check(n > 0 && !strcmp(said, "Enter passphrase for vol (/dev/x): \n"),
+	      "... after the prompt on stderr, so that ssh without -t does not wait silently");
+	khu_passphrase_free(&pw);
+	close(in[0]);
+	close(in[1]);
+	close(err[0]);
+	close(saved_in);
+	close(saved_err);
 }
 
 int main(void)
@@ -117,6 +158,7 @@ int main(void)
 	test_exposed();
 	test_read();
 	test_source();
+	test_stdin_prompt();
 	khu_tap_rmtree(dir);
 	return khu_tap_done();
 }

@@ -7,6 +7,9 @@
 # and returns at once when NAME is already active ("Volume NAME already
 # active."): keyhandover-restore.service, before cryptsetup-pre.target,
 # opens the volumes under their crypttab names so there is no prompt.
+#
+# shellcheck disable=SC2154 # initdir, moddir, dracutsysrootdir and
+# systemdsystemunitdir are dracut's, set when it sources this file.
 
 # Only with the tool installed; not by default in a host-only image
 # unless the tool is there.
@@ -29,11 +32,23 @@ install() {
 	inst_multiple modprobe udevadm
 	# `keyhandover restore` links each volume key where its crypttab
 	# line's link-volume-key= says: every line, also those of volumes
-	# opened later by the system, which restore opens too. A copy of its
+	# opened later by the system, which restore opens too. A file of its
 	# own: systemd-cryptsetup-generator reads the initramfs's
 	# /etc/crypttab, and must not be given the lines dracut leaves out.
-	if [[ -f $dracutsysrootdir/etc/crypttab ]]; then
-		inst_simple /etc/crypttab /etc/keyhandover/crypttab
+	# Each line cut to "name source none link-volume-key=VALUE", as the
+	# initramfs-tools hook does (see there): no key file path and no
+	# other option goes into the image.
+	if [[ -f $dracutsysrootdir/etc/crypttab ]] &&
+		! (mkdir -p "$initdir/etc/keyhandover" && umask 077 &&
+		awk '!/^[ \t]*#/ && NF >= 4 { o = $4; v = ""; sub(/\r.*/, "", o)
+			t = o; gsub(/\\[\\,]/, "", t); if (t ~ /\\/) next
+			while (match(o, /^([^\\,]|\\.)*/)) { w = substr(o, 1, RLENGTH)
+				if (w ~ /^link-volume-key=/) v = w
+				if (RLENGTH >= length(o)) break; o = substr(o, RLENGTH + 2) }
+			if (v != "") print $1, $2, "none", v }' \
+			"$dracutsysrootdir/etc/crypttab" \
+			>"$initdir/etc/keyhandover/crypttab"); then
+		dwarn "keyhandover: cannot write /etc/keyhandover/crypttab into the initramfs: restore will link no volume key"
 	fi
 	local unit
 	mkdir -p "$initdir$systemdsystemunitdir/cryptsetup-pre.target.wants"
