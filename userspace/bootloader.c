@@ -366,11 +366,12 @@ int khu_boot_kernel_release(const char *path, char *out, size_t len)
 {
 	static const char *const prefixes[] = { "vmlinuz-", "vmlinux-" };
 	const char *base = strrchr(path, '/');
-	size_t i, n;
+	size_t i;
 
 	base = base ? base + 1 : path;
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		n = strlen(prefixes[i]);
+		size_t n = strlen(prefixes[i]);
+
 		if (strncmp(base, prefixes[i], n) || !base[n])
 			continue;
 		if (snprintf(out, len, "%s", base + n) >= (int)len)
