@@ -140,7 +140,7 @@ luks_segment() {
 make_image() {
 	local tree=$1 mb seg
 	mb=$(du -sm "$tree" | cut -f1)
-	mb=$((mb * 12 / 10 + 128))
+	mb=$((mb * 12 / 10 + 128 + EXTRA_MB))
 	mke2fs -q -t ext4 -L kh-root -d "$tree" "$WORK/root.ext4" "${mb}M" \
 		>"$WORK/mke2fs.log" 2>&1 || { cat "$WORK/mke2fs.log" >&2; return 1; }
 	truncate -s "$((mb + 16))M" "$WORK/luks.img"
@@ -195,12 +195,28 @@ install_keyhandover() {
 			lsinitramfs "/boot/initrd.img-$1" >/root/kh-initrd.list
 		' sh "$VER" >"$WORK/install.log" 2>&1 &&
 		mv "$w/merged/root/kh-initrd.list" "$WORK/initrd.list" &&
+		add_upgrade_repo "$w/merged" &&
 		cp "$w/merged/boot/vmlinuz-$VER" "$WORK/vmlinuz" &&
 		cp "$w/merged/boot/initrd.img-$VER" "$WORK/initrd.img" &&
 		make_image "$w/merged" || rc=1
 	[ "$rc" = 0 ] || tail -n 30 "$WORK/install.log" >&2
 	umount "$w/merged" && MERGED= || rc=1
 	return "$rc"
+}
+
+# The newer kernel's packages as a local repository the system's apt
+# knows (its index fetched here, so the guest needs no network): the
+# guest installs it as a box installs a kernel update.
+add_upgrade_repo() {
+	[ -n "$REPO" ] || return 0
+	mkdir -p "$1/srv/kh-upgrade"
+	cp "$REPO"/* "$1/srv/kh-upgrade/" &&
+		printf 'deb [trusted=yes] file:/srv/kh-upgrade ./\n' \
+			>"$1/etc/apt/sources.list.d/kh-upgrade.list" &&
+		kh_chroot_run "$1" apt-get update -qq \
+			-o Dir::Etc::SourceList=/etc/apt/sources.list.d/kh-upgrade.list \
+			-o Dir::Etc::SourceParts=- -o APT::Get::List-Cleanup=0 \
+			>>"$WORK/install.log" 2>&1
 }
 
 prepare_system() {
@@ -405,6 +421,32 @@ region_nonzero() {
 	dump_region "$1" && ! all_zero "$1"
 }
 
+# VM status from the monitor: paused (at a reset, with -action
+# reboot=shutdown -action shutdown=pause).
+vm_paused() {
+	for _ in $(seq "$WAIT"); do
+		case $(qemu_status "$DIR") in paused*) return 0 ;; esac
+		qemu_running || return 1
+		sleep 1
+	done
+	return 1
+}
+
+# With reboot=shutdown in force QEMU turns even the monitor's system_reset
+# into a shutdown; only QMP's set-action can undo it. Then the reset takes
+# effect in QEMU's main loop, and cont is refused until it has.
+resume_after_reset() {
+	qemu_qmp "$DIR" '{"execute":"qmp_capabilities"}' &&
+		qemu_qmp "$DIR" '{"execute":"set-action","arguments":{"reboot":"reset"}}' &&
+		qemu_qmp "$DIR" '{"execute":"system_reset"}' || return 1
+	for _ in $(seq 20); do
+		sleep 0.5
+		qemu_qmp "$DIR" '{"execute":"cont"}' || return 1
+		[ "$(qemu_status "$DIR")" != running ] || return 0
+	done
+	return 1
+}
+
 # run_scenario NAME: the scenario's file defines scenario_run, which
 # starts the system (start_qemu) and drives it; then the checks every
 # scenario shares.
@@ -446,8 +488,8 @@ load_system() {
 	fi
 	SYSTEM=$1 SYSTEM_OK=0
 	local f=$SYSTEM_DIR/$1.sh t0=$SECONDS
-	EXTRA_PKGS=
-	unset -f system_kernel
+	EXTRA_PKGS= EXTRA_MB=0 REPO= KV_NEW=
+	unset -f system_kernel system_upgrade_kernel
 	[ -f "$f" ] || { not_ok "no system $1 ($f)"; return 1; }
 	# shellcheck source=/dev/null
 	. "$f"
@@ -458,6 +500,11 @@ load_system() {
 	# shellcheck disable=SC2086 # one package a word
 	BASE=$(kh_system_base "$SUITE" "$VER" $EXTRA_PKGS) ||
 		{ not_ok "a $DESCRIPTION system with $VER"; return 1; }
+	if declare -F system_upgrade_kernel >/dev/null; then
+		KV_NEW=$(system_upgrade_kernel) &&
+			REPO=$(kh_upgrade_repo "$BASE" "$KV_NEW") ||
+			{ not_ok "$DESCRIPTION: the upgrade's local repository"; return 1; }
+	fi
 	note "timing $1 base (cached): $((SECONDS - t0)) s"
 	make_secrets "$WORK"
 	UUID=$(cat "$WORK/uuid")

@@ -31,28 +31,3 @@ scenario_run() {
 	guest_ok "boot 2: no keyhandover.nonce= on the command line, nothing to restore" \
 		'! grep -q "keyhandover.nonce=" /proc/cmdline && keyhandover status | grep -x "state: empty"'
 }
-
-# VM status from the monitor: paused (at the reset).
-vm_paused() {
-	for _ in $(seq "$WAIT"); do
-		case $(qemu_status "$DIR") in paused*) return 0 ;; esac
-		qemu_running || return 1
-		sleep 1
-	done
-	return 1
-}
-
-# With reboot=shutdown in force QEMU turns even the monitor's system_reset
-# into a shutdown; only QMP's set-action can undo it. Then the reset takes
-# effect in QEMU's main loop, and cont is refused until it has.
-resume_after_reset() {
-	qemu_qmp "$DIR" '{"execute":"qmp_capabilities"}' &&
-		qemu_qmp "$DIR" '{"execute":"set-action","arguments":{"reboot":"reset"}}' &&
-		qemu_qmp "$DIR" '{"execute":"system_reset"}' || return 1
-	for _ in $(seq 20); do
-		sleep 0.5
-		qemu_qmp "$DIR" '{"execute":"cont"}' || return 1
-		[ "$(qemu_status "$DIR")" != running ] || return 0
-	done
-	return 1
-}

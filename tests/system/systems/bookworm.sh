@@ -10,3 +10,4 @@ system_kernel() {
 }
 # What crypttab's root line carries besides the name and source.
 CRYPTTAB_OPTIONS=luks,discard,initramfs
+EXTRA_MB=0

@@ -14,3 +14,12 @@ system_kernel() {
 }
 EXTRA_PKGS=systemd-cryptsetup
 CRYPTTAB_OPTIONS=luks,discard,initramfs,link-volume-key=@u::%logon:keyhandover:cryptroot
+# The kernel upgrade: trixie-backports' kernel (the chain's second),
+# offered in a local repository inside the image (tests/lib/debian.sh
+# kh_upgrade_repo), with room to install it.
+system_upgrade_kernel() {
+	local v
+	v=$(kh_trixie_kvers) || return 1
+	printf '%s\n' "${v##* }"
+}
+EXTRA_MB=800
