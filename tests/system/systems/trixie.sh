@@ -12,7 +12,9 @@ system_kernel() {
 	v=$(kh_trixie_kvers) || return 1
 	printf '%s\n' "${v%% *}"
 }
-EXTRA_PKGS=systemd-cryptsetup
+# zstd: Debian 13's initramfs-tools compresses with it (without it,
+# gzip -9, much slower under TCG when the upgrade makes an initramfs).
+EXTRA_PKGS="systemd-cryptsetup zstd"
 CRYPTTAB_OPTIONS=luks,discard,initramfs,link-volume-key=@u::%logon:keyhandover:cryptroot
 # The kernel upgrade: trixie-backports' kernel (the chain's second),
 # offered in a local repository inside the image (tests/lib/debian.sh
