@@ -73,7 +73,14 @@ parse_args() {
 			SCENARIOS+=("$a") ;;
 		esac
 	done
-	[ ${#SCENARIOS[@]} -gt 0 ] || mapfile -t SCENARIOS < <(all_scenarios)
+	[ ${#SCENARIOS[@]} -gt 0 ] && return 0
+	for a in $(all_scenarios); do
+		if [ "$(scenario_setting "$a" DEFAULT)" = no ]; then
+			note "not run by default (name it to run it): $a: $(scenario_setting "$a" WHY_NOT_DEFAULT)"
+			continue
+		fi
+		SCENARIOS+=("$a")
+	done
 }
 
 # --- the encrypted system ---------------------------------------------------
@@ -447,6 +454,75 @@ resume_after_reset() {
 	return 1
 }
 
+# --- a chain of kexecs (Debian 13 scenarios) --------------------------------
+
+# write_file N: boot N's file, to be found after its reboot.
+write_file() {
+	guest_ok "boot $1: a file written to the encrypted root" \
+		"echo $TOKEN-$1 >/root/kh-chain-$1 && sync"
+}
+
+# chain_boot N KVER: the kexec into boot N on KVER, its shell, and what
+# restore did there: no prompt, boot N-1's file, the key linked as
+# link-volume-key= says ($KEY_DESC in @u), the region zero. UP_AT: when
+# multi-user.target was reached.
+chain_boot() {
+	local n=$1 prev=$(($1 - 1))
+	check "$SCENARIO: boot $prev: systemd shuts down and the module keeps the stash" \
+		wait_for 'kexec: keeping 1 volume(s) for the next kernel' "$WAIT" 'Please unlock disk'
+	check "$SCENARIO: boot $prev: the kernel jumps to the next one" \
+		wait_for 'Linux version'
+	reach_shell "$n" || return 1
+	# shellcheck disable=SC2034 # read by the scenarios (trixie-upgrade)
+	UP_AT=$SECONDS
+	guest_ok "boot $n: running $2" "uname -r | grep -x -- '$2'"
+	guest_ok "boot $n: boot $prev's file is on the root" "grep -x $TOKEN-$prev /root/kh-chain-$prev"
+	guest_ok "boot $n: booted through keyhandover load" \
+		'grep -q "keyhandover.nonce=" /proc/cmdline'
+	guest_ok "boot $n: restore linked root's key as link-volume-key= names it" \
+		"keyctl search @u logon $KEY_DESC"
+	guest_ok "boot $n: the hand-over was read, once" \
+		'keyhandover status | grep -x "state: consumed"'
+	check "$SCENARIO: boot $n: the region, read from outside the guest, is all zero" \
+		region_zero "$DIR/region.boot$n"
+}
+
+# cold_boot_then_reboot: boot 1 with the passphrase; Debian's cryptroot
+# links nothing, so `keyhandover reboot` asks once; then boot 2.
+cold_boot_then_reboot() {
+	boot_with_passphrase 1 || return 1
+	guest_ok "boot 1: the cold boot linked no key (Debian's cryptroot ignores link-volume-key=)" \
+		"! keyctl search @u logon $KEY_DESC"
+	guest_ok "boot 1: setup writes the drop-in and runs update-grub" \
+		'keyhandover setup' 300
+	guest_ok "boot 1: setup --check" 'keyhandover setup --check'
+	check "$SCENARIO: boot 1: setup --check says the key is not in the keyring yet" \
+		said 'not in the keyring'
+	write_file 1
+	send 'keyhandover reboot'
+	check "$SCENARIO: boot 1: keyhandover reboot asks for cryptroot's passphrase (no key linked)" \
+		wait_for 'Enter passphrase for cryptroot'
+	[ "$LAST_OK" = 1 ] || return 1
+	type_passphrase
+	chain_boot 2 "$VER"
+}
+
+# reboot_no_terminal N: `keyhandover reboot` with no terminal to ask on
+# takes the key from the keyring: no prompt (the wait stops at one).
+reboot_no_terminal() {
+	write_file "$1"
+	guest_ok "boot $1: setup --check: the key is in the keyring" 'keyhandover setup --check'
+	send 'keyhandover reboot </dev/null'
+	check "$SCENARIO: boot $1: keyhandover reboot with no terminal takes the key from the keyring" \
+		wait_for 'key taken from the keyring' "$WAIT" 'Enter passphrase'
+}
+
+# Exactly N passphrases so far: cryptroot's at the cold boot, and reboot's.
+prompts_were() {
+	[ "$(console_text | grep -c 'Please unlock disk cryptroot')" = "$1" ] &&
+		[ "$(console_text | grep -c 'Enter passphrase for')" = "$2" ]
+}
+
 # run_scenario NAME: the scenario's file defines scenario_run, which
 # starts the system (start_qemu) and drives it; then the checks every
 # scenario shares.
@@ -500,7 +576,7 @@ load_system() {
 	# shellcheck disable=SC2086 # one package a word
 	BASE=$(kh_system_base "$SUITE" "$VER" $EXTRA_PKGS) ||
 		{ not_ok "a $DESCRIPTION system with $VER"; return 1; }
-	if declare -F system_upgrade_kernel >/dev/null; then
+	if declare -F system_upgrade_kernel >/dev/null && wants_upgrade "$1"; then
 		KV_NEW=$(system_upgrade_kernel) &&
 			REPO=$(kh_upgrade_repo "$BASE" "$KV_NEW") ||
 			{ not_ok "$DESCRIPTION: the upgrade's local repository"; return 1; }
@@ -520,6 +596,17 @@ load_system() {
 		installed_right
 	note "timing $1 install: $((SECONDS - t0)) s"
 	SYSTEM_OK=1
+}
+
+# Does a scenario of system $1 that runs now upgrade its kernel
+# (UPGRADE=yes)? Only then is the local repository made and put in.
+wants_upgrade() {
+	local s
+	for s in "${SCENARIOS[@]}"; do
+		[ "$(scenario_system "$s")" = "$1" ] &&
+			[ "$(scenario_setting "$s" UPGRADE)" = yes ] && return 0
+	done
+	return 1
 }
 
 scenario_system() {
