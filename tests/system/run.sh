@@ -76,7 +76,7 @@ parse_args() {
 	[ ${#SCENARIOS[@]} -gt 0 ] && return 0
 	for a in $(all_scenarios); do
 		if [ "$(scenario_setting "$a" DEFAULT)" = no ]; then
-			note "not run by default (name it to run it): $a: $(scenario_setting "$a" WHY_NOT_DEFAULT)"
+			note "not run by default (name it to run it): $a: $(scenario_setting "$a" WHY_NOT_DEFAULT | tr -d '"')"
 			continue
 		fi
 		SCENARIOS+=("$a")

@@ -6,4 +6,4 @@
 STAGES="arm nomodule"
 MARKER=nomodule-ok
 APPEND=" kh.next=nomodule"
-LANE=2
+LANE=1

@@ -4,7 +4,7 @@
 # kernel and stage, whose module must wipe the stash at load.
 STAGES="resetarm resetarm"
 MARKER=resetarm-ok
-LANE=2
+LANE=1
 
 scenario_prepare() {
 	QEMU_ARGS=(-action reboot=reset)
