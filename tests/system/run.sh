@@ -564,7 +564,7 @@ load_system() {
 	fi
 	SYSTEM=$1 SYSTEM_OK=0
 	local f=$SYSTEM_DIR/$1.sh t0=$SECONDS
-	EXTRA_PKGS= EXTRA_MB=0 REPO= KV_NEW=
+	EXTRA_PKGS= EXTRA_MB=0 REPO= KV_NEW= KEY_DESC=
 	unset -f system_kernel system_upgrade_kernel
 	[ -f "$f" ] || { not_ok "no system $1 ($f)"; return 1; }
 	# shellcheck source=/dev/null

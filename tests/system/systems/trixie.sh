@@ -15,7 +15,10 @@ system_kernel() {
 # zstd: Debian 13's initramfs-tools compresses with it (without it,
 # gzip -9, much slower under TCG when the upgrade makes an initramfs).
 EXTRA_PKGS="systemd-cryptsetup zstd"
-CRYPTTAB_OPTIONS=luks,discard,initramfs,link-volume-key=@u::%logon:keyhandover:cryptroot
+# The logon key root's volume key is linked as (the chain's checks look
+# for it in @u).
+KEY_DESC=keyhandover:cryptroot
+CRYPTTAB_OPTIONS=luks,discard,initramfs,link-volume-key=@u::%logon:$KEY_DESC
 # The kernel upgrade: trixie-backports' kernel (the chain's second),
 # offered in a local repository inside the image (tests/lib/debian.sh
 # kh_upgrade_repo), with room to install it.
