@@ -11,7 +11,6 @@
 # each restore. The kernel upgrade is trixie-upgrade's.
 SYSTEM=trixie
 
-
 scenario_run() {
 	start_qemu "$WORK/trixie-chain" -action reboot=shutdown -action shutdown=pause \
 		-qmp "pipe:$WORK/trixie-chain/qmp"

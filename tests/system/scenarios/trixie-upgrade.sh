@@ -12,7 +12,6 @@ UPGRADE=yes
 DEFAULT=no
 WHY_NOT_DEFAULT="about 18 min under TCG (7 of them apt, DKMS and the initramfs inside the guest), past make test's 25 min budget; issue 14's note"
 
-
 scenario_run() {
 	start_qemu "$WORK/trixie-upgrade" -no-reboot
 	cold_boot_then_reboot || return 0
