@@ -631,6 +631,42 @@ kh_build_system_base() {
 	: >"$kh_sroot.complete"
 }
 
+# kh_system_variant BASE NAME PKG...: print the cached root of the system
+# BASE with the PKGs installed over it by its own apt (what a user does to
+# switch generators: installing dracut replaces initramfs-tools), built
+# once, under system-NAME/ and keyed by BASE and the PKGs. BASE is left as
+# it was: the variant starts as a copy of it.
+kh_system_variant() {
+	kh_vbase=$1 kh_vname=$2
+	shift 2
+	kh_key=$(printf '%s\n' "${kh_vbase##*/}" "$@" | sha256sum | cut -c1-12)
+	kh_vroot=$KH_CACHE/system-$kh_vname/$kh_key
+	if [ ! -e "$kh_vroot.complete" ]; then
+		kh_build_system_variant "$kh_vbase" "$kh_vroot" "$@" >&2 ||
+			kh_die "building the $kh_vname system failed (log: $kh_vroot.log)"
+		for kh_d in "$KH_CACHE/system-$kh_vname"/*.complete; do
+			[ "$kh_d" = "$kh_vroot.complete" ] ||
+				rm -rf "${kh_d%.complete}" "${kh_d%.complete}.log" "$kh_d"
+		done
+	fi
+	printf '%s\n' "$kh_vroot"
+}
+
+kh_build_system_variant() {
+	kh_vbase=$1 kh_vroot=$2
+	shift 2
+	kh_log "install $* over the system $kh_vbase into $kh_vroot (once, a minute or two)"
+	rm -rf "$kh_vroot" "$kh_vroot.tmp"
+	mkdir -p "${kh_vroot%/*}"
+	cp -a "$kh_vbase" "$kh_vroot.tmp" || return 1
+	cp -L /etc/resolv.conf "$kh_vroot.tmp/etc/resolv.conf"
+	kh_chroot_run "$kh_vroot.tmp" env DEBIAN_FRONTEND=noninteractive \
+		sh -c 'apt-get update -qq && apt-get install -y -qq -o Dpkg::Use-Pty=0 \
+			--no-install-recommends "$@" && apt-get clean' sh "$@" \
+		>"$kh_vroot.log" 2>&1 || { tail -n 20 "$kh_vroot.log"; return 1; }
+	mv "$kh_vroot.tmp" "$kh_vroot" && : >"$kh_vroot.complete"
+}
+
 # kh_upgrade_repo BASE KVER: print a cached local package repository (a
 # flat one: the .debs and their Packages index) holding linux-image-KVER
 # and linux-headers-KVER from trixie-backports with every package they

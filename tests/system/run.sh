@@ -102,11 +102,24 @@ make_secrets() {
 	mkdir -p "$d/fixtures"
 	head -c 24 /dev/urandom | od -An -tx1 -v | tr -d ' \n' >"$d/fixtures/passphrase"
 	: >"$d/fixtures/content"
-	while :; do
-		head -c 64 /dev/urandom >"$d/vk.bin"
-		od -An -tx1 -v "$d/vk.bin" | grep -wE '00|0a' >/dev/null || break
-	done
+	make_volume_key "$d/vk.bin"
 	cat /proc/sys/kernel/random/uuid >"$d/uuid"
+	# The data volume (DATA=yes): its key file on the encrypted root, as
+	# a box keeps a second disk's, and its volume key.
+	head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n' >"$d/fixtures/datakey"
+	make_volume_key "$d/vk-data.bin"
+	cat /proc/sys/kernel/random/uuid >"$d/uuid-data"
+	# What no log may hold as text: the passphrase and the key file.
+	cat "$d/fixtures/passphrase" >"$d/fixtures/typed"
+	printf '\n' >>"$d/fixtures/typed"
+	cat "$d/fixtures/datakey" >>"$d/fixtures/typed"
+}
+
+make_volume_key() {
+	while :; do
+		head -c 64 /dev/urandom >"$1"
+		od -An -tx1 -v "$1" | grep -wE '00|0a' >/dev/null || break
+	done
 }
 
 # What the system's administrator writes before keyhandover: the root
@@ -122,6 +135,12 @@ configure_system() {
 		"$r/usr/share/grub/default/grub" >"$r/etc/default/grub" || return 1
 	printf 'cryptroot UUID=%s none %s\n' "$uuid" "$CRYPTTAB_OPTIONS" >"$r/etc/crypttab"
 	printf '/dev/mapper/cryptroot / ext4 errors=remount-ro 0 1\n' >"$r/etc/fstab"
+	# A generator that finds root from the command line (dracut's
+	# generic image) has it in GRUB's too, for every kernel update-grub
+	# lists.
+	! declare -F system_cmdline >/dev/null ||
+		printf 'GRUB_CMDLINE_LINUX="%s"\n' "$(system_cmdline)" >>"$r/etc/default/grub"
+	[ "$DATA" != yes ] || configure_data "$r"
 	printf '%s\n' "$HOST" >"$r/etc/hostname"
 	printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$HOST" >"$r/etc/hosts"
 	mkdir -p "$r/etc/systemd/system/serial-getty@ttyS0.service.d"
@@ -130,6 +149,20 @@ configure_system() {
 	ExecStart=
 	ExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 %I $TERM
 	EOF
+}
+
+# The data volume, as a staking box's second disk: not needed to boot, so
+# not in the initramfs (no initramfs option; no rd.luks for it), opened
+# after the switch to the real root by systemd-cryptsetup with a key file
+# on the encrypted root, mounted at /srv/data. Its link-volume-key= has
+# systemd-cryptsetup link its key at every cold boot.
+configure_data() {
+	local r=$1
+	mkdir -p "$r/srv/data" "$r/etc/cryptsetup-keys.d"
+	(umask 077 && cp "$WORK/fixtures/datakey" "$r/etc/cryptsetup-keys.d/cryptdata.key")
+	printf 'cryptdata UUID=%s /etc/cryptsetup-keys.d/cryptdata.key luks,discard,link-volume-key=@u::%%logon:%s\n' \
+		"$(cat "$WORK/uuid-data")" "$DATA_KEY_DESC" >>"$r/etc/crypttab"
+	printf '/dev/mapper/cryptdata /srv/data ext4 defaults 0 2\n' >>"$r/etc/fstab"
 }
 
 # luks_segment IMAGE: the data segment's offset and sector size in bytes,
@@ -145,24 +178,38 @@ luks_segment() {
 # volume with the run's key ($WORK/luks.img). Cheap argon2: cryptroot and
 # stash run it under TCG.
 make_image() {
-	local tree=$1 mb seg
+	local tree=$1 mb
 	mb=$(du -sm "$tree" | cut -f1)
 	mb=$((mb * 12 / 10 + 128 + EXTRA_MB))
-	mke2fs -q -t ext4 -L kh-root -d "$tree" "$WORK/root.ext4" "${mb}M" \
-		>"$WORK/mke2fs.log" 2>&1 || { cat "$WORK/mke2fs.log" >&2; return 1; }
-	truncate -s "$((mb + 16))M" "$WORK/luks.img"
+	make_luks "$tree" "$mb" kh-root "$WORK/vk.bin" "$UUID" \
+		"$WORK/fixtures/passphrase" "$WORK/luks.img" || return 1
+	[ "$DATA" = yes ] || return 0
+	# The data disk holds one file, written here, read in every boot.
+	mkdir -p "$WORK/data-tree"
+	printf '%s\n' "$TOKEN-data" >"$WORK/data-tree/kh-data"
+	make_luks "$WORK/data-tree" 16 kh-data "$WORK/vk-data.bin" \
+		"$(cat "$WORK/uuid-data")" "$WORK/fixtures/datakey" "$WORK/data.img"
+}
+
+# make_luks TREE MB LABEL VK UUID KEYFILE IMAGE: TREE as an ext4 file
+# system of MB MiB in a LUKS2 volume with volume key VK, unlocked by
+# KEYFILE's bytes.
+make_luks() {
+	local seg
+	mke2fs -q -t ext4 -L "$3" -d "$1" "$WORK/fs.ext4" "${2}M" \
+		>>"$WORK/mke2fs.log" 2>&1 || { cat "$WORK/mke2fs.log" >&2; return 1; }
+	truncate -s "$(($2 + 16))M" "$7"
 	cryptsetup luksFormat --batch-mode --type luks2 \
 		--cipher aes-xts-plain64 --key-size 512 --sector-size 4096 \
 		--offset 32768 \
 		--pbkdf argon2id --pbkdf-memory 16384 \
 		--pbkdf-force-iterations 4 --pbkdf-parallel 1 \
-		--volume-key-file "$WORK/vk.bin" --uuid "$UUID" \
-		--key-file "$WORK/fixtures/passphrase" "$WORK/luks.img" || return 1
-	seg=$(luks_segment "$WORK/luks.img")
+		--volume-key-file "$4" --uuid "$5" \
+		--key-file "$6" "$7" || return 1
+	seg=$(luks_segment "$7")
 	# shellcheck disable=SC2086 # offset and sector size, two words
-	"$WORK/kh-encrypt-image" "$WORK/vk.bin" "$WORK/root.ext4" \
-		"$WORK/luks.img" $seg || return 1
-	rm -f "$WORK/root.ext4"
+	"$WORK/kh-encrypt-image" "$4" "$WORK/fs.ext4" "$7" $seg || return 1
+	rm -f "$WORK/fs.ext4"
 }
 
 # The project's files, as a clean clone has them (build products and the
@@ -198,9 +245,17 @@ install_keyhandover() {
 			make dkms-install KERNELRELEASE="$1"
 			make install-tool PREFIX=/usr
 			echo keyhandover >>/etc/modules
-			update-initramfs -u -k "$1"
-			lsinitramfs "/boot/initrd.img-$1" >/root/kh-initrd.list
-		' sh "$VER" >"$WORK/install.log" 2>&1 &&
+			case $2 in
+			dracut)
+				dracut --force "/boot/initrd.img-$1" "$1"
+				# ls -l lines: the name is the ninth word.
+				lsinitrd "/boot/initrd.img-$1" |
+					awk "\$1 ~ /^[-dl][-rwxst]{9}/ { print \$9 }" ;;
+			*)
+				update-initramfs -u -k "$1"
+				lsinitramfs "/boot/initrd.img-$1" ;;
+			esac >/root/kh-initrd.list
+		' sh "$VER" "$INITRAMFS" >"$WORK/install.log" 2>&1 &&
 		mv "$w/merged/root/kh-initrd.list" "$WORK/initrd.list" &&
 		add_upgrade_repo "$w/merged" &&
 		cp "$w/merged/boot/vmlinuz-$VER" "$WORK/vmlinuz" &&
@@ -235,7 +290,7 @@ prepare_system() {
 # What the install left: the DKMS module for the system's kernel, the tool,
 # and both in the initramfs that boots it.
 installed_right() {
-	local u=$WORK/overlay/upper list f ko
+	local u=$WORK/overlay/upper list f ko gen
 	# Debian 13's dkms compresses the module as the kernel's own are
 	# (keyhandover.ko.xz); Debian 12's leaves it as it is.
 	ko=$(find "$u/lib/modules/$VER/updates/dkms" "$u/usr/lib/modules/$VER/updates/dkms" \
@@ -245,10 +300,18 @@ installed_right() {
 	# The system's own lsinitramfs listed it (install_keyhandover): Debian
 	# 12's cannot read Debian 13's early cpio in reasonable time.
 	list=$(cat "$WORK/initrd.list") || return 1
-	# Debian's /lib is /usr/lib: lsinitramfs names the modules there.
-	for f in usr/sbin/keyhandover scripts/local-top/keyhandover \
-		"usr/lib/modules/$VER/updates/dkms/${ko##*/}" cryptroot/crypttab \
-		etc/keyhandover/crypttab; do
+	# Debian's /lib is /usr/lib: both list the modules there. Each
+	# generator's own part: initramfs-tools' boot script and cryptroot's
+	# crypttab; dracut's units and systemd-cryptsetup.
+	case $INITRAMFS in
+	dracut) gen="usr/lib/systemd/system/keyhandover-restore.service
+		usr/lib/systemd/system/cryptsetup-pre.target.wants/keyhandover-restore.service
+		usr/lib/systemd/system/keyhandover-early.service
+		usr/lib/systemd/systemd-cryptsetup" ;;
+	*) gen="scripts/local-top/keyhandover cryptroot/crypttab" ;;
+	esac
+	for f in usr/sbin/keyhandover "usr/lib/modules/$VER/updates/dkms/${ko##*/}" \
+		etc/keyhandover/crypttab $gen; do
 		grep -qx -- "$f" <<<"$list" || { note "initramfs lacks $f"; return 1; }
 	done
 }
@@ -355,11 +418,15 @@ start_qemu() {
 	mkdir -p "$DIR"
 	qemu_fifo "$DIR" tty0 "$DIR/console.log"
 	qemu_fifo "$DIR" qmp "$DIR/qmp.log"
+	local extra=() cmdline=
+	! declare -F system_cmdline >/dev/null || cmdline=" $(system_cmdline)"
+	[ "$DATA" != yes ] ||
+		extra=(-drive "file=$WORK/data.img,if=virtio,format=raw,snapshot=on,cache=unsafe")
 	qemu_start "$DIR" 7200 \
 		-kernel "$(qemu_pvh_kernel "$WORK/vmlinuz" "$WORK/vmlinux.pvh")" -initrd "$WORK/initrd.img" \
-		-append "root=/dev/mapper/cryptroot ro console=ttyS0 memmap=$KH_REGION keyhandover.region=$KH_REGION systemd.default_device_timeout_sec=900" \
-		-drive "file=$WORK/luks.img,if=virtio,format=raw,snapshot=on" \
-		-serial "pipe:$DIR/tty0" "$@"
+		-append "root=/dev/mapper/cryptroot ro console=ttyS0$cmdline memmap=$KH_REGION keyhandover.region=$KH_REGION systemd.default_device_timeout_sec=900" \
+		-drive "file=$WORK/luks.img,if=virtio,format=raw,snapshot=on,cache=unsafe" \
+		"${extra[@]}" -serial "pipe:$DIR/tty0" "$@"
 }
 
 # dump_region FILE: the reserved region as the guest's RAM holds it now,
@@ -368,11 +435,12 @@ dump_region() {
 	qemu_dump "$DIR" "$REGION_ADDR" "$REGION_SIZE" "$1"
 }
 
-# Boot 1 up to the root shell: Debian's cryptroot asks, the passphrase is
+# Boot 1 up to the root shell: the initramfs asks for root's passphrase
+# (COLD_PROMPT: Debian's cryptroot, or systemd's in a dracut image), it is
 # typed, systemd comes up and logs root in on the console.
 boot_with_passphrase() {
-	check "$SCENARIO: boot $1: Debian's cryptroot asks for the passphrase" \
-		wait_for 'Please unlock disk cryptroot'
+	check "$SCENARIO: boot $1: the initramfs asks for root's passphrase ($INITRAMFS)" \
+		wait_for "$COLD_PROMPT"
 	[ "$LAST_OK" = 1 ] || return 1
 	type_passphrase
 	reach_shell "$1"
@@ -380,16 +448,19 @@ boot_with_passphrase() {
 
 reach_shell() {
 	check "$SCENARIO: boot $1: systemd logs root in on the serial console" \
-		wait_for "$PROMPT" "$WAIT" 'Please unlock disk'
+		wait_for "$PROMPT" "$WAIT" "$COLD_PROMPT"
 	[ "$LAST_OK" = 1 ] || return 1
 	guest_ok "boot $1: multi-user.target is active (systemd's own word)" \
 		'systemctl is-system-running --wait >/dev/null; systemctl is-active multi-user.target'
+	[ "$DATA" = yes ] || return 0
+	guest_ok "boot $1: the data volume is open, mounted, and holds its file" \
+		"grep -x $TOKEN-data /srv/data/kh-data"
 }
 
 # --- the secrets ----------------------------------------------------------
 
-# Neither the passphrase nor any piece of the volume key in any of the
-# logs: the key through the shared detector (lib.sh kh_leak_patterns:
+# Neither the passphrase (nor the data volume's key file) nor any piece
+# of either volume key in any of the logs: the key through the shared detector (lib.sh kh_leak_patterns:
 # 16-byte windows in hex of any case, spaced or with colons, raw, and
 # base64), whose patterns, like the passphrase, go through a file, never
 # a command line. The first log must have content and the others must
@@ -400,8 +471,8 @@ no_secret_in() {
 	for f in "$@"; do
 		[ -e "$f" ] || { note "no log $f to search"; return 1; }
 	done
-	LC_ALL=C grep -laiF -f "$WORK/fixtures/passphrase" -- "$@" >&2 || rc=$?
-	[ "$rc" = 1 ] || { note "the passphrase is in a log (or a log cannot be read)"; return 1; }
+	LC_ALL=C grep -laiF -f "$WORK/fixtures/typed" -- "$@" >&2 || rc=$?
+	[ "$rc" = 1 ] || { note "the passphrase or the data key file is in a log (or a log cannot be read)"; return 1; }
 	rc=0
 	kh_leak_scan "$WORK/leak" "$@" || rc=$?
 	[ "$rc" = 1 ] || { note "volume key bytes in a log (or a log cannot be read)"; return 1; }
@@ -469,7 +540,7 @@ write_file() {
 chain_boot() {
 	local n=$1 prev=$(($1 - 1))
 	check "$SCENARIO: boot $prev: systemd shuts down and the module keeps the stash" \
-		wait_for 'kexec: keeping 1 volume(s) for the next kernel' "$WAIT" 'Please unlock disk'
+		wait_for "kexec: keeping $VOLUMES volume(s) for the next kernel" "$WAIT" "$COLD_PROMPT"
 	check "$SCENARIO: boot $prev: the kernel jumps to the next one" \
 		wait_for 'Linux version'
 	reach_shell "$n" || return 1
@@ -481,18 +552,31 @@ chain_boot() {
 		'grep -q "keyhandover.nonce=" /proc/cmdline'
 	guest_ok "boot $n: restore linked root's key as link-volume-key= names it" \
 		"keyctl search @u logon $KEY_DESC"
+	[ "$DATA" != yes ] || data_after_restore "$n"
 	guest_ok "boot $n: the hand-over was read, once" \
 		'keyhandover status | grep -x "state: consumed"'
 	check "$SCENARIO: boot $n: the region, read from outside the guest, is all zero" \
 		region_zero "$DIR/region.boot$n"
 }
 
+# Boot N: restore opened the data volume too, in the initramfs, and
+# linked its key; systemd-cryptsetup found it open and succeeded.
+data_after_restore() {
+	guest_ok "boot $1: restore linked the data volume's key too" \
+		"keyctl search @u logon $DATA_KEY_DESC"
+	guest_ok "boot $1: systemd-cryptsetup found the data volume open and succeeded" \
+		'systemctl is-active systemd-cryptsetup@cryptdata.service && journalctl -b -u systemd-cryptsetup@cryptdata.service | grep -F "already active"'
+}
+
 # cold_boot_then_reboot: boot 1 with the passphrase; Debian's cryptroot
 # links nothing, so `keyhandover reboot` asks once; then boot 2.
 cold_boot_then_reboot() {
 	boot_with_passphrase 1 || return 1
-	guest_ok "boot 1: the cold boot linked no key (Debian's cryptroot ignores link-volume-key=)" \
+	guest_ok "boot 1: the cold boot linked no key for root (Debian's cryptroot ignores link-volume-key=)" \
 		"! keyctl search @u logon $KEY_DESC"
+	[ "$DATA" != yes ] ||
+		guest_ok "boot 1: systemd-cryptsetup linked the data volume's key at unlock (link-volume-key=)" \
+			"keyctl search @u logon $DATA_KEY_DESC"
 	guest_ok "boot 1: setup writes the drop-in and runs update-grub" \
 		'keyhandover setup' 300
 	guest_ok "boot 1: setup --check" 'keyhandover setup --check'
@@ -517,9 +601,81 @@ reboot_no_terminal() {
 		wait_for 'key taken from the keyring' "$WAIT" 'Enter passphrase'
 }
 
-# Exactly N passphrases so far: cryptroot's at the cold boot, and reboot's.
+# upgrade_kernel N: in boot N, the newer kernel installed as on a box,
+# from the local repository; everything after apt's command is Debian's
+# own doing (DKMS, the generator's hooks, update-grub).
+upgrade_kernel() {
+	local n=$1
+	guest_rc0 'ts_lines() { while IFS= read -r l; do printf "%s %s\n" "$(date +%s)" "$l"; done; }' 30
+	guest_ok "boot $n: apt installs $KV_NEW and its headers (local repository)" \
+		"DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends linux-image-$KV_NEW linux-headers-$KV_NEW 2>&1 | ts_lines >/root/kh-upgrade.log; [ \${PIPESTATUS[0]} = 0 ] || { tail -n 20 /root/kh-upgrade.log; false; }" 3600
+	[ "$LAST_OK" = 1 ] || return 1
+	# Where the upgrade's minutes go (docs/testing.md), by the guest's
+	# own clock.
+	guest "awk 'NR == 1 { t0 = \$1 } { print \$1 - t0, \$0 }' /root/kh-upgrade.log | grep -E 'Unpacking|Setting up|dkms|update-initramfs|dracut|Generating grub|Building|done' | cut -c1-110" 120 &&
+		note_lines upgrade <"$OUT"
+	guest_ok "boot $n: DKMS built and installed keyhandover for $KV_NEW by itself" \
+		"dkms status -m keyhandover -k $KV_NEW | grep -q ': installed'"
+	guest_ok "boot $n: the new kernel's initramfs ($INITRAMFS) holds the module and the tool" \
+		"$(initramfs_list_cmd "/boot/initrd.img-$KV_NEW") >/root/kh-initrd.list && grep -q '/keyhandover.ko' /root/kh-initrd.list && grep -q 'usr/sbin/keyhandover' /root/kh-initrd.list"
+	guest_ok "boot $n: GRUB's default is now $KV_NEW (load --dry-run)" \
+		"keyhandover load --dry-run | grep -F 'kernel: /boot/vmlinuz-$KV_NEW'"
+}
+
+initramfs_list_cmd() {
+	case $INITRAMFS in
+	dracut) printf 'lsinitrd %s' "$1" ;;
+	*) printf 'lsinitramfs %s' "$1" ;;
+	esac
+}
+
+# unattended_upgrade N: boot N's keyhandover-upgrade.service, started as
+# its timer would, kexecs into the new kernel with nothing typed: boot
+# N+1. The service's own lines go to the journal; on the console the
+# module's kexec line says it stashed, and chain_boot stops at a prompt.
+unattended_upgrade() {
+	local n=$1 t0
+	write_file "$n"
+	send 'systemctl start keyhandover-upgrade.service'
+	t0=$SECONDS
+	chain_boot $((n + 1)) "$KV_NEW" || return 1
+	# docs/benchmarks.md: the service started (as its timer would) to
+	# multi-user.target on the new kernel, as the host saw it (TCG).
+	note "timing unattended upgrade: $((UP_AT - t0)) s from the service's start to multi-user.target on $KV_NEW"
+	guest_ok "boot $((n + 1)): the previous boot's service had taken the keys from the keyring" \
+		'journalctl -b -1 -u keyhandover-upgrade.service | grep -F "key taken from the keyring"'
+	guest_ok "boot $((n + 1)): the upgrade service again: nothing newer, nothing done, success" \
+		'systemctl start keyhandover-upgrade.service && journalctl -b -u keyhandover-upgrade.service | grep -F "nothing to do"'
+}
+
+# plain_reboot_wipes N: boot N stashes, then reboots plainly: the module
+# wipes on the way down, the region is zero at the reset, and the next
+# boot asks as ever. (The scenario starts QEMU with -action
+# reboot=shutdown -action shutdown=pause and a QMP channel.)
+plain_reboot_wipes() {
+	local n=$1
+	guest_ok "boot $n: keyhandover stash (keyring mode, no prompt)" \
+		'keyhandover stash </dev/null && keyhandover status | grep -x "state: armed"'
+	check "$SCENARIO: boot $n: while armed, the region holds the stash (control)" \
+		region_nonzero "$DIR/region.armed"
+	send 'systemctl reboot'
+	check "$SCENARIO: boot $n: the module wipes the region on the way down" \
+		wait_for 'keyhandover: region wiped'
+	check "$SCENARIO: boot $n: systemd reboots (QEMU holds the guest at the reset)" \
+		vm_paused
+	check "$SCENARIO: at the reset: the region, read from outside the guest, is all zero" \
+		region_zero "$DIR/region.reset"
+	check "$SCENARIO: the guest reset and running again" resume_after_reset
+	# The prompt is the point: nothing was handed over, and the way back
+	# is the passphrase.
+	check "$SCENARIO: boot $((n + 1)): the initramfs asks for root's passphrase again" \
+		wait_for "$COLD_PROMPT"
+}
+
+# Exactly N passphrases so far: the initramfs's at the cold boot, and
+# keyhandover reboot's.
 prompts_were() {
-	[ "$(console_text | grep -c 'Please unlock disk cryptroot')" = "$1" ] &&
+	[ "$(console_text | grep -cF "$COLD_PROMPT")" = "$1" ] &&
 		[ "$(console_text | grep -c 'Enter passphrase for')" = "$2" ]
 }
 
@@ -564,8 +720,10 @@ load_system() {
 	fi
 	SYSTEM=$1 SYSTEM_OK=0
 	local f=$SYSTEM_DIR/$1.sh t0=$SECONDS
-	EXTRA_PKGS= EXTRA_MB=0 REPO= KV_NEW= KEY_DESC=
-	unset -f system_kernel system_upgrade_kernel
+	EXTRA_PKGS= EXTRA_MB=0 REPO= KV_NEW= KEY_DESC= VARIANT_PKGS= DATA=no
+	INITRAMFS=initramfs-tools COLD_PROMPT='Please unlock disk cryptroot'
+	DATA_KEY_DESC=keyhandover:cryptdata
+	unset -f system_kernel system_upgrade_kernel system_cmdline
 	[ -f "$f" ] || { not_ok "no system $1 ($f)"; return 1; }
 	# shellcheck source=/dev/null
 	. "$f"
@@ -576,6 +734,11 @@ load_system() {
 	# shellcheck disable=SC2086 # one package a word
 	BASE=$(kh_system_base "$SUITE" "$VER" $EXTRA_PKGS) ||
 		{ not_ok "a $DESCRIPTION system with $VER"; return 1; }
+	# shellcheck disable=SC2086 # one package a word
+	[ -z "$VARIANT_PKGS" ] || BASE=$(kh_system_variant "$BASE" "$1" $VARIANT_PKGS) ||
+		{ not_ok "a $DESCRIPTION system with $VER"; return 1; }
+	VOLUMES=1
+	[ "$DATA" != yes ] || VOLUMES=2
 	if declare -F system_upgrade_kernel >/dev/null && wants_upgrade "$1"; then
 		KV_NEW=$(system_upgrade_kernel) &&
 			REPO=$(kh_upgrade_repo "$BASE" "$KV_NEW") ||
@@ -587,12 +750,19 @@ load_system() {
 	kh_leak_patterns "$WORK/vk.bin" "$WORK/leak" ||
 		{ not_ok "the leak detector's patterns made from the volume key"; return 1; }
 	leak_self_test "$WORK/vk.bin" "$WORK/leak" "$WORK/leak-probe"
+	# The data volume's key: its patterns searched beside root's.
+	if [ "$DATA" = yes ]; then
+		kh_leak_patterns "$WORK/vk-data.bin" "$WORK/leak-data" &&
+			cat "$WORK/leak-data.ci" >>"$WORK/leak.ci" &&
+			cat "$WORK/leak-data.cs" >>"$WORK/leak.cs" ||
+			{ not_ok "the leak detector's patterns made from the data volume key"; return 1; }
+	fi
 	TOKEN=boot1-$(head -c 8 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
 	t0=$SECONDS
-	check "install keyhandover into the $DESCRIPTION system (make dkms-install, make install-tool, /etc/modules, update-initramfs) and encrypt its root" \
+	check "install keyhandover into the $DESCRIPTION system (make dkms-install, make install-tool, /etc/modules, $INITRAMFS) and encrypt its volumes" \
 		prepare_system
 	[ "$LAST_OK" = 1 ] || return 1
-	check "$DESCRIPTION: the initramfs holds the DKMS module, the tool, the boot script, cryptroot's crypttab and keyhandover's copy of /etc/crypttab" \
+	check "$DESCRIPTION: the initramfs ($INITRAMFS) holds the DKMS module, the tool, keyhandover's copy of /etc/crypttab and the generator's own parts" \
 		installed_right
 	note "timing $1 install: $((SECONDS - t0)) s"
 	SYSTEM_OK=1
@@ -618,7 +788,7 @@ scenario_system() {
 main() {
 	parse_args "$@"
 	kh_need_pkgs qemu-system-x86 cryptsetup-bin e2fsprogs \
-		debootstrap gcc libc6-dev libssl-dev xz-utils binutils
+		debootstrap gcc libc6-dev libssl-dev xz-utils zstd binutils
 	RUN_WORK=$(mktemp -d "${TMPDIR:-/tmp}/kh-system.XXXXXX")
 	WORK=$RUN_WORK
 	trap cleanup EXIT

@@ -28,3 +28,5 @@ system_upgrade_kernel() {
 	printf '%s\n' "${v##* }"
 }
 EXTRA_MB=800
+# A data disk beside root (tests/system/run.sh configure_data).
+DATA=yes

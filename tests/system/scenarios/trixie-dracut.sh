@@ -1,0 +1,31 @@
+# shellcheck shell=bash
+# trixie-dracut: Debian 13 with dracut (systemd in the initramfs), root and a data disk: the passphrase at the cold boot only, then kexecs with none, a plain reboot that wipes
+# Boot 1 (cold): systemd-cryptsetup in dracut's initramfs asks for root
+# and, as root's rd.luks.options= says, links its volume key at unlock;
+# the data disk's is linked after the switch to the real root. So the
+# first `keyhandover reboot`, with no terminal, needs no passphrase at
+# all. Boots 2 and 3: keyhandover-restore.service opened both volumes
+# before systemd-cryptsetup ran (which found them open) and linked both
+# keys; each reboots again with nothing typed. Boot 3: a stash and a plain
+# `systemctl reboot`: the region is zero at the reset and systemd asks
+# again.
+SYSTEM=trixie-dracut
+
+scenario_run() {
+	start_qemu "$WORK/trixie-dracut" -action reboot=shutdown -action shutdown=pause \
+		-qmp "pipe:$WORK/trixie-dracut/qmp"
+	boot_with_passphrase 1 || return 0
+	guest_ok "boot 1: systemd-cryptsetup linked root's key at unlock (rd.luks.options= link-volume-key=)" \
+		"keyctl search @u logon $KEY_DESC"
+	guest_ok "boot 1: and the data volume's, after the switch to the real root" \
+		"keyctl search @u logon $DATA_KEY_DESC"
+	guest_ok "boot 1: setup writes the drop-in and runs update-grub" \
+		'keyhandover setup' 300
+	reboot_no_terminal 1
+	chain_boot 2 "$VER" || return 0
+	reboot_no_terminal 2
+	chain_boot 3 "$VER" || return 0
+	check "$SCENARIO: one passphrase in three boots: systemd's at the cold boot" \
+		prompts_were 1 0
+	plain_reboot_wipes 3
+}
