@@ -1,8 +1,8 @@
 #!/bin/bash
-# The README's test command (`make test`) runs this: every suite, one after
-# the other except the system suite and the second QEMU lane (below), each
-# ending in its own "N passed, N failed" line, then the sum of them.
-# A suite that dies without its summary counts as one failure.
+# The README's test command (`make test`) runs this: every suite, in two
+# lanes (below), each ending in its own "N passed, N failed" line, then
+# the sum of them. A suite that dies without its summary counts as one
+# failure.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,35 +34,49 @@ run_suite() {
 
 start=$SECONDS
 
-# The QEMU scenarios in two lanes, one per core: each guest is one TCG
-# vCPU, and the machine has two. Lane "qemu" runs here, after the quick
-# suites; lane "qemu-2" runs in the background after the system suite,
-# whose whole-Debian guest (and, on a cold cache, its debootstrap and
-# encryption) keeps the second core busy first. The lanes share nothing
-# but the cache; lane qemu-2 needs no kernel that lane qemu builds (the
-# KHO and debug kernel), and the project is built once, here, before
-# either starts, so no two makes ever run in one tree. Each scenario's
-# file says its lane (LANE=1 or 2).
+# Two lanes, one per core: each guest is one TCG vCPU, and the machine
+# has two. The foreground lane runs the quick suites and the first QEMU
+# lane ("qemu"), then takes jobs from the queue below; the background
+# lane takes jobs from the queue from the start. The queue holds the
+# whole Debian systems (one system run each: tests/system/systems/) and
+# the second QEMU lane ("qemu-2"), longest first, so that whichever lane
+# is free takes the next. The jobs share nothing but the cache (whose
+# builds lock: tests/lib/debian.sh); none needs the KHO and debug kernel
+# that lane qemu builds, and the project is built once, here, before
+# either lane starts, so no two makes ever run in one tree. Each QEMU
+# scenario's file says its lane (LANE=1 or 2).
 
 # The same kernel release run.sh builds for (linux-headers-amd64's).
 kver=$(KH_TOP=$top && . "$top/tests/lib/debian.sh" && kh_kernel_version)
 make -s -C "$top" module tool KERNELRELEASE="$kver" >&2 ||
 	echo "# the project does not build: the QEMU suites will say so"
 
-background() {
-	local t0=$SECONDS
-	"$top/tests/system/run.sh" >"$bg_log" 2>&1
-	echo $? >"$bg_log.rc"
-	echo "# timing suite system: $((SECONDS - t0)) s (at $((SECONDS - start)) s)" >>"$bg_log"
-	t0=$SECONDS
-	KH_NO_BUILD=1 "$top/tests/qemu/run.sh" --lane 2 >"$bg2_log" 2>&1
-	echo $? >"$bg2_log.rc"
-	echo "# timing suite qemu-2: $((SECONDS - t0)) s (at $((SECONDS - start)) s)" >>"$bg2_log"
+# The queue: NAME and command, longest first (Debian 13 with the kernel
+# upgrade about 20 min, with dracut about 10, Debian 12 about 9, qemu-2
+# about 4).
+queue=$(mktemp -d)
+jobs=(system-trixie system-trixie-dracut system-bookworm qemu-2)
+job_cmd() {
+	case $1 in
+	system-*) "$top/tests/system/run.sh" --system="${1#system-}" ;;
+	qemu-2) KH_NO_BUILD=1 "$top/tests/qemu/run.sh" --lane 2 ;;
+	esac
 }
 
-bg_log=$(mktemp)
-bg2_log=$(mktemp)
-background &
+# take_jobs: run each job no other lane has taken (mkdir is the claim),
+# its output into queue/NAME.log, its exit status into queue/NAME.rc.
+take_jobs() {
+	local j t0
+	for j in "${jobs[@]}"; do
+		mkdir "$queue/$j.taken" 2>/dev/null || continue
+		t0=$SECONDS
+		job_cmd "$j" >"$queue/$j.log" 2>&1
+		echo $? >"$queue/$j.rc"
+		echo "# timing suite $j: $((SECONDS - t0)) s (at $((SECONDS - start)) s)" >>"$queue/$j.log"
+	done
+}
+
+take_jobs &
 bg_pid=$!
 kho_pid=
 # A background job ignores the Ctrl-C or the stop that ends this script:
@@ -76,7 +90,7 @@ trap 'kill -TERM -- "$bg_pid" "$kho_pid" 2>/dev/null
 # now, beside the quick suites, whose downloads and debootstraps leave
 # the cores idle, instead of after them. Its
 # source goes into the trixie chroot first; the suites that use the
-# chroot (check, dracut) wait for that much, so that only one apt ever
+# chroot (check) waits for that much, so that only one apt ever
 # runs in it, and those that do not (unit, fuzz, dkms) go first.
 kho_log=$(mktemp)
 kho_ready=$kho_log.ready
@@ -95,7 +109,6 @@ while [ ! -e "$kho_ready" ] && kill -0 "$kho_pid" 2>/dev/null; do
 	sleep 2
 done
 run_suite check "$top/tests/check.sh"
-run_suite dracut "$top/tests/dracut/run.sh"
 # The lane starts at once: its scenarios that boot the KHO kernel come
 # last (ORDER=) and wait for its build there (tests/lib/debian.sh
 # kh_kho_kernel holds a lock while it builds).
@@ -104,14 +117,16 @@ run_suite qemu "$top/tests/qemu/run.sh" --lane 1
 wait "$kho_pid" || { echo "# building the KHO kernel beside the quick suites failed:"; cat "$kho_log"; }
 rm -f "$kho_log" "$kho_ready"
 
+# Then this lane helps with the queue.
+take_jobs
 wait "$bg_pid"
-echo "# suite: system (ran beside the others)"
-cat "$bg_log"
-summarize system "$bg_log" "$(cat "$bg_log.rc" 2>/dev/null || echo 1)"
-echo "# suite: qemu-2 (ran beside the others, after system)"
-cat "$bg2_log"
-summarize qemu-2 "$bg2_log" "$(cat "$bg2_log.rc" 2>/dev/null || echo 1)"
-rm -f "$bg_log" "$bg_log.rc" "$bg2_log" "$bg2_log.rc"
+for j in "${jobs[@]}"; do
+	echo "# suite: $j (from the queue)"
+	: >>"$queue/$j.log"
+	cat "$queue/$j.log"
+	summarize "$j" "$queue/$j.log" "$(cat "$queue/$j.rc" 2>/dev/null || echo 1)"
+done
+rm -rf "$queue"
 
 [ -z "$failed_suites" ] || echo "# failed suites:$failed_suites"
 echo "# timing make test: $((SECONDS - start)) s"

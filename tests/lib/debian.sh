@@ -587,7 +587,13 @@ kh_system_base() {
 	# shellcheck disable=SC2086 # one package a word
 	kh_key=$(printf '%s\n' "$kh_kv" $KH_SYSTEM_PKGS $kh_extra | sha256sum | cut -c1-12)
 	kh_sroot=$KH_CACHE/system-$kh_suite/$kh_key
-	if [ ! -e "$kh_sroot.complete" ]; then
+	# One build at a time: make test runs two system runs side by side,
+	# and Debian 13's two systems share this base.
+	mkdir -p "$KH_CACHE/system-$kh_suite"
+	(
+		flock 9
+		[ ! -e "$kh_sroot.complete" ] || exit 0
+		# shellcheck disable=SC2086 # one package a word
 		kh_build_system_base "$kh_sroot" "$kh_suite" "$kh_kv" $kh_extra >&2 ||
 			kh_die "building the $kh_suite system failed (log: $kh_sroot.log)"
 		# Older systems (another kernel or package list): 1 GiB each;
@@ -597,7 +603,7 @@ kh_system_base() {
 				rm -rf "${kh_d%.complete}" "${kh_d%.complete}.log" "$kh_d"
 		done
 		rm -rf "$KH_CACHE/system-$kh_suite"/image-*
-	fi
+	) 9>"$KH_CACHE/system-$kh_suite.lock" || exit 1
 	printf '%s\n' "$kh_sroot"
 }
 
@@ -641,14 +647,17 @@ kh_system_variant() {
 	shift 2
 	kh_key=$(printf '%s\n' "${kh_vbase##*/}" "$@" | sha256sum | cut -c1-12)
 	kh_vroot=$KH_CACHE/system-$kh_vname/$kh_key
-	if [ ! -e "$kh_vroot.complete" ]; then
+	mkdir -p "$KH_CACHE/system-$kh_vname"
+	(
+		flock 9
+		[ ! -e "$kh_vroot.complete" ] || exit 0
 		kh_build_system_variant "$kh_vbase" "$kh_vroot" "$@" >&2 ||
 			kh_die "building the $kh_vname system failed (log: $kh_vroot.log)"
 		for kh_d in "$KH_CACHE/system-$kh_vname"/*.complete; do
 			[ "$kh_d" = "$kh_vroot.complete" ] ||
 				rm -rf "${kh_d%.complete}" "${kh_d%.complete}.log" "$kh_d"
 		done
-	fi
+	) 9>"$KH_CACHE/system-$kh_vname.lock" || exit 1
 	printf '%s\n' "$kh_vroot"
 }
 

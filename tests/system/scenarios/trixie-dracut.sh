@@ -15,6 +15,8 @@ scenario_run() {
 	start_qemu "$WORK/trixie-dracut" -action reboot=shutdown -action shutdown=pause \
 		-qmp "pipe:$WORK/trixie-dracut/qmp"
 	boot_with_passphrase 1 || return 0
+	guest_ok "boot 1: keyhandover-early.service ran in the initramfs (the module loaded before any unlock)" \
+		'journalctl -b -o cat | grep -F "Finished keyhandover-early.service"'
 	guest_ok "boot 1: systemd-cryptsetup linked root's key at unlock (rd.luks.options= link-volume-key=)" \
 		"keyctl search @u logon $KEY_DESC"
 	guest_ok "boot 1: and the data volume's, after the switch to the real root" \
