@@ -237,8 +237,8 @@ kh_chroot_apt() {
 	cp -L /etc/resolv.conf "$kh_croot/etc/resolv.conf"
 	# The chroot's package lists may be stale (old versions gone from the
 	# mirror): update before installing. Only a cold run gets here.
-	# INITRD=No: a kernel installed here (the dracut suite's, for its
-	# modules) gets no initramfs of its own, which nothing here boots;
+	# INITRD=No: a kernel installed here (for its modules or its
+	# headers) gets no initramfs of its own, which nothing here boots;
 	# Debian's kernel hooks (dracut's, initramfs-tools') skip it, and a
 	# cold run saves minutes.
 	kh_chroot_run "$kh_croot" env DEBIAN_FRONTEND=noninteractive INITRD=No \

@@ -15,7 +15,7 @@
 #               passon, passon2, resetarm, armthen, probe, probe2
 #   keyring.sh  keyring mode and the cross-version chain: krarm, kr27arm,
 #               kr27restore, hop
-#   distro.sh   Debian's own initramfs in boot 2: distroarm, distronoarm
+#   distro.sh   Debian's own initramfs in boot 2: distroarm
 #   planted.sh  the threat model's cases without kexec: planted (a table
 #               of cases in one boot), efi (under OVMF)
 #   tool.sh     the tool's commands that change nothing (planted's cases)

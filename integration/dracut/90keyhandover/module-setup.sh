@@ -7,6 +7,8 @@
 # and returns at once when NAME is already active ("Volume NAME already
 # active."): keyhandover-restore.service, before cryptsetup-pre.target,
 # opens the volumes under their crypttab names so there is no prompt.
+# (The first boot of a dracut image, issue 14, found that enabling the
+# units in cryptsetup-pre.target.wants ran neither: see install.)
 #
 # shellcheck disable=SC2154 # initdir, moddir, dracutsysrootdir and
 # systemdsystemunitdir are dracut's, set when it sources this file.
@@ -50,11 +52,16 @@ install() {
 			>"$initdir/etc/keyhandover/crypttab"); then
 		dwarn "keyhandover: cannot write /etc/keyhandover/crypttab into the initramfs: restore will link no volume key"
 	fi
+	# Pulled in by sysinit.target, which every initramfs boot starts:
+	# cryptsetup-pre.target is passive (nothing starts it unless a unit
+	# wants it), so its .wants would never run them. The units want it
+	# themselves and are ordered before it, which keeps every
+	# systemd-cryptsetup@ unit waiting for them.
 	local unit
-	mkdir -p "$initdir$systemdsystemunitdir/cryptsetup-pre.target.wants"
+	mkdir -p "$initdir$systemdsystemunitdir/sysinit.target.wants"
 	for unit in keyhandover-early.service keyhandover-restore.service; do
 		inst_simple "$moddir/$unit" "$systemdsystemunitdir/$unit"
 		ln_r "$systemdsystemunitdir/$unit" \
-			"$systemdsystemunitdir/cryptsetup-pre.target.wants/$unit"
+			"$systemdsystemunitdir/sysinit.target.wants/$unit"
 	done
 }

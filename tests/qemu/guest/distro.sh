@@ -1,5 +1,5 @@
 # shellcheck shell=sh disable=SC2034,SC2154 # KH_STAGES, NAME and the rest: init.sh's
-# Boot 1 of the distro scenarios, whose boot 2 is Debian's own initramfs
+# Boot 1 of the distro scenario, whose boot 2 is Debian's own initramfs
 # (initramfs-tools, cryptsetup-initramfs, keyhandover's hook), not this
 # one: sourced by /init (tests/qemu/init.sh).
 #
@@ -7,9 +7,12 @@
 #            cryptroot, kexec into Debian's own initramfs: its local-top
 #            script restores, cryptroot finds the volume open, root
 #            mounts, and the root's /sbin/init (rootfs-init.sh) reports
-#   distronoarm  the same without the stash: cryptroot prompts
+#
+# Its control, Debian's cryptroot asking when nothing was handed over, is
+# the whole Debian systems' (tests/system: the plain reboot at the end of
+# each Debian 13 chain, and Debian 12's cold boot).
 
-KH_STAGES="$KH_STAGES distroarm distronoarm"
+KH_STAGES="$KH_STAGES distroarm"
 
 # The root file system for boot 2, on the LUKS volume as crypttab's
 # "cryptroot": ext2 with busybox, the content line, and a /sbin/init
@@ -60,12 +63,4 @@ stage_distroarm() {
 	printf '%s\n' "$pass" | keyhandover reboot --kernel /tmp/boot/vmlinuz \
 		--initrd /tmp/boot/initrd.img --append "$(next_cmdline distro)"
 	fail "keyhandover reboot returned $?"
-}
-
-# Boot 1 of distro-negative: no stash; Debian's cryptroot must prompt.
-stage_distronoarm() {
-	load_keyhandover
-	make_rootfs
-	say "NOT stashing (negative control)"
-	load_and_kexec distro tool
 }
