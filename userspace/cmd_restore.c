@@ -32,9 +32,38 @@ struct khu_restore_tab {
 	unsigned int count;
 };
 
+/*
+ * How long restore waits, in all, for devices udev has not announced yet:
+ * a slow disk, or one that dracut's initqueue or LVM brings up after the
+ * restore unit runs. The hand-over was read, and wiped, already: a volume
+ * given up on at once would lose it to the prompt. One budget for the
+ * process (restore runs once): a stash naming a disk that is gone costs
+ * the boot these seconds once, not once per volume.
+ */
+#define KHU_RESTORE_WAIT_MS 10000
+#define KHU_RESTORE_POLL_MS 100
+
+static int khu_restore_open_waiting(const struct kh_entry *e,
+				    struct crypt_device **cd)
+{
+	static unsigned int waited_ms;
+	bool said = false;
+	int ret;
+
+	while ((ret = khu_luks_open_by_uuid(e->uuid, cd)) == -ENODEV &&
+	       waited_ms < KHU_RESTORE_WAIT_MS) {
+		if (!said)
+			printf("%s: waiting for the device\n", e->uuid);
+		said = true;
+		usleep(KHU_RESTORE_POLL_MS * 1000);
+		waited_ms += KHU_RESTORE_POLL_MS;
+	}
+	return ret;
+}
+
 static int khu_restore_find(const struct kh_entry *e, struct crypt_device **cd)
 {
-	int ret = khu_luks_open_by_uuid(e->uuid, cd);
+	int ret = khu_restore_open_waiting(e, cd);
 
 	if (ret == -ENODEV)
 		khu_err("%s: no such device here, skipped", e->uuid);
