@@ -274,9 +274,13 @@ install_keyhandover() {
 					awk "\$1 ~ /^[-dl][-rwxst]{9}/ { print \$9 }" ;;
 			*)
 				update-initramfs -u -k "$1"
-				lsinitramfs "/boot/initrd.img-$1" ;;
+				lsinitramfs "/boot/initrd.img-$1"
+				# From now on, in the guest: the modules this machine
+				# needs (the chroot cannot tell; see MODULES_DEP).
+				[ "$3" != yes ] ||
+					echo MODULES=dep >/etc/initramfs-tools/conf.d/kh-modules-dep ;;
 			esac >/root/kh-initrd.list
-		' sh "$VER" "$INITRAMFS" >"$WORK/install.log" 2>&1 &&
+		' sh "$VER" "$INITRAMFS" "$MODULES_DEP" >"$WORK/install.log" 2>&1 &&
 		mv "$w/merged/root/kh-initrd.list" "$WORK/initrd.list" &&
 		add_upgrade_repo "$w/merged" &&
 		cp "$w/merged/boot/vmlinuz-$VER" "$WORK/vmlinuz" &&
@@ -425,7 +429,10 @@ said() {
 
 # --- QEMU ----------------------------------------------------------------
 
-# start_qemu DIR [QEMU ARGS...]: the system, its disk copy-on-write for
+# start_qemu DIR [QEMU ARGS...]: the system (-nodefaults: no floppy,
+# CD-ROM or parallel port, whose drivers a Debian system loads and probes,
+# slowly under TCG; the serial console and the monitor are given), its
+# disks copy-on-write for
 # this scenario only (snapshot=on), its console a pipe pair, a QMP channel
 # for a scenario that asks for one (-qmp pipe:DIR/qmp; the reader simply
 # waits for nothing otherwise). No timeout of its own: every wait_for is
@@ -448,7 +455,7 @@ start_qemu() {
 		-kernel "$(qemu_pvh_kernel "$WORK/vmlinuz" "$WORK/vmlinux.pvh")" -initrd "$WORK/initrd.img" \
 		-append "root=/dev/mapper/cryptroot ro console=ttyS0 $TCG_CMDLINE$cmdline memmap=$KH_REGION keyhandover.region=$KH_REGION systemd.default_device_timeout_sec=900" \
 		-drive "file=$WORK/luks.img,if=virtio,format=raw,snapshot=on,cache=unsafe" \
-		"${extra[@]}" -serial "pipe:$DIR/tty0" "$@"
+		"${extra[@]}" -nodefaults -serial "pipe:$DIR/tty0" "$@"
 }
 
 # dump_region FILE: the reserved region as the guest's RAM holds it now,
@@ -742,7 +749,7 @@ load_system() {
 	fi
 	SYSTEM=$1 SYSTEM_OK=0
 	local f=$SYSTEM_DIR/$1.sh t0=$SECONDS
-	EXTRA_PKGS= EXTRA_MB=0 REPO= KV_NEW= KEY_DESC= VARIANT_PKGS= DATA=no
+	EXTRA_PKGS= EXTRA_MB=0 REPO= KV_NEW= KEY_DESC= VARIANT_PKGS= DATA=no MODULES_DEP=no
 	INITRAMFS=initramfs-tools COLD_PROMPT='Please unlock disk cryptroot'
 	DATA_KEY_DESC=keyhandover:cryptdata
 	unset -f system_kernel system_upgrade_kernel system_cmdline
