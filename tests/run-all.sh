@@ -65,25 +65,49 @@ job_cmd() {
 
 # take_jobs: run each job no other lane has taken (mkdir is the claim),
 # its output into queue/NAME.log, its exit status into queue/NAME.rc.
+# Each job runs in the background of its lane and the lane waits for it:
+# a wait, unlike a command in the foreground, ends at once when a stop
+# comes, and job_pid says whom to pass the stop on to.
+job_pid=
 take_jobs() {
-	local j t0
+	local j t0 rc
 	for j in "${jobs[@]}"; do
 		mkdir "$queue/$j.taken" 2>/dev/null || continue
 		t0=$SECONDS
-		job_cmd "$j" >"$queue/$j.log" 2>&1
-		echo $? >"$queue/$j.rc"
+		job_cmd "$j" >"$queue/$j.log" 2>&1 &
+		job_pid=$!
+		rc=0
+		wait "$job_pid" || rc=$?
+		job_pid=
+		echo "$rc" >"$queue/$j.rc"
 		echo "# timing suite $j: $((SECONDS - t0)) s (at $((SECONDS - start)) s)" >>"$queue/$j.log"
 	done
 }
 
-take_jobs &
+# stop_job: pass a stop on to the job this lane runs, and wait for it to
+# clean up (its guests, mounts and scratch directories).
+stop_job() {
+	[ -z "$job_pid" ] || { kill -TERM "$job_pid" 2>/dev/null; wait "$job_pid"; }
+}
+
+(
+	trap 'stop_job; exit 143' TERM
+	take_jobs
+) &
 bg_pid=$!
 kho_pid=
-# A background job ignores the Ctrl-C or the stop that ends this script:
-# pass it on, so that its guests and mounts go too.
-trap 'kill -TERM -- "$bg_pid" "$kho_pid" 2>/dev/null
-	pkill -TERM -P "$bg_pid" 2>/dev/null; pkill -TERM -P "$kho_pid" 2>/dev/null
-	wait "$bg_pid" "$kho_pid"; exit 130' INT TERM
+# Pass a stop (Ctrl-C, or CI's TERM) on: to the background lane, which
+# passes it to its job; to the KHO build's children first (its nested
+# build would outlive it); to this lane's own job. A background job
+# ignores Ctrl-C, so it must be told.
+stop_all() {
+	[ -z "$kho_pid" ] || pkill -TERM -P "$kho_pid" 2>/dev/null
+	kill -TERM -- "$bg_pid" $kho_pid 2>/dev/null
+	stop_job
+	wait "$bg_pid" $kho_pid
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM
 
 # The KHO and debug kernel (lane qemu's kho and debug scenarios) is a
 # build of ten minutes on both cores when the cache is cold. It starts

@@ -59,8 +59,9 @@ kh_need_pkgs() {
 	done
 	kh_log "installing:$kh_missing"
 	# shellcheck disable=SC2086 # word splitting of the list is intended
+	# The lock timeout: make test's two lanes may install at once.
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends $kh_missing >&2 ||
+		-o DPkg::Lock::Timeout=600 --no-install-recommends $kh_missing >&2 ||
 		kh_die "apt-get install$kh_missing failed"
 }
 
@@ -357,7 +358,18 @@ kh_chroot_run() {
 
 # The trixie chroot with trixie-backports enabled, and the headers of
 # every kernel in $* plus what a W=1 build needs (perl for kernel-doc).
+# One at a time: make test's two lanes may both reach it first on a cold
+# cache (the KHO kernel's build and a system's kernel version), and two
+# debootstraps or apts in one tree break each other.
 kh_kernel_chroot() {
+	mkdir -p "$KH_CACHE"
+	(
+		flock 9 || exit 1
+		kh_kernel_chroot_locked "$@"
+	) 9>"$KH_CACHE/chroot-trixie.lock"
+}
+
+kh_kernel_chroot_locked() {
 	kh_croot=$(kh_trixie_chroot) || exit 1
 	kh_list=$kh_croot/etc/apt/sources.list.d/keyhandover-backports.list
 	if ! grep -rqs trixie-backports "$kh_croot/etc/apt/sources.list" \
@@ -591,7 +603,7 @@ kh_system_base() {
 	# and Debian 13's two systems share this base.
 	mkdir -p "$KH_CACHE/system-$kh_suite"
 	(
-		flock 9
+		flock 9 || exit 1
 		[ ! -e "$kh_sroot.complete" ] || exit 0
 		# shellcheck disable=SC2086 # one package a word
 		kh_build_system_base "$kh_sroot" "$kh_suite" "$kh_kv" $kh_extra >&2 ||
@@ -649,7 +661,7 @@ kh_system_variant() {
 	kh_vroot=$KH_CACHE/system-$kh_vname/$kh_key
 	mkdir -p "$KH_CACHE/system-$kh_vname"
 	(
-		flock 9
+		flock 9 || exit 1
 		[ ! -e "$kh_vroot.complete" ] || exit 0
 		kh_build_system_variant "$kh_vbase" "$kh_vroot" "$@" >&2 ||
 			kh_die "building the $kh_vname system failed (log: $kh_vroot.log)"

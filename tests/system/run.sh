@@ -82,7 +82,10 @@ parse_args() {
 			SCENARIOS+=("$a") ;;
 		esac
 	done
-	[ ${#SCENARIOS[@]} -gt 0 ] && return 0
+	if [ ${#SCENARIOS[@]} -gt 0 ]; then
+		[ -z "$ONLY_SYSTEM" ] || usage
+		return 0
+	fi
 	for a in $(all_scenarios); do
 		[ -z "$ONLY_SYSTEM" ] || [ "$(scenario_system "$a")" = "$ONLY_SYSTEM" ] ||
 			continue
@@ -92,6 +95,9 @@ parse_args() {
 		fi
 		SCENARIOS+=("$a")
 	done
+	# A system (make test's job) or a default list that runs nothing
+	# would pass in silence.
+	[ ${#SCENARIOS[@]} -gt 0 ] || kh_die "no scenario to run${ONLY_SYSTEM:+ for system $ONLY_SYSTEM}"
 }
 
 # --- the encrypted system ---------------------------------------------------
@@ -149,9 +155,11 @@ configure_system() {
 	# A generator that finds root from the command line (dracut's
 	# generic image) has it in GRUB's too, for every kernel update-grub
 	# lists.
-	! declare -F system_cmdline >/dev/null ||
-		printf 'GRUB_CMDLINE_LINUX="%s"\n' "$(system_cmdline)" >>"$r/etc/default/grub"
-	[ "$DATA" != yes ] || configure_data "$r"
+	if declare -F system_cmdline >/dev/null; then
+		printf 'GRUB_CMDLINE_LINUX="%s"\n' "$(system_cmdline)" >>"$r/etc/default/grub" ||
+			return 1
+	fi
+	[ "$DATA" != yes ] || configure_data "$r" || return 1
 	printf '%s\n' "$HOST" >"$r/etc/hostname"
 	printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$HOST" >"$r/etc/hosts"
 	mkdir -p "$r/etc/systemd/system/serial-getty@ttyS0.service.d"
@@ -169,11 +177,11 @@ configure_system() {
 # systemd-cryptsetup link its key at every cold boot.
 configure_data() {
 	local r=$1
-	mkdir -p "$r/srv/data" "$r/etc/cryptsetup-keys.d"
-	(umask 077 && cp "$WORK/fixtures/datakey" "$r/etc/cryptsetup-keys.d/cryptdata.key")
-	printf 'cryptdata UUID=%s /etc/cryptsetup-keys.d/cryptdata.key luks,discard,link-volume-key=@u::%%logon:%s\n' \
-		"$(cat "$WORK/uuid-data")" "$DATA_KEY_DESC" >>"$r/etc/crypttab"
-	printf '/dev/mapper/cryptdata /srv/data ext4 defaults 0 2\n' >>"$r/etc/fstab"
+	mkdir -p "$r/srv/data" "$r/etc/cryptsetup-keys.d" &&
+		(umask 077 && cp "$WORK/fixtures/datakey" "$r/etc/cryptsetup-keys.d/cryptdata.key") &&
+		printf 'cryptdata UUID=%s /etc/cryptsetup-keys.d/cryptdata.key luks,discard,link-volume-key=@u::%%logon:%s\n' \
+			"$(cat "$WORK/uuid-data")" "$DATA_KEY_DESC" >>"$r/etc/crypttab" &&
+		printf '/dev/mapper/cryptdata /srv/data ext4 defaults 0 2\n' >>"$r/etc/fstab"
 }
 
 # luks_segment IMAGE: the data segment's offset and sector size in bytes,
@@ -315,7 +323,7 @@ prepare_system() {
 # What the install left: the DKMS module for the system's kernel, the tool,
 # and both in the initramfs that boots it.
 installed_right() {
-	local u=$WORK/overlay/upper list f ko gen
+	local u=$WORK/overlay/upper list f ko
 	# Debian 13's dkms compresses the module as the kernel's own are
 	# (keyhandover.ko.xz); Debian 12's leaves it as it is.
 	ko=$(find "$u/lib/modules/$VER/updates/dkms" "$u/usr/lib/modules/$VER/updates/dkms" \
@@ -325,19 +333,9 @@ installed_right() {
 	# The system's own lsinitramfs listed it (install_keyhandover): Debian
 	# 12's cannot read Debian 13's early cpio in reasonable time.
 	list=$(cat "$WORK/initrd.list") || return 1
-	# Debian's /lib is /usr/lib: both list the modules there. Each
-	# generator's own part: initramfs-tools' boot script and cryptroot's
-	# crypttab; dracut's units and systemd-cryptsetup.
-	case $INITRAMFS in
-	dracut) gen="usr/lib/systemd/system/keyhandover-restore.service
-		usr/lib/systemd/system/sysinit.target.wants/keyhandover-restore.service
-		usr/lib/systemd/system/sysinit.target.wants/keyhandover-early.service
-		usr/lib/systemd/system/keyhandover-early.service
-		usr/lib/systemd/systemd-cryptsetup" ;;
-	*) gen="scripts/local-top/keyhandover cryptroot/crypttab" ;;
-	esac
+	# Debian's /lib is /usr/lib: both list the modules there.
 	for f in usr/sbin/keyhandover "usr/lib/modules/$VER/updates/dkms/${ko##*/}" \
-		etc/keyhandover/crypttab $gen; do
+		etc/keyhandover/crypttab $(initramfs_parts); do
 		grep -qx -- "$f" <<<"$list" || { note "initramfs lacks $f"; return 1; }
 	done
 }
@@ -481,6 +479,8 @@ reach_shell() {
 	[ "$LAST_OK" = 1 ] || return 1
 	guest_ok "boot $1: multi-user.target is active (systemd's own word)" \
 		'systemctl is-system-running --wait >/dev/null; systemctl is-active multi-user.target'
+	# shellcheck disable=SC2034 # read by unattended_upgrade
+	UP_AT=$SECONDS
 	[ "$DATA" = yes ] || return 0
 	guest_ok "boot $1: the data volume is open, mounted, and holds its file" \
 		"grep -x $TOKEN-data /srv/data/kh-data"
@@ -573,8 +573,6 @@ chain_boot() {
 	check "$SCENARIO: boot $prev: the kernel jumps to the next one" \
 		wait_for 'Linux version'
 	reach_shell "$n" || return 1
-	# shellcheck disable=SC2034 # read by unattended_upgrade
-	UP_AT=$SECONDS
 	guest_ok "boot $n: running $2" "uname -r | grep -x -- '$2'"
 	guest_ok "boot $n: boot $prev's file is on the root" "grep -x $TOKEN-$prev /root/kh-chain-$prev"
 	guest_ok "boot $n: booted through keyhandover load" \
@@ -602,7 +600,7 @@ data_after_restore() {
 cold_boot_then_reboot() {
 	boot_with_passphrase 1 || return 1
 	guest_ok "boot 1: the cold boot linked no key for root (Debian's cryptroot ignores link-volume-key=)" \
-		"! keyctl search @u logon $KEY_DESC"
+		"keyctl search @u logon $KEY_DESC 2>&1 | grep -F 'Required key not available'"
 	[ "$DATA" != yes ] ||
 		guest_ok "boot 1: systemd-cryptsetup linked the data volume's key at unlock (link-volume-key=)" \
 			"keyctl search @u logon $DATA_KEY_DESC"
@@ -625,7 +623,7 @@ cold_boot_then_reboot() {
 reboot_no_terminal() {
 	write_file "$1"
 	guest_ok "boot $1: setup --check: the key is in the keyring" 'keyhandover setup --check'
-	send 'keyhandover reboot </dev/null'
+	send 'keyhandover reboot </dev/null' || return 1
 	check "$SCENARIO: boot $1: keyhandover reboot with no terminal takes the key from the keyring" \
 		wait_for 'key taken from the keyring' "$WAIT" 'Enter passphrase'
 }
@@ -645,16 +643,32 @@ upgrade_kernel() {
 		note_lines upgrade <"$OUT"
 	guest_ok "boot $n: DKMS built and installed keyhandover for $KV_NEW by itself" \
 		"dkms status -m keyhandover -k $KV_NEW | grep -q ': installed'"
-	guest_ok "boot $n: the new kernel's initramfs ($INITRAMFS) holds the module and the tool" \
-		"$(initramfs_list_cmd "/boot/initrd.img-$KV_NEW") >/root/kh-initrd.list && grep -q '/keyhandover.ko' /root/kh-initrd.list && grep -q 'usr/sbin/keyhandover' /root/kh-initrd.list"
+	guest_ok "boot $n: the new kernel's initramfs ($INITRAMFS) holds the module, the tool and the generator's own parts" \
+		"$(initramfs_list_cmd "/boot/initrd.img-$KV_NEW") >/root/kh-initrd.list && grep -qE '^usr/lib/modules/$KV_NEW/updates/dkms/keyhandover\.ko' /root/kh-initrd.list && for f in usr/sbin/keyhandover etc/keyhandover/crypttab $(initramfs_parts); do grep -qx \"\$f\" /root/kh-initrd.list || { echo \"no \$f\"; false; } || break; done"
 	guest_ok "boot $n: GRUB's default is now $KV_NEW (load --dry-run)" \
 		"keyhandover load --dry-run | grep -F 'kernel: /boot/vmlinuz-$KV_NEW'"
 }
 
+# initramfs_list_cmd IMAGE: the guest's command that lists IMAGE's
+# files, one path a line (lsinitrd prints ls -l lines: the ninth word).
 initramfs_list_cmd() {
 	case $INITRAMFS in
-	dracut) printf 'lsinitrd %s' "$1" ;;
+	dracut) printf "lsinitrd %s | awk '\$1 ~ /^[-dl][-rwxst]{9}/ { print \$9 }'" "$1" ;;
 	*) printf 'lsinitramfs %s' "$1" ;;
+	esac
+}
+
+# The generator's own parts of keyhandover in an initramfs: initramfs-tools'
+# boot script and cryptroot's crypttab; dracut's units and
+# systemd-cryptsetup.
+initramfs_parts() {
+	case $INITRAMFS in
+	dracut) echo usr/lib/systemd/system/keyhandover-restore.service \
+		usr/lib/systemd/system/sysinit.target.wants/keyhandover-restore.service \
+		usr/lib/systemd/system/keyhandover-early.service \
+		usr/lib/systemd/system/sysinit.target.wants/keyhandover-early.service \
+		usr/lib/systemd/systemd-cryptsetup ;;
+	*) echo scripts/local-top/keyhandover cryptroot/crypttab ;;
 	esac
 }
 
@@ -665,7 +679,7 @@ initramfs_list_cmd() {
 unattended_upgrade() {
 	local n=$1 t0
 	write_file "$n"
-	send 'systemctl start keyhandover-upgrade.service'
+	send 'systemctl start keyhandover-upgrade.service' || return 1
 	t0=$SECONDS
 	chain_boot $((n + 1)) "$KV_NEW" || return 1
 	# docs/benchmarks.md: the service started (as its timer would) to
@@ -687,7 +701,7 @@ plain_reboot_wipes() {
 		'keyhandover stash </dev/null && keyhandover status | grep -x "state: armed"'
 	check "$SCENARIO: boot $n: while armed, the region holds the stash (control)" \
 		region_nonzero "$DIR/region.armed"
-	send 'systemctl reboot'
+	send 'systemctl reboot' || return 1
 	check "$SCENARIO: boot $n: the module wipes the region on the way down" \
 		wait_for 'keyhandover: region wiped'
 	check "$SCENARIO: boot $n: systemd reboots (QEMU holds the guest at the reset)" \
@@ -749,6 +763,7 @@ load_system() {
 	fi
 	SYSTEM=$1 SYSTEM_OK=0
 	local f=$SYSTEM_DIR/$1.sh t0=$SECONDS
+	SUITE= DESCRIPTION= CRYPTTAB_OPTIONS=
 	EXTRA_PKGS= EXTRA_MB=0 REPO= KV_NEW= KEY_DESC= VARIANT_PKGS= DATA=no MODULES_DEP=no
 	INITRAMFS=initramfs-tools COLD_PROMPT='Please unlock disk cryptroot'
 	DATA_KEY_DESC=keyhandover:cryptdata

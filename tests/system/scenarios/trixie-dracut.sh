@@ -23,11 +23,11 @@ scenario_run() {
 		"keyctl search @u logon $DATA_KEY_DESC"
 	guest_ok "boot 1: setup writes the drop-in and runs update-grub" \
 		'keyhandover setup' 300
-	reboot_no_terminal 1
+	reboot_no_terminal 1 || return 0
 	chain_boot 2 "$VER" || return 0
-	reboot_no_terminal 2
+	reboot_no_terminal 2 || return 0
 	chain_boot 3 "$VER" || return 0
 	check "$SCENARIO: one passphrase in three boots: systemd's at the cold boot" \
 		prompts_were 1 0
-	plain_reboot_wipes 3
+	plain_reboot_wipes 3 || return 0
 }

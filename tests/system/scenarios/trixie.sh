@@ -21,9 +21,9 @@ scenario_run() {
 	cold_boot_then_reboot || return 0
 	upgrade_kernel 2 || return 0
 	unattended_upgrade 2 || return 0
-	reboot_no_terminal 3
+	reboot_no_terminal 3 || return 0
 	chain_boot 4 "$KV_NEW" || return 0
 	check "$SCENARIO: one passphrase in four boots: cryptroot's at the cold boot, reboot's once" \
 		prompts_were 1 1
-	plain_reboot_wipes 4
+	plain_reboot_wipes 4 || return 0
 }

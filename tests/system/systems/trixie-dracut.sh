@@ -7,23 +7,20 @@
 # systemd-cryptsetup link-volume-key= at the cold boot. The data disk is
 # not on the command line: systemd-cryptsetup opens it after the switch
 # to the real root, from /etc/crypttab.
-SUITE=trixie
+#
+# Everything else is trixie's, read from its file: the same kernel and
+# packages, so the same cached base, which this system copies once with
+# dracut installed over it (VARIANT_PKGS; tests/lib/debian.sh
+# kh_system_variant).
+# shellcheck source=trixie.sh
+. "$SYSTEM_DIR/trixie.sh"
 DESCRIPTION="Debian 13 with dracut"
-system_kernel() {
-	local v
-	v=$(kh_trixie_kvers) || return 1
-	printf '%s\n' "${v%% *}"
-}
-# Trixie's base (the same packages as trixie.sh), then dracut over it.
-EXTRA_PKGS="systemd-cryptsetup zstd"
 VARIANT_PKGS=dracut
 INITRAMFS=dracut
 # systemd asks for root's passphrase in the initramfs.
 COLD_PROMPT='Please enter passphrase for disk'
-KEY_DESC=keyhandover:cryptroot
 CRYPTTAB_OPTIONS=luks,discard,link-volume-key=@u::%logon:$KEY_DESC
 system_cmdline() {
 	printf 'rd.luks.uuid=%s rd.luks.name=%s=cryptroot rd.luks.options=link-volume-key=@u::%%logon:%s' \
 		"$UUID" "$UUID" "$KEY_DESC"
 }
-DATA=yes
