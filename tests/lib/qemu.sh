@@ -36,15 +36,12 @@ qemu_fifo() {
 # network, no display) and its monitor; ARGS say the rest (kernel,
 # disks, serial ports). For a console to type at, call qemu_fifo DIR
 # tty0 DIR/console.log first and pass -serial pipe:DIR/tty0.
-# -vga none: -nographic alone still gives the guest a VGA card, for which
-# Debian's systemd systems load a DRM driver and draw a framebuffer
-# console, in software under TCG, beside the serial one the tests read.
 qemu_start() {
 	local dir=$1 secs=$2
 	shift 2
 	qemu_fifo "$dir" mon "$dir/monitor.log"
 	timeout -k 5 "$secs" qemu-system-x86_64 -accel tcg -cpu max \
-		-m "$MEM_MB" -smp 1 -nographic -vga none -nic none \
+		-m "$MEM_MB" -smp 1 -nographic -nic none \
 		-monitor "pipe:$dir/mon" "$@" </dev/null >"$dir/qemu.out" 2>&1 &
 	QEMU_PID=$!
 }
