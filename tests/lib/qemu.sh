@@ -145,19 +145,9 @@ all_zero() {
 	[ -f "$1" ] && [ -z "$(tr -d '\0' <"$1" | head -c 1)" ]
 }
 
-# qemu_unpack_bzimage BZIMAGE OUT MAGIC TOOL: what follows the first MAGIC
-# in BZIMAGE, through TOOL -dc, into OUT; false without MAGIC.
-qemu_unpack_bzimage() {
-	local off
-	off=$(LC_ALL=C grep -abo -m 1 "$3" "$1" | head -n 1 | cut -d: -f1)
-	[ -n "$off" ] || return 1
-	tail -c +$((off + 1)) "$1" | "$4" -dcq >"$2" 2>/dev/null || true
-}
-
 # qemu_pvh_kernel BZIMAGE OUT: print a kernel for QEMU's -kernel that
 # boots as fast as this one can under TCG. Debian's bzImage holds its
-# kernel compressed (xz up to Debian 12, zstd in Debian 13's 6.12), and
-# decompressing it in the guest takes seconds
+# kernel xz-compressed, and decompressing it in the guest takes seconds
 # of every boot's start under TCG; the ELF inside, when it has a PVH
 # entry point (CONFIG_PVH: the Xen note PHYS32_ENTRY, type 18), QEMU
 # starts directly, already unpacked. OUT is made once (the ELF, unpacked
@@ -165,16 +155,19 @@ qemu_unpack_bzimage() {
 # kexec'd boots still load the bzImage: kexec_file_load takes nothing
 # else, and that is the path under test.
 qemu_pvh_kernel() {
-	local bz=$1 out=$2
+	local bz=$1 out=$2 off
 	if [ ! -s "$out" ]; then
-		# The decompressors stop at the stream's end and complain of
-		# what follows it (the bzImage's trailer): the ELF check says
-		# whether what came out is whole. (Both lanes may unpack it at
-		# once: each into a file of its own, renamed into place whole.)
-		qemu_unpack_bzimage "$bz" "$out.$$" $'\xfd7zXZ\x00' xz ||
-			qemu_unpack_bzimage "$bz" "$out.$$" $'\x28\xb5\x2f\xfd' zstd
-		if readelf -n "$out.$$" 2>/dev/null | grep -qE 'Xen.*(\(0x00000012\)|PHYS32)'; then
-			mv "$out.$$" "$out"
+		off=$(LC_ALL=C grep -abo -m 1 $'\xfd7zXZ\x00' "$bz" | head -n 1 | cut -d: -f1)
+		if [ -n "$off" ]; then
+			# xz stops at the stream's end and complains of what
+			# follows it (the bzImage's trailer): the ELF check says
+			# whether what came out is whole.
+			# (Both lanes may unpack it at once: each into a file of
+			# its own, renamed into place whole.)
+			tail -c +$((off + 1)) "$bz" | xz -dcq >"$out.$$" 2>/dev/null || true
+			if readelf -n "$out.$$" 2>/dev/null | grep -qE 'Xen.*(\(0x00000012\)|PHYS32)'; then
+				mv "$out.$$" "$out"
+			fi
 		fi
 		rm -f "$out.$$"
 	fi

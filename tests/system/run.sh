@@ -832,7 +832,7 @@ scenario_system() {
 main() {
 	parse_args "$@"
 	kh_need_pkgs qemu-system-x86 cryptsetup-bin e2fsprogs \
-		debootstrap gcc libc6-dev libssl-dev xz-utils zstd binutils
+		debootstrap gcc libc6-dev libssl-dev xz-utils binutils
 	RUN_WORK=$(mktemp -d "${TMPDIR:-/tmp}/kh-system.XXXXXX")
 	WORK=$RUN_WORK
 	trap cleanup EXIT
