@@ -10,6 +10,8 @@
 # `systemctl reboot`: the region is zero at the reset and systemd asks
 # again.
 SYSTEM=trixie-dracut
+DEFAULT=no
+WHY_NOT_DEFAULT="about 20 min of the machine beside another guest (a second Debian 13 install and three boots with systemd in the initramfs), past make test's 25 min budget: docs/testing.md"
 
 scenario_run() {
 	start_qemu "$WORK/trixie-dracut" -action reboot=shutdown -action shutdown=pause \
