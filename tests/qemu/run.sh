@@ -98,6 +98,12 @@ parse_args() {
 		shift
 	done
 	[ ${#SCENARIOS[@]} = 0 ] || return 0
+	for s in $(all_scenarios); do
+		[ "$(scenario_setting "$s" DEFAULT)" = no ] || continue
+		[ -z "$LANE" ] || [ "$(scenario_setting "$s" LANE)" = "$LANE" ] ||
+			continue
+		note "not run by default (name it to run it): $s: $(scenario_setting "$s" WHY_NOT_DEFAULT | tr -d '"')"
+	done
 	mapfile -t SCENARIOS < <(for s in $(all_scenarios); do
 		[ "$(scenario_setting "$s" DEFAULT)" != no ] || continue
 		[ -z "$LANE" ] || [ "$(scenario_setting "$s" LANE)" = "$LANE" ] ||

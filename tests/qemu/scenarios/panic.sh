@@ -5,4 +5,4 @@ STAGES=armthen
 RUN=lifecycle
 THEN=panic
 WIPED_LINE='keyhandover: panic: region wiped'
-LANE=2
+LANE=1

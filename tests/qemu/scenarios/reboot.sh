@@ -6,4 +6,4 @@
 STAGES=armthen
 RUN=lifecycle
 THEN=reboot
-LANE=2
+LANE=1

@@ -6,4 +6,4 @@ RUN=lifecycle
 THEN=timeout
 THEN_ENDS=held
 WIPED_LINE='keyhandover: stash not collected in time: region wiped'
-LANE=2
+LANE=1

@@ -5,4 +5,4 @@ STAGES=armthen
 RUN=lifecycle
 THEN=wipe
 THEN_ENDS=held
-LANE=2
+LANE=1
