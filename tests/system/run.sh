@@ -644,7 +644,7 @@ upgrade_kernel() {
 	guest_ok "boot $n: DKMS built and installed keyhandover for $KV_NEW by itself" \
 		"dkms status -m keyhandover -k $KV_NEW | grep -q ': installed'"
 	guest_ok "boot $n: the new kernel's initramfs ($INITRAMFS) holds the module, the tool and the generator's own parts" \
-		"$(initramfs_list_cmd "/boot/initrd.img-$KV_NEW") >/root/kh-initrd.list && grep -qE '^usr/lib/modules/$KV_NEW/updates/dkms/keyhandover\.ko' /root/kh-initrd.list && all=0; for f in usr/sbin/keyhandover etc/keyhandover/crypttab $(initramfs_parts); do grep -qx \"\$f\" /root/kh-initrd.list || { echo \"no \$f\"; all=1; }; done; [ \$all = 0 ]"
+		"all=0; $(initramfs_list_cmd "/boot/initrd.img-$KV_NEW") >/root/kh-initrd.list || all=1; grep -qF 'usr/lib/modules/$KV_NEW/updates/dkms/keyhandover.ko' /root/kh-initrd.list || { echo 'no keyhandover.ko'; all=1; }; for f in usr/sbin/keyhandover etc/keyhandover/crypttab $(initramfs_parts); do grep -qx \"\$f\" /root/kh-initrd.list || { echo \"no \$f\"; all=1; }; done; [ \$all = 0 ]"
 	guest_ok "boot $n: GRUB's default is now $KV_NEW (load --dry-run)" \
 		"keyhandover load --dry-run | grep -F 'kernel: /boot/vmlinuz-$KV_NEW'"
 }
