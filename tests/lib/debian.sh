@@ -58,8 +58,8 @@ kh_need_pkgs() {
 		kh_apt_known "$kh_p" || kh_apt_update_once
 	done
 	kh_log "installing:$kh_missing"
-	# shellcheck disable=SC2086 # word splitting of the list is intended
 	# The lock timeout: make test's two lanes may install at once.
+	# shellcheck disable=SC2086 # word splitting of the list is intended
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		-o DPkg::Lock::Timeout=600 --no-install-recommends $kh_missing >&2 ||
 		kh_die "apt-get install$kh_missing failed"
@@ -599,23 +599,10 @@ kh_system_base() {
 	# shellcheck disable=SC2086 # one package a word
 	kh_key=$(printf '%s\n' "$kh_kv" $KH_SYSTEM_PKGS $kh_extra | sha256sum | cut -c1-12)
 	kh_sroot=$KH_CACHE/system-$kh_suite/$kh_key
-	# One build at a time: make test runs two system runs side by side,
-	# and Debian 13's two systems share this base.
-	mkdir -p "$KH_CACHE/system-$kh_suite"
-	(
-		flock 9 || exit 1
-		[ ! -e "$kh_sroot.complete" ] || exit 0
-		# shellcheck disable=SC2086 # one package a word
-		kh_build_system_base "$kh_sroot" "$kh_suite" "$kh_kv" $kh_extra >&2 ||
-			kh_die "building the $kh_suite system failed (log: $kh_sroot.log)"
-		# Older systems (another kernel or package list): 1 GiB each;
-		# and the encrypted images an older recipe cached beside them.
-		for kh_d in "$KH_CACHE/system-$kh_suite"/*.complete; do
-			[ "$kh_d" = "$kh_sroot.complete" ] ||
-				rm -rf "${kh_d%.complete}" "${kh_d%.complete}.log" "$kh_d"
-		done
-		rm -rf "$KH_CACHE/system-$kh_suite"/image-*
-	) 9>"$KH_CACHE/system-$kh_suite.lock" || exit 1
+	# shellcheck disable=SC2086 # one package a word
+	kh_cache_once "$kh_sroot" "the $kh_suite system" \
+		kh_build_system_base "$kh_sroot" "$kh_suite" "$kh_kv" $kh_extra ||
+		exit 1
 	printf '%s\n' "$kh_sroot"
 }
 
@@ -639,14 +626,46 @@ kh_build_system_base() {
 	deb $KH_TRIXIE_MIRROR $kh_suite-updates main
 	deb $KH_SECURITY_MIRROR $kh_suite-security main
 	EOC
-	cp -L /etc/resolv.conf "$kh_sroot/etc/resolv.conf"
 	# shellcheck disable=SC2086 # one package a word
-	kh_chroot_run "$kh_sroot" env DEBIAN_FRONTEND=noninteractive \
-		sh -c 'apt-get update -qq && apt-get install -y -qq -o Dpkg::Use-Pty=0 \
-			--no-install-recommends "$@" && apt-get clean' \
-		sh "linux-image-$kh_kv" "linux-headers-$kh_kv" $KH_SYSTEM_PKGS "$@" \
-		>>"$kh_sroot.log" 2>&1 || { tail -n 20 "$kh_sroot.log"; return 1; }
+	kh_system_apt "$kh_sroot" "$kh_sroot.log" \
+		"linux-image-$kh_kv" "linux-headers-$kh_kv" $KH_SYSTEM_PKGS "$@" ||
+		return 1
 	: >"$kh_sroot.complete"
+	# The encrypted images an older recipe cached beside the systems.
+	rm -rf "${kh_sroot%/*}"/image-*
+}
+
+# kh_system_apt ROOT LOG PKG...: the PKGs installed into the system ROOT by
+# its own apt (its lists updated first, its archives cleaned after), the
+# output appended to LOG, whose end is shown when it fails.
+kh_system_apt() {
+	kh_aroot=$1 kh_alog=$2
+	shift 2
+	cp -L /etc/resolv.conf "$kh_aroot/etc/resolv.conf"
+	kh_chroot_run "$kh_aroot" env DEBIAN_FRONTEND=noninteractive \
+		sh -c 'apt-get update -qq && apt-get install -y -qq -o Dpkg::Use-Pty=0 \
+			--no-install-recommends "$@" && apt-get clean' sh "$@" \
+		>>"$kh_alog" 2>&1 || { tail -n 20 "$kh_alog"; return 1; }
+}
+
+# kh_cache_once ROOT WHAT BUILD...: run BUILD (which makes ROOT and
+# ROOT.complete) unless ROOT.complete is there, then remove the other
+# trees built beside ROOT (another kernel or package list: 1 GiB each).
+# One build at a time, under a lock beside them: make test runs two
+# system runs side by side, and Debian 13's two systems share one base.
+kh_cache_once() {
+	kh_oroot=$1 kh_what=$2
+	shift 2
+	mkdir -p "${kh_oroot%/*}"
+	(
+		flock 9 || exit 1
+		[ ! -e "$kh_oroot.complete" ] || exit 0
+		"$@" >&2 || kh_die "building $kh_what failed (log: $kh_oroot.log)"
+		for kh_d in "${kh_oroot%/*}"/*.complete; do
+			[ "$kh_d" = "$kh_oroot.complete" ] ||
+				rm -rf "${kh_d%.complete}" "${kh_d%.complete}.log" "$kh_d"
+		done
+	) 9>"${kh_oroot%/*}.lock"
 }
 
 # kh_system_variant BASE NAME PKG...: print the cached root of the system
@@ -659,17 +678,8 @@ kh_system_variant() {
 	shift 2
 	kh_key=$(printf '%s\n' "${kh_vbase##*/}" "$@" | sha256sum | cut -c1-12)
 	kh_vroot=$KH_CACHE/system-$kh_vname/$kh_key
-	mkdir -p "$KH_CACHE/system-$kh_vname"
-	(
-		flock 9 || exit 1
-		[ ! -e "$kh_vroot.complete" ] || exit 0
-		kh_build_system_variant "$kh_vbase" "$kh_vroot" "$@" >&2 ||
-			kh_die "building the $kh_vname system failed (log: $kh_vroot.log)"
-		for kh_d in "$KH_CACHE/system-$kh_vname"/*.complete; do
-			[ "$kh_d" = "$kh_vroot.complete" ] ||
-				rm -rf "${kh_d%.complete}" "${kh_d%.complete}.log" "$kh_d"
-		done
-	) 9>"$KH_CACHE/system-$kh_vname.lock" || exit 1
+	kh_cache_once "$kh_vroot" "the $kh_vname system" \
+		kh_build_system_variant "$kh_vbase" "$kh_vroot" "$@" || exit 1
 	printf '%s\n' "$kh_vroot"
 }
 
@@ -677,15 +687,10 @@ kh_build_system_variant() {
 	kh_vbase=$1 kh_vroot=$2
 	shift 2
 	kh_log "install $* over the system $kh_vbase into $kh_vroot (once, a minute or two)"
-	rm -rf "$kh_vroot" "$kh_vroot.tmp"
-	mkdir -p "${kh_vroot%/*}"
-	cp -a "$kh_vbase" "$kh_vroot.tmp" || return 1
-	cp -L /etc/resolv.conf "$kh_vroot.tmp/etc/resolv.conf"
-	kh_chroot_run "$kh_vroot.tmp" env DEBIAN_FRONTEND=noninteractive \
-		sh -c 'apt-get update -qq && apt-get install -y -qq -o Dpkg::Use-Pty=0 \
-			--no-install-recommends "$@" && apt-get clean' sh "$@" \
-		>"$kh_vroot.log" 2>&1 || { tail -n 20 "$kh_vroot.log"; return 1; }
-	mv "$kh_vroot.tmp" "$kh_vroot" && : >"$kh_vroot.complete"
+	rm -rf "$kh_vroot" "$kh_vroot.tmp" "$kh_vroot.log"
+	cp -a "$kh_vbase" "$kh_vroot.tmp" &&
+		kh_system_apt "$kh_vroot.tmp" "$kh_vroot.log" "$@" &&
+		mv "$kh_vroot.tmp" "$kh_vroot" && : >"$kh_vroot.complete"
 }
 
 # kh_upgrade_repo BASE KVER: print a cached local package repository (a

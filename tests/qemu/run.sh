@@ -98,19 +98,20 @@ parse_args() {
 		shift
 	done
 	[ ${#SCENARIOS[@]} = 0 ] || return 0
+	local picked=()
 	for s in $(all_scenarios); do
-		[ "$(scenario_setting "$s" DEFAULT)" = no ] || continue
 		[ -z "$LANE" ] || [ "$(scenario_setting "$s" LANE)" = "$LANE" ] ||
 			continue
-		note "not run by default (name it to run it): $s: $(scenario_setting "$s" WHY_NOT_DEFAULT | tr -d '"')"
-	done
-	mapfile -t SCENARIOS < <(for s in $(all_scenarios); do
-		[ "$(scenario_setting "$s" DEFAULT)" != no ] || continue
-		[ -z "$LANE" ] || [ "$(scenario_setting "$s" LANE)" = "$LANE" ] ||
+		if [ "$(scenario_setting "$s" DEFAULT)" = no ]; then
+			note "not run by default (name it to run it): $s: $(scenario_setting "$s" WHY_NOT_DEFAULT | tr -d '"')"
 			continue
+		fi
 		o=$(scenario_setting "$s" ORDER)
-		printf '%s %s\n' "${o:-50}" "$s"
-	done | sort -n -s -k1,1 | cut -d' ' -f2)
+		picked+=("${o:-50} $s")
+	done
+	[ ${#picked[@]} = 0 ] ||
+		mapfile -t SCENARIOS < <(printf '%s\n' "${picked[@]}" |
+			sort -n -s -k1,1 | cut -d' ' -f2)
 	# A lane or a default list that names nothing would pass in silence.
 	[ ${#SCENARIOS[@]} -gt 0 ] || kh_die "no scenario${LANE:+ in lane $LANE}"
 }

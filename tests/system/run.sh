@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/system/run.sh [--keep] [--list] [--system=NAME] [SCENARIO...]
+# tests/system/run.sh [--keep] [--list] [--left-out] [--system=NAME] [SCENARIO...]
 #
 # The real end-to-end test: whole Debian systems, not a test image.
 #
@@ -64,9 +64,18 @@ POS=0
 SEQ=0
 
 usage() {
-	printf 'usage: %s [--keep] [--list] [--system=NAME] [SCENARIO...]\nscenarios:\n' "${0##*/}" >&2
+	printf 'usage: %s [--keep] [--list] [--left-out] [--system=NAME] [SCENARIO...]\nscenarios:\n' "${0##*/}" >&2
 	list_scenarios >&2
 	exit 2
+}
+
+# A note for each scenario the default list leaves out, with why.
+note_left_out() {
+	local a
+	for a in $(all_scenarios); do
+		[ "$(scenario_setting "$a" DEFAULT)" = no ] || continue
+		note "not run by default (name it to run it): $a: $(scenario_setting "$a" WHY_NOT_DEFAULT | tr -d '"')"
+	done
 }
 
 parse_args() {
@@ -75,6 +84,7 @@ parse_args() {
 		case $a in
 		--keep) KEEP=1 ;;
 		--list) list_scenarios; exit 0 ;;
+		--left-out) note_left_out; exit 0 ;;
 		--system=*) ONLY_SYSTEM=${a#--system=}
 			[ -f "$SYSTEM_DIR/$ONLY_SYSTEM.sh" ] || usage ;;
 		-*) usage ;;
@@ -89,12 +99,10 @@ parse_args() {
 	for a in $(all_scenarios); do
 		[ -z "$ONLY_SYSTEM" ] || [ "$(scenario_system "$a")" = "$ONLY_SYSTEM" ] ||
 			continue
-		if [ "$(scenario_setting "$a" DEFAULT)" = no ]; then
-			note "not run by default (name it to run it): $a: $(scenario_setting "$a" WHY_NOT_DEFAULT | tr -d '"')"
-			continue
-		fi
-		SCENARIOS+=("$a")
+		[ "$(scenario_setting "$a" DEFAULT)" = no ] || SCENARIOS+=("$a")
 	done
+	# One system's run (make test's job) leaves that to make test's end.
+	[ -n "$ONLY_SYSTEM" ] || note_left_out
 	# A system (make test's job) or a default list that runs nothing
 	# would pass in silence.
 	[ ${#SCENARIOS[@]} -gt 0 ] || kh_die "no scenario to run${ONLY_SYSTEM:+ for system $ONLY_SYSTEM}"
@@ -275,20 +283,16 @@ install_keyhandover() {
 				[ ! -x "$u" ] || { "$u"; break; }
 			done
 			case $2 in
-			dracut)
-				dracut --force "/boot/initrd.img-$1" "$1"
-				# ls -l lines: the name is the ninth word.
-				lsinitrd "/boot/initrd.img-$1" |
-					awk "\$1 ~ /^[-dl][-rwxst]{9}/ { print \$9 }" ;;
-			*)
-				update-initramfs -u -k "$1"
-				lsinitramfs "/boot/initrd.img-$1"
-				# From now on, in the guest: the modules this machine
-				# needs (the chroot cannot tell; see MODULES_DEP).
-				[ "$3" != yes ] ||
-					echo MODULES=dep >/etc/initramfs-tools/conf.d/kh-modules-dep ;;
-			esac >/root/kh-initrd.list
-		' sh "$VER" "$INITRAMFS" "$MODULES_DEP" >"$WORK/install.log" 2>&1 &&
+			dracut) dracut --force "/boot/initrd.img-$1" "$1" ;;
+			*) update-initramfs -u -k "$1" ;;
+			esac
+			eval "$4" >/root/kh-initrd.list
+			# From now on, in the guest: the modules this machine
+			# needs (the chroot cannot tell; see MODULES_DEP).
+			[ "$3" != yes ] ||
+				echo MODULES=dep >/etc/initramfs-tools/conf.d/kh-modules-dep
+		' sh "$VER" "$INITRAMFS" "$MODULES_DEP" \
+			"$(initramfs_list_cmd "/boot/initrd.img-$VER")" >"$WORK/install.log" 2>&1 &&
 		mv "$w/merged/root/kh-initrd.list" "$WORK/initrd.list" &&
 		add_upgrade_repo "$w/merged" &&
 		cp "$w/merged/boot/vmlinuz-$VER" "$WORK/vmlinuz" &&
