@@ -66,7 +66,8 @@ check: deps-test
 # The tool and the initramfs integration without the module: for a
 # machine whose module comes from DKMS (make dkms-install), which would
 # otherwise hold two keyhandover.ko under updates/.
-install-tool: tool install-initramfs-tools install-dracut install-systemd
+install-tool: tool install-initramfs-tools install-dracut install-systemd \
+	install-crypttab-awk
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 install: install-tool
@@ -91,6 +92,13 @@ install-systemd:
 		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/keyhandover-upgrade.service
 	install -D -m 0644 integration/systemd/keyhandover-upgrade.timer \
 		$(DESTDIR)$(SYSTEMD_UNIT_DIR)/keyhandover-upgrade.timer
+
+# The crypttab cut both initramfs integrations run (awk -f) for the
+# image's /etc/keyhandover/crypttab; they find it beside the tool:
+# PREFIX/share/keyhandover for PREFIX/sbin/keyhandover.
+install-crypttab-awk:
+	install -D -m 0644 integration/crypttab-initramfs.awk \
+		$(DESTDIR)$(PREFIX)/share/keyhandover/crypttab-initramfs.awk
 
 # The initramfs-tools hook and boot script (run update-initramfs -u after).
 INITRAMFS_TOOLS_DIR ?= /usr/share/initramfs-tools
@@ -119,5 +127,5 @@ clean:
 	rm -rf build
 
 .PHONY: all module tool deps deps-test unit test demo bench fuzz check install install-tool install-systemd \
-	install-initramfs-tools install-dracut \
+	install-initramfs-tools install-dracut install-crypttab-awk \
 	dkms-src dkms-install clean

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keyhandover restore: in the new kernel, read the hand-over once and open
- * the volumes, or put the keys into a keyring. A volume it opens whose
- * crypttab line has link-volume-key= gets its key linked there, as
+ * the volumes, or put the keys into a keyring. A volume it opens is opened
+ * with the dm-crypt options of its crypttab line (discard, readonly, ...),
+ * as cryptroot or systemd-cryptsetup would have opened it at a cold boot;
+ * if that line has link-volume-key=, the key is linked there, as
  * systemd-cryptsetup (>= 256) would have linked it at unlock: the next
  * `keyhandover reboot` then finds it and asks for nothing.
  */
@@ -24,7 +26,7 @@
 #include "textfile.h"
 #include "tool.h"
 
-/* The crypttab that names link-volume-key=, read once per restore. */
+/* The crypttab: options and link-volume-key=, read once per restore. */
 struct khu_restore_tab {
 	const struct khu_opts *o;
 	const char *path;
@@ -101,19 +103,28 @@ static bool khu_restore_is_open(const struct kh_entry *e)
 }
 
 /*
- * Open @e's volume; 0 when it is open (now or already), else -errno.
- * *@opened: opened now, which proved the key against the header.
+ * Open @e's volume, with the activation options of its crypttab line
+ * @line (none without one); 0 when it is open (now or already), else
+ * -errno. *@opened: opened now, which proved the key against the header.
  */
 static int khu_restore_activate(struct crypt_device *cd,
-				const struct kh_entry *e, bool *opened)
+				const struct kh_entry *e,
+				const struct khu_crypttab_entry *line,
+				bool *opened)
 {
+	char names[KHU_CRYPTTAB_NAMES_LEN];
+	char with[KHU_CRYPTTAB_NAMES_LEN + 3] = "";	/* " (names)" */
+	unsigned int flags = line ? line->flags : 0;
 	const char *dev = khu_luks_path(cd);
 	int ret;
 
-	ret = khu_luks_activate(cd, e->name, e->key, e->key_size);
+	khu_crypttab_flag_names(flags, names, sizeof(names));
+	if (names[0])
+		snprintf(with, sizeof(with), " (%s)", names);
+	ret = khu_luks_activate(cd, e->name, e->key, e->key_size, flags);
 	*opened = !ret;
 	if (!ret)
-		printf("%s: opened as /dev/mapper/%s\n", dev, e->name);
+		printf("%s: opened as /dev/mapper/%s%s\n", dev, e->name, with);
 	else if (ret == KHU_LUKS_ALREADY_OPEN)
 		printf("%s: already open as /dev/mapper/%s\n", dev, e->name);
 	else if (ret == -EPERM)
@@ -122,7 +133,7 @@ static int khu_restore_activate(struct crypt_device *cd,
 		khu_err("%s: /dev/mapper/%s already exists for another device",
 			dev, e->name);
 	else
-		khu_err("cannot open %s as %s: %s", dev, e->name,
+		khu_err("cannot open %s as %s%s: %s", dev, e->name, with,
 			strerror(-ret));
 	return ret < 0 ? ret : 0;
 }
@@ -143,7 +154,7 @@ static int khu_restore_dev_uuid(const char *path, char *uuid, size_t len)
 	return ret;
 }
 
-/* --verbose: why no line of the crypttab links @name's key. */
+/* --verbose: why no line of the crypttab is for @name. */
 static void khu_restore_no_line(const struct khu_restore_tab *t,
 				const char *name)
 {
@@ -154,24 +165,20 @@ static void khu_restore_no_line(const struct khu_restore_tab *t,
 	for (i = 0; i < t->count; i++) {
 		const struct khu_crypttab_entry *e = &t->tab[i];
 
-		if (strcmp(e->name, name))
-			continue;
-		if (e->skip)
-			khu_err("%s: %s line %u: %s: no volume key linked",
+		if (!strcmp(e->name, name) && e->skip) {
+			khu_err("%s: %s line %u: %s: no crypttab option applied, no volume key linked",
 				name, t->path, e->line, e->skip);
-		else
-			khu_err("%s: no link-volume-key= in %s line %u: no volume key linked",
-				name, t->path, e->line);
-		return;
+			return;
+		}
 	}
-	khu_err("%s: no line of %s names it: no volume key linked", name,
-		t->path);
+	khu_err("%s: no line of %s names it: no crypttab option applied, no volume key linked",
+		name, t->path);
 }
 
 /*
- * The crypttab line whose link-volume-key= is for volume @e: of its name,
- * and that volume (khu_crypttab_find_link); else NULL and, when a line of
- * that name names another volume, one line.
+ * The crypttab line of volume @e, for its activation options and its
+ * link-volume-key=: of its name, and that volume (khu_crypttab_find);
+ * else NULL and, when a line of that name names another volume, one line.
  */
 static const struct khu_crypttab_entry *
 khu_restore_tab_line(const struct khu_restore_tab *t, const struct kh_entry *e)
@@ -181,15 +188,15 @@ khu_restore_tab_line(const struct khu_restore_tab *t, const struct kh_entry *e)
 
 	if (!t->tab)
 		return NULL;
-	ret = khu_crypttab_find_link(t->tab, t->count, e->name, e->uuid,
-				     khu_restore_dev_uuid, &line);
+	ret = khu_crypttab_find(t->tab, t->count, e->name, e->uuid,
+				khu_restore_dev_uuid, &line);
 	if (ret == -ENOENT)
 		khu_restore_no_line(t, e->name);
 	else if (ret == -EXDEV)
-		khu_err("%s: %s line %u names another volume than the one handed over (%s): key not linked",
+		khu_err("%s: %s line %u names another volume than the one handed over (%s): its options not applied, key not linked",
 			e->name, t->path, line->line, e->uuid);
 	else if (ret)
-		khu_err("%s: cannot tell whether %s line %u (%s) is the volume handed over (%s): key not linked",
+		khu_err("%s: cannot tell whether %s line %u (%s) is the volume handed over (%s): its options not applied, key not linked",
 			e->name, t->path, line->line, line->source,
 			strerror(-ret));
 	return ret ? NULL : line;
@@ -239,17 +246,17 @@ static void khu_restore_link_error(const char *name,
 }
 
 /*
- * Link @e's key where its crypttab line's link-volume-key= says, as
+ * Link @e's key where its crypttab line @line's link-volume-key= says, as
  * systemd-cryptsetup would have at unlock (add_key(), which needs no
  * libcryptsetup 2.7: Debian 12 gets the chain too). @verified: opening
  * the volume just now proved the key; else it is checked first. No
  * timeout: it stays until the next reboot, which takes it.
  */
 static void khu_restore_link(const struct khu_restore_tab *t,
-			     const struct kh_entry *e, struct crypt_device *cd,
-			     bool verified)
+			     const struct kh_entry *e,
+			     const struct khu_crypttab_entry *line,
+			     struct crypt_device *cd, bool verified)
 {
-	const struct khu_crypttab_entry *line = khu_restore_tab_line(t, e);
 	const struct khu_crypttab_link *l;
 	int32_t ring, id;
 	int ring_len, ret;
@@ -257,6 +264,12 @@ static void khu_restore_link(const struct khu_restore_tab *t,
 	if (!line)
 		return;
 	l = &line->link;
+	if (!l->value[0]) {
+		if (t->o->verbose)
+			khu_err("%s: no link-volume-key= in %s line %u: no volume key linked",
+				e->name, t->path, line->line);
+		return;
+	}
 	if (l->unusable) {
 		khu_err("%s: %s line %u: %s: volume key not linked", e->name,
 			t->path, line->line, l->unusable);
@@ -283,21 +296,26 @@ static void khu_restore_link(const struct khu_restore_tab *t,
 
 static int khu_restore_one(const struct khu_restore_tab *t, struct kh_entry *e)
 {
+	const struct khu_crypttab_entry *line;
 	struct crypt_device *cd = NULL;
-	bool opened = false;
+	bool was_open, opened = false;
 	int ret;
 
 	ret = khu_restore_check_entry(e);
 	if (ret)
 		return ret;
-	if (!khu_restore_is_open(e)) {
+	was_open = khu_restore_is_open(e);
+	if (!was_open) {
 		ret = khu_restore_find(e, &cd);
 		if (ret)
 			return ret;
-		ret = khu_restore_activate(cd, e, &opened);
 	}
+	/* Once, after the wait for the device: its line may name it by path. */
+	line = khu_restore_tab_line(t, e);
+	if (!was_open)
+		ret = khu_restore_activate(cd, e, line, &opened);
 	if (!ret)
-		khu_restore_link(t, e, cd, opened);
+		khu_restore_link(t, e, line, cd, opened);
 	khu_luks_close(cd);
 	return ret;
 }
@@ -358,12 +376,17 @@ static int khu_restore_keyring_one(const struct khu_restore_ring *kr,
 			printf("%s: key added as user key %s%s, expires in %u s\n",
 			       dev, KHU_KEYRING_PREFIX, e->name, kr->timeout);
 	}
-	if (!ret && kr->o->open && !khu_restore_activate(cd, e, &opened)) {
-		/* Checked against the header above. */
-		khu_restore_link(t, e, cd, true);
-		if (!khu_keyring_revoke(kr->ring, id))
-			printf("%s: key %s%s revoked\n", dev,
-			       KHU_KEYRING_PREFIX, e->name);
+	if (!ret && kr->o->open) {
+		const struct khu_crypttab_entry *line;
+
+		line = khu_restore_tab_line(t, e);
+		if (!khu_restore_activate(cd, e, line, &opened)) {
+			/* Checked against the header above. */
+			khu_restore_link(t, e, line, cd, true);
+			if (!khu_keyring_revoke(kr->ring, id))
+				printf("%s: key %s%s revoked\n", dev,
+				       KHU_KEYRING_PREFIX, e->name);
+		}
 	}
 	khu_luks_close(cd);
 	return ret;
@@ -392,8 +415,8 @@ static int khu_restore_open_ring(const struct khu_opts *o,
 
 /*
  * --crypttab, else the copy our initramfs hooks make, else the system's.
- * None, or none readable: nothing is linked (quietly, unless asked for
- * the file or --verbose).
+ * None, or none readable: volumes are opened with no option and nothing
+ * is linked (quietly, unless asked for the file or --verbose).
  */
 static void khu_restore_tab_read(const struct khu_opts *o,
 				 struct khu_restore_tab *t)
@@ -407,8 +430,8 @@ static void khu_restore_tab_read(const struct khu_opts *o,
 		  KHU_CRYPTTAB_PATH;
 	ret = khu_text_read(t->path, 1 << 20, &text);
 	if (ret && (o->crypttab || o->verbose || ret != -ENOENT))
-		khu_err("cannot read %s: %s: no volume key linked", t->path,
-			strerror(-ret));
+		khu_err("cannot read %s: %s: no crypttab option applied, no volume key linked",
+			t->path, strerror(-ret));
 	if (ret)
 		return;
 	t->tab = calloc(KHU_CRYPTTAB_MAX, sizeof(*t->tab));
@@ -416,8 +439,8 @@ static void khu_restore_tab_read(const struct khu_opts *o,
 					  &t->count) : -ENOMEM;
 	free(text);
 	if (ret) {
-		khu_err("cannot parse %s: %s: no volume key linked", t->path,
-			strerror(-ret));
+		khu_err("cannot parse %s: %s: no crypttab option applied, no volume key linked",
+			t->path, strerror(-ret));
 		free(t->tab);
 		t->tab = NULL;
 		t->count = 0;

@@ -10,6 +10,8 @@
  * '#' comments ignored; source is a path or UUID=, PARTUUID=, LABEL=,
  * PARTLABEL=; keyfile "none", "-" or absent means a passphrase prompt.
  * Options are split as systemd-cryptsetup splits them ("\," is a comma).
+ * restore reads it too: the line of each volume it opens, for the dm-crypt
+ * options to open it with and its link-volume-key=.
  * Pure parsing: no file, device, keyring or terminal is touched here.
  */
 #include <errno.h>
@@ -88,6 +90,68 @@ static bool khu_crypttab_has(const char *opts, const char *opt)
 		if (!strncmp(word, opt, n) && (!word[n] || word[n] == '='))
 			return true;
 	return false;
+}
+
+/*
+ * The activation options, each spelling systemd-cryptsetup and Debian's
+ * cryptroot accept; the first of a flag's spellings is the one said.
+ */
+static const struct {
+	const char *opt;
+	unsigned int flag;
+} khu_crypttab_flag_opts[] = {
+	{ "discard", KHU_CRYPTTAB_DISCARD },
+	{ "readonly", KHU_CRYPTTAB_READONLY },
+	{ "read-only", KHU_CRYPTTAB_READONLY },
+	{ "same-cpu-crypt", KHU_CRYPTTAB_SAME_CPU_CRYPT },
+	{ "submit-from-crypt-cpus", KHU_CRYPTTAB_SUBMIT_FROM_CRYPT_CPUS },
+	{ "no-read-workqueue", KHU_CRYPTTAB_NO_READ_WORKQUEUE },
+	{ "no-write-workqueue", KHU_CRYPTTAB_NO_WRITE_WORKQUEUE },
+};
+
+#define KHU_CRYPTTAB_NFLAGS \
+	(sizeof(khu_crypttab_flag_opts) / sizeof(khu_crypttab_flag_opts[0]))
+
+/*
+ * The activation options of @opts, as KHU_CRYPTTAB_* bits. Whole words
+ * only, as both readers compare them ("discard=1" is not discard). An
+ * escape systemd refuses does not stop them: Debian's cryptroot, which
+ * splits at every ',', applies them all the same.
+ */
+static unsigned int khu_crypttab_flags(const char *opts)
+{
+	char word[KHU_CRYPTTAB_FIELD];
+	unsigned int flags = 0;
+	bool bad = false;
+	size_t i;
+
+	while (khu_crypttab_opt(&opts, word, sizeof(word), &bad))
+		for (i = 0; i < KHU_CRYPTTAB_NFLAGS; i++)
+			if (!strcmp(word, khu_crypttab_flag_opts[i].opt))
+				flags |= khu_crypttab_flag_opts[i].flag;
+	return flags;
+}
+
+/*
+ * @flags as crypttab would write them ("discard,readonly") into @buf of
+ * @len bytes; "" for none. For messages: the options a volume was opened
+ * with.
+ */
+void khu_crypttab_flag_names(unsigned int flags, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < KHU_CRYPTTAB_NFLAGS && n < len; i++) {
+		if (!(flags & khu_crypttab_flag_opts[i].flag))
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+			      khu_crypttab_flag_opts[i].opt);
+		/* readonly and read-only: said once. */
+		flags &= ~khu_crypttab_flag_opts[i].flag;
+	}
 }
 
 /*
@@ -305,6 +369,7 @@ static void khu_crypttab_line(const char *line, unsigned int nr,
 	}
 	if (!strcmp(e->key_file, "none") || !strcmp(e->key_file, "-"))
 		e->key_file[0] = '\0';
+	e->flags = khu_crypttab_flags(opts);
 	e->skip = khu_crypttab_skip(e, opts);
 }
 
@@ -392,20 +457,22 @@ static int khu_crypttab_same(const struct khu_crypttab_entry *e,
 }
 
 /*
- * The line that says where to link the key of the volume handed over as
- * @name with LUKS UUID @uuid: one of that name with link-volume-key= that
- * is that volume. A name alone would link one volume's key as another's
- * (two lines of one name, `--name` given to another disk, a stale copy),
- * and the next keyring-mode stash would hand it over as the other's.
- * 0, *@out the line; -ENOENT: no line of that name has link-volume-key=;
- * -EXDEV: those that have are other volumes, *@out the first; another
- * -errno: no line is the volume, and the device of *@out, the first that
- * could not be looked at, gave that.
+ * The line of the volume handed over as @name with LUKS UUID @uuid: the
+ * one that says how restore opens it and where it links its key. One of
+ * that name that is that volume. A name alone would open one volume with
+ * another's options and link its key as the other's (two lines of one
+ * name, `--name` given to another disk, a stale copy), and the next
+ * keyring-mode stash would hand it over as the other's.
+ * Lines stash could not hand over (->skip) are none of them.
+ * 0, *@out the line; -ENOENT: no line has that name; -EXDEV: those that
+ * have are other volumes, *@out the first; another -errno: no line is the
+ * volume, and the device of *@out, the first that could not be looked at,
+ * gave that.
  */
-int khu_crypttab_find_link(const struct khu_crypttab_entry *tab,
-			   unsigned int count, const char *name,
-			   const char *uuid, khu_crypttab_uuid_fn uuid_of,
-			   const struct khu_crypttab_entry **out)
+int khu_crypttab_find(const struct khu_crypttab_entry *tab, unsigned int count,
+		      const char *name, const char *uuid,
+		      khu_crypttab_uuid_fn uuid_of,
+		      const struct khu_crypttab_entry **out)
 {
 	const struct khu_crypttab_entry *other = NULL, *unknown = NULL;
 	int err = 0, ret;
@@ -414,7 +481,7 @@ int khu_crypttab_find_link(const struct khu_crypttab_entry *tab,
 	for (i = 0; i < count; i++) {
 		const struct khu_crypttab_entry *e = &tab[i];
 
-		if (e->skip || !e->link.value[0] || strcmp(e->name, name))
+		if (e->skip || strcmp(e->name, name))
 			continue;
 		ret = khu_crypttab_same(e, uuid, uuid_of);
 		if (ret == 1) {

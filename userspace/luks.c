@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include "crypttab.h"
 #include "luks.h"
 #include "textfile.h"
 
@@ -195,12 +196,6 @@ static int khu_luks_check_existing(struct crypt_device *cd, const char *name)
 	return ret ? KHU_LUKS_ALREADY_OPEN : -EEXIST;
 }
 
-/*
- * Map the volume as /dev/mapper/@name with @key. Returns 0 when opened,
- * KHU_LUKS_ALREADY_OPEN when that mapping already exists for this volume,
- * -EPERM when the key does not match the header, -EEXIST when @name is
- * taken by another device.
- */
 /* Does @key match the header digest? 0 or -EPERM, nothing activated. */
 int khu_luks_verify(struct crypt_device *cd, const void *key, size_t key_size)
 {
@@ -214,8 +209,41 @@ int khu_luks_verify(struct crypt_device *cd, const void *key, size_t key_size)
 	return ret < 0 ? ret : 0;
 }
 
+/* crypttab's activation options (KHU_CRYPTTAB_*) as libcryptsetup's flags. */
+static uint32_t khu_luks_flags(unsigned int opts)
+{
+	static const struct {
+		unsigned int opt;
+		uint32_t flag;
+	} map[] = {
+		{ KHU_CRYPTTAB_DISCARD, CRYPT_ACTIVATE_ALLOW_DISCARDS },
+		{ KHU_CRYPTTAB_READONLY, CRYPT_ACTIVATE_READONLY },
+		{ KHU_CRYPTTAB_SAME_CPU_CRYPT, CRYPT_ACTIVATE_SAME_CPU_CRYPT },
+		{ KHU_CRYPTTAB_SUBMIT_FROM_CRYPT_CPUS,
+		  CRYPT_ACTIVATE_SUBMIT_FROM_CRYPT_CPUS },
+		{ KHU_CRYPTTAB_NO_READ_WORKQUEUE,
+		  CRYPT_ACTIVATE_NO_READ_WORKQUEUE },
+		{ KHU_CRYPTTAB_NO_WRITE_WORKQUEUE,
+		  CRYPT_ACTIVATE_NO_WRITE_WORKQUEUE },
+	};
+	uint32_t flags = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (opts & map[i].opt)
+			flags |= map[i].flag;
+	return flags;
+}
+
+/*
+ * Map the volume as /dev/mapper/@name with @key, with crypttab's
+ * activation options @opts (KHU_CRYPTTAB_*), as a cold boot would have
+ * opened it. Returns 0 when opened, KHU_LUKS_ALREADY_OPEN when that
+ * mapping already exists for this volume, -EPERM when the key does not
+ * match the header, -EEXIST when @name is taken by another device.
+ */
 int khu_luks_activate(struct crypt_device *cd, const char *name,
-		      const void *key, size_t key_size)
+		      const void *key, size_t key_size, unsigned int opts)
 {
 	int ret;
 
@@ -225,7 +253,8 @@ int khu_luks_activate(struct crypt_device *cd, const char *name,
 	ret = khu_luks_verify(cd, key, key_size);
 	if (ret)
 		return ret;
-	ret = crypt_activate_by_volume_key(cd, name, key, key_size, 0);
+	ret = crypt_activate_by_volume_key(cd, name, key, key_size,
+					   khu_luks_flags(opts));
 	/* Someone else (udev, cryptroot) may have won the race. */
 	if (ret == -EEXIST) {
 		ret = khu_luks_check_existing(cd, name);

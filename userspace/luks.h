@@ -27,7 +27,7 @@ int khu_luks_derive(struct crypt_device *cd, const char *pass, size_t pass_len,
 		    void *key, size_t key_size);
 int khu_luks_verify(struct crypt_device *cd, const void *key, size_t key_size);
 int khu_luks_activate(struct crypt_device *cd, const char *name,
-		      const void *key, size_t key_size);
+		      const void *key, size_t key_size, unsigned int opts);
 int khu_luks_find_mapping(const char *uuid, char *name, size_t len);
 
 #endif /* KHU_LUKS_H */

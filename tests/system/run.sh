@@ -590,9 +590,12 @@ chain_boot() {
 		region_zero "$DIR/region.boot$n"
 }
 
-# Boot N: restore opened the data volume too, in the initramfs, and
-# linked its key; systemd-cryptsetup found it open and succeeded.
+# Boot N: restore opened the data volume too, in the initramfs, with its
+# crypttab line's discard (kept in the initramfs's copy), and linked its
+# key; systemd-cryptsetup found it open and succeeded.
 data_after_restore() {
+	guest_ok "boot $1: restore opened the data volume with its crypttab discard" \
+		'cryptsetup status cryptdata | grep -E "flags:.*discards"'
 	guest_ok "boot $1: restore linked the data volume's key too" \
 		"keyctl search @u logon $DATA_KEY_DESC"
 	guest_ok "boot $1: systemd-cryptsetup found the data volume open and succeeded" \

@@ -8,6 +8,7 @@
 #include <keyutils.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypttab.h"
 #include "tap.h"
@@ -123,6 +124,81 @@ static void test_limits(void)
 		off += snprintf(tab + off, sizeof(tab) - off, "v%u /dev/x\n", i);
 	check(parse(tab) == -E2BIG, "more entries than the limit: -E2BIG");
 	check(!parse("") && n == 0, "an empty file: no entries");
+}
+
+/* The dm-crypt options restore opens a volume with, word by word. */
+static void test_flags(void)
+{
+	static const struct {
+		const char *opt;
+		unsigned int flag;
+	} one[] = {
+		{ "discard", KHU_CRYPTTAB_DISCARD },
+		{ "readonly", KHU_CRYPTTAB_READONLY },
+		{ "read-only", KHU_CRYPTTAB_READONLY },
+		{ "same-cpu-crypt", KHU_CRYPTTAB_SAME_CPU_CRYPT },
+		{ "submit-from-crypt-cpus", KHU_CRYPTTAB_SUBMIT_FROM_CRYPT_CPUS },
+		{ "no-read-workqueue", KHU_CRYPTTAB_NO_READ_WORKQUEUE },
+		{ "no-write-workqueue", KHU_CRYPTTAB_NO_WRITE_WORKQUEUE },
+	};
+	char line[160], what[160];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+		snprintf(line, sizeof(line), "v /dev/a none luks,%s\n",
+			 one[i].opt);
+		snprintf(what, sizeof(what), "%s: that flag alone", one[i].opt);
+		check(!parse(line) && n == 1 && !e[0].skip &&
+		      e[0].flags == one[i].flag, what);
+	}
+	check(!parse("v /dev/a none luks\nw /dev/b\nx /dev/c none\n") &&
+	      n == 3 && !e[0].flags && !e[1].flags && !e[2].flags,
+	      "no option, no options field, no key file: no flag");
+	check(!parse("v /dev/a none discard,luks,no-read-workqueue,no-write-workqueue\n") &&
+	      e[0].flags == (KHU_CRYPTTAB_DISCARD |
+			     KHU_CRYPTTAB_NO_READ_WORKQUEUE |
+			     KHU_CRYPTTAB_NO_WRITE_WORKQUEUE),
+	      "several options, in any order, among others");
+	check(!parse("v /dev/a none readonly,read-only,discard,discard\n") &&
+	      e[0].flags == (KHU_CRYPTTAB_READONLY | KHU_CRYPTTAB_DISCARD),
+	      "both spellings of readonly, an option twice: one flag each");
+	check(!parse("v /dev/a none discard=1,discards,no-discard,Discard,x-discard\n") &&
+	      !e[0].flags, "whole words only: discard=1, discards, Discard are not discard");
+	check(!parse("v /dev/a none luks,x\\,discard,same-cpu-crypt\\,y\n") &&
+	      !e[0].flags, "an escaped comma joins the words: x\\,discard is one option");
+	check(!parse("v /dev/a none luks,discard\\\\,readonly\n") &&
+	      e[0].flags == KHU_CRYPTTAB_READONLY,
+	      "\\\\ is a backslash, not an escaped comma: discard\\ is not discard");
+	check(!parse("v /dev/a none link-volume-key=@u::%user:a\\,discard\n") &&
+	      !e[0].flags && !strcmp(e[0].link.value, "@u::%user:a,discard"),
+	      "\\,discard inside link-volume-key='s value is the value, not a flag");
+	check(!parse("v /dev/a none link-volume-key=@u::%logon:k:v,discard\n") &&
+	      e[0].flags == KHU_CRYPTTAB_DISCARD &&
+	      !strcmp(e[0].link.value, "@u::%logon:k:v"),
+	      "an unescaped comma ends link-volume-key=: discard after it counts");
+	check(!parse("v /dev/a none luks,discard,x\\y\n") &&
+	      e[0].flags == KHU_CRYPTTAB_DISCARD,
+	      "an escape systemd refuses: the options still count, as Debian's cryptroot splits at every ','");
+}
+
+/* The options said on restore's "opened as" line. */
+static void test_flag_names(void)
+{
+	char buf[KHU_CRYPTTAB_NAMES_LEN], small[12];
+
+	khu_crypttab_flag_names(0, buf, sizeof(buf));
+	check(!buf[0], "no flag: an empty string");
+	khu_crypttab_flag_names(KHU_CRYPTTAB_DISCARD, buf, sizeof(buf));
+	check(!strcmp(buf, "discard"), "discard");
+	khu_crypttab_flag_names(KHU_CRYPTTAB_READONLY | KHU_CRYPTTAB_DISCARD,
+				buf, sizeof(buf));
+	check(!strcmp(buf, "discard,readonly"),
+	      "two: as crypttab writes them, readonly said once");
+	khu_crypttab_flag_names(~0U, buf, sizeof(buf));
+	check(!strcmp(buf, "discard,readonly,same-cpu-crypt,submit-from-crypt-cpus,no-read-workqueue,no-write-workqueue"),
+	      "all of them fit KHU_CRYPTTAB_NAMES_LEN");
+	khu_crypttab_flag_names(~0U, small, sizeof(small));
+	check(!strcmp(small, "discard,rea"), "a short buffer: cut, terminated");
 }
 
 /* Line @i links into @ring (or the keyring named @ring_name) as @ref. */
@@ -298,11 +374,11 @@ static int fake_uuid(const char *path, char *uuid, size_t len)
 	return -EINVAL;
 }
 
-/* find_link's answer for volume @name with @uuid: its return, *@line. */
+/* khu_crypttab_find's answer for volume @name with @uuid: its return, *@line. */
 static int find(const char *name, const char *uuid, unsigned int *line)
 {
 	const struct khu_crypttab_entry *out = NULL;
-	int ret = khu_crypttab_find_link(e, n, name, uuid, fake_uuid, &out);
+	int ret = khu_crypttab_find(e, n, name, uuid, fake_uuid, &out);
 
 	*line = out ? out->line : 0;
 	return ret;
@@ -319,10 +395,13 @@ static void test_find(void)
 		"gone /dev/gone none link-volume-key=@u::%logon:k:gone\n"
 		"gone UUID=eeee-5 none link-volume-key=@u::%logon:k:g5\n"
 		"plain UUID=ffff-6 none luks\n"
-		"sw UUID=9999-7 none swap,link-volume-key=@u::%logon:k:sw\n";
+		"sw UUID=9999-7 none swap,link-volume-key=@u::%logon:k:sw\n"
+		"opts /dev/sda2 none luks,discard\n"
+		"two UUID=1111-a none luks,readonly\n"
+		"two UUID=2222-b none luks,link-volume-key=@u::%logon:k:two\n";
 	unsigned int line = 0;
 
-	check(!parse(tab) && n == 9, "nine lines to find links in");
+	check(!parse(tab) && n == 12, "twelve lines to find in");
 	check(!find("data", "dddd-4", &line) && line == 2,
 	      "two lines of one name: the one whose UUID= is the volume's");
 	check(!find("data", "aaaa-0", &line) && line == 1,
@@ -340,10 +419,87 @@ static void test_find(void)
 	      "a device that cannot be read: its error, that line named");
 	check(!find("gone", "eeee-5", &line) && line == 7,
 	      "... unless another line of that name is the volume");
-	check(find("plain", "ffff-6", &line) == -ENOENT && !line &&
-	      find("sw", "9999-7", &line) == -ENOENT &&
+	check(!find("plain", "ffff-6", &line) && line == 8 &&
+	      !e[7].link.value[0] && !khu_crypttab_links(&e[7]) && !e[7].flags,
+	      "a line without link-volume-key= is found too: nothing to link");
+	check(!find("opts", "aaaa-1", &line) && line == 10 &&
+	      e[9].flags == KHU_CRYPTTAB_DISCARD && !e[9].link.value[0],
+	      "a path, options and no link-volume-key=: found, its discard kept");
+	check(find("opts", "bbbb-2", &line) == -EXDEV && line == 10,
+	      "... and refused for another volume: its options not applied");
+	check(!find("two", "1111-a", &line) && line == 11 &&
+	      e[10].flags == KHU_CRYPTTAB_READONLY && !e[10].link.value[0],
+	      "two lines of one name: the volume's own, without link-volume-key=, not the other's that has one");
+	check(!find("two", "2222-b", &line) && line == 12 &&
+	      khu_crypttab_links(&e[11]) && !e[11].flags,
+	      "... and the other volume gets the other line");
+	check(find("sw", "9999-7", &line) == -ENOENT && !line &&
 	      find("other", "ffff-6", &line) == -ENOENT,
-	      "no link-volume-key=, a line not handed over, no such name: -ENOENT");
+	      "a line not handed over, no such name: -ENOENT");
+}
+
+/*
+ * The initramfs hooks' cut (integration/crypttab-initramfs.awk, run by
+ * awk as both hooks run it), read back by the parser as restore reads
+ * the copy: the same flags and link-volume-key= as the full line.
+ */
+static void test_cut(void)
+{
+	static const char awk_file[] = "../integration/crypttab-initramfs.awk";
+	static const char tab[] =
+		"# comment, discard\n"
+		"root UUID=1 /k luks,discard,keyscript=x,link-volume-key=@u::%logon:k:r\n"
+		"data /dev/sdb - luks,no-read-workqueue,x-foo,read-only,no-write-workqueue\r\n"
+		"plain /dev/sdc none luks,initramfs\n"
+		"esc /dev/sdd none luks,link-volume-key=@u::%user:a\\,discard\n"
+		"bad /dev/sde none discard,x\\n\n"
+		"word /dev/sdf none discard=1,discard\\,x,same-cpu-crypt\n"
+		"cpus /dev/sdg none submit-from-crypt-cpus,readonly\n"
+		"three /dev/sdh none\n";
+	char path[] = "/tmp/kh-cut-test.XXXXXX", cmd[256], out[2048];
+	size_t len = 0;
+	FILE *f;
+	int fd;
+
+	if (access(awk_file, R_OK)) {
+		printf("# skip: no %s here: the cut is not tested\n", awk_file);
+		return;
+	}
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, tab, strlen(tab)) != (ssize_t)strlen(tab)) {
+		check(0, "a crypttab for the cut");
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+		return;
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "awk -f %s %s", awk_file, path);
+	f = popen(cmd, "r");
+	if (f) {
+		len = fread(out, 1, sizeof(out) - 1, f);
+		check(!pclose(f), "awk -f crypttab-initramfs.awk ran");
+	}
+	unlink(path);
+	out[len] = '\0';
+	check(!strcmp(out,
+		      "root UUID=1 none discard,link-volume-key=@u::%logon:k:r\n"
+		      "data /dev/sdb none no-read-workqueue,read-only,no-write-workqueue\n"
+		      "esc /dev/sdd none link-volume-key=@u::%user:a\\,discard\n"
+		      "word /dev/sdf none same-cpu-crypt\n"
+		      "cpus /dev/sdg none submit-from-crypt-cpus,readonly\n"),
+	      "the cut: activation options and link-volume-key= kept, in order; other lines and options left out");
+	check(!parse(out) && n == 5 && e[0].flags == KHU_CRYPTTAB_DISCARD &&
+	      links(0, KEY_SPEC_USER_KEYRING, "", "%logon:k:r") &&
+	      e[1].flags == (KHU_CRYPTTAB_NO_READ_WORKQUEUE |
+			     KHU_CRYPTTAB_READONLY |
+			     KHU_CRYPTTAB_NO_WRITE_WORKQUEUE) &&
+	      !e[1].link.value[0] && !e[2].flags &&
+	      !strcmp(e[2].link.value, "@u::%user:a,discard") &&
+	      e[3].flags == KHU_CRYPTTAB_SAME_CPU_CRYPT &&
+	      e[4].flags == (KHU_CRYPTTAB_SUBMIT_FROM_CRYPT_CPUS |
+			     KHU_CRYPTTAB_READONLY),
+	      "the copy read back: the full lines' flags and links");
 }
 
 int main(void)
@@ -352,11 +508,14 @@ int main(void)
 	test_forms();
 	test_refused();
 	test_options_exact();
+	test_flags();
+	test_flag_names();
 	test_limits();
 	test_link();
 	test_link_refused();
 	test_escapes();
 	test_same_key();
 	test_find();
+	test_cut();
 	return khu_tap_done();
 }

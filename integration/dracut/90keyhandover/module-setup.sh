@@ -36,27 +36,31 @@ installkernel() {
 }
 
 install() {
-	inst_binary "$(command -v keyhandover)" /usr/sbin/keyhandover
+	local tool top share cut
+	tool=$(command -v keyhandover)
+	inst_binary "$tool" /usr/sbin/keyhandover
 	inst_multiple modprobe udevadm
-	# `keyhandover restore` links each volume key where its crypttab
-	# line's link-volume-key= says: every line, also those of volumes
-	# opened later by the system, which restore opens too. A file of its
-	# own: systemd-cryptsetup-generator reads the initramfs's
-	# /etc/crypttab, and must not be given the lines dracut leaves out.
-	# Each line cut to "name source none link-volume-key=VALUE", as the
-	# initramfs-tools hook does (see there): no key file path and no
-	# other option goes into the image.
-	if [[ -f $dracutsysrootdir/etc/crypttab ]] &&
+	# `keyhandover restore` opens each handed-over volume with its
+	# crypttab line's dm-crypt options (discard, readonly, ...), as
+	# systemd-cryptsetup would have, and links its key where the line's
+	# link-volume-key= says: every line, also those of volumes opened
+	# later by the system, which restore opens too. A file of its own:
+	# systemd-cryptsetup-generator reads the initramfs's /etc/crypttab,
+	# and must not be given the lines dracut leaves out. Each line cut to
+	# "name source none OPTIONS" by crypttab-initramfs.awk, as the
+	# initramfs-tools hook cuts them (see there): no key file path and no
+	# other option goes into the image. It is found as the hook finds it.
+	top=$(readlink -f "$tool") && top=${top%/*/*}
+	share=$top/share/keyhandover/crypttab-initramfs.awk
+	cut=$share
+	[[ -f $cut ]] || cut=$top/integration/crypttab-initramfs.awk
+	if [[ -f $dracutsysrootdir/etc/crypttab && ! -f $cut ]]; then
+		dwarn "keyhandover: no $share (make install-tool installs it): restore will apply no crypttab option and link no volume key"
+	elif [[ -f $dracutsysrootdir/etc/crypttab ]] &&
 		! (mkdir -p "$initdir/etc/keyhandover" && umask 077 &&
-		awk '!/^[ \t]*#/ && NF >= 4 { o = $4; v = ""; sub(/\r.*/, "", o)
-			t = o; gsub(/\\[\\,]/, "", t); if (t ~ /\\/) next
-			while (match(o, /^([^\\,]|\\.)*/)) { w = substr(o, 1, RLENGTH)
-				if (w ~ /^link-volume-key=/) v = w
-				if (RLENGTH >= length(o)) break; o = substr(o, RLENGTH + 2) }
-			if (v != "") print $1, $2, "none", v }' \
-			"$dracutsysrootdir/etc/crypttab" \
-			>"$initdir/etc/keyhandover/crypttab"); then
-		dwarn "keyhandover: cannot write /etc/keyhandover/crypttab into the initramfs: restore will link no volume key"
+			awk -f "$cut" "$dracutsysrootdir/etc/crypttab" \
+				>"$initdir/etc/keyhandover/crypttab"); then
+		dwarn "keyhandover: cannot write /etc/keyhandover/crypttab into the initramfs: restore will apply no crypttab option and link no volume key"
 	fi
 	# Pulled in by sysinit.target, which every initramfs boot starts:
 	# cryptsetup-pre.target is passive (nothing starts it unless a unit
