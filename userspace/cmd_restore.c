@@ -165,7 +165,7 @@ static void khu_restore_no_line(const struct khu_restore_tab *t,
 	for (i = 0; i < t->count; i++) {
 		const struct khu_crypttab_entry *e = &t->tab[i];
 
-		if (!strcmp(e->name, name) && e->skip) {
+		if (!strcmp(e->name, name) && e->unreadable) {
 			khu_err("%s: %s line %u: %s: no crypttab option applied, no volume key linked",
 				name, t->path, e->line, e->skip);
 			return;
@@ -268,6 +268,17 @@ static void khu_restore_link(const struct khu_restore_tab *t,
 		if (t->o->verbose)
 			khu_err("%s: no link-volume-key= in %s line %u: no volume key linked",
 				e->name, t->path, line->line);
+		return;
+	}
+	/*
+	 * As khu_crypttab_links(): not for a line stash does not hand over.
+	 * Quietly, as from the initramfs copy, which leaves out such a
+	 * line's link-volume-key=.
+	 */
+	if (line->skip) {
+		if (t->o->verbose)
+			khu_err("%s: %s line %u: %s: no volume key linked",
+				e->name, t->path, line->line, line->skip);
 		return;
 	}
 	if (l->unusable) {

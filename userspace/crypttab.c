@@ -311,7 +311,14 @@ static const char *khu_crypttab_device(struct khu_crypttab_entry *e)
 	return NULL;
 }
 
-/* Why stash cannot hand over the volume of @e with options @opts. */
+/*
+ * Why stash cannot hand over the volume of @e with options @opts. A line
+ * whose name or source cannot be read is ->unreadable as well: it names
+ * no volume. The others still name one, whose dm-crypt options restore
+ * applies (khu_crypttab_find), so their device and link-volume-key= are
+ * read too; a key is linked only for a line stash hands over
+ * (khu_crypttab_links()).
+ */
 static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 				     const char *opts)
 {
@@ -331,10 +338,17 @@ static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 		{ "keyfile-size", "keyfile-size= (not supported yet)" },
 		{ "noauto", "noauto (not opened at boot)" },
 	};
+	const char *bad_source;
 	size_t i;
 
-	if (!khu_crypttab_name_ok(e->name))
+	if (!khu_crypttab_name_ok(e->name)) {
+		e->unreadable = true;
 		return "a name that is not a usable mapping name";
+	}
+	bad_source = khu_crypttab_device(e);
+	e->unreadable = bad_source != NULL;
+	/* Not a reason to leave the volume out: its passphrase still opens it. */
+	e->link.unusable = khu_crypttab_link(&e->link, opts);
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (khu_crypttab_has(opts, refused[i].opt))
 			return refused[i].why;
@@ -342,9 +356,7 @@ static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 		return "a key file that is a device (random key, or a key on raw media)";
 	if (strchr(e->key_file, ':'))
 		return "a key file on another device (path:device)";
-	/* Not a reason to leave the volume out: its passphrase still opens it. */
-	e->link.unusable = khu_crypttab_link(&e->link, opts);
-	return khu_crypttab_device(e);
+	return bad_source;
 }
 
 static void khu_crypttab_line(const char *line, unsigned int nr,
@@ -359,12 +371,14 @@ static void khu_crypttab_line(const char *line, unsigned int nr,
 	khu_crypttab_field(&p, e->name, sizeof(e->name), &too_long);
 	if (!khu_crypttab_field(&p, e->source, sizeof(e->source), &too_long)) {
 		e->skip = "no source device";
+		e->unreadable = true;
 		return;
 	}
 	khu_crypttab_field(&p, e->key_file, sizeof(e->key_file), &too_long);
 	khu_crypttab_field(&p, opts, sizeof(opts), &too_long);
 	if (too_long) {
 		e->skip = "a field too long";
+		e->unreadable = true;
 		return;
 	}
 	if (!strcmp(e->key_file, "none") || !strcmp(e->key_file, "-"))
@@ -429,6 +443,7 @@ int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
 		if (len >= sizeof(line)) {
 			memset(&out[n], 0, sizeof(out[n]));
 			out[n].line = nr;
+			out[n].unreadable = true;
 			out[n++].skip = "a line too long";
 			continue;
 		}
@@ -453,6 +468,14 @@ static int khu_crypttab_same(const struct khu_crypttab_entry *e,
 	if (e->uuid)
 		return !strcasecmp(e->uuid, uuid);
 	ret = uuid_of(e->device, got, sizeof(got));
+	/*
+	 * -ENOENT and -EXDEV are khu_crypttab_find's own answers ("no line
+	 * of that name", "another volume's"): a device that is not there
+	 * must not read as either, which would open the volume with no
+	 * option and say nothing.
+	 */
+	if (ret == -ENOENT || ret == -EXDEV)
+		ret = -ENODEV;
 	return ret ? ret : !strcasecmp(got, uuid);
 }
 
@@ -463,11 +486,19 @@ static int khu_crypttab_same(const struct khu_crypttab_entry *e,
  * another's options and link its key as the other's (two lines of one
  * name, `--name` given to another disk, a stale copy), and the next
  * keyring-mode stash would hand it over as the other's.
- * Lines stash could not hand over (->skip) are none of them.
+ * Of two lines of that name and volume the first, as stash hands over
+ * the first and systemd keeps the first of a name.
+ * A line that names no volume (->unreadable) is none of them; one stash
+ * does not hand over (->skip: keyscript=, noauto, a key file on a
+ * device, ...) is, for its options: the initramfs copy
+ * (integration/crypttab-initramfs.awk) leaves those options out and
+ * keeps the line, and restore must find the same line in the copy as in
+ * /etc/crypttab. Neither links a key for it (khu_crypttab_links(); the
+ * copy drops its link-volume-key=).
  * 0, *@out the line; -ENOENT: no line has that name; -EXDEV: those that
- * have are other volumes, *@out the first; another -errno: no line is the
- * volume, and the device of *@out, the first that could not be looked at,
- * gave that.
+ * have are other volumes, *@out the first; another -errno (never -ENOENT
+ * or -EXDEV: see khu_crypttab_same): no line is the volume, and the
+ * device of *@out, the first that could not be looked at, gave that.
  */
 int khu_crypttab_find(const struct khu_crypttab_entry *tab, unsigned int count,
 		      const char *name, const char *uuid,
@@ -481,7 +512,7 @@ int khu_crypttab_find(const struct khu_crypttab_entry *tab, unsigned int count,
 	for (i = 0; i < count; i++) {
 		const struct khu_crypttab_entry *e = &tab[i];
 
-		if (e->skip || strcmp(e->name, name))
+		if (e->unreadable || strcmp(e->name, name))
 			continue;
 		ret = khu_crypttab_same(e, uuid, uuid_of);
 		if (ret == 1) {

@@ -16,8 +16,9 @@
 
 #define KHU_CRYPTTAB_PATH	"/etc/crypttab"
 /*
- * Its lines with activation options or link-volume-key=, cut to those, as
- * our initramfs hooks copy them there (integration/crypttab-initramfs.awk).
+ * Its lines cut to "name source none" and their activation options and
+ * link-volume-key=, as our initramfs hooks copy them there
+ * (integration/crypttab-initramfs.awk).
  */
 #define KHU_CRYPTTAB_COPY	"/etc/keyhandover/crypttab"
 #define KHU_CRYPTTAB_MAX	64	/* entries read; more is refused */
@@ -64,6 +65,8 @@ struct khu_crypttab_entry {
 	unsigned int flags;			/* KHU_CRYPTTAB_*, to open it */
 	struct khu_crypttab_link link;		/* link-volume-key= */
 	const char *skip;			/* why stash cannot hand it over, or NULL */
+	/* No volume named (no source, a bad name or source, too long). */
+	bool unreadable;
 };
 
 int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,

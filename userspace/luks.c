@@ -210,7 +210,7 @@ int khu_luks_verify(struct crypt_device *cd, const void *key, size_t key_size)
 }
 
 /* crypttab's activation options (KHU_CRYPTTAB_*) as libcryptsetup's flags. */
-static uint32_t khu_luks_flags(unsigned int opts)
+uint32_t khu_luks_flags(unsigned int opts)
 {
 	static const struct {
 		unsigned int opt;

@@ -26,6 +26,7 @@ bool khu_luks_detached(struct crypt_device *cd, uint64_t *offset);
 int khu_luks_derive(struct crypt_device *cd, const char *pass, size_t pass_len,
 		    void *key, size_t key_size);
 int khu_luks_verify(struct crypt_device *cd, const void *key, size_t key_size);
+uint32_t khu_luks_flags(unsigned int opts);
 int khu_luks_activate(struct crypt_device *cd, const char *name,
 		      const void *key, size_t key_size, unsigned int opts);
 int khu_luks_find_mapping(const char *uuid, char *name, size_t len);

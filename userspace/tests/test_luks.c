@@ -4,7 +4,8 @@
  * that real cryptsetup formats in plain files (no device-mapper, no
  * root): a volume with its header in front of its data, and detached
  * headers (cryptsetup --header), whose key the next kernel could never
- * use. The cheapest key derivation keeps it fast.
+ * use. The cheapest key derivation keeps it fast. And the flags restore
+ * opens a volume with, from its crypttab line's options.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <libcryptsetup.h>
 
+#include "crypttab.h"
 #include "luks.h"
 #include "tap.h"
 
@@ -64,9 +66,55 @@ static void test_detached(void)
 	      "a detached header with --offset: its data past its own end, refused");
 }
 
+/* crypttab's activation options, each as libcryptsetup's flag. */
+static void test_flags(void)
+{
+	static const struct {
+		unsigned int opt;
+		uint32_t flag;
+		const char *what;
+	} one[] = {
+		{ KHU_CRYPTTAB_DISCARD, CRYPT_ACTIVATE_ALLOW_DISCARDS,
+		  "discard: CRYPT_ACTIVATE_ALLOW_DISCARDS" },
+		{ KHU_CRYPTTAB_READONLY, CRYPT_ACTIVATE_READONLY,
+		  "readonly: CRYPT_ACTIVATE_READONLY" },
+		{ KHU_CRYPTTAB_SAME_CPU_CRYPT, CRYPT_ACTIVATE_SAME_CPU_CRYPT,
+		  "same-cpu-crypt: CRYPT_ACTIVATE_SAME_CPU_CRYPT" },
+		{ KHU_CRYPTTAB_SUBMIT_FROM_CRYPT_CPUS,
+		  CRYPT_ACTIVATE_SUBMIT_FROM_CRYPT_CPUS,
+		  "submit-from-crypt-cpus: CRYPT_ACTIVATE_SUBMIT_FROM_CRYPT_CPUS" },
+		{ KHU_CRYPTTAB_NO_READ_WORKQUEUE, CRYPT_ACTIVATE_NO_READ_WORKQUEUE,
+		  "no-read-workqueue: CRYPT_ACTIVATE_NO_READ_WORKQUEUE" },
+		{ KHU_CRYPTTAB_NO_WRITE_WORKQUEUE,
+		  CRYPT_ACTIVATE_NO_WRITE_WORKQUEUE,
+		  "no-write-workqueue: CRYPT_ACTIVATE_NO_WRITE_WORKQUEUE" },
+	};
+	unsigned int all = 0;
+	uint32_t flags = 0;
+	size_t i;
+
+	check(khu_luks_flags(0) == 0, "no option: no flag");
+	for (i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+		check(khu_luks_flags(one[i].opt) == one[i].flag, one[i].what);
+		all |= one[i].opt;
+		flags |= one[i].flag;
+	}
+	check(khu_luks_flags(KHU_CRYPTTAB_DISCARD | KHU_CRYPTTAB_READONLY |
+			     KHU_CRYPTTAB_NO_WRITE_WORKQUEUE) ==
+	      (CRYPT_ACTIVATE_ALLOW_DISCARDS | CRYPT_ACTIVATE_READONLY |
+	       CRYPT_ACTIVATE_NO_WRITE_WORKQUEUE),
+	      "discard,readonly,no-write-workqueue: those three flags");
+	check(khu_luks_flags(all) == flags, "every option: every flag");
+	/* A bit crypttab.c does not set must not turn into a flag. */
+	check(khu_luks_flags(~all) == 0, "an unknown bit: no flag");
+}
+
 int main(void)
 {
 	char cmd[256];
+
+	/* No volume needed: before the cryptsetup check. */
+	test_flags();
 
 	if (system("command -v cryptsetup >/dev/null")) {
 		printf("# SKIP cryptsetup not installed\n");

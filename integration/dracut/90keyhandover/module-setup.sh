@@ -47,20 +47,25 @@ install() {
 	# later by the system, which restore opens too. A file of its own:
 	# systemd-cryptsetup-generator reads the initramfs's /etc/crypttab,
 	# and must not be given the lines dracut leaves out. Each line cut to
-	# "name source none OPTIONS" by crypttab-initramfs.awk, as the
+	# "name source none [OPTIONS]" by crypttab-initramfs.awk, as the
 	# initramfs-tools hook cuts them (see there): no key file path and no
 	# other option goes into the image. It is found as the hook finds it.
 	top=$(readlink -f "$tool") && top=${top%/*/*}
 	share=$top/share/keyhandover/crypttab-initramfs.awk
 	cut=$share
 	[[ -f $cut ]] || cut=$top/integration/crypttab-initramfs.awk
+	# Without the copy restore reads the image's /etc/crypttab, dracut's:
+	# only the lines dracut put there, if any. A half-written copy is
+	# removed: restore would read it.
+	local without="restore reads the image's /etc/crypttab instead, which holds only the lines dracut put there (if any): no crypttab option applied and no volume key linked for the other volumes"
 	if [[ -f $dracutsysrootdir/etc/crypttab && ! -f $cut ]]; then
-		dwarn "keyhandover: no $share (make install-tool installs it): restore will apply no crypttab option and link no volume key"
+		dwarn "keyhandover: no $share (make install-tool installs it): $without"
 	elif [[ -f $dracutsysrootdir/etc/crypttab ]] &&
 		! (mkdir -p "$initdir/etc/keyhandover" && umask 077 &&
-			awk -f "$cut" "$dracutsysrootdir/etc/crypttab" \
+			LC_ALL=C awk -f "$cut" "$dracutsysrootdir/etc/crypttab" \
 				>"$initdir/etc/keyhandover/crypttab"); then
-		dwarn "keyhandover: cannot write /etc/keyhandover/crypttab into the initramfs: restore will apply no crypttab option and link no volume key"
+		rm -f "$initdir/etc/keyhandover/crypttab"
+		dwarn "keyhandover: cannot write /etc/keyhandover/crypttab into the initramfs: $without"
 	fi
 	# Pulled in by sysinit.target, which every initramfs boot starts:
 	# cryptsetup-pre.target is passive (nothing starts it unless a unit
