@@ -51,12 +51,10 @@ kver=$(KH_TOP=$top && . "$top/tests/lib/debian.sh" && kh_kernel_version)
 make -s -C "$top" module tool KERNELRELEASE="$kver" >&2 ||
 	echo "# the project does not build: the QEMU suites will say so"
 
-# The queue: NAME and command, longest first (Debian 13 about 12 min,
-# Debian 12 about 9, qemu-2 about 4). Each system job runs the system's
-# default scenarios; those left out of make test (the kernel upgrade,
-# dracut: docs/testing.md) say so in its output.
+# The queue: NAME and command, longest first (docs/testing.md has the
+# times). Each system job runs the system's default scenarios.
 queue=$(mktemp -d)
-jobs=(system-trixie system-bookworm qemu-2)
+jobs=(system-trixie system-bookworm system-trixie-dracut qemu-2)
 job_cmd() {
 	case $1 in
 	system-*) "$top/tests/system/run.sh" --system="${1#system-}" ;;

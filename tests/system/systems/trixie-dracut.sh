@@ -4,7 +4,9 @@
 # (hostonly="no"): systemd and systemd-cryptsetup in the initramfs, root
 # named on the kernel's command line (rd.luks.uuid=, rd.luks.name=) as
 # dracut's generic images need, with rd.luks.options= giving
-# systemd-cryptsetup link-volume-key= at the cold boot. The data disk is
+# systemd-cryptsetup link-volume-key= at the cold boot, and the discard
+# root's crypttab line has (a generic image reads no crypttab; restore,
+# after a kexec, applies the line's). The data disk is
 # not on the command line: systemd-cryptsetup opens it after the switch
 # to the real root, from /etc/crypttab.
 #
@@ -21,6 +23,6 @@ INITRAMFS=dracut
 COLD_PROMPT='Please enter passphrase for disk'
 CRYPTTAB_OPTIONS=luks,discard,link-volume-key=@u::%logon:$KEY_DESC
 system_cmdline() {
-	printf 'rd.luks.uuid=%s rd.luks.name=%s=cryptroot rd.luks.options=link-volume-key=@u::%%logon:%s' \
+	printf 'rd.luks.uuid=%s rd.luks.name=%s=cryptroot rd.luks.options=discard,link-volume-key=@u::%%logon:%s' \
 		"$UUID" "$UUID" "$KEY_DESC"
 }
