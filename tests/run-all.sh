@@ -54,7 +54,7 @@ make -s -C "$top" module tool KERNELRELEASE="$kver" >&2 ||
 # The queue: NAME and command, longest first (docs/testing.md has the
 # times). Each system job runs the system's default scenarios.
 queue=$(mktemp -d)
-jobs=(system-trixie system-bookworm system-trixie-dracut qemu-2)
+jobs=(system-trixie system-trixie-dracut qemu-2)
 job_cmd() {
 	case $1 in
 	system-*) "$top/tests/system/run.sh" --system="${1#system-}" ;;
