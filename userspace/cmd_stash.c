@@ -472,28 +472,33 @@ static const char *khu_stash_tab_usable(struct khu_volume *v)
 
 /*
  * Two volumes under one name could not both be opened after the kexec:
- * the first line that has it keeps it.
+ * the first line that has it keeps it, whether or not that line is
+ * handed over. systemd's generator keeps the first line of a name, and
+ * restore takes the first line of a name for the volume's options and
+ * link-volume-key= (khu_crypttab_find): a later line's key handed over
+ * under that name would be opened, and linked, by another line's word.
  */
-static bool khu_stash_name_taken(const struct khu_stash *s, const char *name)
+static bool khu_stash_name_taken(const struct khu_stash *s, unsigned int i)
 {
-	unsigned int i;
+	unsigned int j;
 
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->vol[i].name, name))
+	for (j = 0; j < i; j++)
+		if (!s->tab[j].unreadable &&
+		    !strcmp(s->tab[j].name, s->tab[i].name))
 			return true;
 	return false;
 }
 
-/* Add crypttab entry @e, or say why it is not handed over. */
-static void khu_stash_tab_add(struct khu_stash *s,
-			      const struct khu_crypttab_entry *e)
+/* Add crypttab entry @i, or say why it is not handed over. */
+static void khu_stash_tab_add(struct khu_stash *s, unsigned int i)
 {
+	const struct khu_crypttab_entry *e = &s->tab[i];
 	struct khu_volume *v = &s->vol[s->n];
 	const char *why = e->skip;
 
 	if (!why && s->n == KH_MAX_ENTRIES)
 		why = "more than 16 volumes";
-	if (!why && khu_stash_name_taken(s, e->name))
+	if (!why && khu_stash_name_taken(s, i))
 		why = "an earlier line has this name";
 	if (!why) {
 		v->dev = e->device;
@@ -543,7 +548,7 @@ int khu_stash_from_crypttab(struct khu_stash *s)
 	else if (ret)
 		khu_err("cannot parse %s: %s", path, strerror(-ret));
 	for (i = 0; !ret && i < count; i++)
-		khu_stash_tab_add(s, &s->tab[i]);
+		khu_stash_tab_add(s, i);
 	if (!ret && !s->n) {
 		khu_err("%s lists no LUKS volume that can be handed over",
 			path);

@@ -434,8 +434,9 @@ int khu_crypttab_parse(const char *text, struct khu_crypttab_entry *out,
 		p += len;
 		if (*p == '\n')
 			p++;
+		/* Leading blanks (a CR among them) go; the line ends at its next CR. */
 		s = line + strspn(line, " \t\r");
-		line[strcspn(line, "\r")] = '\0';
+		line[s - line + strcspn(s, "\r")] = '\0';
 		if (!*s || *s == '#')
 			continue;
 		if (n == cap)

@@ -595,6 +595,7 @@ static void test_cut(void)
 		"bad/name UUID=bn none discard\n",
 		"one\n",
 		"  \r  cr UUID=cr none discard\n",
+		"\rcr2 UUID=c2\r none discard\n",
 		"ws\tUUID=ws \t none\t discard,link-volume-key=@u::%logon:k:ws junk\n",
 	};
 	char tab[8192], out[8192], what[160];

@@ -42,7 +42,9 @@ make_rootfs() {
 # DEVICE: it stashes from /etc/crypttab, as on an installed system (the
 # root volume under its crypttab name, by UUID=, found by a scan: this
 # guest has no udev; and three entries it must list as not handed over:
-# swap, a missing device, a second line with the root's name),
+# swap, a missing device, a second line with the root's name, and a
+# name whose first line is not handed over (noauto) and whose second line
+# is not either: restore would take the first line's options),
 # loads Debian's initramfs (the boot disk's initrd.img) and, with no
 # systemd here, kexecs at once. The host checks its output on the console.
 stage_distroarm() {
@@ -54,6 +56,8 @@ stage_distroarm() {
 		"swap $BOOTDISK /dev/urandom swap,cipher=aes-xts-plain64,size=256" \
 		"gone UUID=00000000-0000-4000-8000-0000000000aa none luks" \
 		"cryptroot UUID=$uuid none luks" \
+		"twice UUID=00000000-0000-4000-8000-0000000000bb none luks,noauto" \
+		"twice UUID=00000000-0000-4000-8000-0000000000bb none luks" \
 		>/etc/crypttab
 	unpack_boot
 	REST=

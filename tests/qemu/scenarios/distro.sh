@@ -27,6 +27,10 @@ scenario_checks() {
 		console_has "$d" "crypttab line 4: gone (UUID=00000000-0000-4000-8000-0000000000aa) not handed over: no LUKS device with this UUID here"
 	check "distro: ... listed the second line named cryptroot with its reason" \
 		console_has "$d" "crypttab line 5: cryptroot (UUID=$DISTRO_UUID) not handed over: an earlier line has this name"
+	check "distro: ... a line left out (noauto) with its reason" \
+		console_has "$d" "crypttab line 6: twice (UUID=00000000-0000-4000-8000-0000000000bb) not handed over: noauto (not opened at boot)"
+	check "distro: ... and the next line of its name too: the first line of a name keeps it" \
+		console_has "$d" "crypttab line 7: twice (UUID=00000000-0000-4000-8000-0000000000bb) not handed over: an earlier line has this name"
 	check "distro: ... and, with no systemd, kexecd at once" \
 		console_has "$d" "then: kexec at once (no systemd)"
 	check "distro: Debian's initramfs ran keyhandover's boot script, which opened the volume" \
