@@ -349,6 +349,9 @@ static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 	e->unreadable = bad_source != NULL;
 	/* Not a reason to leave the volume out: its passphrase still opens it. */
 	e->link.unusable = khu_crypttab_link(&e->link, opts);
+	/* A line that names no volume says so first: the rest is moot. */
+	if (bad_source)
+		return bad_source;
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (khu_crypttab_has(opts, refused[i].opt))
 			return refused[i].why;
@@ -356,7 +359,7 @@ static const char *khu_crypttab_skip(struct khu_crypttab_entry *e,
 		return "a key file that is a device (random key, or a key on raw media)";
 	if (strchr(e->key_file, ':'))
 		return "a key file on another device (path:device)";
-	return bad_source;
+	return NULL;
 }
 
 static void khu_crypttab_line(const char *line, unsigned int nr,
