@@ -497,8 +497,14 @@ KH_KHO_CONFIGS=${KH_KHO_CONFIGS:-kho.config debug.config}
 # linux-source-7.3 tree that the test kernel is built in (unpacked once;
 # tests/check.sh runs its scripts/checkpatch.pl).
 kh_kho_source() {
+	# dwarves (pahole) before the configuration: the kernel records the
+	# pahole it was configured with (CONFIG_PAHOLE_VERSION), and a module
+	# built against it with another one warns, which the W=1 build
+	# refuses. On a cold cache the headers a module build installs pull
+	# dwarves into the chroot while this kernel builds: it was configured
+	# with none (0) and every module build against it failed.
 	kh_croot=$(kh_kernel_chroot linux-source-7.3 bc bison flex libelf-dev \
-		libssl-dev cpio xz-utils gcc kmod) || exit 1
+		libssl-dev cpio xz-utils gcc kmod dwarves) || exit 1
 	# shellcheck disable=SC2016 # a dpkg-query format, not for the shell
 	kh_sv=$(chroot "$kh_croot" dpkg-query -W -f='${Version}' linux-source-7.3)
 	for kh_c in $KH_KHO_CONFIGS; do
