@@ -14,10 +14,11 @@
  * Exit codes: 0 success, 1 failure, 2 usage error, 3 (restore) nothing
  * was handed over.
  *
- * This file: the command table and main(). The commands are in cmd_*.c
- * (tool.h), their options in cli_options.h, the messages they share in
- * report.c; the library modules they use return negative errno values
- * and never print. No key byte is ever printed, here or anywhere.
+ * This file: the dispatcher and main(). The commands are in cmd_*.c
+ * (tool.h), listed in cli_commands.h, their options in cli_options.h, the
+ * messages they share in report.c; the library modules they use return
+ * negative errno values and never print. No key byte is ever printed,
+ * here or anywhere.
  */
 #include <errno.h>
 #include <signal.h>
@@ -31,19 +32,10 @@
 
 /* The dispatcher and the usage text: one line per command. */
 static const struct khu_cli_cmd khu_commands[] = {
-	{ "stash", khu_cmd_stash, KHU_CMD_STASH,
-	  "derive the volume keys of LUKS DEVICEs (or take them from the keyring) and arm the hand-over" },
-	{ "load", khu_cmd_load, KHU_CMD_LOAD,
-	  "load the next kernel; wipes an armed hand-over if that fails" },
-	{ "reboot", khu_cmd_reboot, KHU_CMD_REBOOT,
-	  "stash (crypttab by default), load what the boot loader would boot, and kexec into it" },
-	{ "restore", khu_cmd_restore, KHU_CMD_RESTORE,
-	  "in the new kernel: read the hand-over once and open the volumes (or put the keys into a keyring)" },
-	{ "setup", khu_cmd_setup, KHU_CMD_SETUP,
-	  "reserve the region at boot: a GRUB drop-in with memmap= and keyhandover.region=" },
-	{ "status", khu_cmd_status, KHU_CMD_STATUS,
-	  "show the state of the hand-over region (never a key)" },
-	{ "wipe", khu_cmd_wipe, KHU_CMD_WIPE, "wipe the hand-over region" },
+#define KHU_COMMAND(name, bit, help) \
+	{ #name, khu_cmd_##name, KHU_CMD_##bit, help },
+#include "cli_commands.h"
+#undef KHU_COMMAND
 	{ NULL, NULL, 0, NULL },
 };
 
