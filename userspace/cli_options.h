@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Every option and operand of the tool, one line each; the parser's
- * getopt tables, the usage text and (later) the man page come from here.
+ * getopt tables, the usage text, the man page and the bash completion
+ * (gen_man.c) come from here.
  * Modelled on cryptsetup's src/cryptsetup_arg_list.h. No include guard:
  * the includer defines KHU_OPTION and includes this where it wants a list.
  *
