@@ -12,7 +12,7 @@ linux-headers-amd64 kmod libkeyutils-dev"
 test_pkgs="$build_pkgs qemu-system-x86 cryptsetup-bin busybox-static
 kexec-tools dkms cpio xz-utils zstd keyutils ca-certificates clang
 libclang-rt-14-dev valgrind cppcheck sparse debootstrap qemu-utils e2fsprogs
-initramfs-tools-core initramfs-tools cryptsetup-initramfs ovmf"
+initramfs-tools-core initramfs-tools cryptsetup-initramfs ovmf mandoc"
 
 case "${1:-build}" in
 build) pkgs=$build_pkgs ;;

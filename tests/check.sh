@@ -5,6 +5,8 @@
 # linux-source-7.3, the tree tests/lib/debian.sh builds the KHO and debug
 # test kernel in: unpacked once, cached) must report nothing on it; the
 # tool must be clean under gcc -Wall -Wextra -Werror and cppcheck.
+# The man pages and the bash completion must be lint-clean and list what
+# the tool and the module have (tests/man.sh).
 # The module is built from a copy, so the tree's own objects stay as built.
 set -uo pipefail
 
@@ -12,6 +14,8 @@ KH_TOP=$(cd "$(dirname "$0")/.." && pwd)
 top=$KH_TOP
 # shellcheck source=lib/host.sh
 . "$KH_TOP/tests/lib/host.sh"
+# shellcheck source=man.sh
+. "$KH_TOP/tests/man.sh"
 kver=$(kh_kernel_version)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -69,9 +73,11 @@ else
 	echo "# skip: checkpatch.pl --strict: not root (linux-source-7.3 is in the trixie chroot)"
 fi
 cp -r "$top/userspace" "$tmp/userspace"
+cp -r "$top/man" "$tmp/man"
 make -s -C "$tmp/userspace" clean >/dev/null 2>&1
 check_output "tool: gcc -Wall -Wextra -Werror" \
 	make -s -C "$tmp/userspace" all tests CFLAGS="-O2 -g -Werror"
 check_output "tool: cppcheck reports nothing" make -s -C "$top/userspace" lint
+man_checks "$top" "$tmp/userspace"
 
 finish
