@@ -4,20 +4,32 @@
 # `apt-get update` runs only when something is.
 #
 #   scripts/deps.sh build	the module and the tool
+#   scripts/deps.sh deb	+ what make deb needs (debhelper, dh-dkms, lintian)
 #   scripts/deps.sh test	+ QEMU, cryptsetup, busybox, kexec-tools, dkms
 set -eu
 
 build_pkgs="gcc make libc6-dev pkg-config libcryptsetup-dev libssl-dev
 linux-headers-amd64 kmod libkeyutils-dev"
-test_pkgs="$build_pkgs qemu-system-x86 cryptsetup-bin busybox-static
+# The module is DKMS's to build on the target: make deb needs no headers.
+# Debian 13 has systemd's pkg-config file (the unit directory) in
+# systemd-dev, Debian 12 in systemd itself.
+deb_pkgs="build-essential pkg-config libcryptsetup-dev libssl-dev
+libkeyutils-dev dpkg-dev debhelper dh-dkms lintian"
+if apt-cache show systemd-dev >/dev/null 2>&1; then
+	deb_pkgs="$deb_pkgs systemd-dev"
+else
+	deb_pkgs="$deb_pkgs systemd"
+fi
+test_pkgs="$build_pkgs $deb_pkgs qemu-system-x86 cryptsetup-bin busybox-static
 kexec-tools dkms cpio xz-utils zstd keyutils ca-certificates clang
 libclang-rt-14-dev valgrind cppcheck sparse debootstrap qemu-utils e2fsprogs
 initramfs-tools-core initramfs-tools cryptsetup-initramfs ovmf mandoc"
 
 case "${1:-build}" in
 build) pkgs=$build_pkgs ;;
+deb) pkgs=$deb_pkgs ;;
 test) pkgs=$test_pkgs ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+*) echo "usage: $0 build|deb|test" >&2; exit 2 ;;
 esac
 
 missing=

@@ -742,3 +742,79 @@ kh_build_upgrade_repo() {
 		return 1
 	: >"$kh_repo.complete"
 }
+
+# --- keyhandover's own Debian packages -------------------------------------
+
+# kh_copy_sources DIR: the checkout's files (tracked, or new and not
+# ignored: what a commit would hold, never a build's products) into DIR.
+kh_copy_sources() {
+	mkdir -p "$1"
+	if git -C "$KH_TOP" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$KH_TOP" ls-files -co --exclude-standard -z |
+			tar -C "$KH_TOP" --ignore-failed-read --null -T - -cf - |
+			tar -C "$1" -xf -
+	else
+		tar -C "$KH_TOP" --exclude=.git --exclude=./build -cf - . |
+			tar -C "$1" -xf -
+	fi
+}
+
+# kh_debs SUITE: print a directory holding keyhandover_*.deb and
+# keyhandover-dkms_*.deb built for the Debian SUITE (trixie: in the trixie
+# chroot; bookworm: on this Debian 12 host) by `make deb` from the
+# checkout, lintian included, as a user who builds from source makes
+# them. Built once per content of the sources and SUITE, under a lock:
+# make test's two Debian 13 jobs share one build.
+kh_debs() {
+	kh_dsuite=$1
+	kh_dsrc=$(mktemp -d)
+	kh_copy_sources "$kh_dsrc/keyhandover"
+	kh_dkey=$( (cd "$kh_dsrc/keyhandover" && find . -type f -print0 |
+		LC_ALL=C sort -z | xargs -0 sha256sum; echo "$kh_dsuite") |
+		sha256sum | cut -c1-12)
+	kh_dout=$KH_CACHE/debs-$kh_dsuite/$kh_dkey
+	mkdir -p "${kh_dout%/*}"
+	(
+		flock 9 || exit 1
+		[ -e "$kh_dout.complete" ] ||
+			kh_build_debs "$kh_dsuite" "$kh_dsrc/keyhandover" "$kh_dout" >&2 ||
+			kh_die "make deb for $kh_dsuite failed (log: $kh_dout.log)"
+	) 9>"${kh_dout%/*}.lock" || { rm -rf "$kh_dsrc"; exit 1; }
+	rm -rf "$kh_dsrc"
+	printf '%s\n' "$kh_dout"
+}
+
+kh_build_debs() {
+	kh_dsuite=$1 kh_dsrc=$2 kh_dout=$3
+	kh_log "make deb for $kh_dsuite (once per source tree)"
+	rm -rf "${kh_dout%/*}"/* "$kh_dout.log"
+	mkdir -p "$kh_dout"
+	case $kh_dsuite in
+	bookworm)
+		make -C "$kh_dsrc" deb >"$kh_dout.log" 2>&1 || {
+			tail -n 30 "$kh_dout.log"
+			return 1
+		}
+		cp "$kh_dsrc"/build/deb/keyhandover*.deb "$kh_dout/" ;;
+	trixie)
+		# What deps.sh would install, installed under the chroot's
+		# lock (one apt at a time in it), once: the chroot is cached.
+		kh_croot=$(kh_kernel_chroot build-essential pkg-config \
+			libcryptsetup-dev libssl-dev libkeyutils-dev dpkg-dev \
+			debhelper dh-dkms lintian systemd-dev) || return 1
+		rm -rf "$kh_croot/tmp/kh-deb"
+		mkdir -p "$kh_croot/tmp/kh-deb"
+		cp -a "$kh_dsrc" "$kh_croot/tmp/kh-deb/src"
+		cp -L /etc/resolv.conf "$kh_croot/etc/resolv.conf"
+		kh_chroot_run "$kh_croot" env DEBIAN_FRONTEND=noninteractive \
+			make -C /tmp/kh-deb/src deb >"$kh_dout.log" 2>&1 || {
+			tail -n 30 "$kh_dout.log"
+			return 1
+		}
+		cp "$kh_croot"/tmp/kh-deb/src/build/deb/keyhandover*.deb "$kh_dout/" &&
+			rm -rf "$kh_croot/tmp/kh-deb" ;;
+	*) kh_log "no package build for $kh_dsuite"; return 1 ;;
+	esac
+	rm -f "$kh_dout"/*-dbgsym_*.deb
+	: >"$kh_dout.complete"
+}

@@ -241,24 +241,16 @@ make_luks() {
 	rm -f "$WORK/fs.ext4"
 }
 
-# The project's files, as a clean clone has them (build products and the
-# git directory left out).
-copy_sources() {
-	mkdir -p "$1"
-	if git -C "$KH_TOP" rev-parse --git-dir >/dev/null 2>&1; then
-		git -C "$KH_TOP" ls-files -co --exclude-standard -z |
-			tar -C "$KH_TOP" --ignore-failed-read --null -T - -cf - | tar -C "$1" -xf -
-	else
-		tar -C "$KH_TOP" --exclude=.git -cf - . | tar -C "$1" -xf -
-	fi
-}
-
 # keyhandover installed as README's "On a real machine" says, inside the
-# system (a chroot of an overlay on the base system): DKMS builds and
-# installs the module for the system's kernel, install-tool the tool with
-# the initramfs-tools hook and boot script, /etc/modules loads the module
-# at boot, update-initramfs rebuilds the initramfs. The image is made from
-# the overlay; QEMU boots the system's own kernel and initramfs.
+# system (a chroot of an overlay on the base system): apt installs the
+# packages `make deb` built from this checkout for the system's Debian
+# release (tests/lib/debian.sh kh_debs); keyhandover-dkms's postinst has
+# DKMS build and install the module for the system's kernel, and the
+# package's trigger has the system's generator (initramfs-tools or dracut)
+# rebuild the initramfs. Nothing is loaded through /etc/modules: the
+# initramfs loads the module on every boot whose command line names the
+# region. The image is made from the overlay; QEMU boots the system's own
+# kernel and initramfs.
 install_keyhandover() {
 	local w=$WORK/overlay rc=0
 	mkdir -p "$w/upper" "$w/work" "$w/merged"
@@ -268,12 +260,14 @@ install_keyhandover() {
 		return 1
 	MERGED=$w/merged
 	configure_system "$w/merged" "$UUID" &&
-		copy_sources "$w/merged/root/keyhandover" &&
+		tree_sums "$w/upper" >"$WORK/before-install.sums" &&
+		mkdir -p "$w/merged/root/kh-debs" &&
+		cp "$DEBS"/*.deb "$w/merged/root/kh-debs/" &&
 		kh_chroot_run "$w/merged" sh -ec '
-			cd /root/keyhandover
-			make dkms-install KERNELRELEASE="$1"
-			make install-tool PREFIX=/usr
-			echo keyhandover >>/etc/modules
+			cd /root/kh-debs
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+				--no-install-recommends ./keyhandover_*.deb ./keyhandover-dkms_*.deb
+			cd / && rm -rf /root/kh-debs
 			# As on a box that has booted since its packages came:
 			# the stamps that say /etc and /var are up to date with
 			# /usr. Without them the first boot of every scenario
@@ -282,10 +276,6 @@ install_keyhandover() {
 			for u in /usr/lib/systemd/systemd-update-done /lib/systemd/systemd-update-done; do
 				[ ! -x "$u" ] || { "$u"; break; }
 			done
-			case $2 in
-			dracut) dracut --force "/boot/initrd.img-$1" "$1" ;;
-			*) update-initramfs -u -k "$1" ;;
-			esac
 			eval "$4" >/root/kh-initrd.list
 			# From now on, in the guest: the modules this machine
 			# needs (the chroot cannot tell; see MODULES_DEP).
@@ -328,9 +318,87 @@ add_upgrade_repo() {
 }
 
 prepare_system() {
+	DEBS=$(kh_debs "$SUITE") || return 1
 	gcc -O2 -Wall -Wextra -o "$WORK/kh-encrypt-image" \
 		"$KH_TOP/tests/system/encrypt_image.c" -lcrypto &&
 		install_keyhandover
+}
+
+# tree_sums DIR: each file, link and directory under DIR with what it
+# holds (a file's sha256, a link's target), sorted: what an overlay's
+# upper layer says the system changed.
+tree_sums() {
+	(cd "$1" && find . -mindepth 1 \( -type d -printf '%p dir\n' \) -o \
+		\( -type l -printf '%p -> %l\n' \) -o \( -type c -printf '%p whiteout\n' \) -o \
+		\( -type f -exec sha256sum {} + \) ) |
+		awk '$1 ~ /^[0-9a-f]{64}$/ { print $2, $1; next } { print }' | LC_ALL=C sort
+}
+
+# The purge, on the installed system (the overlay as the install left it,
+# its image already made): setup's drop-in written and the unattended
+# timer enabled first, as a user would have them, then apt purge of both
+# packages. What the upper layer holds afterwards, against what it held
+# before the install (the test's own configuration), may differ only in
+# the package manager's records and logs, DKMS's own signing key (made at
+# its first build, for every DKMS module of the machine, and the key a
+# user enrolled: not keyhandover's to delete), the initramfs and depmod's
+# indexes rebuilt without keyhandover; the test's own (the stamps of
+# install_keyhandover, what running cryptsetup's tools in a chroot does to
+# its /dev). No path the purge left may name keyhandover.
+# GRUB's grub.cfg is not made in a chroot; the postrm's update-grub runs
+# on a system that has one (debian/keyhandover.postrm).
+PURGE_ALLOWED='^\./(var/lib/dpkg|var/log|var/cache|var/lib/apt|var/lib/systemd/deb-systemd-helper-(enabled|masked)|var/lib/initramfs-tools|tmp|dev)(/|$)|^\./var/lib/dkms(/mok\.(key|pub))?$|^\./boot/initrd\.img-|^\./(usr/)?lib/modules/[^/]+/modules\.|^\./etc/ld\.so\.cache$|^\./(etc|var)/\.updated$'
+# left_since_install SUMS: the entries of SUMS (tree_sums of the upper
+# layer) that were not so before the install, outside PURGE_ALLOWED. A
+# directory the base has is only the overlay's copy-up.
+left_since_install() {
+	LC_ALL=C comm -13 "$WORK/before-install.sums" "$1" | grep -Ev "$PURGE_ALLOWED" |
+		while read -r p what; do
+			[ "$what" = dir ] && [ -d "$BASE/$p" ] || echo "$p $what"
+		done
+}
+
+purge_leaves_nothing() {
+	local w=$WORK/overlay rc=0 left
+	mount -t overlay overlay \
+		-o "lowerdir=$BASE,upperdir=$w/upper,workdir=$w/work,redirect_dir=off,metacopy=off" \
+		"$w/merged" || return 1
+	MERGED=$w/merged
+	tree_sums "$w/upper" >"$WORK/installed.sums"
+	# setup reads the firmware's memory map: sysfs too, not only proc.
+	LC_ALL=C unshare --mount --propagation private sh -c '
+		mount -t proc proc "$1/proc" && mount -t sysfs sysfs "$1/sys" || exit 125
+		exec chroot "$@"' sh "$w/merged" sh -ec '
+		# The guest'"'"'s own initramfs setting (install_keyhandover),
+		# which a chroot cannot apply.
+		rm -f /etc/initramfs-tools/conf.d/kh-modules-dep
+		keyhandover setup --root /.
+		test -s /etc/default/grub.d/keyhandover.cfg
+		systemctl enable keyhandover-upgrade.timer
+		DEBIAN_FRONTEND=noninteractive apt-get purge -y -q keyhandover keyhandover-dkms
+		eval "$1" >/root/kh-initrd-purged.list
+	' sh "$(initramfs_list_cmd "/boot/initrd.img-$VER")" >"$WORK/purge.log" 2>&1 || rc=1
+	if [ "$rc" = 0 ]; then
+		mv "$w/merged/root/kh-initrd-purged.list" "$WORK/initrd-purged.list"
+		# What the upper layer holds now that it did not before, or holds
+		# otherwise, outside the allowed records.
+		tree_sums "$w/upper" >"$WORK/after-purge.sums"
+		left=$(left_since_install "$WORK/after-purge.sums")
+		[ -z "$left" ] || { note "left by the purge:"; note "$left"; rc=1; }
+		# The same comparison, made on the installed system, must find
+		# the tool, or its silence after the purge means nothing.
+		grep -qx './usr/sbin/keyhandover [0-9a-f]*' <<<"$(left_since_install "$WORK/installed.sums")" ||
+			{ note "the comparison does not see the installed tool"; rc=1; }
+		left=$(cd "$w/upper" && find . -iname '*keyhandover*')
+		[ -z "$left" ] || { note "paths that name keyhandover after the purge:"; note "$left"; rc=1; }
+		! grep -i keyhandover "$WORK/initrd-purged.list" ||
+			{ note "the initramfs made at the purge still holds the above"; rc=1; }
+		[ -s "$WORK/initrd-purged.list" ] || { note "no initramfs listing after the purge"; rc=1; }
+	else
+		tail -n 30 "$WORK/purge.log" >&2
+	fi
+	umount "$w/merged" && MERGED= || rc=1
+	return "$rc"
 }
 
 # What the install left: the DKMS module for the system's kernel, the tool,
@@ -785,6 +853,7 @@ load_system() {
 	local f=$SYSTEM_DIR/$1.sh t0=$SECONDS
 	SUITE= DESCRIPTION= CRYPTTAB_OPTIONS=
 	EXTRA_PKGS= EXTRA_MB=0 REPO= KV_NEW= KEY_DESC= VARIANT_PKGS= DATA=no MODULES_DEP=no
+	PURGE_TEST=no
 	INITRAMFS=initramfs-tools COLD_PROMPT='Please unlock disk cryptroot'
 	DATA_KEY_DESC=keyhandover:cryptdata
 	unset -f system_kernel system_upgrade_kernel system_cmdline
@@ -823,11 +892,14 @@ load_system() {
 	fi
 	TOKEN=boot1-$(head -c 8 /dev/urandom | od -An -tx1 -v | tr -d ' \n')
 	t0=$SECONDS
-	check "install keyhandover into the $DESCRIPTION system (make dkms-install, make install-tool, /etc/modules, $INITRAMFS) and encrypt its volumes" \
+	check "install keyhandover into the $DESCRIPTION system (apt install of make deb's packages; DKMS and $INITRAMFS through their maintainer scripts) and encrypt its volumes" \
 		prepare_system
 	[ "$LAST_OK" = 1 ] || return 1
 	check "$DESCRIPTION: the initramfs ($INITRAMFS) holds the DKMS module, the tool, keyhandover's copy of /etc/crypttab and the generator's own parts" \
 		installed_right
+	[ "$PURGE_TEST" != yes ] ||
+		check "$DESCRIPTION: apt purge leaves nothing of keyhandover, its DKMS module or setup's drop-in; the initramfs without it" \
+			purge_leaves_nothing
 	note "timing $1 install: $((SECONDS - t0)) s"
 	SYSTEM_OK=1
 }

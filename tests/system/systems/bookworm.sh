@@ -11,3 +11,6 @@ system_kernel() {
 # What crypttab's root line carries besides the name and source.
 CRYPTTAB_OPTIONS=luks,discard,initramfs
 EXTRA_MB=0
+# After the install, a purge in a chroot of the installed system must
+# leave nothing behind (tests/system/run.sh purge_leaves_nothing).
+PURGE_TEST=yes

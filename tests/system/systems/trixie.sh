@@ -37,3 +37,6 @@ DATA=yes
 # unpacks and probes it. The chroot install keeps the default: MODULES=dep
 # cannot tell the root device there.
 MODULES_DEP=yes
+# After the install, a purge in a chroot of the installed system must
+# leave nothing behind (tests/system/run.sh purge_leaves_nothing).
+PURGE_TEST=yes
