@@ -5,7 +5,8 @@
 #
 #   scripts/deps.sh build	the module and the tool
 #   scripts/deps.sh deb	+ what make deb needs (debhelper, dh-dkms, lintian)
-#   scripts/deps.sh test	+ QEMU, cryptsetup, busybox, kexec-tools, dkms
+#   scripts/deps.sh test	+ QEMU, cryptsetup, busybox, kexec-tools, dkms,
+#				python3 (its json module reads --json's output)
 set -eu
 
 build_pkgs="gcc make libc6-dev pkg-config libcryptsetup-dev libssl-dev
@@ -23,7 +24,7 @@ fi
 test_pkgs="$build_pkgs $deb_pkgs qemu-system-x86 cryptsetup-bin busybox-static
 kexec-tools dkms cpio xz-utils zstd keyutils ca-certificates clang
 libclang-rt-14-dev valgrind cppcheck sparse debootstrap qemu-utils e2fsprogs
-initramfs-tools-core initramfs-tools cryptsetup-initramfs ovmf mandoc"
+initramfs-tools-core initramfs-tools cryptsetup-initramfs ovmf mandoc python3"
 
 case "${1:-build}" in
 build) pkgs=$build_pkgs ;;

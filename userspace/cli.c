@@ -404,6 +404,23 @@ static int khu_cli_check_keyring(const struct khu_cli_ctx *ctx)
 	return 0;
 }
 
+/*
+ * --json reports on what only looks: setup --check, a dry run. A real
+ * load or reboot acts, and a reboot never comes back to print anything.
+ */
+static int khu_cli_check_json(const struct khu_cli_ctx *ctx)
+{
+	const struct khu_opts *o = ctx->o;
+
+	if (!o->json)
+		return 0;
+	if (khu_cli_takes(ctx, KHU_OPT_CHECK) && !o->check)
+		return khu_cli_err(ctx, "--json needs --check");
+	if (khu_cli_takes(ctx, KHU_OPT_KERNEL) && !o->dry_run)
+		return khu_cli_err(ctx, "--json needs --dry-run");
+	return 0;
+}
+
 /* The rules getopt cannot express: required, exclusive, counted. */
 static int khu_cli_validate(const struct khu_cli_ctx *ctx)
 {
@@ -432,6 +449,8 @@ static int khu_cli_validate(const struct khu_cli_ctx *ctx)
 		return khu_cli_err(ctx,
 				   "--append and --reuse-cmdline are mutually exclusive");
 	ret = khu_cli_check_keyring(ctx);
+	if (!ret)
+		ret = khu_cli_check_json(ctx);
 	if (ret)
 		return ret;
 	return khu_cli_check_names(ctx);

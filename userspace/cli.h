@@ -58,6 +58,7 @@ struct khu_opts {
 	bool reuse_cmdline;
 	bool dry_run;			/* load: say what, do nothing */
 	bool check;			/* setup: has it taken effect? */
+	bool json;			/* one JSON object on stdout, no text */
 	bool to_keyring;		/* restore: into a keyring */
 	bool open;			/* restore --to-keyring: open too */
 	bool no_ask;			/* stash: never ask for a passphrase */

@@ -36,6 +36,7 @@ KHU_OPTION(APPEND, "append", 0, "STR", once, append, KHU_CMD_LOAD | KHU_CMD_REBO
 KHU_OPTION(REUSE_CMDLINE, "reuse-cmdline", 0, NULL, flag, reuse_cmdline, KHU_CMD_LOAD | KHU_CMD_REBOOT, NULL, "reuse this kernel's command line (/proc/cmdline)")
 KHU_OPTION(CHECK, "check", 0, NULL, flag, check, KHU_CMD_SETUP, "[--check]", "report whether the running kernel has the reservation and the module holds it")
 KHU_OPTION(DRY_RUN, "dry-run", 0, NULL, flag, dry_run, KHU_CMD_LOAD | KHU_CMD_REBOOT | KHU_CMD_SETUP, "[--dry-run]", "say what would be loaded, with which command line; load nothing")
+KHU_OPTION(JSON, "json", 0, NULL, flag, json, KHU_CMD_STATUS | KHU_CMD_SETUP | KHU_CMD_LOAD | KHU_CMD_REBOOT, "[--json]", "print one JSON object on stdout instead of text (setup: with --check; load, reboot: with --dry-run); docs/json.md")
 KHU_OPTION(VERBOSE, "verbose", 0, NULL, flag, verbose, KHU_CMD_STASH | KHU_CMD_REBOOT | KHU_CMD_RESTORE, "[--verbose]", "show libcryptsetup's messages (restore: also why it linked no key)")
 KHU_OPTION(HELP, "help", 'h', NULL, action, action, KHU_CMD_ALL, NULL, "show this help")
 KHU_OPTION(VERSION, "version", 'V', NULL, action, action, KHU_CMD_GLOBAL, NULL, "show the version of the tool and of the handover format")

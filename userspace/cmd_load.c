@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 
 #include "bootloader.h"
 #include "cmdline.h"
 #include "handover.h"
+#include "json.h"
 #include "kexec.h"
 #include "kho.h"
 #include "textfile.h"
@@ -84,6 +86,8 @@ int khu_load_plan(const struct khu_opts *o, struct khu_load_plan *p)
 	int ret = 0;
 
 	memset(p, 0, sizeof(*p));
+	p->loaded = -1;
+	p->armed = -1;
 	if (o->kernel) {
 		p->kernel = o->kernel;
 		p->initrd = o->initrd;
@@ -348,12 +352,15 @@ static int khu_load_bind_stash(const struct khu_opts *o,
 	int ret;
 
 	ret = khu_device_status(&st);
+	p->loaded = ret != -ENOENT;
 	if (ret == -ENOENT) {
 		khu_err("note: module not loaded: the next kernel gets no keys");
 		return khu_load_set_nonce(cmdline, NULL);
 	}
 	if (ret)
 		return ret;
+	p->armed = st.state == KH_STATE_ARMED;
+	p->backend = st.backend;
 	if (st.state != KH_STATE_ARMED) {
 		khu_err("note: nothing stashed: the next kernel gets no keys");
 		return khu_load_set_nonce(cmdline, NULL);
@@ -374,10 +381,80 @@ void khu_load_show(const struct khu_load_plan *p)
 	       p->derived ? p->boot.source : "--kernel and --initrd");
 }
 
+/*
+ * The release of the next kernel @kernel (its name's vmlinuz-RELEASE)
+ * against the running one's: whether --if-newer would go ahead.
+ */
+void khu_load_release(const char *kernel, struct khu_release *r)
+{
+	struct utsname u;
+
+	memset(r, 0, sizeof(*r));
+	if (!uname(&u))
+		snprintf(r->running, sizeof(r->running), "%s", u.release);
+	r->newer = kernel ? khu_boot_kernel_release(kernel, r->next,
+						     sizeof(r->next)) : -ENOENT;
+	if (r->newer)
+		r->next[0] = '\0';
+	else if (!r->running[0])
+		r->newer = -ENODATA;
+	else
+		r->newer = khu_boot_version_cmp(r->next, r->running) > 0;
+}
+
+/*
+ * --json: what would be loaded, as far as it is known. The kernel is
+ * known once chosen; the command line only once every word is in
+ * (@whole). @r: the releases, or NULL: not looked at.
+ */
+void khu_load_json(struct khu_json *j, const struct khu_load_plan *p,
+		   bool whole, const struct khu_release *r)
+{
+	const char *from = p->derived ? p->boot.source : "--kernel and --initrd";
+
+	khu_json_string(j, "kernel", p->kernel);
+	khu_json_string(j, "initrd", p->initrd);
+	khu_json_string(j, "cmdline", whole ? p->cmdline : NULL);
+	khu_json_string(j, "chosen_from", p->kernel ? from : NULL);
+	khu_json_tristate(j, "boot_loader", p->kernel ? p->derived : -1);
+	khu_json_string(j, "kernel_release", r && r->next[0] ? r->next : NULL);
+	khu_json_string(j, "running_release",
+			r && r->running[0] ? r->running : NULL);
+	khu_json_tristate(j, "newer", r ? r->newer : -1);
+}
+
+/*
+ * load --dry-run --json: the plan, with what the module said of the
+ * stash; every field there whether or not the plan could be made.
+ */
+static int khu_load_json_main(const struct khu_opts *o)
+{
+	struct khu_load_plan p;
+	struct khu_release r;
+	struct khu_json j;
+	int ret;
+
+	khu_report_json_begin(&j, "load --dry-run");
+	ret = khu_load_plan(o, &p);
+	if (!ret)
+		ret = khu_load_bind_stash(o, &p);
+	khu_json_tristate(&j, "loaded", p.loaded);
+	khu_json_string(&j, "backend", p.backend ?
+			khu_backend_id(p.backend) : NULL);
+	khu_json_tristate(&j, "armed", p.armed);
+	khu_load_release(p.kernel, &r);
+	khu_load_json(&j, &p, !ret, &r);
+	free(p.cmdline);
+	return khu_report_json_end(&j, ret ? KHU_EXIT_FAILURE : KHU_EXIT_OK);
+}
+
 int khu_cmd_load(const struct khu_opts *o)
 {
 	struct khu_load_plan p;
 	int ret;
+
+	if (o->json)
+		return khu_load_json_main(o);
 
 	ret = khu_load_plan(o, &p);
 	if (!ret)

@@ -489,6 +489,22 @@ static bool khu_stash_name_taken(const struct khu_stash *s, unsigned int i)
 	return false;
 }
 
+/*
+ * Keep why @e is not handed over, for reboot --dry-run --json: a copy, as
+ * @why may be strerror()'s, which the next call may overwrite.
+ */
+static void khu_stash_skip(struct khu_stash *s,
+			   const struct khu_crypttab_entry *e, const char *why)
+{
+	struct khu_stash_skip *k;
+
+	if (!s->skipped || s->n_skipped == KHU_CRYPTTAB_MAX)
+		return;
+	k = &s->skipped[s->n_skipped++];
+	k->e = e;
+	snprintf(k->why, sizeof(k->why), "%s", why);
+}
+
 /* Add crypttab entry @i, or say why it is not handed over. */
 static void khu_stash_tab_add(struct khu_stash *s, unsigned int i)
 {
@@ -513,6 +529,7 @@ static void khu_stash_tab_add(struct khu_stash *s, unsigned int i)
 			e->line, e->name[0] ? e->name : "?",
 			e->source[0] ? e->source : "?",
 			why);
+		khu_stash_skip(s, e, why);
 		return;
 	}
 	if (e->link.unusable)
@@ -540,8 +557,10 @@ int khu_stash_from_crypttab(struct khu_stash *s)
 		return ret;
 	}
 	s->tab = calloc(KHU_CRYPTTAB_MAX, sizeof(*s->tab));
-	ret = s->tab ? khu_crypttab_parse(text, s->tab, KHU_CRYPTTAB_MAX, &count) :
-		       -ENOMEM;
+	s->skipped = calloc(KHU_CRYPTTAB_MAX, sizeof(*s->skipped));
+	ret = s->tab && s->skipped ?
+	      khu_crypttab_parse(text, s->tab, KHU_CRYPTTAB_MAX, &count) :
+	      -ENOMEM;
 	free(text);
 	if (ret == -E2BIG)
 		khu_err("%s has more than %d entries", path, KHU_CRYPTTAB_MAX);
@@ -557,14 +576,27 @@ int khu_stash_from_crypttab(struct khu_stash *s)
 	return ret;
 }
 
-/* reboot's line on the mode chosen, and why; stash keeps quiet. */
-static void __attribute__((format(printf, 2, 3)))
-khu_stash_say(const struct khu_stash *s, const char *fmt, ...)
+/*
+ * The mode chosen, and why: kept, and said in one line by reboot ("mode:
+ * keyring, no passphrase: WHY", "mode: passphrase: WHY"); stash keeps
+ * quiet.
+ */
+static void __attribute__((format(printf, 3, 4)))
+khu_stash_say(struct khu_stash *s, enum khu_ks_mode mode, const char *fmt,
+	      ...)
 {
 	va_list ap;
 
+	s->chosen = true;
+	s->mode = mode;
+	va_start(ap, fmt);
+	vsnprintf(s->mode_why, sizeof(s->mode_why), fmt, ap);
+	va_end(ap);
 	if (!s->say_mode)
 		return;
+	printf("mode: %s: ", mode == KHU_KS_KEYRING ? "keyring, no passphrase" :
+	       "passphrase");
+	/* The whole line, however long a DEVICE's path: not the copy. */
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -606,6 +638,7 @@ static void khu_stash_fact(struct khu_stash *s, unsigned int i,
 				      &s->taken[i]) > 0;
 	/* `--key-file -` on a terminal is a prompt, as in cryptsetup. */
 	f->key_file = kf && !(!strcmp(kf, "-") && isatty(STDIN_FILENO));
+	s->has_key_file[i] = f->key_file;
 }
 
 /* The keys khu_stash_fact() took into our thread keyring: let go. */
@@ -701,19 +734,25 @@ static void khu_stash_reason(const struct khu_stash *s,
 }
 
 /* One line: which volume would need a prompt that may not be made. */
-static void khu_stash_refuse(const struct khu_stash *s,
+static void khu_stash_refuse(struct khu_stash *s,
 			     const struct khu_ks_choice *c, bool sealed,
 			     enum khu_ks_ask ask, const struct khu_ks_volume *f)
 {
+	const char *no = ask == KHU_KS_ASK_FORBIDDEN ? "--no-ask forbids it" :
+			 "there is no terminal to ask on (stdin is neither a terminal nor a pipe or file)";
+	const char *label = khu_stash_label(&s->vol[c->prompt]);
 	unsigned int i = c->prompt;
 	char why[KHU_CRYPTTAB_FIELD + 160];
 
 	khu_stash_reason(s, c, i, khu_keysource_why(&f[i], sealed), true, why,
 			 sizeof(why));
+	s->chosen = true;
+	s->mode = KHU_KS_REFUSE;
+	snprintf(s->mode_why, sizeof(s->mode_why),
+		 "%s: would ask for its passphrase (%s), and %s", label, why,
+		 no);
 	khu_err("%s: would ask for its passphrase (%s), and %s: nothing stashed",
-		khu_stash_label(&s->vol[i]), why,
-		ask == KHU_KS_ASK_FORBIDDEN ? "--no-ask forbids it" :
-		"there is no terminal to ask on (stdin is neither a terminal nor a pipe or file)");
+		label, why, no);
 }
 
 /*
@@ -753,7 +792,8 @@ static void khu_stash_take_linked(struct khu_stash *s)
 		s->vol[i].keyring = khu_stash_link(&s->vol[i])->ref;
 	s->keyring_mode = true;
 	s->linked = true;
-	khu_stash_say(s, "mode: keyring, no passphrase: every volume's key is in the keyring (link-volume-key=)");
+	khu_stash_say(s, KHU_KS_KEYRING,
+		      "every volume's key is in the keyring (link-volume-key=)");
 }
 
 /*
@@ -772,7 +812,8 @@ int khu_stash_choose(struct khu_stash *s, bool dry_run)
 
 	if (s->o->n_keyrings) {
 		s->keyring_mode = true;
-		khu_stash_say(s, "mode: keyring, no passphrase: --keyring names each DEVICE's key");
+		khu_stash_say(s, KHU_KS_KEYRING,
+			      "--keyring names each DEVICE's key");
 		return 0;
 	}
 	for (i = 0; i < s->n; i++)
@@ -790,7 +831,7 @@ int khu_stash_choose(struct khu_stash *s, bool dry_run)
 		return 0;
 	}
 	khu_stash_reason(s, &c, c.cause, c.why, false, why, sizeof(why));
-	khu_stash_say(s, "mode: passphrase: %s: %s",
+	khu_stash_say(s, KHU_KS_PASSPHRASE, "%s: %s",
 		      khu_stash_label(&s->vol[c.cause]), why);
 	fflush(stdout);
 	khu_stash_notes(s, sealed, f);
@@ -833,6 +874,9 @@ void khu_stash_free(struct khu_stash *s)
 	s->refs = NULL;
 	free(s->tab);
 	s->tab = NULL;
+	free(s->skipped);
+	s->skipped = NULL;
+	s->n_skipped = 0;
 }
 
 /*

@@ -11,18 +11,115 @@
 #include <string.h>
 
 #include "handover.h"
+#include "json.h"
 #include "secmem.h"
 #include "tool.h"
 
+/*
+ * --json: the lines khu_err() writes are kept for the document's
+ * "messages" too, so that a program reading stdout alone learns why. At
+ * most KHU_MESSAGES_MAX; past that the last slot takes each new line, so
+ * that the last one kept is always the last one said.
+ */
+#define KHU_MESSAGES_MAX	64
+
+static struct {
+	bool on;
+	unsigned int count;
+	char *line[KHU_MESSAGES_MAX];
+} khu_messages;
+
+static void __attribute__((format(printf, 1, 0)))
+khu_message_keep(const char *fmt, va_list ap)
+{
+	unsigned int i = khu_messages.count;
+	char *line;
+
+	if (!khu_messages.on || vasprintf(&line, fmt, ap) < 0)
+		return;
+	if (i == KHU_MESSAGES_MAX)
+		free(khu_messages.line[--i]);
+	khu_messages.line[i] = line;
+	khu_messages.count = i + 1;
+}
+
+static void khu_messages_free(void)
+{
+	while (khu_messages.count)
+		free(khu_messages.line[--khu_messages.count]);
+	khu_messages.on = false;
+}
+
 void khu_err(const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, keep;
 
 	fputs("keyhandover: ", stderr);
 	va_start(ap, fmt);
+	va_copy(keep, ap);
 	vfprintf(stderr, fmt, ap);
+	khu_message_keep(fmt, keep);
+	va_end(keep);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * A --json document's start: the schema (docs/json.md) and the command;
+ * from here on khu_err()'s lines are kept for its end.
+ */
+void khu_report_json_begin(struct khu_json *j, const char *command)
+{
+	khu_messages.on = true;
+	khu_json_init(j);
+	khu_json_begin_object(j, NULL);
+	khu_json_int(j, "schema", KHU_JSON_SCHEMA);
+	khu_json_string(j, "command", command);
+}
+
+/*
+ * Its end, the same for every command: the verdict and what was said on
+ * stderr. Then the document goes to stdout whole, one line; if it cannot
+ * be made, nothing goes there and the command fails. Returns the exit
+ * code.
+ */
+int khu_report_json_end(struct khu_json *j, int exit_code)
+{
+	unsigned int i, n = khu_messages.count;
+	const char *text;
+	size_t len;
+	int ret;
+
+	khu_json_bool(j, "ok", exit_code == KHU_EXIT_OK);
+	khu_json_int(j, "exit", exit_code);
+	khu_json_string(j, "error", exit_code != KHU_EXIT_OK && n ?
+			khu_messages.line[n - 1] : NULL);
+	khu_json_begin_array(j, "messages");
+	for (i = 0; i < n; i++)
+		khu_json_string(j, NULL, khu_messages.line[i]);
+	khu_json_end_array(j);
+	khu_json_end_object(j);
+	khu_messages_free();
+	ret = khu_json_finish(j, &text, &len);
+	if (!ret) {
+		fwrite(text, 1, len, stdout);
+		putchar('\n');
+	}
+	khu_json_free(j);
+	if (!ret)
+		return exit_code;
+	khu_err("cannot make the JSON output: %s", strerror(-ret));
+	return KHU_EXIT_FAILURE;
+}
+
+/* The backend as --json names it (docs/json.md): stable words. */
+const char *khu_backend_id(uint32_t backend)
+{
+	if (backend == KH_BACKEND_MEMMAP)
+		return "memmap";
+	if (backend == KH_BACKEND_KHO)
+		return "kho";
+	return "unknown";
 }
 
 /* The errors every request to /dev/keyhandover can meet. */

@@ -15,6 +15,7 @@
 #include "bootloader.h"
 #include "cli.h"
 #include "crypttab.h"
+#include "keysource.h"
 #include "passphrase.h"
 #include "volume.h"
 #include "uapi/keyhandover.h"
@@ -26,12 +27,30 @@ enum {
 	KHU_EXIT_NOTHING = 3,	/* restore: nothing was handed over */
 };
 
+/*
+ * The version of --json's documents (docs/json.md): a change that a
+ * consumer could misread (a field renamed, removed, or of another type or
+ * meaning) takes a new one; added fields and values do not.
+ */
+#define KHU_JSON_SCHEMA		1
+
+struct khu_json;
+
 void __attribute__((format(printf, 1, 2))) khu_err(const char *fmt, ...);
+void khu_report_json_begin(struct khu_json *j, const char *command);
+int khu_report_json_end(struct khu_json *j, int exit_code);
+const char *khu_backend_id(uint32_t backend);
 void khu_device_error(const char *what, int err);
 int khu_device_open(void);
 int khu_device_status(struct kh_status *st);
 void khu_pending_error(void);
 void khu_debug_secmem(void);
+
+/* A crypttab line stash does not hand over, and why (for --json). */
+struct khu_stash_skip {
+	const struct khu_crypttab_entry *e;
+	char why[256];
+};
 
 struct khu_stash {
 	const struct khu_opts *o;
@@ -51,6 +70,13 @@ struct khu_stash {
 	int refused[KH_MAX_ENTRIES];	/* ... the errno it gave, by volume */
 	bool say_mode;			/* reboot: one line on the mode and why */
 	bool locked;			/* mlockall() done */
+	/* What was chosen, and why, as reboot --dry-run --json tells it. */
+	bool chosen;			/* @mode and @mode_why are set */
+	enum khu_ks_mode mode;
+	char mode_why[2 * KHU_CRYPTTAB_FIELD + 256];
+	bool has_key_file[KH_MAX_ENTRIES];	/* passphrase mode: no prompt */
+	struct khu_stash_skip *skipped;	/* crypttab mode: with @tab */
+	unsigned int n_skipped;
 };
 
 void khu_stash_from_args(struct khu_stash *s);
@@ -66,6 +92,17 @@ struct khu_load_plan {
 	char *cmdline;
 	bool derived;			/* the boot loader's: memmap= added */
 	struct khu_boot_choice boot;
+	/* What load found of the module: 1, 0, or -1 not looked at yet. */
+	int loaded;
+	int armed;
+	uint32_t backend;		/* 0: not known */
+};
+
+/* The next kernel's release against the running one's (--if-newer). */
+struct khu_release {
+	char next[KHU_BOOT_STR];	/* from its name; "" when it tells none */
+	char running[128];		/* uname -r */
+	int newer;			/* 1, 0, or -errno: cannot tell */
 };
 
 int khu_load_plan(const struct khu_opts *o, struct khu_load_plan *p);
@@ -73,8 +110,14 @@ int khu_load_check_memmap(char **cmdline, bool derived);
 int khu_load_check_kho(const struct khu_opts *o, struct khu_load_plan *p);
 int khu_load_check_crash_kernel(void);
 void khu_load_show(const struct khu_load_plan *p);
+void khu_load_release(const char *kernel, struct khu_release *r);
+void khu_load_json(struct khu_json *j, const struct khu_load_plan *p,
+		   bool whole, const struct khu_release *r);
 void khu_load_abort(void);
 int khu_load_region(char *buf, size_t len);
+
+int khu_setup_dropin_path(const char *root, char *path, size_t len);
+int khu_setup_check_main(const struct khu_opts *o, const char *root);
 
 int khu_cmd_stash(const struct khu_opts *o);
 int khu_cmd_load(const struct khu_opts *o);

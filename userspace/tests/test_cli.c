@@ -322,6 +322,40 @@ static void khu_test_reboot(void)
 		   "reboot does not take restore's options");
 }
 
+/* --json only where the command only looks: check, a dry run. */
+static void khu_test_json(void)
+{
+	int ret;
+
+	ret = KHU_PARSE("status", "--json");
+	khu_report(!ret && khu_is_cmd("status") && khu_o.json, "status --json");
+	ret = KHU_PARSE("setup", "--check", "--json", "--root", "/r");
+	khu_report(!ret && khu_o.json && khu_o.check, "setup --check --json");
+	ret = KHU_PARSE("setup", "--json");
+	khu_report(khu_usage_error(ret, "setup: --json needs --check"),
+		   "setup --json without --check");
+	ret = KHU_PARSE("setup", "--json", "--dry-run");
+	khu_report(khu_usage_error(ret, "--json needs --check"),
+		   "setup --json --dry-run: still needs --check");
+	ret = KHU_PARSE("load", "--dry-run", "--json");
+	khu_report(!ret && khu_o.json && khu_o.dry_run, "load --dry-run --json");
+	ret = KHU_PARSE("load", "--json", "--kernel", "/k", "--initrd", "/i");
+	khu_report(khu_usage_error(ret, "load: --json needs --dry-run"),
+		   "load --json without --dry-run");
+	ret = KHU_PARSE("reboot", "--json", "--if-newer");
+	khu_report(khu_usage_error(ret, "reboot: --json needs --dry-run"),
+		   "reboot --json without --dry-run");
+	ret = KHU_PARSE("reboot", "--dry-run", "--json", "--if-newer");
+	khu_report(!ret && khu_o.json && khu_o.if_newer,
+		   "reboot --dry-run --json --if-newer");
+	ret = KHU_PARSE("restore", "--json");
+	khu_report(khu_usage_error(ret, "restore: unknown option '--json'"),
+		   "restore takes no --json");
+	ret = KHU_PARSE("--json", "status");
+	khu_report(khu_usage_error(ret, "unknown option '--json'"),
+		   "--json is a command's option, not before COMMAND");
+}
+
 static void khu_test_keyring(void)
 {
 	int ret;
@@ -594,6 +628,7 @@ int main(void)
 	khu_test_others();
 	khu_test_keyring();
 	khu_test_reboot();
+	khu_test_json();
 	khu_test_cmd_help();
 	khu_test_table_parses();
 	khu_test_table_help();

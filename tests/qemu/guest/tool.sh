@@ -3,7 +3,22 @@
 # (planted.sh runs these as cases load_dry_run, reboot_dry_run and
 # setup, in that order): sourced by /init (tests/qemu/init.sh). No
 # stage of its own: `load --dry-run`, `reboot --dry-run` and `setup` on
-# a fake installed system under /tmp/fakeroot.
+# a fake installed system under /tmp/fakeroot; `status`, these dry runs
+# and `setup --check` with --json too, for the host to parse (json_mark).
+
+# json_mark TAG COMMAND...: the command's --json output, which must be
+# one line, goes to the host as "KH-JSON TAG RC JSON" on the second port
+# with its exit code: busybox has no JSON parser, the host's python3
+# reads it (scenarios/planted.sh).
+json_mark() {
+	jm_tag=$1
+	shift
+	jm_out=$("$@" 2>/dev/null)
+	jm_rc=$?
+	printf '%s\n' "$jm_out"
+	gcheck "$jm_tag: --json printed one line" one_line "$jm_out"
+	printf 'KH-JSON %s %s %s\n' "$jm_tag" "$jm_rc" "$jm_out" >"$MARKER"
+}
 
 # A fake installed system for `load --dry-run --root`: Debian 12's GRUB
 # layout (header, a simple entry, a submenu), GRUB_DEFAULT=saved and a
@@ -60,6 +75,9 @@ planted_load_dry_run() {
 	gcheck "load --dry-run loaded nothing" \
 		eval '[ "$(cat /sys/kernel/kexec_loaded)" = 0 ]'
 	gcheck "load --dry-run kept the stash" status_is armed
+	json_mark status-armed keyhandover status --json
+	json_mark load-dry-run keyhandover load --dry-run --json \
+		--root /tmp/fakeroot
 	printf 'saved_entry=no such entry\n' >/tmp/fakeroot/boot/grub/grubenv
 	out=$(keyhandover load --dry-run --root /tmp/fakeroot 2>&1)
 	rc=$?
@@ -97,7 +115,11 @@ planted_reboot_dry_run() {
 	gcheck "reboot --dry-run stashed nothing" status_is empty
 	gcheck "reboot --dry-run loaded nothing" \
 		eval '[ "$(cat /sys/kernel/kexec_loaded)" = 0 ]'
+	json_mark reboot-dry-run keyhandover reboot --dry-run --json \
+		--root /tmp/fakeroot --crypttab /tmp/crypttab.test
+	gcheck "reboot --dry-run --json stashed nothing" status_is empty
 	rmmod keyhandover || fail "rmmod keyhandover"
+	json_mark status-no-module keyhandover status --json
 	out=$(keyhandover reboot --dry-run --root /tmp/fakeroot 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
@@ -141,5 +163,6 @@ planted_setup() {
 		eval 'printf "%s\n" "$out" | grep -qF "ok: the region is reserved" && printf "%s\n" "$out" | grep -qF "ok: the module holds it"'
 	gcheck "setup --check: keyhandover.region= missing here, exit 1" \
 		eval '[ "$rc" = 1 ] && printf "%s\n" "$out" | grep -qF "missing: keyhandover.region="'
+	json_mark setup-check keyhandover setup --check --json
 	rmmod keyhandover || fail "rmmod keyhandover"
 }

@@ -50,4 +50,40 @@ scenario_checks() {
 		first_stash_kept "$1"
 	check "planted: 17: control: arming the refused stash for real changes the region" \
 		other_stash_differs "$1"
+	json_checks "$1"
+}
+
+# The guest's --json output TAG ("KH-JSON TAG RC JSON" on the second
+# port, tool.sh's json_mark), read by python3's json module: the Python
+# expression $3 must hold of it, d the document, rc its exit code, a the
+# further arguments. busybox has no JSON parser; the host has a real one.
+guest_json() {
+	local line
+	line=$(strip_cr "$1/marker.log" | grep -m1 -- "^KH-JSON $2 ") ||
+		{ note "no KH-JSON $2 from the guest"; return 1; }
+	python3 -c '
+import json, re, sys
+_, _, rc, text = sys.argv[1].split(" ", 3)
+rc, d, a = int(rc), json.loads(text), sys.argv[3:]
+ok = d["schema"] == 1 and d["exit"] == rc and d["ok"] == (rc == 0)
+sys.exit(0 if ok and eval(sys.argv[2]) else 1)' "$line" "$3" "${@:4}" ||
+		{ note "KH-JSON $2: ${line:0:300}"; return 1; }
+}
+
+# What --json says with the real module loaded; the same runs' text is
+# checked in the guest (tool.sh).
+json_checks() {
+	local uuid
+	uuid=$(cryptsetup luksUUID "$1/luks.img")
+	check "planted: status --json, armed: the state, entries, backend, region's address and size, seconds left" \
+		guest_json "$1" status-armed "rc == 0 and d['command'] == 'status' and d['loaded'] and d['device'] and d['state'] == 'armed' and d['entries'] == 1 and d['capacity'] >= 1 and d['backend'] == 'memmap' and d['region'] == {'size': 4096, 'address': 0x7000000, 'param': '4K\$0x7000000'} and d['expires_in'] > 0 and d['format_version'] >= 1 and d['verdict'] is None"
+	check "planted: load --dry-run --json: GRUB's saved entry, memmap=, keyhandover.region= and the stash's nonce on its command line" \
+		guest_json "$1" load-dry-run "rc == 0 and d['loaded'] and d['armed'] and d['backend'] == 'memmap' and d['kernel'] == '/tmp/fakeroot/boot/vmlinuz-6.1.0-9-amd64' and d['initrd'] == '/tmp/fakeroot/boot/initrd.img-6.1.0-9-amd64' and d['chosen_from'].startswith('GRUB saved_entry') and d['boot_loader'] and d['kernel_release'] == '6.1.0-9-amd64' and re.fullmatch(r'root=/dev/mapper/cryptroot ro memmap=4K\\\$0x7000000 keyhandover.region=4K\\\$0x7000000 keyhandover.nonce=[0-9a-f]{32}', d['cmdline'])"
+	check "planted: reboot --dry-run --json: the crypttab volume (device, name, LUKS UUID, key source), the line it would not hand over, the kernel, how it would reboot" \
+		guest_json "$1" reboot-dry-run "rc == 0 and d['would_reboot'] and d['loaded'] and d['backend'] == 'memmap' and d['crypttab'] == '/tmp/crypttab.test' and d['mode'] == 'passphrase' and d['mode_reason'] == 'cryptroot: no link-volume-key=' and d['volumes'] == [{'device': '/dev/disk/by-uuid/' + a[0], 'name': 'cryptroot', 'uuid': a[0], 'crypttab_line': 1, 'key_source': 'passphrase', 'keyring_key': None, 'key_file': None}] and d['not_handed_over'] == [{'crypttab_line': 2, 'name': 'swap', 'source': '/dev/vdb', 'reason': 'swap with a throw-away key'}] and d['kernel'] == '/tmp/fakeroot/boot/vmlinuz-6.1.0-9-amd64' and 'memmap=4K\$0x7000000' in d['cmdline'] and 'keyhandover.nonce=' not in d['cmdline'] and d['reboot_method'] == 'immediate_kexec'" \
+		"$uuid"
+	check "planted: status --json, module unloaded: loaded false, exit 1" \
+		guest_json "$1" status-no-module "rc == 1 and d['loaded'] is False and d['device'] is False and d['state'] is None and 'module not loaded' in d['error']"
+	check "planted: setup --check --json: the module's region; memmap= on this boot, keyhandover.region= not, reserved, held; no drop-in" \
+		guest_json "$1" setup-check "rc == 1 and d['backend'] == 'memmap' and d['region'] == '4K\$0x7000000' and d['region_source'] == 'module' and {c['name']: (c['ok'], c['required']) for c in d['checks']} == {'cmdline_memmap': (True, True), 'cmdline_region': (False, True), 'iomem_reserved': (True, True), 'module_holds_region': (True, True), 'grub_dropin': (False, False)}"
 }
