@@ -24,6 +24,8 @@ cp -r "$tmp/root/usr/src/keyhandover-$version" "$tmp/src/"
 
 check_output "the tree's dkms.conf says VERSION ($version), as \`dkms add\` of a checkout reads it" \
 	grep -qx "PACKAGE_VERSION=\"$version\"" "$top/dkms.conf"
+check_output "debian/changelog's version is VERSION ($version): the packages' too" \
+	bash -c "dpkg-parsechangelog -l '$top/debian/changelog' -S Version | grep -qx '$version'"
 check_output "the DKMS tree's dkms.conf says it too" \
 	grep -qx "PACKAGE_VERSION=\"$version\"" "$tmp/src/keyhandover-$version/dkms.conf"
 check_output "the DKMS tree carries no build products (*.mod.c, *.o, *.ko)" \
