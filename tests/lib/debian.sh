@@ -769,8 +769,10 @@ kh_debs() {
 	kh_dsuite=$1
 	kh_dsrc=$(mktemp -d)
 	kh_copy_sources "$kh_dsrc/keyhandover"
+	# The key: every file's content, path and mode, and the suite.
 	kh_dkey=$( (cd "$kh_dsrc/keyhandover" && find . -type f -print0 |
-		LC_ALL=C sort -z | xargs -0 sha256sum; echo "$kh_dsuite") |
+		LC_ALL=C sort -z | xargs -0 sha256sum &&
+		find . -printf '%m %y %p %l\n' | LC_ALL=C sort; echo "$kh_dsuite") |
 		sha256sum | cut -c1-12)
 	kh_dout=$KH_CACHE/debs-$kh_dsuite/$kh_dkey
 	mkdir -p "${kh_dout%/*}"

@@ -343,11 +343,11 @@ tree_sums() {
 # its first build, for every DKMS module of the machine, and the key a
 # user enrolled: not keyhandover's to delete), the initramfs and depmod's
 # indexes rebuilt without keyhandover; the test's own (the stamps of
-# install_keyhandover, what running cryptsetup's tools in a chroot does to
-# its /dev). No path the purge left may name keyhandover.
+# install_keyhandover, the upgrade's local repository of add_upgrade_repo,
+# what running cryptsetup's tools in a chroot does to its /dev). No path the purge left may name keyhandover.
 # GRUB's grub.cfg is not made in a chroot; the postrm's update-grub runs
 # on a system that has one (debian/keyhandover.postrm).
-PURGE_ALLOWED='^\./(var/lib/dpkg|var/log|var/cache|var/lib/apt|var/lib/systemd/deb-systemd-helper-(enabled|masked)|var/lib/initramfs-tools|tmp|dev)(/|$)|^\./var/lib/dkms(/mok\.(key|pub))?$|^\./boot/initrd\.img-|^\./(usr/)?lib/modules/[^/]+/modules\.|^\./etc/ld\.so\.cache$|^\./(etc|var)/\.updated$'
+PURGE_ALLOWED='^\./(var/lib/dpkg|var/log|var/cache|var/lib/apt|var/lib/systemd/deb-systemd-helper-(enabled|masked)|var/lib/initramfs-tools|tmp|dev)[/ ]|^\./var/lib/dkms(/mok\.(key|pub))? |^\./boot/initrd\.img-[^/]* |^\./(usr/)?lib/modules/[^/]+/modules\.[^/]* |^\./etc/ld\.so\.cache |^\./(etc|var)/\.updated |^\./(srv/kh-upgrade|etc/apt/sources\.list\.d/kh-upgrade\.list|etc/dpkg/dpkg\.cfg\.d/kh-unsafe-io)[/ ]'
 # left_since_install SUMS: the entries of SUMS (tree_sums of the upper
 # layer) that were not so before the install, outside PURGE_ALLOWED. A
 # directory the base has is only the overlay's copy-up.
@@ -410,6 +410,9 @@ installed_right() {
 	ko=$(find "$u/lib/modules/$VER/updates/dkms" "$u/usr/lib/modules/$VER/updates/dkms" \
 		-name 'keyhandover.ko*' 2>/dev/null | head -n 1)
 	[ -n "$ko" ] || { note "no DKMS module under /lib/modules/$VER/updates/dkms"; return 1; }
+	# Signed by DKMS with its own key, as Secure Boot needs it.
+	modinfo -F signer "$ko" | grep -q . ||
+		{ note "DKMS left ${ko##*/} unsigned"; return 1; }
 	[ -x "$u/usr/sbin/keyhandover" ] || { note "no /usr/sbin/keyhandover"; return 1; }
 	# The system's own lsinitramfs listed it (install_keyhandover): Debian
 	# 12's cannot read Debian 13's early cpio in reasonable time.
@@ -895,7 +898,7 @@ load_system() {
 	check "install keyhandover into the $DESCRIPTION system (apt install of make deb's packages; DKMS and $INITRAMFS through their maintainer scripts) and encrypt its volumes" \
 		prepare_system
 	[ "$LAST_OK" = 1 ] || return 1
-	check "$DESCRIPTION: the initramfs ($INITRAMFS) holds the DKMS module, the tool, keyhandover's copy of /etc/crypttab and the generator's own parts" \
+	check "$DESCRIPTION: DKMS signed the module; the initramfs ($INITRAMFS) holds it, the tool, keyhandover's copy of /etc/crypttab and the generator's own parts" \
 		installed_right
 	[ "$PURGE_TEST" != yes ] ||
 		check "$DESCRIPTION: apt purge leaves nothing of keyhandover, its DKMS module or setup's drop-in; the initramfs without it" \
