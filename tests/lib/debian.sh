@@ -594,7 +594,7 @@ KH_SECURITY_MIRROR=${KH_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 KH_SYSTEM_PKGS="systemd-sysv udev kmod procps e2fsprogs util-linux
 initramfs-tools busybox cryptsetup cryptsetup-initramfs keyutils
 dkms make gcc libc6-dev pkg-config libcryptsetup-dev libkeyutils-dev
-grub2-common grub-pc-bin"
+grub2-common grub-pc-bin openssl"
 
 # kh_system_base SUITE KVER [PKG...]: print the cached root of a Debian
 # SUITE system with kernel KVER, KH_SYSTEM_PKGS and the PKGs, built once.
