@@ -782,16 +782,22 @@ unattended_upgrade() {
 		'systemctl start keyhandover-upgrade.service && journalctl -b -u keyhandover-upgrade.service | grep -F "nothing to do"'
 }
 
+# stash_from_keyring N: in boot N, a stash of every crypttab volume from
+# the keys restore linked, with nothing to ask on; the region holds it.
+stash_from_keyring() {
+	guest_ok "boot $1: keyhandover stash (keyring mode, no prompt)" \
+		'keyhandover stash </dev/null && keyhandover status | grep -x "state: armed"'
+	check "$SCENARIO: boot $1: while armed, the region holds the stash (control)" \
+		region_nonzero "$DIR/region.armed"
+}
+
 # plain_reboot_wipes N: boot N stashes, then reboots plainly: the module
 # wipes on the way down, the region is zero at the reset, and the next
 # boot asks as ever. (The scenario starts QEMU with -action
 # reboot=shutdown -action shutdown=pause and a QMP channel.)
 plain_reboot_wipes() {
 	local n=$1
-	guest_ok "boot $n: keyhandover stash (keyring mode, no prompt)" \
-		'keyhandover stash </dev/null && keyhandover status | grep -x "state: armed"'
-	check "$SCENARIO: boot $n: while armed, the region holds the stash (control)" \
-		region_nonzero "$DIR/region.armed"
+	stash_from_keyring "$n"
 	send 'systemctl reboot' || return 1
 	check "$SCENARIO: boot $n: the module wipes the region on the way down" \
 		wait_for 'keyhandover: region wiped'

@@ -1,15 +1,15 @@
 # shellcheck shell=bash
-# trixie-dracut: Debian 13 with dracut (systemd in the initramfs), root and a data disk: the passphrase at the cold boot only, then a kexec with none, a plain reboot that wipes
+# trixie-dracut: Debian 13 with dracut (systemd in the initramfs), root and a data disk: the passphrase at the cold boot only, then a kexec with none, a stash from the keyring and a wipe
 # Boot 1 (cold): systemd-cryptsetup in dracut's initramfs asks for root
 # and, as root's rd.luks.options= says, links its volume key at unlock;
 # the data disk's is linked after the switch to the real root. So the
 # first `keyhandover reboot`, with no terminal, needs no passphrase at
 # all. Boot 2: keyhandover-restore.service opened both volumes before
 # systemd-cryptsetup ran (which found them open) and linked both keys;
-# a stash from them needs nothing typed either, and a plain `systemctl
-# reboot` after it leaves the region zero at the reset and systemd asks
-# again. (A chain of three kexecs is trixie's: restore and the keyring
-# are the same program here; what dracut changes is who runs it, and when.)
+# a stash from them needs nothing typed either, and `keyhandover wipe`
+# leaves the region zero. (A chain of kexecs and the plain reboot that
+# wipes are trixie's: restore, the keyring and the module are the same
+# programs here; what dracut changes is who runs restore, and when.)
 SYSTEM=trixie-dracut
 
 scenario_run() {
@@ -28,5 +28,12 @@ scenario_run() {
 	chain_boot 2 "$VER" || return 0
 	check "$SCENARIO: one passphrase in two boots: systemd's at the cold boot" \
 		prompts_were 1 0
-	plain_reboot_wipes 2 || return 0
+	# The plain reboot that wipes is trixie's (the same module and
+	# systemd shutdown; dracut's prompt after it is boot 1's): here the
+	# stash is wiped by hand, which make test's time allows.
+	stash_from_keyring 2
+	guest_ok "boot 2: keyhandover wipe" \
+		'keyhandover wipe && keyhandover status | grep -x "state: empty"'
+	check "$SCENARIO: boot 2: after the wipe, the region, read from outside the guest, is all zero" \
+		region_zero "$DIR/region.wiped"
 }
