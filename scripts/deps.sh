@@ -6,7 +6,8 @@
 #   scripts/deps.sh build	the module and the tool
 #   scripts/deps.sh deb	+ what make deb needs (debhelper, dh-dkms, lintian)
 #   scripts/deps.sh test	+ QEMU, cryptsetup, busybox, kexec-tools, dkms,
-#				python3 (its json module reads --json's output)
+#				python3 (its json module reads --json's output);
+#				Ruby with KH_CRYPTREBOOT_SRC set
 set -eu
 
 build_pkgs="gcc make libc6-dev pkg-config libcryptsetup-dev libssl-dev
@@ -25,6 +26,12 @@ test_pkgs="$build_pkgs $deb_pkgs qemu-system-x86 cryptsetup-bin busybox-static
 kexec-tools dkms cpio xz-utils zstd keyutils ca-certificates clang
 libclang-rt-14-dev valgrind cppcheck sparse debootstrap qemu-utils e2fsprogs
 initramfs-tools-core initramfs-tools cryptsetup-initramfs ovmf mandoc python3"
+
+# The real run of the patched cryptreboot (tests/cryptreboot/ruby.sh),
+# only when KH_CRYPTREBOOT_SRC names its checkout: Ruby and the two of
+# its gems Debian has (tty-option and memory_locker it has not).
+[ -z "${KH_CRYPTREBOOT_SRC:-}" ] ||
+	test_pkgs="$test_pkgs ruby ruby-tty-command ruby-zeitwerk"
 
 case "${1:-build}" in
 build) pkgs=$build_pkgs ;;

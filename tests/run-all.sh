@@ -131,6 +131,7 @@ kho_build >"$kho_log" 2>&1 &
 kho_pid=$!
 
 run_suite unit make -s -C "$top/userspace" check
+run_suite cryptreboot "$top/tests/cryptreboot/contract.sh"
 run_suite fuzz "$top/tests/fuzz/run.sh"
 run_suite dkms "$top/tests/dkms/run.sh"
 while [ ! -e "$kho_ready" ] && kill -0 "$kho_pid" 2>/dev/null; do

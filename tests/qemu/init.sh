@@ -19,6 +19,8 @@
 #   planted.sh  the threat model's cases without kexec: planted (a table
 #               of cases in one boot), efi (under OVMF)
 #   tool.sh     the tool's commands that change nothing (planted's cases)
+#   cryptreboot.sh  cryptreboot --keep-key's calls (docs/cryptreboot.md):
+#               crarm
 #   debug.sh    the module under the debug kernel: debug
 #   bench.sh    timings for `make bench`: bench
 #

@@ -53,23 +53,6 @@ scenario_checks() {
 	json_checks "$1"
 }
 
-# The guest's --json output TAG ("KH-JSON TAG RC JSON" on the second
-# port, tool.sh's json_mark), read by python3's json module: the Python
-# expression $3 must hold of it, d the document, rc its exit code, a the
-# further arguments. busybox has no JSON parser; the host has a real one.
-guest_json() {
-	local line
-	line=$(strip_cr "$1/marker.log" | grep -m1 -- "^KH-JSON $2 ") ||
-		{ note "no KH-JSON $2 from the guest"; return 1; }
-	python3 -c '
-import json, re, sys
-_, _, rc, text = sys.argv[1].split(" ", 3)
-rc, d, a = int(rc), json.loads(text), sys.argv[3:]
-ok = d["schema"] == 1 and d["exit"] == rc and d["ok"] == (rc == 0)
-sys.exit(0 if ok and eval(sys.argv[2]) else 1)' "$line" "$3" "${@:4}" ||
-		{ note "KH-JSON $2: ${line:0:300}"; return 1; }
-}
-
 # What --json says with the real module loaded; the same runs' text is
 # checked in the guest (tool.sh).
 json_checks() {
