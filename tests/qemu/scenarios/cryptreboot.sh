@@ -7,11 +7,12 @@
 # passphrase on stdin (exit 1, nothing armed), the passphrase on stdin,
 # load and kexec -e; boot 2's restore (kexec.sh) opens the volume with no
 # passphrase. Here the host reads the --json documents by the patch's
-# rules. Booted with keyhandover.region= as `keyhandover setup` leaves a
+# rules. Lane 2 (make test's queue, beside the whole systems: lane 1 is
+# full). Booted with keyhandover.region= as `keyhandover setup` leaves a
 # machine, so that setup --check passes.
 STAGES="crarm restore"
 MARKER=restore-ok
-LANE=1
+LANE=2
 
 scenario_prepare() {
 	APPEND+=" keyhandover.region=$KH_REGION"
