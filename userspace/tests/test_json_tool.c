@@ -87,6 +87,8 @@ static void test_status(void)
 	check(rc == 1, "status --json, no module: exit 1, as the text");
 	check(khu_py_check(out, FRAME("status", 1) " and d['loaded'] is False and d['device'] is False and 'module not loaded' in d['error']",
 			   NULL), "status --json, no module: one object, loaded false");
+	check(khu_py_check(out, "d['error'].startswith('module not loaded (/dev/keyhandover missing): ') and any(w in d['error'] for w in (\"'keyhandover setup'\", \"'modprobe keyhandover'\", 'reboot once')) and d['messages'] == [d['error']]",
+			   NULL), "status --json, no module: one line that says what to do next");
 	check(khu_py_check(out, "all(k in d and d[k] is None for k in ('state', 'verdict', 'verdict_text', 'entries', 'capacity', 'format_version', 'region', 'backend', 'expires_in', 'last_wiped', 'last_wiped_text'))",
 			   NULL), "status --json, no module: every field there, null");
 	check(RUN("status", "--json", "now") == 2 && out_empty(),
