@@ -26,6 +26,18 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 DKMS_DIR := $(DESTDIR)/usr/src/keyhandover-$(VERSION)
 
+# The kernel's build tree is the one thing `make` needs that a fresh
+# machine lacks: without it, say so in one line, naming the package and
+# the releases that do have theirs, instead of make's "No such file or
+# directory. Stop." from inside the kernel's Makefile. kmod/Makefile says
+# the same when it is run alone.
+KH_HEADERS = $(patsubst /lib/modules/%/build/Makefile,%,$(wildcard /lib/modules/*/build/Makefile))
+ifneq ($(filter all module install,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(wildcard $(KDIR)/Makefile),)
+$(error keyhandover: no kernel headers for $(KERNELRELEASE) ($(KDIR) is missing): apt install linux-headers-$(KERNELRELEASE)$(if $(strip $(KH_HEADERS)), or build for a release that has them: make KERNELRELEASE=$(firstword $(KH_HEADERS)) (headers for: $(strip $(KH_HEADERS))),; no release has headers here))
+endif
+endif
+
 # What DKMS needs, and nothing else: no tests, no userspace. dkms.conf
 # goes in apart, with its version filled in.
 DKMS_SOURCES := VERSION kmod/Kbuild kmod/Makefile \

@@ -362,7 +362,7 @@ static int khu_load_bind_stash(const struct khu_opts *o,
 	p->armed = st.state == KH_STATE_ARMED;
 	p->backend = st.backend;
 	if (st.state != KH_STATE_ARMED) {
-		khu_err("note: nothing stashed: the next kernel gets no keys");
+		khu_err("note: nothing stashed: the next kernel gets no keys (run 'keyhandover stash' first, or 'keyhandover reboot' for both)");
 		return khu_load_set_nonce(cmdline, NULL);
 	}
 	if (st.backend == KH_BACKEND_KHO)

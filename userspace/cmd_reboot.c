@@ -24,9 +24,12 @@ static int khu_reboot_precheck(struct kh_status *st)
 {
 	int ret = khu_device_status(st);
 
-	if (ret == -ENOENT)
-		khu_err("keyhandover is not set up here: no %s (install it, reserve the region, reboot once, modprobe keyhandover)",
-			KH_DEVICE_PATH);
+	if (ret == -ENOENT) {
+		char hint[512];
+
+		khu_err("keyhandover is not set up here: %s",
+			khu_module_missing(hint, sizeof(hint)));
+	}
 	return ret;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "cmdline.h"
 #include "crypttab.h"
 #include "handover.h"
@@ -24,6 +25,7 @@
 #include "setup.h"
 #include "textfile.h"
 #include "tool.h"
+#include "trust.h"
 
 /* Where the lines go: stdout as text, or the --json document. */
 struct khu_check_out {
@@ -36,31 +38,37 @@ struct khu_check_out {
 	"keyhandover setup writes the GRUB drop-in; then one normal reboot"
 
 /*
- * One check. Text: "ok:" or, when it fails, "missing:" (@required: it
- * fails setup --check) or "note:"; a check not known (@ok < 0) is no
- * line, the error said why. --json: an object of "checks".
+ * One check (check.c). Text: its line, "ok:", "missing:" or "note:",
+ * with what to do next; a check not known (ok < 0) is no line unless
+ * @say_unknown (the memmap checks: the error said why). --json: an
+ * object of "checks".
  */
+static void khu_check_emit(struct khu_check_out *out,
+			   const struct khu_check *c, bool say_unknown)
+{
+	char line[sizeof(c->detail) + sizeof(c->fix) + 32];
+
+	if (c->required && c->ok != 1)
+		out->bad++;
+	if (out->j) {
+		khu_check_json(out->j, c);
+	} else if (c->ok >= 0 || say_unknown) {
+		khu_check_text(c, line, sizeof(line));
+		puts(line);
+	}
+}
+
+/* A check of the reservation: @what found or not, @fix when not. */
 static void khu_check_item(struct khu_check_out *out, const char *name,
 			   int ok, bool required, const char *what,
 			   const char *fix)
 {
-	struct khu_json *j = out->j;
+	struct khu_check c = { .name = name, .ok = ok, .required = required };
 
-	if (required && ok != 1)
-		out->bad++;
-	if (!j) {
-		if (ok >= 0)
-			printf("%s: %s\n", ok ? "ok" :
-			       required ? "missing" : "note", what);
-		return;
-	}
-	khu_json_begin_object(j, NULL);
-	khu_json_string(j, "name", name);
-	khu_json_tristate(j, "ok", ok);
-	khu_json_bool(j, "required", required);
-	khu_json_string(j, "detail", what);
-	khu_json_string(j, "fix", ok == 1 ? NULL : fix);
-	khu_json_end_object(j);
+	khu_check_detail(&c, "%s", what);
+	if (fix)
+		khu_check_fix(&c, "%s", fix);
+	khu_check_emit(out, &c, false);
 }
 
 /* "07000000-07000fff : Reserved" (or claimed by the module) in iomem. */
@@ -172,6 +180,20 @@ static void khu_check_cmdline(const char *region, int *memmap, int *param)
 }
 
 /*
+ * What puts the region in effect: the drop-in and one reboot, or, when
+ * the drop-in names it already, the reboot alone.
+ */
+static const char *khu_check_fix_boot(const char *dropin, const char *region)
+{
+	char have[128];
+
+	khu_check_dropin_region(dropin, have, sizeof(have));
+	if (region[0] && !strcmp(have, region))
+		return "reboot once, normally: the GRUB drop-in puts it on the command line";
+	return KHU_CHECK_FIX_BOOT;
+}
+
+/*
  * The memmap= backend's checks of this boot (@region: "" when none is
  * known, and every check is then unknown): the command line the kernel
  * was booted with, /proc/iomem, the module.
@@ -180,6 +202,7 @@ static void khu_check_memmap(struct khu_check_out *out, const char *dropin,
 			     const char *region)
 {
 	int memmap = -1, param = -1, reserved = -1, held = -1;
+	const char *boot = khu_check_fix_boot(dropin, region);
 	uint64_t size, addr;
 
 	if (region[0]) {
@@ -190,23 +213,24 @@ static void khu_check_memmap(struct khu_check_out *out, const char *dropin,
 	}
 	khu_check_item(out, "cmdline_memmap", memmap, true,
 		       "this kernel was booted with memmap= of the region",
-		       KHU_CHECK_FIX_BOOT);
+		       boot);
 	khu_check_item(out, "cmdline_region", param, true,
 		       "keyhandover.region= on the command line (modprobe passes it to the module)",
-		       KHU_CHECK_FIX_BOOT);
+		       boot);
 	khu_check_item(out, "iomem_reserved", reserved, true,
-		       "the region is reserved in /proc/iomem",
-		       KHU_CHECK_FIX_BOOT);
+		       "the region is reserved in /proc/iomem", boot);
+	/* modprobe finds region= only on a kernel booted with it. */
 	khu_check_item(out, "module_holds_region", held, true,
 		       "the module holds it (" KH_DEVICE_PATH ")",
-		       "modprobe keyhandover");
+		       param == 1 ? "modprobe keyhandover" :
+		       "modprobe keyhandover, on a kernel booted with keyhandover.region= (after that reboot)");
 	if (region[0])
 		khu_check_dropin(out, dropin, region);
 }
 
 /*
  * Has the reservation taken effect? With Kexec HandOver none is needed.
- * --json: "backend", "region", "region_source" and "checks".
+ * --json: "backend", "region", "region_source" and "checks", left open.
  */
 static void khu_check_reservation(struct khu_check_out *out,
 				  const char *dropin)
@@ -235,10 +259,29 @@ static void khu_check_reservation(struct khu_check_out *out,
 			       NULL);
 	else
 		khu_check_memmap(out, dropin, region);
-	if (out->j)
-		khu_json_end_array(out->j);
-	else if (source)
+	if (!out->j && source)
 		printf("region: %s\n", region);
+}
+
+/*
+ * Will this kernel load the module at all: Secure Boot, lockdown, the
+ * module's signature and its signer (trust.c). This system's, whatever
+ * --root says: the kernel that runs is the one that loads the module.
+ */
+static void khu_check_trust(struct khu_check_out *out)
+{
+	static const struct khu_trust_paths paths = {
+		.sys = "/sys", .proc = "/proc", .mok_cert = KHU_TRUST_MOK_CERT,
+	};
+	struct khu_check c[KHU_TRUST_CHECKS];
+	struct khu_trust t;
+	unsigned int i;
+
+	khu_trust_read_platform(&paths, &t);
+	khu_trust_read_module(&paths, &t);
+	khu_trust_judge(&t, c);
+	for (i = 0; i < KHU_TRUST_CHECKS; i++)
+		khu_check_emit(out, &c[i], true);
 }
 
 /* What keysource.c needs to know of crypttab line @e, looked up now. */
@@ -487,8 +530,8 @@ static void khu_check_json_none(struct khu_json *j)
 
 /*
  * setup --check, under @root ("" for /) for the drop-in and crypttab;
- * this boot's command line, /proc/iomem and module are the running
- * system's. Exit 0 only when every required check passed.
+ * this boot's command line, /proc/iomem, module, Secure Boot and
+ * lockdown are the running system's. Exit 0 only when every required check passed.
  */
 int khu_setup_check_main(const struct khu_opts *o, const char *root)
 {
@@ -505,6 +548,9 @@ int khu_setup_check_main(const struct khu_opts *o, const char *root)
 	ret = khu_setup_dropin_path(root, dropin, sizeof(dropin));
 	if (!ret) {
 		khu_check_reservation(&out, dropin);
+		khu_check_trust(&out);
+		if (o->json)
+			khu_json_end_array(&j);
 		khu_check_crypttab(&out, root);
 	} else if (o->json) {
 		khu_check_json_none(&j);

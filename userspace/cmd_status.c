@@ -10,9 +10,6 @@
 #include "setup.h"
 #include "tool.h"
 
-/* The module's directory in sysfs: there while it is loaded. */
-#define KHU_MODULE_SYSFS	"/sys/module/keyhandover"
-
 static const char *khu_state_str(uint32_t state)
 {
 	static const char *const names[] = {

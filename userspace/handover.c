@@ -6,10 +6,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "handover.h"
 #include "secmem.h"
 
@@ -136,4 +138,42 @@ int khu_handover_read(int fd, const uint8_t nonce[KH_NONCE_LEN],
 int khu_handover_wipe(int fd)
 {
 	return khu_ioctl(fd, KH_IOC_WIPE, NULL);
+}
+
+/*
+ * Is Kexec HandOver on for this kernel? kho= takes what kstrtobool()
+ * does: 1, y, t, or "on" (case aside).
+ */
+static bool khu_handover_kho_on(const char *cmdline)
+{
+	char v[8];
+
+	if (khu_cmdline_get_value(cmdline, "kho", v, sizeof(v)))
+		return false;
+	if (v[0] && strchr("1yYtT", v[0]))
+		return true;
+	return (v[0] == 'o' || v[0] == 'O') && (v[1] == 'n' || v[1] == 'N');
+}
+
+/*
+ * Why there is no /dev/keyhandover, for a first user's next step: the
+ * module loaded without its node (@module_dir there); this kernel booted
+ * with keyhandover.region= or Kexec HandOver on (@cmdline, or NULL when
+ * it cannot be read), where modprobe loads it; the GRUB drop-in @dropin
+ * there, so setup was done and one reboot is missing; or nothing at all.
+ */
+enum khu_absent khu_handover_absent(const char *module_dir,
+				    const char *cmdline, const char *dropin)
+{
+	char region[128];
+
+	if (!access(module_dir, F_OK))
+		return KHU_ABSENT_NO_NODE;
+	if (cmdline && (!khu_cmdline_get_value(cmdline, "keyhandover.region",
+					       region, sizeof(region)) ||
+			khu_handover_kho_on(cmdline)))
+		return KHU_ABSENT_BOOTED;
+	if (!access(dropin, F_OK))
+		return KHU_ABSENT_REBOOT;
+	return KHU_ABSENT_SETUP;
 }

@@ -12,7 +12,9 @@
 
 #include "handover.h"
 #include "json.h"
+#include "kexec.h"
 #include "secmem.h"
+#include "setup.h"
 #include "tool.h"
 
 /*
@@ -122,12 +124,39 @@ const char *khu_backend_id(uint32_t backend)
 	return "unknown";
 }
 
+/*
+ * No /dev/keyhandover: what a first user does next, in one line, from
+ * what is true here (handover.c): the module needs region=, which
+ * modprobe finds on a kernel booted with keyhandover.region= (the GRUB
+ * drop-in of keyhandover setup puts it there), or Kexec HandOver.
+ */
+const char *khu_module_missing(char *buf, size_t len)
+{
+	static const char *const next[] = {
+		[KHU_ABSENT_NO_NODE] = "module loaded, but " KH_DEVICE_PATH " missing (udev or devtmpfs did not make it): run 'udevadm trigger', or 'rmmod keyhandover' and 'modprobe keyhandover'",
+		[KHU_ABSENT_BOOTED] = "module not loaded (" KH_DEVICE_PATH " missing): this kernel was booted with the region: run 'modprobe keyhandover' (dmesg says why if it fails)",
+		[KHU_ABSENT_REBOOT] = "module not loaded (" KH_DEVICE_PATH " missing): keyhandover setup reserved the region, but this kernel was booted without it: reboot once, normally",
+		[KHU_ABSENT_SETUP] = "module not loaded (" KH_DEVICE_PATH " missing): run 'keyhandover setup' and reboot once (the initramfs then loads it), or 'modprobe keyhandover' on a kernel with Kexec HandOver (kho=on)",
+	};
+	char *cmdline = NULL;
+	enum khu_absent why;
+
+	if (khu_kexec_read_cmdline(&cmdline))
+		cmdline = NULL;
+	why = khu_handover_absent(KHU_MODULE_SYSFS, cmdline, KHU_SETUP_DROPIN);
+	free(cmdline);
+	snprintf(buf, len, "%s", next[why]);
+	return buf;
+}
+
 /* The errors every request to /dev/keyhandover can meet. */
 void khu_device_error(const char *what, int err)
 {
+	char hint[512];
+
 	switch (-err) {
 	case ENOENT:
-		khu_err("module not loaded: %s missing", KH_DEVICE_PATH);
+		khu_err("%s", khu_module_missing(hint, sizeof(hint)));
 		break;
 	case EPERM:
 	case EACCES:

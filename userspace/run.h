@@ -36,4 +36,13 @@ int khu_run_env(const char *const keep[], char *env[KHU_RUN_ENV_MAX],
 int khu_run(const char *name, char *const argv[], const char *const keep[],
 	    int *exit_status);
 
+/*
+ * Run @name with @argv as khu_run() does (no environment kept), stdin
+ * /dev/null, and what it prints on stdout (and on stderr, with
+ * @with_stderr; else stderr goes to /dev/null) into @out, NUL-terminated,
+ * cut to @len - 1 bytes. Returns as khu_run().
+ */
+int khu_run_capture(const char *name, char *const argv[], bool with_stderr,
+		    char *out, size_t len, int *exit_status);
+
 #endif /* KHU_RUN_H */

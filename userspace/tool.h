@@ -40,6 +40,7 @@ void __attribute__((format(printf, 1, 2))) khu_err(const char *fmt, ...);
 void khu_report_json_begin(struct khu_json *j, const char *command);
 int khu_report_json_end(struct khu_json *j, int exit_code);
 const char *khu_backend_id(uint32_t backend);
+const char *khu_module_missing(char *buf, size_t len);
 void khu_device_error(const char *what, int err);
 int khu_device_open(void);
 int khu_device_status(struct kh_status *st);

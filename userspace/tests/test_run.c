@@ -118,6 +118,39 @@ static void test_sigpipe(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/* What a program prints, read back: setup --check's modinfo and mokutil. */
+static void test_capture(void)
+{
+	char *echo[] = { "sh", "-c", "echo out; echo err >&2", NULL };
+	char *big[] = { "sh", "-c", "i=0; while [ $i -lt 20000 ]; do echo 0123456789; i=$((i+1)); done", NULL };
+	char *fail[] = { "sh", "-c", "echo no; exit 3", NULL };
+	char *env[] = { "env", NULL };
+	char *in[] = { "sh", "-c", "cat; echo end", NULL };
+	char out[64], line[8];
+	int st = -1;
+
+	check(!khu_run_capture("sh", echo, false, out, sizeof(out), &st) &&
+	      st == 0 && !strcmp(out, "out\n"),
+	      "capture: stdout only; stderr to /dev/null");
+	check(!khu_run_capture("sh", echo, true, out, sizeof(out), &st) &&
+	      strstr(out, "out\n") && strstr(out, "err\n"),
+	      "capture with stderr: both");
+	check(!khu_run_capture("sh", big, false, out, sizeof(out), &st) &&
+	      strlen(out) == sizeof(out) - 1 && !strncmp(out, "0123456789\n", 11),
+	      "capture: 220 KB into 64 bytes: cut, the rest drained, no hang");
+	check(khu_run_capture("sh", fail, false, out, sizeof(out), &st) ==
+	      -EIO && st == 3 && !strcmp(out, "no\n"),
+	      "capture: a failure is -EIO with its status, its output kept");
+	check(!khu_run_capture("env", env, false, out, sizeof(out), &st) &&
+	      !strcmp(out, "PATH=/usr/sbin:/usr/bin:/sbin:/bin\nLANG=C\n"),
+	      "capture: the fixed environment");
+	check(!khu_run_capture("sh", in, false, out, sizeof(out), &st) &&
+	      !strcmp(out, "end\n"), "capture: stdin is /dev/null");
+	check(khu_run_capture("kh-no-such-tool", env, false, line,
+			      sizeof(line), &st) == -ENOENT && !line[0],
+	      "capture: no such program: -ENOENT, nothing read");
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -128,6 +161,7 @@ int main(void)
 	test_no_path();
 	test_env();
 	test_sigpipe();
+	test_capture();
 	khu_tap_rmtree(dir);
 	return khu_tap_done();
 }

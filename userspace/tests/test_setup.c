@@ -3,7 +3,8 @@
  * Unit tests of setup.c: the region picked from a firmware memory map,
  * the GRUB drop-in and its escaping (checked by sourcing it with sh, as
  * grub-mkconfig does), the region read back from it, and the sysfs
- * reader on a fake /sys/firmware/memmap.
+ * reader on a fake /sys/firmware/memmap; and, for the first user, why
+ * there is no /dev/keyhandover (handover.c), on fake trees.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "handover.h"
 #include "setup.h"
 #include "tap.h"
 
@@ -139,11 +141,49 @@ static void test_read_fwmap(void)
 	khu_tap_rmtree(root);
 }
 
+/*
+ * No /dev/keyhandover: what is missing, so that the one line says what
+ * to do next (report.c's khu_module_missing words each case).
+ */
+static void test_absent(void)
+{
+	char root[] = "/tmp/kh-absent-test.XXXXXX", mod[128], dropin[128];
+	static const char plain[] = "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet";
+	static const char booted[] = "root=/dev/sda1 memmap=4K$0x7000000 keyhandover.region=4K$0x7000000";
+
+	if (!mkdtemp(root)) {
+		check(0, "a temporary tree");
+		return;
+	}
+	snprintf(mod, sizeof(mod), "%s/sys/module/keyhandover", root);
+	snprintf(dropin, sizeof(dropin), "%s%s", root, KHU_SETUP_DROPIN);
+	check(khu_handover_absent(mod, plain, dropin) == KHU_ABSENT_SETUP,
+	      "nothing set up: keyhandover setup");
+	check(khu_handover_absent(mod, NULL, dropin) == KHU_ABSENT_SETUP,
+	      "... also when /proc/cmdline cannot be read");
+	check(khu_handover_absent(mod, booted, dropin) == KHU_ABSENT_BOOTED,
+	      "booted with keyhandover.region=: modprobe");
+	check(khu_handover_absent(mod, "ro kho=on", dropin) == KHU_ABSENT_BOOTED &&
+	      khu_handover_absent(mod, "ro kho=1", dropin) == KHU_ABSENT_BOOTED,
+	      "booted with kho=on (or 1): modprobe");
+	check(khu_handover_absent(mod, "ro kho=off", dropin) == KHU_ABSENT_SETUP &&
+	      khu_handover_absent(mod, "ro -- keyhandover.region=4K$0x7000000", dropin) == KHU_ABSENT_SETUP,
+	      "kho=off, or the region after '--' (init's, not the kernel's): not booted with it");
+	khu_tap_put(root, KHU_SETUP_DROPIN, "GRUB_CMDLINE_LINUX=\"\"\n");
+	check(khu_handover_absent(mod, plain, dropin) == KHU_ABSENT_REBOOT,
+	      "the GRUB drop-in there, this kernel without the region: reboot");
+	khu_tap_put(root, "/sys/module/keyhandover/initstate", "live\n");
+	check(khu_handover_absent(mod, plain, dropin) == KHU_ABSENT_NO_NODE,
+	      "the module loaded, its device node missing");
+	khu_tap_rmtree(root);
+}
+
 int main(void)
 {
 	test_pick();
 	test_dropin();
 	test_region_parse();
 	test_read_fwmap();
+	test_absent();
 	return khu_tap_done();
 }

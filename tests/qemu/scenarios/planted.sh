@@ -67,6 +67,6 @@ json_checks() {
 		"$uuid"
 	check "planted: status --json, module unloaded: loaded false, exit 1" \
 		guest_json "$1" status-no-module "rc == 1 and d['loaded'] is False and d['device'] is False and d['state'] is None and 'module not loaded' in d['error']"
-	check "planted: setup --check --json: the module's region; memmap= on this boot, keyhandover.region= not, reserved, held; no drop-in" \
-		guest_json "$1" setup-check "rc == 1 and d['backend'] == 'memmap' and d['region'] == '4K\$0x7000000' and d['region_source'] == 'module' and {c['name']: (c['ok'], c['required']) for c in d['checks']} == {'cmdline_memmap': (True, True), 'cmdline_region': (False, True), 'iomem_reserved': (True, True), 'module_holds_region': (True, True), 'grub_dropin': (False, False)}"
+	check "planted: setup --check --json: the module's region; memmap= on this boot, keyhandover.region= not, reserved, held; no drop-in; then Secure Boot, lockdown (facts), the module's signature and signer" \
+		guest_json "$1" setup-check "rc == 1 and d['backend'] == 'memmap' and d['region'] == '4K\$0x7000000' and d['region_source'] == 'module' and {c['name']: (c['ok'], c['required']) for c in d['checks'][:5]} == {'cmdline_memmap': (True, True), 'cmdline_region': (False, True), 'iomem_reserved': (True, True), 'module_holds_region': (True, True), 'grub_dropin': (False, False)} and [c['name'] for c in d['checks'][5:]] == ['secure_boot', 'lockdown', 'module_signed', 'signer_enrolled'] and not any(c['required'] for c in d['checks'][5:7])"
 }
