@@ -58,6 +58,12 @@ static inline int khu_py_check(const char *path, const char *expr,
 
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
+		/*
+		 * Debian's own first: a python3 earlier on PATH may be a
+		 * version manager's shim that takes a second to start, and
+		 * the suites run this hundreds of times.
+		 */
+		execv("/usr/bin/python3", argv);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
