@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <keyutils.h>
+#include <limits.h>
 #include <openssl/bn.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -572,8 +573,12 @@ void khu_trust_read_module(const struct khu_trust_paths *p,
 	char out[8192];
 	int ret, st;
 
+	char path[PATH_MAX];
+
 	if (!uname(&u))
 		snprintf(t->release, sizeof(t->release), "%s", u.release);
+	snprintf(path, sizeof(path), "%s/module/keyhandover", p->sys);
+	t->loaded = access(path, F_OK) == 0;
 	ret = khu_run_capture("modinfo", argv, false, out, sizeof(out), &st);
 	if (ret == -ENOENT) {
 		t->module_err = -ENOENT;
@@ -764,9 +769,17 @@ static void khu_trust_judge_where(const struct khu_trust *t,
 		khu_check_detail(c, "the kernel trusts its signer: '%s' is in %s",
 				 t->key_desc, t->key_ring);
 	} else if (t->where == KHU_KEY_PLATFORM) {
-		khu_check_detail(c, "its signer '%s' is in .platform only, which this kernel trusts for kexec images, not for modules",
+		/*
+		 * Upstream checks modules against .platform only for kexec
+		 * images; Debian's kernel also for modules (its patch for
+		 * #935945). Which one runs cannot be told from here.
+		 */
+		c->ok = -1;
+		c->required = false;
+		khu_check_detail(c, "its signer '%s' is in .platform only: Debian's kernel takes modules signed by it, a kernel without Debian's patch does not",
 				 t->key_desc);
-		khu_trust_fix_import(t, c);
+		if (t->mok_signed)
+			khu_trust_fix_import(t, c);
 	} else if (t->mok_signed) {
 		khu_trust_judge_mok(t, c);
 	} else {
@@ -828,5 +841,16 @@ void khu_trust_judge(const struct khu_trust *t,
 		if (x->ok == 0 && !enforced)
 			snprintf(x->detail + n, sizeof(x->detail) - n,
 				 " (no matter while this kernel does not enforce module signatures)");
+		/*
+		 * A module this kernel already took is no failure, whatever
+		 * the file on disk says now (rebuilt, re-signed, removed):
+		 * the advice stays, for the next boot.
+		 */
+		if (t->loaded && x->ok != 1 && x->required) {
+			x->required = false;
+			n = strlen(x->detail);
+			snprintf(x->detail + n, sizeof(x->detail) - n,
+				 " (the module is loaded: this kernel took it)");
+		}
 	}
 }

@@ -90,6 +90,7 @@ struct khu_trust {
 	enum khu_trust_sig sig;
 	char release[128];		/* uname -r */
 	int module_err;			/* 0; -ENOENT no modinfo; -ESRCH no module */
+	bool loaded;			/* /sys/module/keyhandover: this kernel took it */
 	struct khu_trust_module mod;
 	bool mok_signed;		/* the DKMS certificate signed it */
 	bool not_root;			/* the kernel's keys not looked at */

@@ -449,6 +449,11 @@ static void test_judge_sb_on(const char *path)
 	check(!strncmp(line, "missing: keyhandover.ko (", 25) &&
 	      strstr(line, "; next: build it with DKMS") != NULL,
 	      "... its text: one 'missing:' line with what to do next");
+	t.loaded = true;
+	check(write_checks(&t, path) &&
+	      khu_py_check(path, V("module_signed") "['ok'] is False and not " V("module_signed") "['required'] and 'this kernel took it' in " V("module_signed") "['detail']",
+			   NULL), "... the same unsigned file with the module loaded: not required (this kernel took it)");
+	t.loaded = false;
 
 	signed_by_dkms(&t);
 	t.where = KHU_KEY_ABSENT;
@@ -471,8 +476,8 @@ static void test_judge_sb_on(const char *path)
 	t.where = KHU_KEY_PLATFORM;
 	t.key_ring = ".platform";
 	check(write_checks(&t, path) &&
-	      khu_py_check(path, V("signer_enrolled") "['ok'] is False and '.platform only' in " V("signer_enrolled") "['detail']",
-			   NULL), "... in .platform only: not trusted for modules");
+	      khu_py_check(path, V("signer_enrolled") "['ok'] is None and not " V("signer_enrolled") "['required'] and '.platform only' in " V("signer_enrolled") "['detail'] and \"Debian's kernel takes\" in " V("signer_enrolled") "['detail']",
+			   NULL), "... in .platform only: not known, not required (Debian's kernel takes modules it signed)");
 	t.where = KHU_KEY_TRUSTED;
 	t.key_ring = ".machine";
 	check(write_checks(&t, path) &&
