@@ -391,14 +391,21 @@ int khu_trust_parse_keys(const char *text, const char *const ids[],
 	memset(k, 0, sizeof(*k));
 	for (line = text; *line; line = khu_trust_next_line(line)) {
 		char one[1024], type[16];
-		unsigned int serial;
+		unsigned int serial, uid;
 		int at = 0;
 
 		/* One line alone: a description is looked at up to its end. */
 		snprintf(one, sizeof(one), "%.*s", (int)strcspn(line, "\n"),
 			 line);
-		if (sscanf(one, "%x %*s %*s %*s %*x %*s %*s %15s %n", &serial,
-			   type, &at) != 2 || !at)
+		if (sscanf(one, "%x %*s %*s %*s %*x %u %*s %15s %n", &serial,
+			   &uid, type, &at) != 3 || !at)
+			continue;
+		/*
+		 * The kernel's own keys are root's. Any user may add a key
+		 * whose description copies the signer's and let root view
+		 * it: such lookalikes would crowd the real one out.
+		 */
+		if (uid)
 			continue;
 		if (!strcmp(type, "keyring"))
 			khu_trust_ring_line(one + at, (int32_t)serial, k);

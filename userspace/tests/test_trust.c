@@ -307,6 +307,16 @@ static void test_keys(void)
 	      "an 'O: CN' subject, an id with a leading zero: found");
 	check(khu_trust_parse_keys(proc_keys, none, 1, &k) == -ENOENT &&
 	      k.n == 0, "no key of that id: -ENOENT");
+	check(!khu_trust_parse_keys(
+		      "5a000001 I------     1 perm 3f010000  1000  1000 asymmetri DKMS module signing key: 87344ec50d0f0214b97c100e9a49bb0ce4ef122b: X509.rsa e4ef122b []\n"
+		      "5a000002 I------     1 perm 3f010000  1000  1000 asymmetri DKMS module signing key: 87344ec50d0f0214b97c100e9a49bb0ce4ef122b: X509.rsa e4ef122b []\n"
+		      "5a000003 I------     1 perm 3f010000  1000  1000 asymmetri DKMS module signing key: 87344ec50d0f0214b97c100e9a49bb0ce4ef122b: X509.rsa e4ef122b []\n"
+		      "5a000004 I------     1 perm 3f010000  1000  1000 asymmetri DKMS module signing key: 87344ec50d0f0214b97c100e9a49bb0ce4ef122b: X509.rsa e4ef122b []\n"
+		      "5a000005 I------     1 perm 3f010000  1000  1000 keyring   .machine: 1\n"
+		      "6b000001 I------     1 perm 1f010000     0     0 asymmetri DKMS module signing key: 87344ec50d0f0214b97c100e9a49bb0ce4ef122b: X509.rsa e4ef122b []\n",
+		      dkms, 2, &k) && k.n == 1 && k.key[0] == 0x6b000001 &&
+	      k.ring[KHU_RING_MACHINE] == 0,
+	      "a user's lookalike keys and keyring (uid 1000) are not looked at: root's key is found");
 	check(!khu_trust_parse_keys("2b3c4d5e I------     1 perm 1f010000     0     0 asymmetri K: 0123abcd",
 				    serial_only, 1, &k) && k.key[0] == 0x2b3c4d5e,
 	      "a last line without its newline, its id at the end");
