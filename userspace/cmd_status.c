@@ -10,6 +10,16 @@
 #include "setup.h"
 #include "tool.h"
 
+/* @names[@i], or "unknown" where the table has none (a newer module). */
+#define khu_name_in(names, i) \
+	khu_name_at(names, sizeof(names) / sizeof((names)[0]), i)
+
+static const char *khu_name_at(const char *const *names, size_t n,
+			       uint32_t i)
+{
+	return i < n && names[i] ? names[i] : "unknown";
+}
+
 static const char *khu_state_str(uint32_t state)
 {
 	static const char *const names[] = {
@@ -20,9 +30,7 @@ static const char *khu_state_str(uint32_t state)
 		[KH_STATE_CONSUMED] = "consumed",
 	};
 
-	if (state < sizeof(names) / sizeof(names[0]))
-		return names[state];
-	return "unknown";
+	return khu_name_in(names, state);
 }
 
 /* Why the last stash went (the module remembers it for the boot). */
@@ -38,9 +46,7 @@ static const char *khu_wipe_str(uint32_t why)
 		[KH_WIPE_SHUTDOWN] = "reboot, power-off, or a kexec it was not armed for",
 	};
 
-	if (why < sizeof(names) / sizeof(names[0]) && names[why])
-		return names[why];
-	return "unknown";
+	return khu_name_in(names, why);
 }
 
 /*
@@ -64,9 +70,7 @@ static const char *khu_verdict_id(uint32_t verdict)
 		[KH_VERDICT_STALE] = "stale",
 	};
 
-	if (verdict < sizeof(ids) / sizeof(ids[0]) && ids[verdict])
-		return ids[verdict];
-	return "unknown";
+	return khu_name_in(ids, verdict);
 }
 
 static const char *khu_wipe_id(uint32_t why)
@@ -81,9 +85,7 @@ static const char *khu_wipe_id(uint32_t why)
 		[KH_WIPE_SHUTDOWN] = "shutdown",
 	};
 
-	if (why < sizeof(ids) / sizeof(ids[0]) && ids[why])
-		return ids[why];
-	return "unknown";
+	return khu_name_in(ids, why);
 }
 
 /*

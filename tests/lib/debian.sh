@@ -786,6 +786,18 @@ kh_debs() {
 	printf '%s\n' "$kh_dout"
 }
 
+# kh_install_debs ROOT DIR: apt installs the packages of DIR (kh_debs)
+# into the system ROOT, as a user installs them: DKMS and the
+# generator's trigger run in its chroot.
+kh_install_debs() {
+	mkdir -p "$1/root/kh-debs" && cp "$2"/*.deb "$1/root/kh-debs/" &&
+		kh_chroot_run "$1" sh -ec '
+			cd /root/kh-debs
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+				--no-install-recommends ./keyhandover_*.deb ./keyhandover-dkms_*.deb
+			cd / && rm -rf /root/kh-debs'
+}
+
 kh_build_debs() {
 	kh_dsuite=$1 kh_dsrc=$2 kh_dout=$3
 	kh_log "make deb for $kh_dsuite (once per source tree)"

@@ -91,11 +91,17 @@ qemu_dump() {
 		[ "$(stat -c %s "$4" 2>/dev/null)" = "$3" ]
 }
 
+# qemu_keys DIR BYTES: BYTES to the serial console as a terminal sends
+# them (a menu's arrow keys, Enter as CR).
+qemu_keys() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	timeout 5 sh -c 'printf "%s" "$1" >"$2"' sh "$2" "$1/tty0.in"
+}
+
 # qemu_type DIR TEXT: a line typed at the console, ending in Enter, as a
 # person would type it (never faster than the prompt itself).
 qemu_type() {
-	# shellcheck disable=SC2016 # expanded by the inner sh
-	timeout 5 sh -c 'printf "%s\r" "$1" >"$2"' sh "$2" "$1/tty0.in"
+	qemu_keys "$1" "$2"$'\r'
 }
 
 # qemu_type_file DIR FILE: the same with a secret from a file (never on
@@ -105,6 +111,34 @@ qemu_type_file() {
 	sleep 0.5
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	timeout 5 sh -c 'printf "%s\r" "$(cat "$1")" >"$2"' sh "$2" "$1/tty0.in"
+}
+
+# wait_for TEXT [SECONDS [ABORT-TEXT]]: wait until TEXT appears on
+# $DIR's console after the last match (POS, its offset); move past it.
+# Returns 2 at once when ABORT-TEXT appears first, 1 when QEMU ends or
+# SECONDS (default WAIT) pass.
+wait_for() {
+	local text=$1 end=$((SECONDS + ${2:-$WAIT})) abort=${3:-} hit gone=
+	while :; do
+		hit=$(strip_cr "$DIR/console.log" | tail -c +$((POS + 1)) |
+			grep -aboF -m 1 -- "$text" | head -n 1 | cut -d: -f1) || true
+		if [ -n "$hit" ]; then
+			POS=$((POS + hit + ${#text}))
+			return 0
+		fi
+		if [ -n "$abort" ] && strip_cr "$DIR/console.log" | tail -c +$((POS + 1)) |
+			grep -aF -- "$abort" >/dev/null; then
+			return 2
+		fi
+		if ! qemu_running; then
+			# One more look: its last output may have come after ours.
+			[ -z "$gone" ] || return 1
+			gone=1
+			continue
+		fi
+		[ "$SECONDS" -lt "$end" ] || { note "waited ${2:-$WAIT} s for '$text'"; return 1; }
+		sleep 0.5
+	done
 }
 
 # qemu_wait: wait for QEMU to end; QEMU_RC is its exit status (124 or

@@ -261,13 +261,8 @@ install_keyhandover() {
 	MERGED=$w/merged
 	configure_system "$w/merged" "$UUID" &&
 		tree_sums "$w/upper" >"$WORK/before-install.sums" &&
-		mkdir -p "$w/merged/root/kh-debs" &&
-		cp "$DEBS"/*.deb "$w/merged/root/kh-debs/" &&
+		kh_install_debs "$w/merged" "$DEBS" >"$WORK/install.log" 2>&1 &&
 		kh_chroot_run "$w/merged" sh -ec '
-			cd /root/kh-debs
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-				--no-install-recommends ./keyhandover_*.deb ./keyhandover-dkms_*.deb
-			cd / && rm -rf /root/kh-debs
 			# As on a box that has booted since its packages came:
 			# the stamps that say /etc and /var are up to date with
 			# /usr. Without them the first boot of every scenario
@@ -282,7 +277,7 @@ install_keyhandover() {
 			[ "$3" != yes ] ||
 				echo MODULES=dep >/etc/initramfs-tools/conf.d/kh-modules-dep
 		' sh "$VER" "$INITRAMFS" "$MODULES_DEP" \
-			"$(initramfs_list_cmd "/boot/initrd.img-$VER")" >"$WORK/install.log" 2>&1 &&
+			"$(initramfs_list_cmd "/boot/initrd.img-$VER")" >>"$WORK/install.log" 2>&1 &&
 		mv "$w/merged/root/kh-initrd.list" "$WORK/initrd.list" &&
 		add_upgrade_repo "$w/merged" &&
 		cp "$w/merged/boot/vmlinuz-$VER" "$WORK/vmlinuz" &&
@@ -428,33 +423,6 @@ installed_right() {
 
 console_text() {
 	strip_cr "$DIR/console.log"
-}
-
-# wait_for TEXT [SECONDS [ABORT-TEXT]]: wait until TEXT appears on the
-# console after the last match; move past it. Returns 2 at once when
-# ABORT-TEXT appears first, 1 when QEMU ends or time runs out.
-wait_for() {
-	local text=$1 end=$((SECONDS + ${2:-$WAIT})) abort=${3:-} hit gone=
-	while :; do
-		hit=$(console_text | tail -c +$((POS + 1)) |
-			grep -aboF -m 1 -- "$text" | head -n 1 | cut -d: -f1) || true
-		if [ -n "$hit" ]; then
-			POS=$((POS + hit + ${#text}))
-			return 0
-		fi
-		if [ -n "$abort" ] && console_text | tail -c +$((POS + 1)) |
-			grep -aF -- "$abort" >/dev/null; then
-			return 2
-		fi
-		if ! qemu_running; then
-			# One more look: its last output may have come after ours.
-			[ -z "$gone" ] || return 1
-			gone=1
-			continue
-		fi
-		[ "$SECONDS" -lt "$end" ] || { note "waited ${2:-$WAIT} s for '$text'"; return 1; }
-		sleep 0.5
-	done
 }
 
 # Type a line at the console, as a person would, ending in Enter.

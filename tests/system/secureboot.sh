@@ -117,12 +117,10 @@ kh_sb_binaries() {
 # system suite's (system-secureboot/, keyed by the kernel and the package
 # list): kh_system_base keeps one tree per suite and removes the others,
 # and this run must not take turns with the system suite's.
-# openssl: Debian 13's dkms makes its MOK with the openssl command and,
-# without it, prints "openssl not found, can't generate key and
-# certificate" and installs the module unsigned (dkms neither depends on
-# nor recommends openssl; ca-certificates brings it to most systems, the
-# minimal base has none).
-SB_PKGS="openssl mokutil"
+# mokutil: the guest asks for the MOK's enrolment with it. (openssl, with
+# which Debian 13's dkms makes its key, is in every system base, as
+# keyhandover-dkms depends on it.)
+SB_PKGS="mokutil"
 sb_system_base() {
 	local key root
 	# shellcheck disable=SC2086 # one package a word
@@ -145,17 +143,10 @@ install_system() {
 		-o "lowerdir=$BASE,upperdir=$w/upper,workdir=$w/work,redirect_dir=off,metacopy=off" \
 		"$w/merged" || return 1
 	MERGED=$w/merged
-	mkdir -p "$MERGED/root/kh-debs" "$MERGED/root/kh-sb" "$MERGED/usr/local/sbin"
-	cp "$DEBS"/*.deb "$MERGED/root/kh-debs/"
-	cp -L /etc/resolv.conf "$MERGED/etc/resolv.conf"
+	mkdir -p "$MERGED/root/kh-sb" "$MERGED/usr/local/sbin"
 	install -m 0755 "$KH_TOP/tests/system/secureboot-guest.sh" "$MERGED/usr/local/sbin/kh-sb-check"
-	kh_chroot_run "$MERGED" sh -ec '
-		cd /root/kh-debs
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get install -y -q --no-install-recommends \
-			./keyhandover_*.deb ./keyhandover-dkms_*.deb
-		cd / && rm -rf /root/kh-debs
-	' >"$WORK/install.log" 2>&1 || { tail -n 30 "$WORK/install.log" >&2; return 1; }
+	kh_install_debs "$MERGED" "$DEBS" >"$WORK/install.log" 2>&1 ||
+		{ tail -n 30 "$WORK/install.log" >&2; return 1; }
 	KO=$(find "$MERGED/usr/lib/modules/$VER/updates/dkms" -name 'keyhandover.ko*' | head -n 1)
 	[ -n "$KO" ] || { note "DKMS built no module"; return 1; }
 	[ -s "$MERGED/var/lib/dkms/mok.pub" ] || { note "dkms made no /var/lib/dkms/mok.pub"; return 1; }
@@ -264,20 +255,27 @@ make_vars() {
 	grep -q "name=MokList guid=guid:Shim" "$WORK/vars.log"
 }
 
+# sb_qemu VARS [QEMU-ARG...]: the guest started on the disk with the
+# variable store VARS, its serial console DIR's. Secure Boot needs OVMF's
+# SMM build: q35 with SMM, its flash writable only from SMM.
+sb_qemu() {
+	local vars=$1
+	shift
+	qemu_fifo "$DIR" tty0 "$DIR/console.log"
+	qemu_start "$DIR" "$WAIT" -machine q35,smm=on \
+		-global driver=cfi.pflash01,property=secure,value=on \
+		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
+		-drive "if=pflash,format=raw,unit=1,file=$vars" \
+		-drive "file=$WORK/disk.img,if=virtio,format=raw,snapshot=on,cache=unsafe" \
+		-nodefaults -serial "pipe:$DIR/tty0" "$@"
+}
+
 # boot NAME VARS: one boot to the check script's end (it powers off).
 boot() {
 	DIR=$WORK/$1
 	mkdir -p "$DIR"
 	local start=$SECONDS
-	qemu_fifo "$DIR" tty0 "$DIR/console.log"
-	# Secure Boot needs OVMF's SMM build: q35 with SMM, its flash
-	# writable only from SMM.
-	qemu_start "$DIR" "$WAIT" -machine q35,smm=on \
-		-global driver=cfi.pflash01,property=secure,value=on \
-		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
-		-drive "if=pflash,format=raw,unit=1,file=$WORK/$2" \
-		-drive "file=$WORK/disk.img,if=virtio,format=raw,snapshot=on,cache=unsafe" \
-		-nodefaults -no-reboot -serial "pipe:$DIR/tty0"
+	sb_qemu "$WORK/$2" -no-reboot
 	qemu_wait
 	BOOT_SECONDS=$((SECONDS - start))
 	note "boot $1: $BOOT_SECONDS s from QEMU's start to its end (exit $QEMU_RC)"
@@ -297,14 +295,8 @@ boot_mokmanager() {
 	POS=0
 	local start=$SECONDS
 	cp "$WORK/vars-nomok.fd" "$WORK/vars-mokmanager.fd"
-	qemu_fifo "$DIR" tty0 "$DIR/console.log"
-	qemu_start "$DIR" "$WAIT" -machine q35,smm=on \
-		-global driver=cfi.pflash01,property=secure,value=on \
-		-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE" \
-		-drive "if=pflash,format=raw,unit=1,file=$WORK/vars-mokmanager.fd" \
-		-drive "file=$WORK/disk.img,if=virtio,format=raw,snapshot=on,cache=unsafe" \
-		-fw_cfg name=opt/keyhandover/mode,string=enrol \
-		-nodefaults -serial "pipe:$DIR/tty0"
+	sb_qemu "$WORK/vars-mokmanager.fd" \
+		-fw_cfg name=opt/keyhandover/mode,string=enrol
 	drive_mokmanager
 	MM_OK=$LAST_OK
 	if [ "$MM_OK" = 1 ]; then
@@ -326,7 +318,7 @@ drive_mokmanager() {
 	check "mokmanager: shim started MokManager: 'Press any key to perform MOK management'" \
 		wait_for "Press any key to perform MOK management" 300
 	[ "$LAST_OK" = 1 ] || return 0
-	key $'\r'
+	qemu_keys "$DIR" $'\r'
 	mm_step "its menu" "Perform MOK management" down enter &&
 		mm_step "the key to enrol" "View key 0" down enter &&
 		mm_step "'Enroll the key(s)?'" "Enroll the key(s)?" down enter &&
@@ -346,33 +338,11 @@ mm_step() {
 	sleep 1
 	for k in "$@"; do
 		case $k in
-		down) key $'\033[B' ;;
-		enter) key $'\r' ;;
-		password) key "$MOK_PASSWORD"$'\r' ;;
+		down) qemu_keys "$DIR" $'\033[B' ;;
+		enter) qemu_keys "$DIR" $'\r' ;;
+		password) qemu_keys "$DIR" "$MOK_PASSWORD"$'\r' ;;
 		esac
 		sleep 1
-	done
-}
-
-# key BYTES: bytes to the serial console as a terminal sends them.
-key() {
-	# shellcheck disable=SC2016 # expanded by the inner sh
-	timeout 5 sh -c 'printf "%s" "$1" >"$2"' sh "$1" "$DIR/tty0.in"
-}
-
-# wait_for TEXT SECONDS: TEXT on the console after the last match.
-wait_for() {
-	local text=$1 end=$((SECONDS + ${2:-$WAIT})) hit
-	while :; do
-		hit=$(strip_cr "$DIR/console.log" | tail -c +$((POS + 1)) |
-			grep -aboF -m 1 -- "$text" | head -n 1 | cut -d: -f1) || true
-		if [ -n "$hit" ]; then
-			POS=$((POS + hit + ${#text}))
-			return 0
-		fi
-		qemu_running || { note "QEMU ended before '$text'"; return 1; }
-		[ "$SECONDS" -lt "$end" ] || { note "waited ${2:-$WAIT} s for '$text'"; return 1; }
-		sleep 0.5
 	done
 }
 
