@@ -145,6 +145,26 @@ static int khu_cli_store_seconds(const struct khu_cli_ctx *ctx, int id,
 	return 0;
 }
 
+/* 1..KH_MAX_ENTRIES workers, digits only: restore has no more volumes. */
+static int khu_cli_store_jobs(const struct khu_cli_ctx *ctx, int id,
+			      unsigned int *slot, const char *val)
+{
+	const char *name = khu_cli_opts[id].name;
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(val, &end, 10);
+	if (*slot)
+		return khu_cli_err(ctx, "--%s given twice", name);
+	if (errno || end == val || *end || val[0] == '-' || v == 0 ||
+	    v > KH_MAX_ENTRIES)
+		return khu_cli_err(ctx, "--%s must be 1..%d, got '%s'", name,
+				   KH_MAX_ENTRIES, val);
+	*slot = v;
+	return 0;
+}
+
 /* The next of the volumes counted by *@n, or NULL: "too many @what". */
 static struct khu_volume *khu_cli_volume(const struct khu_cli_ctx *ctx,
 					 unsigned int *n, const char *what)

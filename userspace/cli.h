@@ -65,6 +65,7 @@ struct khu_opts {
 	bool if_newer;			/* reboot: only into a newer kernel */
 	unsigned int timeout;		/* seconds, 0: the module's default */
 	unsigned int key_timeout;	/* seconds, 0: KHU_KEYRING_TIMEOUT */
+	unsigned int jobs;		/* restore: at once; 0: one per CPU */
 	const char *keyring;		/* restore: parent keyring, NULL: @u */
 	const char *key_file;
 	const char *crypttab;		/* stash with no DEVICE, restore */

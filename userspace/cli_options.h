@@ -29,6 +29,7 @@ KHU_OPTION(TIMEOUT, "timeout", 0, "SECONDS", seconds, timeout, KHU_CMD_STASH | K
 KHU_OPTION(TO_KEYRING, "to-keyring", 0, NULL, flag, to_keyring, KHU_CMD_RESTORE, "[--to-keyring [KEYRING]]", "add each key as user key keyhandover:NAME to the keyring keyhandover in KEYRING (default @u) instead of opening")
 KHU_OPTION(KEY_TIMEOUT, "key-timeout", 0, "SECONDS", seconds, key_timeout, KHU_CMD_RESTORE, "[--key-timeout SECONDS]", "with --to-keyring: the keys expire after SECONDS (default 300)")
 KHU_OPTION(OPEN, "open", 0, NULL, flag, open, KHU_CMD_RESTORE, "[--open]", "with --to-keyring: also open the volumes, and revoke the keys of those opened")
+KHU_OPTION(JOBS, "jobs", 0, "N", jobs, jobs, KHU_CMD_RESTORE, "[--jobs N]", "open (or check) up to N volumes at once, each in a process of its own; output in the hand-over's order (default: one per online CPU; 1: one after another)")
 KHU_OPTION(KERNEL, "kernel", 0, "FILE", once, kernel, KHU_CMD_LOAD | KHU_CMD_REBOOT, "[--kernel FILE --initrd FILE]", "the kernel image to boot next (default: what the boot loader would boot)")
 KHU_OPTION(INITRD, "initrd", 0, "FILE", once, initrd, KHU_CMD_LOAD | KHU_CMD_REBOOT, NULL, "its initramfs, which runs 'keyhandover restore'")
 KHU_OPTION(ROOT, "root", 0, "DIR", once, root, KHU_CMD_LOAD | KHU_CMD_REBOOT | KHU_CMD_SETUP, "[--root DIR]", "the installed system's files (boot/grub, boot/loader, etc/default/grub.d) under DIR, not /")

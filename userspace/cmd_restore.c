@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
+#include <keyutils.h>
 
 #include "cmdline.h"
 #include "crypttab.h"
@@ -23,6 +23,8 @@
 #include "kexec.h"
 #include "keyring.h"
 #include "luks.h"
+#include "parallel.h"
+#include "secmem.h"
 #include "textfile.h"
 #include "tool.h"
 
@@ -45,22 +47,61 @@ struct khu_restore_tab {
 #define KHU_RESTORE_WAIT_MS 10000
 #define KHU_RESTORE_POLL_MS 100
 
+/* The module validated the entry; NUL-termination is cheap to keep. */
+static bool khu_restore_entry_ok(const struct kh_entry *e)
+{
+	return memchr(e->uuid, 0, sizeof(e->uuid)) &&
+	       memchr(e->name, 0, sizeof(e->name)) && e->key_size <= KH_KEY_MAX;
+}
+
+static int khu_restore_check_entry(const struct kh_entry *e)
+{
+	if (!khu_restore_entry_ok(e)) {
+		khu_err("a malformed entry was skipped");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static unsigned int khu_restore_waited_ms;
+
 static int khu_restore_open_waiting(const struct kh_entry *e,
 				    struct crypt_device **cd)
 {
-	static unsigned int waited_ms;
 	bool said = false;
 	int ret;
 
 	while ((ret = khu_luks_open_by_uuid(e->uuid, cd)) == -ENODEV &&
-	       waited_ms < KHU_RESTORE_WAIT_MS) {
+	       khu_restore_waited_ms < KHU_RESTORE_WAIT_MS) {
 		if (!said)
 			printf("%s: waiting for the device\n", e->uuid);
 		said = true;
 		usleep(KHU_RESTORE_POLL_MS * 1000);
-		waited_ms += KHU_RESTORE_POLL_MS;
+		khu_restore_waited_ms += KHU_RESTORE_POLL_MS;
 	}
 	return ret;
+}
+
+/*
+ * Before the volumes are opened at once: the waits for their devices,
+ * here, one after another, from the one budget, as a serial restore
+ * spends it. A worker inherits what is left of it, so it waits no more
+ * for a device given up on here (and says why it skips it).
+ */
+static void khu_restore_await(const struct kh_entry *entries, uint32_t count)
+{
+	char open_as[KH_NAME_LEN];
+	struct crypt_device *cd;
+	uint32_t i;
+
+	for (i = 0; i < count; i++) {
+		if (!khu_restore_entry_ok(&entries[i]) ||
+		    khu_luks_find_mapping(entries[i].uuid, open_as,
+					  sizeof(open_as)))
+			continue;
+		if (!khu_restore_open_waiting(&entries[i], &cd))
+			khu_luks_close(cd);
+	}
 }
 
 static int khu_restore_find(const struct kh_entry *e, struct crypt_device **cd)
@@ -78,17 +119,6 @@ static int khu_restore_find(const struct kh_entry *e, struct crypt_device **cd)
 		khu_err("%s: cannot look for the device: %s", e->uuid,
 			strerror(-ret));
 	return ret;
-}
-
-/* The module validated the entry; NUL-termination is cheap to keep. */
-static int khu_restore_check_entry(const struct kh_entry *e)
-{
-	if (!memchr(e->uuid, 0, sizeof(e->uuid)) ||
-	    !memchr(e->name, 0, sizeof(e->name)) || e->key_size > KH_KEY_MAX) {
-		khu_err("a malformed entry was skipped");
-		return -EINVAL;
-	}
-	return 0;
 }
 
 /* Open already, under whatever name (crypttab's, say)? */
@@ -458,6 +488,59 @@ static void khu_restore_tab_read(const struct khu_opts *o,
 	}
 }
 
+/* What every volume's task needs: one per restore. */
+struct khu_restore_job {
+	const struct khu_opts *o;
+	struct khu_restore_tab *t;
+	struct khu_restore_ring *kr;
+	struct kh_entry *entries;
+};
+
+/*
+ * Volume @i, in a worker of its own or here: its key is wiped when it is
+ * done, in the buffer the workers share with us, whatever happened.
+ */
+static int khu_restore_task(unsigned int i, void *arg)
+{
+	struct khu_restore_job *job = arg;
+	struct kh_entry *e = &job->entries[i];
+	int ret;
+
+	ret = job->o->to_keyring ? khu_restore_keyring_one(job->kr, job->t, e) :
+				   khu_restore_one(job->t, e);
+	explicit_bzero(e->key, sizeof(e->key));
+	return ret;
+}
+
+/* A keyring of this very process or thread: its workers have another. */
+static bool khu_restore_own_ring(int32_t ring)
+{
+	return ring == KEY_SPEC_PROCESS_KEYRING ||
+	       ring == KEY_SPEC_THREAD_KEYRING;
+}
+
+/*
+ * How many volumes at once: --jobs, else one per CPU; one at a time
+ * when a key goes into this process's or thread's own keyring (a worker
+ * would add it to its own, gone when it exits).
+ */
+static unsigned int khu_restore_jobs(const struct khu_opts *o,
+				     const struct khu_restore_tab *t)
+{
+	int32_t ring;
+	unsigned int i;
+
+	if (o->to_keyring &&
+	    !khu_keyring_parse_parent(o->keyring ? o->keyring : "@u", &ring) &&
+	    khu_restore_own_ring(ring))
+		return 1;
+	for (i = 0; t->tab && i < t->count; i++)
+		if (t->tab[i].link.value[0] &&
+		    khu_restore_own_ring(t->tab[i].link.ring))
+			return 1;
+	return o->jobs ? o->jobs : khu_parallel_cpus();
+}
+
 /* Returns the exit code: the verdict decides before any volume is tried. */
 static int khu_restore_entries(const struct khu_opts *o,
 			       struct kh_entry *entries, uint32_t count,
@@ -465,7 +548,10 @@ static int khu_restore_entries(const struct khu_opts *o,
 {
 	struct khu_restore_tab t = { .o = o };
 	struct khu_restore_ring kr;
-	unsigned int i, failed = 0;
+	struct khu_restore_job job = {
+		.o = o, .t = &t, .kr = &kr, .entries = entries,
+	};
+	unsigned int jobs, failed;
 	bool verbose = o->verbose;
 
 	/* Every normal boot ends here: quiet, unless asked. */
@@ -485,12 +571,10 @@ static int khu_restore_entries(const struct khu_opts *o,
 		return KHU_EXIT_FAILURE;
 	if (!o->to_keyring || o->open)
 		khu_restore_tab_read(o, &t);
-	for (i = 0; i < count; i++) {
-		if (o->to_keyring ? khu_restore_keyring_one(&kr, &t, &entries[i]) :
-				    khu_restore_one(&t, &entries[i]))
-			failed++;
-		explicit_bzero(entries[i].key, sizeof(entries[i].key));
-	}
+	jobs = khu_restore_jobs(o, &t);
+	if (jobs > 1 && count > 1)
+		khu_restore_await(entries, count);
+	failed = khu_parallel_run(count, jobs, khu_restore_task, &job);
 	free(t.tab);
 	return failed ? KHU_EXIT_FAILURE : KHU_EXIT_OK;
 }
@@ -524,15 +608,17 @@ int khu_cmd_restore(const struct khu_opts *o)
 	 * libcryptsetup copies the key into buffers of its own (wiped on
 	 * free, but not locked): lock everything this short process maps.
 	 */
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
-		khu_err("cannot lock memory for the keys: %s", strerror(errno));
+	ret = khu_secmem_lock_all();
+	if (ret) {
+		khu_err("cannot lock memory for the keys: %s", strerror(-ret));
 		return KHU_EXIT_FAILURE;
 	}
 	khu_restore_nonce(nonce);
 	fd = khu_device_open();
 	if (fd < 0)
 		return KHU_EXIT_FAILURE;
-	ret = khu_handover_alloc_entries(&entries);
+	/* Shared: the workers that open the volumes at once read it. */
+	ret = khu_handover_alloc_entries(&entries, true);
 	if (ret) {
 		khu_err("cannot lock memory for the keys: %s", strerror(-ret));
 		khu_handover_close(fd);

@@ -850,7 +850,7 @@ static int khu_stash_alloc(struct khu_stash *s)
 		s->refs = calloc(KH_MAX_ENTRIES, sizeof(*s->refs));
 		return s->refs ? 0 : -ENOMEM;
 	}
-	ret = khu_handover_alloc_entries(&s->entries);
+	ret = khu_handover_alloc_entries(&s->entries, false);
 	if (ret)
 		khu_err("cannot lock memory for the keys: %s", strerror(-ret));
 	return ret;

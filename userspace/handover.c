@@ -29,13 +29,18 @@ void khu_handover_close(int fd)
 		close(fd);
 }
 
-/* Room for KH_MAX_ENTRIES zeroed entries in locked memory. */
-int khu_handover_alloc_entries(struct kh_entry **out)
+/*
+ * Room for KH_MAX_ENTRIES zeroed entries in locked memory; @shared: seen
+ * by the children this process forks (restore's workers).
+ */
+int khu_handover_alloc_entries(struct kh_entry **out, bool shared)
 {
+	size_t len = KH_MAX_ENTRIES * sizeof(struct kh_entry);
 	void *p;
 	int ret;
 
-	ret = khu_secmem_alloc(KH_MAX_ENTRIES * sizeof(struct kh_entry), &p);
+	ret = shared ? khu_secmem_alloc_shared(len, &p) :
+		       khu_secmem_alloc(len, &p);
 	if (ret)
 		return ret;
 	*out = p;

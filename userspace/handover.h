@@ -5,6 +5,7 @@
 #ifndef KHU_HANDOVER_H
 #define KHU_HANDOVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "uapi/keyhandover.h"
@@ -22,7 +23,7 @@ enum khu_absent {
 
 int khu_handover_open(void);
 void khu_handover_close(int fd);
-int khu_handover_alloc_entries(struct kh_entry **out);
+int khu_handover_alloc_entries(struct kh_entry **out, bool shared);
 void khu_handover_free_entries(struct kh_entry *entries);
 int khu_handover_arm(int fd, const struct kh_entry *entries, uint32_t count,
 		     uint32_t timeout);

@@ -250,9 +250,14 @@ int khu_luks_activate(struct crypt_device *cd, const char *name,
 	ret = khu_luks_check_existing(cd, name);
 	if (ret)
 		return ret;
-	ret = khu_luks_verify(cd, key, key_size);
-	if (ret)
-		return ret;
+	if ((int)key_size != crypt_get_volume_key_size(cd))
+		return -EPERM;
+	/*
+	 * libcryptsetup checks the key against the header digest before any
+	 * dm call and says -EPERM when it does not match: no check of our
+	 * own first, which cost a second PBKDF2 run of the digest, the
+	 * larger part of restore's time (docs/benchmarks.md).
+	 */
 	ret = crypt_activate_by_volume_key(cd, name, key, key_size,
 					   khu_luks_flags(opts));
 	/* Someone else (udev, cryptroot) may have won the race. */
@@ -388,9 +393,73 @@ static bool khu_sysfs_skip(const char *dev)
 }
 
 /*
+ * Where libcryptsetup looks for a LUKS header: the start of the device,
+ * and LUKS2's second copy at the offsets its size allows (16 KiB up to
+ * 4 MiB). The magic is "LUKS\xba\xbe" at the first, "SKUL\xba\xbe" at
+ * the others; LUKS1 and LUKS2 both keep the UUID at byte 168.
+ */
+static const uint64_t khu_luks_hdr_offsets[] = {
+	0, 0x4000, 0x8000, 0x10000, 0x20000, 0x40000, 0x80000, 0x100000,
+	0x200000, 0x400000,
+};
+
+#define KHU_LUKS_MAGIC_LEN	6
+#define KHU_LUKS_UUID_OFFSET	168
+#define KHU_LUKS_UUID_LEN	40
+
+/* Does any header copy on the open device @fd carry @uuid? */
+static bool khu_luks_fd_has_uuid(int fd, const char *uuid)
+{
+	static const char magic[][KHU_LUKS_MAGIC_LEN] = {
+		{ 'L', 'U', 'K', 'S', '\xba', '\xbe' },
+		{ 'S', 'K', 'U', 'L', '\xba', '\xbe' },
+	};
+	char hdr[KHU_LUKS_UUID_OFFSET + KHU_LUKS_UUID_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(khu_luks_hdr_offsets) /
+			sizeof(khu_luks_hdr_offsets[0]); i++) {
+		ssize_t n = pread(fd, hdr, sizeof(hdr) - 1,
+				  khu_luks_hdr_offsets[i]);
+
+		if (n != (ssize_t)sizeof(hdr) - 1)
+			return false;
+		if (memcmp(hdr, magic[i != 0], KHU_LUKS_MAGIC_LEN))
+			continue;
+		hdr[sizeof(hdr) - 1] = '\0';
+		if (!strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Could /dev/@dev be the LUKS device @uuid? A few raw reads where the
+ * header's copies are, instead of libcryptsetup's whole load (locks,
+ * both JSON areas and their checksums) of every block device there is.
+ */
+static bool khu_luks_may_be(const char *dev, const char *uuid)
+{
+	char path[PATH_MAX];
+	bool maybe;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/%s", dev);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	maybe = khu_luks_fd_has_uuid(fd, uuid);
+	close(fd);
+	return maybe;
+}
+
+/*
  * Without udev (a bare initramfs) there are no links: scan sysfs. Two
  * devices with the same LUKS UUID (a cloned disk, a RAID member the scan
- * could not tell) make it refuse rather than guess.
+ * could not tell) make it refuse rather than guess. Only a device whose
+ * raw header names @uuid is loaded with libcryptsetup, which has the last
+ * word: restore once loaded every device for every volume, which made it
+ * grow with the square of the disks (docs/benchmarks.md).
  */
 static int khu_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
 {
@@ -404,7 +473,8 @@ static int khu_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
 	if (!dir)
 		return -errno;
 	while ((de = readdir(dir))) {
-		if (khu_sysfs_skip(de->d_name))
+		if (khu_sysfs_skip(de->d_name) ||
+		    !khu_luks_may_be(de->d_name, uuid))
 			continue;
 		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
 		if (khu_luks_try(path, uuid, &cd))

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -151,11 +152,7 @@ static size_t khu_secmem_map_len(size_t len)
 	return (len + KHU_SECMEM_HDR + page - 1) & ~(page - 1);
 }
 
-/*
- * Allocate @len zeroed bytes that are locked in RAM and excluded from core
- * dumps. Fails rather than hand out memory that could reach swap.
- */
-int khu_secmem_alloc(size_t len, void **out)
+static int khu_secmem_map(size_t len, bool shared, void **out)
 {
 	size_t map_len;
 	uint8_t *map;
@@ -165,7 +162,7 @@ int khu_secmem_alloc(size_t len, void **out)
 		return -EINVAL;
 	map_len = khu_secmem_map_len(len);
 	map = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		   (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED)
 		return -errno;
 	if (mlock(map, map_len) < 0) {
@@ -177,7 +174,8 @@ int khu_secmem_alloc(size_t len, void **out)
 		goto out_unlock;
 	}
 	/* Best effort: a forked kexec-tools child gets zeros, not keys. */
-	madvise(map, map_len, MADV_WIPEONFORK);
+	if (!shared)
+		madvise(map, map_len, MADV_WIPEONFORK);
 
 	memcpy(map, &map_len, sizeof(map_len));
 	ret = khu_secmem_track(map);
@@ -193,6 +191,26 @@ out_unlock:
 out_unmap:
 	munmap(map, map_len);
 	return ret;
+}
+
+/*
+ * Allocate @len zeroed bytes that are locked in RAM and excluded from core
+ * dumps. Fails rather than hand out memory that could reach swap.
+ */
+int khu_secmem_alloc(size_t len, void **out)
+{
+	return khu_secmem_map(len, false, out);
+}
+
+/*
+ * The same, but seen by the children this process forks (restore's
+ * workers, khu_parallel_run()): the one buffer in both, not a copy. A
+ * child locks its own pages again (locks are not inherited); this
+ * process wipes the buffer once every child is gone.
+ */
+int khu_secmem_alloc_shared(size_t len, void **out)
+{
+	return khu_secmem_map(len, true, out);
 }
 
 /* Wipe and release a buffer from khu_secmem_alloc(). NULL is a no-op. */
@@ -222,4 +240,22 @@ void khu_secmem_stats(size_t *count, size_t *bytes)
 {
 	*count = khu_secmem_count;
 	*bytes = khu_secmem_bytes;
+}
+
+/*
+ * Lock every page this process maps, now and later, as it is touched
+ * (MCL_ONFAULT, Linux 4.4): the same promise as without it, since a page
+ * never touched holds nothing, minus faulting in every page of every
+ * library at once, which cost restore a tenth of its time under TCG
+ * (docs/benchmarks.md). An older kernel says EINVAL: lock it all.
+ */
+int khu_secmem_lock_all(void)
+{
+#ifdef MCL_ONFAULT
+	if (!mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT))
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+#endif
+	return mlockall(MCL_CURRENT | MCL_FUTURE) < 0 ? -errno : 0;
 }

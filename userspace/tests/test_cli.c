@@ -393,6 +393,23 @@ static void khu_test_keyring(void)
 	khu_report(!ret && khu_o.to_keyring && !strcmp(khu_o.keyring, "@s") &&
 		   khu_o.open && khu_o.key_timeout == 60,
 		   "restore --to-keyring @s --open --key-timeout 60");
+	ret = KHU_PARSE("restore");
+	khu_report(!ret && !khu_o.jobs, "restore: --jobs unset (one per CPU)");
+	ret = KHU_PARSE("restore", "--jobs", "1");
+	khu_report(!ret && khu_o.jobs == 1, "restore --jobs 1");
+	ret = KHU_PARSE("restore", "--jobs", "16");
+	khu_report(!ret && khu_o.jobs == 16, "restore --jobs 16 (as many as volumes)");
+	ret = KHU_PARSE("restore", "--jobs", "17");
+	khu_report(khu_usage_error(ret, "--jobs must be 1..16, got '17'"),
+		   "restore --jobs 17: more than volumes");
+	ret = KHU_PARSE("restore", "--jobs", "0");
+	khu_report(khu_usage_error(ret, "--jobs must be 1..16"), "restore --jobs 0");
+	ret = KHU_PARSE("restore", "--jobs", "-1");
+	khu_report(khu_usage_error(ret, "--jobs must be 1..16"), "restore --jobs -1");
+	ret = KHU_PARSE("restore", "--jobs", "2x");
+	khu_report(khu_usage_error(ret, "--jobs must be 1..16"), "restore --jobs 2x");
+	ret = KHU_PARSE("restore", "--jobs", "2", "--jobs", "3");
+	khu_report(khu_usage_error(ret, "--jobs given twice"), "restore --jobs twice");
 	ret = KHU_PARSE("restore", "--to-keyring", "123456");
 	khu_report(!ret && !strcmp(khu_o.keyring, "123456"),
 		   "restore --to-keyring SERIAL");
@@ -464,7 +481,7 @@ static const char *khu_test_value(const char *arg)
 	} values[] = {
 		{ "NAME", "root" }, { "FILE", "/f" }, { "KEY", "%user:kh:a" },
 		{ "SECONDS", "5" }, { "DIR", "/r" }, { "STR", "quiet" },
-		{ "KEYRING", "@s" }, { "DEVICE", "/dev/vda2" },
+		{ "KEYRING", "@s" }, { "DEVICE", "/dev/vda2" }, { "N", "2" },
 	};
 	size_t i;
 
