@@ -32,8 +32,8 @@ qemu_fifo() {
 }
 
 # qemu_start DIR SECONDS ARGS...: the guest in the background, under a
-# hard timeout, with the common machine (TCG, one vCPU, $MEM_MB, no
-# network, no display) and its monitor; ARGS say the rest (kernel,
+# hard timeout, with the common machine (TCG, $QEMU_SMP vCPUs: one
+# unless set, $MEM_MB, no network, no display) and its monitor; ARGS say the rest (kernel,
 # disks, serial ports). For a console to type at, call qemu_fifo DIR
 # tty0 DIR/console.log first and pass -serial pipe:DIR/tty0.
 qemu_start() {
@@ -41,7 +41,7 @@ qemu_start() {
 	shift 2
 	qemu_fifo "$dir" mon "$dir/monitor.log"
 	timeout -k 5 "$secs" qemu-system-x86_64 -accel tcg -cpu max \
-		-m "$MEM_MB" -smp 1 -nographic -nic none \
+		-m "$MEM_MB" -smp "${QEMU_SMP:-1}" -nographic -nic none \
 		-monitor "pipe:$dir/mon" "$@" </dev/null >"$dir/qemu.out" 2>&1 &
 	QEMU_PID=$!
 }

@@ -142,6 +142,7 @@ parse_args() {
 #           (kh.then=), how it ends (paused: QEMU stops at the reset or
 #           power-off; held: the guest lives on), the module's own line
 #   MEM_MB  the guest's RAM (512: every byte is dumped and searched)
+#   QEMU_SMP  its vCPUs (1)
 #   DEFAULT no: only when named; LANE the lane of tests/run-all.sh;
 #           ORDER its place in the default list (default 50, lower first)
 #   scenario_prepare DIR  before the boot: QEMU_ARGS+=(...), APPEND+=...
@@ -150,7 +151,7 @@ load_scenario() {
 	STAGES= MARKER= RUN=boots IMAGE=initrd BACKEND=memmap APPEND=
 	PROMPT= NEVER_PROMPT= VOLUME_UUID= REGION_CHECKS=yes RAM_CHECK=
 	THEN= THEN_ENDS=paused WIPED_LINE='keyhandover: region wiped'
-	MEM_MB=512
+	MEM_MB=512 QEMU_SMP=1
 	QEMU_ARGS=()
 	unset -f scenario_prepare scenario_checks
 	# shellcheck source=/dev/null
@@ -205,7 +206,7 @@ make_volume() {
 
 # Test programs built on the host: the guest's interface and stress tests
 # and its wiping keyctl padd (static, so they need no library in the
-# initramfs) and the region images maker.
+# initramfs), the region images maker and the stash maker.
 build_test_tools() {
 	install -m 0755 "$KH_QEMU_DIR/rootfs-init.sh" "$WORK/fixtures/kh-rootfs-init" &&
 		gcc -static -O2 -Wall -Wextra -I"$KH_TOP/kmod" \
@@ -216,6 +217,9 @@ build_test_tools() {
 		-o "$WORK/fixtures/kh-logon-key" "$KH_QEMU_DIR/logon_key.c" &&
 		gcc -O2 -Wall -Wextra -I"$KH_TOP/kmod" -o "$WORK/mkplant" \
 			"$KH_QEMU_DIR/mkplant.c" "$KH_TOP/kmod/format.c" \
+			"$KH_TOP/userspace/format_user.c" -lcrypto &&
+		gcc -O2 -Wall -Wextra -I"$KH_TOP/kmod" -o "$WORK/mkstash" \
+			"$KH_TOP/tests/bench/mkstash.c" "$KH_TOP/kmod/format.c" \
 			"$KH_TOP/userspace/format_user.c" -lcrypto
 }
 
