@@ -65,6 +65,19 @@ static int khu_restore_check_entry(const struct kh_entry *e)
 
 static unsigned int khu_restore_waited_ms;
 
+/* One poll's wait for @uuid's device, if the budget has one left. */
+static bool khu_restore_wait(const char *uuid, bool *said)
+{
+	if (khu_restore_waited_ms >= KHU_RESTORE_WAIT_MS)
+		return false;
+	if (!*said)
+		printf("%s: waiting for the device\n", uuid);
+	*said = true;
+	usleep(KHU_RESTORE_POLL_MS * 1000);
+	khu_restore_waited_ms += KHU_RESTORE_POLL_MS;
+	return true;
+}
+
 static int khu_restore_open_waiting(const struct kh_entry *e,
 				    struct crypt_device **cd)
 {
@@ -72,13 +85,8 @@ static int khu_restore_open_waiting(const struct kh_entry *e,
 	int ret;
 
 	while ((ret = khu_luks_open_by_uuid(e->uuid, cd)) == -ENODEV &&
-	       khu_restore_waited_ms < KHU_RESTORE_WAIT_MS) {
-		if (!said)
-			printf("%s: waiting for the device\n", e->uuid);
-		said = true;
-		usleep(KHU_RESTORE_POLL_MS * 1000);
-		khu_restore_waited_ms += KHU_RESTORE_POLL_MS;
-	}
+	       khu_restore_wait(e->uuid, &said))
+		;
 	return ret;
 }
 
@@ -91,16 +99,17 @@ static int khu_restore_open_waiting(const struct kh_entry *e,
 static void khu_restore_await(const struct kh_entry *entries, uint32_t count)
 {
 	char open_as[KH_NAME_LEN];
-	struct crypt_device *cd;
 	uint32_t i;
 
 	for (i = 0; i < count; i++) {
+		const char *uuid = entries[i].uuid;
+		bool said = false;
+
 		if (!khu_restore_entry_ok(&entries[i]) ||
-		    khu_luks_find_mapping(entries[i].uuid, open_as,
-					  sizeof(open_as)))
+		    khu_luks_find_mapping(uuid, open_as, sizeof(open_as)))
 			continue;
-		if (!khu_restore_open_waiting(&entries[i], &cd))
-			khu_luks_close(cd);
+		while (!khu_luks_present(uuid) && khu_restore_wait(uuid, &said))
+			;
 	}
 }
 

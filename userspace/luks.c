@@ -541,6 +541,38 @@ int khu_luks_find_mapping(const char *uuid, char *name, size_t len)
 	return found;
 }
 
+/*
+ * Is a device with @uuid here, as far as a glance tells (its udev link,
+ * or a raw header that names it)? Nothing is loaded with libcryptsetup:
+ * for waiting until the device comes, not for opening it.
+ */
+bool khu_luks_present(const char *uuid)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	size_t i, len;
+	DIR *dir;
+
+	if (!khu_luks_uuid_valid(uuid))
+		return false;
+	len = snprintf(path, sizeof(path), "/dev/disk/by-uuid/%s", uuid);
+	if (!access(path, F_OK))
+		return true;
+	for (i = len - strlen(uuid); i < len; i++)
+		path[i] = tolower((unsigned char)path[i]);
+	if (!access(path, F_OK))
+		return true;
+	dir = opendir("/sys/class/block");
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir)))
+		found = !khu_sysfs_skip(de->d_name) &&
+			khu_luks_may_be(de->d_name, uuid);
+	closedir(dir);
+	return found;
+}
+
 /* Find and open the LUKS device whose header carries @uuid; -ENODEV. */
 int khu_luks_open_by_uuid(const char *uuid, struct crypt_device **out)
 {
