@@ -1,19 +1,28 @@
 #!/bin/bash
 # make bench: what the hand-over saves, measured side by side in one QEMU
 # boot (TCG, 1 GiB, Debian's 6.1 kernel), printed as a table and written
-# to docs/benchmarks.md. Timings are reported, never asserted.
+# to docs/benchmarks.md. Timings are reported, never asserted. The guest
+# has two vCPUs (QEMU runs them on two host threads), for the parallel
+# restore.
 #
 #   1. unlock in the new kernel: `keyhandover restore` against opening the
-#      same volume with its passphrase, at a small argon2id cost and at
-#      the cost cryptsetup picks by itself in this guest;
+#      same volume with its passphrase, and against its floor, `cryptsetup
+#      open --volume-key-file`, at a small argon2id cost and at the cost
+#      cryptsetup picks by itself in this guest;
 #   2. preparation before the reboot: `keyhandover stash` (key file) +
 #      `load` against cryptreboot's pipeline reproduced with the standard
 #      tools on a real Debian 12 initramfs (cryptreboot-pipeline.sh);
-#   3. footprint; 4. scaling with 1, 4 and 16 volumes.
+#      load against its floor, `kexec -s -l`; keyring-mode stash against
+#      passphrase stash;
+#   3. the module's own cost (function_graph; the reboot notifier's own
+#      line); 4. footprint; 5. scaling with 1, 4 and 16 volumes, restore
+#      serial and parallel; 6. the downtime of a whole Debian 13 system
+#      (downtime.sh; KH_BENCH_DOWNTIME=0 leaves it out).
 #
 # Environment: KH_BENCH_RUNS (default 5), KH_BENCH_PIPELINE_RUNS
-# (default 3), KH_BENCH_OUT (default
-# docs/benchmarks.md), KH_BENCH_PARTS (unlock,scale,pipeline), KH_KVER.
+# (default 3), KH_BENCH_OUT (default docs/benchmarks.md), KH_BENCH_PARTS
+# (unlock,scale,keyring,module,pipeline), KH_BENCH_RAW (a file for the
+# guest's raw lines), KH_KVER.
 set -eu -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +39,8 @@ OUT=${KH_BENCH_OUT:-$top/docs/benchmarks.md}
 NONCE=42420000000000000000000000000000
 NVOL=16
 MEM_MB=1024
+# shellcheck disable=SC2034 # read by tests/lib/qemu.sh qemu_start
+QEMU_SMP=2
 WORK=
 
 DONE=0
@@ -83,6 +94,9 @@ make_volumes() {
 	"$WORK/mkstash" "$WORK/data/stash-n1" "$NONCE" "${uuids[@]:0:2}"
 	"$WORK/mkstash" "$WORK/data/stash-n4" "$NONCE" "${uuids[@]:0:8}"
 	"$WORK/mkstash" "$WORK/data/stash-n16" "$NONCE" "${uuids[@]}"
+	# The volume keys as files, for the floor (--volume-key-file) and the
+	# keyring mode's logon keys: test keys of throwaway volumes.
+	cp "$WORK/vk0" "$WORK/data/vk-small"
 	head -c 64 /dev/urandom >"$WORK/data/vk-default"
 	cat /proc/sys/kernel/random/uuid >"$WORK/data/default.uuid"
 	"$WORK/mkstash" "$WORK/data/stash-default" "$NONCE" \
@@ -93,6 +107,7 @@ make_volumes() {
 build() {
 	make -s -C "$top" module tool KERNELRELEASE="$VER" >&2
 	gcc -O2 -static -o "$WORK/fixtures/kh-timeit" "$here/timeit.c"
+	gcc -O2 -static -o "$WORK/fixtures/kh-logon-key" "$top/tests/qemu/logon_key.c"
 	install -m 0755 "$here/cryptreboot-pipeline.sh" \
 		"$WORK/fixtures/kh-cryptreboot-pipeline"
 	gcc -O2 -I"$top/kmod" -o "$WORK/mkstash" "$here/mkstash.c" \
@@ -103,7 +118,7 @@ run_guest() {
 	local disks=() i append
 	append="console=ttyS0 panic=-1 panic_on_warn=1 memmap=4K\$0x7000000"
 	append+=" kh.stage=bench kh.runs=$RUNS kh.pruns=$PRUNS keyhandover.nonce=$NONCE"
-	append+=" kh.bench=${KH_BENCH_PARTS:-unlock,scale,pipeline}"
+	append+=" kh.bench=${KH_BENCH_PARTS:-unlock,scale,keyring,module,pipeline}"
 	disks+=(-drive "file=$WORK/vol0.img,if=virtio,format=raw")
 	disks+=(-drive "file=$WORK/data.tar,if=virtio,format=raw,readonly=on")
 	for ((i = 1; i < NVOL; i++)); do
@@ -116,6 +131,10 @@ run_guest() {
 		-serial "file:$WORK/marker.log"
 	qemu_wait
 	tr -d '\r' <"$WORK/marker.log" >"$WORK/results"
+	# The power-off's reboot notifier, timed by the module (one per boot).
+	tr -d '\r' <"$WORK/console.log" |
+		sed -n 's/.*keyhandover: reboot notifier: \([0-9]*\) ns.*/KH-PARAM notifier-ns \1/p' \
+		>>"$WORK/results"
 	grep -qx 'KH-RESULT bench-ok' "$WORK/results" || {
 		tail -n 5 "$WORK/results" >&2
 		tr -d '\r' <"$WORK/console.log" | tail -n 30 >&2
@@ -167,6 +186,7 @@ main() {
 	echo "# benchmark guest running ($RUNS runs per figure; takes a while under TCG)" >&2
 	run_guest
 	cat "$WORK/sizes" >>"$WORK/results"
+	[ -z "${KH_BENCH_RAW:-}" ] || cp "$WORK/results" "$KH_BENCH_RAW"
 	"$here/report.sh" "$WORK/results" "$VER" "$RUNS" \
 		"$(du -b "$top/kmod/keyhandover.ko" | cut -f1)" \
 		"$(du -b "$WORK/data/real-initrd.img" | cut -f1)" "$PRUNS" | tee "$OUT"

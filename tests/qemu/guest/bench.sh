@@ -1,9 +1,15 @@
 # shellcheck shell=sh disable=SC2034,SC2154 # KH_STAGES, NAME and the rest: init.sh's
 # Timings for `make bench` (tests/bench/run.sh): sourced by /init
-# (tests/qemu/init.sh). One boot, stage bench: cryptsetup's unlock
-# against the hand-over's, stash/load/restore for 1, 4 and 16 volumes,
-# and the cryptreboot pipeline; each timing a "KH-BENCH" line, the
-# volume's PBKDF cost "KH-PARAM" lines, on the second serial port.
+# (tests/qemu/init.sh). One boot, stage bench, each part named in
+# kh.bench=: cryptsetup's unlock against the hand-over's, and restore
+# against its floor (unlock); stash/load/restore for 1, 4 and 16
+# volumes, restore serial and parallel, load against kexec (scale);
+# keyring-mode stash against passphrase stash (keyring); the module's own
+# arm, read and wipe under the function_graph tracer (module); the
+# cryptreboot pipeline (pipeline). Each timing a "KH-BENCH" line, each
+# fact a "KH-PARAM" line, on the second serial port. At the end a stash
+# is left armed: the power-off's reboot notifier wipes it and says on the
+# console how long that took (dyndbg=+p).
 
 KH_STAGES="$KH_STAGES bench"
 
@@ -21,20 +27,56 @@ bench_fail() {
 }
 
 # Unlock one volume N times each way: its passphrase (cryptsetup open),
-# and the hand-over (a stash planted as a previous kernel leaves it).
+# its volume key from a file (cryptsetup open --volume-key-file: the
+# floor, the digest check and the activation and nothing else), and the
+# hand-over (a stash planted as a previous kernel leaves it). Each run
+# the three in a turning order, so that none always has the cold cache.
 bench_unlock() {
 	kind=$1 dev=$2 i=0
 	while [ $i -lt "$RUNS" ]; do
-		bench_time "open-$kind" cryptsetup open --key-file "$FIXTURES/passphrase" "$dev" bench0 ||
-			fail "cryptsetup open $dev"
-		cryptsetup close bench0
-		plant "$B/stash-$kind" || fail "planting stash-$kind"
-		load_keyhandover
-		bench_time "restore-$kind" keyhandover restore || fail "restore $kind"
-		cryptsetup close bench0
-		rmmod keyhandover
+		for way in $(bench_order $i open floor restore); do
+			"bench_unlock_$way" "$kind" "$dev"
+		done
 		i=$((i + 1))
 	done
+}
+
+# bench_order N WORD...: the words rotated by N.
+bench_order() {
+	bo_n=$(($1 % ($# - 1)))
+	shift
+	while [ "$bo_n" -gt 0 ]; do
+		bo_first=$1
+		shift
+		set -- "$@" "$bo_first"
+		bo_n=$((bo_n - 1))
+	done
+	echo "$@"
+}
+
+bench_unlock_open() {
+	bench_time "open-$1" cryptsetup open --key-file "$FIXTURES/passphrase" "$2" bench0 ||
+		bench_fail "cryptsetup open $2"
+	cryptsetup close bench0
+}
+
+# The floor, and its first half alone: the digest check, no activation
+# (--test-passphrase), for where the floor's time goes.
+bench_unlock_floor() {
+	bench_time "floor-$1" cryptsetup open --volume-key-file "$B/vk-$1" "$2" bench0 ||
+		bench_fail "cryptsetup open --volume-key-file $2"
+	cryptsetup close bench0
+	bench_time "digest-$1" cryptsetup open --test-passphrase \
+		--volume-key-file "$B/vk-$1" "$2" ||
+		bench_fail "cryptsetup open --test-passphrase --volume-key-file $2"
+}
+
+bench_unlock_restore() {
+	plant "$B/stash-$1" || fail "planting stash-$1"
+	load_keyhandover
+	bench_time "restore-$1" keyhandover restore || bench_fail "restore $1"
+	cryptsetup close bench0
+	rmmod keyhandover
 }
 
 # The first N bench volumes: vda, then vdc onwards (vdb is the data disk).
@@ -47,7 +89,26 @@ bench_devices() {
 	done
 }
 
-# keyhandover stash + load, and restore, for N volumes.
+# How many bench volumes are open.
+bench_open() {
+	bo=0
+	for m in /dev/mapper/bench*; do
+		[ ! -b "$m" ] || bo=$((bo + 1))
+	done
+	echo "$bo"
+}
+
+bench_close() {
+	j=0
+	while [ $j -lt "$1" ]; do
+		cryptsetup close "bench$j"
+		j=$((j + 1))
+	done
+}
+
+# keyhandover stash + load, and restore one at a time (--jobs 1) and in
+# parallel (as many at once as there are CPUs: the default), for N
+# volumes. Restore must open every volume either way.
 bench_scale() {
 	n=$1 si=0
 	devs=$(bench_devices "$n")
@@ -55,23 +116,158 @@ bench_scale() {
 		load_keyhandover
 		# shellcheck disable=SC2086 # one word per device
 		bench_time "stash-n$n" keyhandover stash --key-file "$FIXTURES/passphrase" $devs ||
-			fail "stash of $n volumes"
+			bench_fail "stash of $n volumes"
 		bench_time "load-n$n" keyhandover load --kernel "$B/vmlinuz" \
 			--initrd "$B/real-initrd.img" --append "$(cat /proc/cmdline)" ||
-			fail "load"
+			bench_fail "load"
 		bench_time "wipe-n$n" keyhandover wipe
 		rmmod keyhandover
-		plant "$B/stash-n$n" || fail "planting stash-n$n"
-		load_keyhandover
-		bench_time "restore-n$n" keyhandover restore || fail "restore of $n volumes"
-		j=0
-		while [ $j -lt "$n" ]; do
-			cryptsetup close "bench$j"
-			j=$((j + 1))
+		for jobs in $(bench_order "$si" 1 cpus); do
+			set --
+			[ "$jobs" = cpus ] || set -- --jobs "$jobs"
+			plant "$B/stash-n$n" || fail "planting stash-n$n"
+			load_keyhandover
+			bench_time "restore-j$jobs-n$n" keyhandover restore "$@" ||
+				bench_fail "restore of $n volumes, jobs: $jobs"
+			[ "$(bench_open)" = "$n" ] ||
+				fail "restore (jobs: $jobs) opened not all $n volumes"
+			bench_close "$n"
+			rmmod keyhandover
 		done
-		rmmod keyhandover
 		si=$((si + 1))
 	done
+}
+
+# keyhandover load against its floor, kexec -s -l of the same kernel,
+# initramfs and command line (the one load would pass, from its dry
+# run), in a turning order.
+bench_load() {
+	i=0
+	load_keyhandover
+	while [ $i -lt "$RUNS" ]; do
+		keyhandover stash --key-file "$FIXTURES/passphrase" /dev/vda >/dev/null ||
+			fail "stash for load"
+		set -- --kernel "$B/vmlinuz" --initrd "$B/real-initrd.img" \
+			--append "$(cat /proc/cmdline)"
+		cmdline=$(keyhandover load --dry-run "$@" | sed -n 's/^command line: //p')
+		[ -n "$cmdline" ] || fail "load --dry-run printed no command line"
+		for way in $(bench_order $i load kexec); do
+			case $way in
+			load) bench_time load keyhandover load "$@" ;;
+			kexec) bench_time kexec-load kexec -s -l "$B/vmlinuz" \
+				--initrd "$B/real-initrd.img" --append "$cmdline" ;;
+			esac || bench_fail "$way"
+			kexec -u
+		done
+		keyhandover wipe >/dev/null
+		i=$((i + 1))
+	done
+	rmmod keyhandover
+}
+
+# Keyring-mode stash (the module takes the volume key from a logon key:
+# no derivation at all) against the passphrase stash, on both volumes.
+bench_keyring() {
+	i=0
+	load_keyhandover
+	while [ $i -lt "$RUNS" ]; do
+		for kind in small default; do
+			dev=/dev/vda
+			[ "$kind" = small ] || dev=/dev/vdr
+			kh-logon-key "bench:$kind" "$B/vk-$kind" >/dev/null ||
+				fail "kh-logon-key bench:$kind"
+			for way in $(bench_order $i keyring passphrase); do
+				case $way in
+				keyring) bench_time "stash-keyring-$kind" keyhandover stash \
+					--keyring "bench:$kind" "$dev" ;;
+				passphrase) bench_time "stash-passphrase-$kind" keyhandover stash \
+					--key-file "$FIXTURES/passphrase" "$dev" ;;
+				esac || bench_fail "stash ($way, $kind)"
+				keyhandover wipe >/dev/null
+			done
+		done
+		i=$((i + 1))
+	done
+	rmmod keyhandover
+}
+
+# The module's own cost of ARM, READ and WIPE, timed by the kernel's
+# function_graph tracer around kh_stash_arm, kh_stash_read and
+# kh_stash_wipe (each called from the ioctl, not inlined: another file).
+# The tracer is on only while the module is loaded and the filter names
+# its functions (an empty filter would trace the whole kernel).
+TRACE=/sys/kernel/tracing
+
+bench_trace_on() {
+	echo 'kh_stash_arm kh_stash_read kh_stash_wipe' >"$TRACE/set_ftrace_filter" ||
+		fail "ftrace filter"
+	echo function_graph >"$TRACE/current_tracer" || fail "function_graph tracer"
+	echo 1 >"$TRACE/tracing_on"
+}
+
+# The calls' durations as "KH-MODULE NAME MICROSECONDS" lines into $B/module.
+bench_trace_off() {
+	echo 0 >"$TRACE/tracing_on"
+	awk '/kh_stash_(arm|read|wipe)/ {
+		for (i = 1; i < NF; i++)
+			if ($(i + 1) == "us" || $(i + 1) == "ms") {
+				v = $i * ($(i + 1) == "ms" ? 1000 : 1)
+				match($0, /kh_stash_[a-z]+/)
+				print "KH-MODULE", substr($0, RSTART + 9, RLENGTH - 9), v
+				break
+			}
+	}' "$TRACE/trace" >>"$B/module"
+	echo nop >"$TRACE/current_tracer"
+	: >"$TRACE/set_ftrace_filter"
+	: >"$TRACE/trace"
+}
+
+bench_module() {
+	mount -t tracefs nodev "$TRACE" 2>/dev/null
+	[ -w "$TRACE/current_tracer" ] || fail "no tracefs at $TRACE"
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		plant "$B/stash-n1" || fail "planting stash-n1"
+		load_keyhandover
+		bench_trace_on
+		keyhandover restore >/dev/null || fail "restore (module)"
+		cryptsetup close bench0
+		keyhandover stash --key-file "$FIXTURES/passphrase" /dev/vda >/dev/null ||
+			fail "stash (module)"
+		keyhandover wipe >/dev/null
+		bench_trace_off
+		rmmod keyhandover
+		i=$((i + 1))
+	done
+	for op in arm read wipe; do
+		[ "$(grep -c " $op " "$B/module")" = "$RUNS" ] ||
+			fail "the tracer saw not $RUNS calls of kh_stash_$op"
+	done
+}
+
+# Left armed for the power-off: its reboot notifier wipes the region
+# and, with dyndbg=+p and the console at debug level, says in how long.
+bench_notifier() {
+	load_keyhandover dyndbg=+p
+	keyhandover stash --key-file "$FIXTURES/passphrase" /dev/vda >/dev/null ||
+		fail "stash for the notifier"
+	echo 8 >/proc/sys/kernel/printk
+}
+
+bench_pipeline() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		bench_time pipeline kh-cryptreboot-pipeline "$B/real-initrd.img" \
+			"$B/vmlinuz" "$(cat "$B/default.uuid")" /tmp/pipeline ||
+			bench_fail "the cryptreboot pipeline"
+		rm -rf /tmp/pipeline
+		i=$((i + 1))
+	done
+}
+
+bench_has() {
+	case ,$parts, in *,$1,*) return 0 ;; esac
+	return 1
 }
 
 stage_bench() {
@@ -81,7 +277,7 @@ stage_bench() {
 	tar -x -f "$BOOTDISK" -C "$B" || fail "unpacking $BOOTDISK"
 	mark_stage unpacked
 	# The default-cost volume is formatted here, so that cryptsetup's own
-	# benchmark picks its argon2id cost for this 1 GiB guest.
+	# benchmark picks its argon2id cost for this guest.
 	bench_time format-default cryptsetup luksFormat -q --type luks2 \
 		--uuid "$(cat "$B/default.uuid")" --volume-key-file "$B/vk-default" \
 		--key-file "$FIXTURES/passphrase" /dev/vdr || fail "luksFormat default"
@@ -89,35 +285,31 @@ stage_bench() {
 		/^\t(PBKDF|Time cost|Memory|Threads):/ {
 			sub(/^\t/, "", $1); gsub(/ /, "-", $1)
 			print "KH-PARAM " $1 " " $2 }' >"$MARKER"
+	echo "KH-PARAM cpus $(grep -c ^processor /proc/cpuinfo)" >"$MARKER"
 	mark_stage formatted
 	parts=$(cmdline_arg kh.bench)
-	parts=${parts:-unlock,scale,pipeline}
-	case ,$parts, in *,unlock,*)
+	if bench_has unlock; then
 		bench_unlock small /dev/vda
 		bench_unlock default /dev/vdr
-		mark_stage unlocked ;;
-	esac
-	case ,$parts, in *,scale,*)
+		mark_stage unlocked
+	fi
+	if bench_has scale; then
 		for n in 1 4 16; do
 			bench_scale "$n"
 		done
-		mark_stage scaled ;;
-	esac
-	pruns=$(cmdline_arg kh.pruns)
-	case ,$parts, in *,pipeline,*) ;; *) pruns=0 ;; esac
-	i=0
-	while [ $i -lt "${pruns:-$RUNS}" ]; do
-		bench_time pipeline kh-cryptreboot-pipeline "$B/real-initrd.img" \
-			"$B/vmlinuz" "$(cat "$B/default.uuid")" /tmp/pipeline ||
-			bench_fail "the cryptreboot pipeline"
-		rm -rf /tmp/pipeline
-		i=$((i + 1))
-	done
-	mark_stage pipeline
+		bench_load
+		mark_stage scaled
+	fi
+	! bench_has keyring || bench_keyring
+	! bench_has module || bench_module
+	! bench_has pipeline || bench_pipeline "$(cmdline_arg kh.pruns)"
+	mark_stage measured
 	for f in "$B"/t.*; do
 		while read -r us rss rc; do
 			printf 'KH-BENCH %s %s %s %s\n' "${f##*/t.}" "$us" "$rss" "$rc"
 		done <"$f"
 	done >"$MARKER"
+	[ ! -f "$B/module" ] || cat "$B/module" >"$MARKER"
+	bench_notifier
 	result bench-ok
 }
