@@ -297,8 +297,8 @@ unsigned int khu_parallel_run(unsigned int n, unsigned int jobs,
 		return khu_parallel_run(n, 1, fn, arg);
 	for (i = 0; i < n; i++)
 		p.tasks[i].out[0].fd = p.tasks[i].out[1].fd = -1;
-	while (p.head < n) {
-		while (p.running < jobs && p.started < n) {
+	while (p.head < p.n) {
+		while (p.running < jobs && p.started < p.n) {
 			if (khu_task_start(&p, p.started))
 				khu_pool_run_here(&p, p.started);
 			else
