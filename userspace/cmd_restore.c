@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <keyutils.h>
 
@@ -88,29 +89,6 @@ static int khu_restore_open_waiting(const struct kh_entry *e,
 	       khu_restore_wait(e->uuid, &said))
 		;
 	return ret;
-}
-
-/*
- * Before the volumes are opened at once: the waits for their devices,
- * here, one after another, from the one budget, as a serial restore
- * spends it. A worker inherits what is left of it, so it waits no more
- * for a device given up on here (and says why it skips it).
- */
-static void khu_restore_await(const struct kh_entry *entries, uint32_t count)
-{
-	char open_as[KH_NAME_LEN];
-	uint32_t i;
-
-	for (i = 0; i < count; i++) {
-		const char *uuid = entries[i].uuid;
-		bool said = false;
-
-		if (!khu_restore_entry_ok(&entries[i]) ||
-		    khu_luks_find_mapping(uuid, open_as, sizeof(open_as)))
-			continue;
-		while (!khu_luks_present(uuid) && khu_restore_wait(uuid, &said))
-			;
-	}
 }
 
 static int khu_restore_find(const struct kh_entry *e, struct crypt_device **cd)
@@ -503,16 +481,18 @@ struct khu_restore_job {
 	struct khu_restore_tab *t;
 	struct khu_restore_ring *kr;
 	struct kh_entry *entries;
+	const uint32_t *pick;	/* task i is entry pick[i] */
 };
 
 /*
- * Volume @i, in a worker of its own or here: its key is wiped when it is
- * done, in the buffer the workers share with us, whatever happened.
+ * Task @i, in a worker of its own or here: its volume's key is wiped
+ * when it is done, in the buffer the workers share with us, whatever
+ * happened.
  */
 static int khu_restore_task(unsigned int i, void *arg)
 {
 	struct khu_restore_job *job = arg;
-	struct kh_entry *e = &job->entries[i];
+	struct kh_entry *e = &job->entries[job->pick[i]];
 	int ret;
 
 	ret = job->o->to_keyring ? khu_restore_keyring_one(job->kr, job->t, e) :
@@ -528,17 +508,36 @@ static bool khu_restore_own_ring(int32_t ring)
 	       ring == KEY_SPEC_THREAD_KEYRING;
 }
 
+/* Two entries for one volume: only one at a time tells them apart. */
+static bool khu_restore_twice(const struct kh_entry *entries, uint32_t count)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < count; i++)
+		for (j = i + 1; j < count; j++)
+			if (!strncasecmp(entries[i].uuid, entries[j].uuid,
+					 sizeof(entries[i].uuid)))
+				return true;
+	return false;
+}
+
 /*
- * How many volumes at once: --jobs, else one per CPU; one at a time
- * when a key goes into this process's or thread's own keyring (a worker
- * would add it to its own, gone when it exits).
+ * How many volumes at once: --jobs, else one per CPU. One at a time when
+ * a key goes into this process's or thread's own keyring (a worker would
+ * add it to its own, gone when it exits), and when a volume comes twice
+ * (a planted stash): two workers could both find it not open yet and map
+ * one disk twice; one after another the second finds it open.
  */
 static unsigned int khu_restore_jobs(const struct khu_opts *o,
-				     const struct khu_restore_tab *t)
+				     const struct khu_restore_tab *t,
+				     const struct kh_entry *entries,
+				     uint32_t count)
 {
 	int32_t ring;
 	unsigned int i;
 
+	if (khu_restore_twice(entries, count))
+		return 1;
 	if (o->to_keyring &&
 	    !khu_keyring_parse_parent(o->keyring ? o->keyring : "@u", &ring) &&
 	    khu_restore_own_ring(ring))
@@ -548,6 +547,46 @@ static unsigned int khu_restore_jobs(const struct khu_opts *o,
 		    khu_restore_own_ring(t->tab[i].link.ring))
 			return 1;
 	return o->jobs ? o->jobs : khu_parallel_cpus();
+}
+
+/*
+ * Can entry @e go at once with the others: open already, its device
+ * here, or malformed (it fails at once)?
+ */
+static bool khu_restore_ready(const struct kh_entry *e)
+{
+	char open_as[KH_NAME_LEN];
+
+	return !khu_restore_entry_ok(e) ||
+	       khu_luks_find_mapping(e->uuid, open_as, sizeof(open_as)) ||
+	       khu_luks_present(e->uuid);
+}
+
+/*
+ * The volumes whose devices are here go first, @jobs at once; then the
+ * others, one after another in the hand-over's order, each waited for
+ * from the one budget: a volume stacked on another (LUKS on LVM on
+ * LUKS) appears only once that one is open, and a disk that is gone
+ * holds up no other volume. Returns how many failed.
+ */
+static unsigned int khu_restore_run(struct khu_restore_job *job,
+				    uint32_t count, unsigned int jobs)
+{
+	uint32_t now[KH_MAX_ENTRIES], later[KH_MAX_ENTRIES];
+	uint32_t i, n_now = 0, n_later = 0;
+	unsigned int failed;
+
+	for (i = 0; i < count; i++) {
+		if (jobs <= 1 || khu_restore_ready(&job->entries[i]))
+			now[n_now++] = i;
+		else
+			later[n_later++] = i;
+	}
+	job->pick = now;
+	failed = khu_parallel_run(n_now, jobs, khu_restore_task, job);
+	job->pick = later;
+	failed += khu_parallel_run(n_later, 1, khu_restore_task, job);
+	return failed;
 }
 
 /* Returns the exit code: the verdict decides before any volume is tried. */
@@ -580,10 +619,10 @@ static int khu_restore_entries(const struct khu_opts *o,
 		return KHU_EXIT_FAILURE;
 	if (!o->to_keyring || o->open)
 		khu_restore_tab_read(o, &t);
-	jobs = khu_restore_jobs(o, &t);
-	if (jobs > 1 && count > 1)
-		khu_restore_await(entries, count);
-	failed = khu_parallel_run(count, jobs, khu_restore_task, &job);
+	if (count > KH_MAX_ENTRIES)
+		count = KH_MAX_ENTRIES;
+	jobs = khu_restore_jobs(o, &t, entries, count);
+	failed = khu_restore_run(&job, count, jobs);
 	free(t.tab);
 	return failed ? KHU_EXIT_FAILURE : KHU_EXIT_OK;
 }

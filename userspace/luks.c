@@ -422,6 +422,12 @@ static bool khu_luks_fd_has_uuid(int fd, const char *uuid)
 		ssize_t n = pread(fd, hdr, sizeof(hdr) - 1,
 				  khu_luks_hdr_offsets[i]);
 
+		/*
+		 * An unreadable copy: libcryptsetup goes on to the next
+		 * offset, so do we. The end of the device: no more copies.
+		 */
+		if (n < 0)
+			continue;
 		if (n != (ssize_t)sizeof(hdr) - 1)
 			return false;
 		if (memcmp(hdr, magic[i != 0], KHU_LUKS_MAGIC_LEN))

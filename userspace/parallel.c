@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct khu_pool {
 	struct khu_task *tasks;
 	unsigned int n, started, running, head;
 	unsigned int failed;
+	bool lost_output;	/* a write of a task's output failed */
 	khu_parallel_fn fn;
 	void *arg;
 };
@@ -66,7 +68,8 @@ static void khu_stream_keep(struct khu_stream *s, const char *data, size_t len)
 	s->len += len;
 }
 
-static void khu_write_all(int fd, const char *data, size_t len)
+/* false when not all of it could be written (as fflush() would fail). */
+static bool khu_write_all(int fd, const char *data, size_t len)
 {
 	while (len) {
 		ssize_t n = write(fd, data, len);
@@ -74,19 +77,21 @@ static void khu_write_all(int fd, const char *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;
+			return false;
 		data += n;
 		len -= n;
 	}
+	return true;
 }
 
 /* What the head task wrote so far, onto our own stdout and stderr. */
-static void khu_task_show(struct khu_task *t)
+static void khu_task_show(struct khu_pool *p, struct khu_task *t)
 {
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		khu_write_all(i + 1, t->out[i].buf, t->out[i].len);
+		if (!khu_write_all(i + 1, t->out[i].buf, t->out[i].len))
+			p->lost_output = true;
 		t->out[i].len = 0;
 	}
 }
@@ -103,10 +108,13 @@ static void khu_task_free(struct khu_task *t)
 }
 
 /*
- * In the child: its stdout and stderr are the pipes, its memory locked
- * again (mlockall() is not inherited across fork), then the task, then
- * out. _exit(): the parent's atexit handlers and stdio buffers are the
- * parent's.
+ * In the child: its stdout and stderr are the pipes, stdout line
+ * buffered as on a terminal (so that its lines and its stderr's arrive
+ * in the order they were written), its memory locked again (mlockall()
+ * is not inherited across fork), the parent's shared key buffers off its
+ * list of what a fatal signal wipes (the other workers still use them),
+ * then the task, then out. _exit(): the parent's atexit handlers and
+ * stdio buffers are the parent's.
  */
 static void __attribute__((noreturn))
 khu_child(struct khu_pool *p, unsigned int i, int wr[2])
@@ -117,6 +125,8 @@ khu_child(struct khu_pool *p, unsigned int i, int wr[2])
 		_exit(1);
 	close(wr[0]);
 	close(wr[1]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	khu_secmem_forget_shared();
 	ret = khu_secmem_lock_all();
 	if (ret < 0) {
 		fprintf(stderr, "keyhandover: cannot lock memory for the keys: %s\n",
@@ -175,18 +185,27 @@ static int khu_task_start(struct khu_pool *p, unsigned int i)
 	return 0;
 }
 
-/* Both pipes ended: reap the child; it failed unless it exited 0. */
-static void khu_task_reap(struct khu_pool *p, struct khu_task *t)
+/*
+ * Both pipes ended: reap the child; it failed unless it exited 0. A
+ * death is said among task @i's own lines, where a reader looks for it.
+ */
+static void khu_task_reap(struct khu_pool *p, unsigned int i)
 {
+	struct khu_task *t = &p->tasks[i];
 	int status = 0;
 	pid_t ret;
 
 	while ((ret = waitpid(t->pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	t->failed = ret < 0 || !WIFEXITED(status) || WEXITSTATUS(status);
-	if (ret > 0 && WIFSIGNALED(status))
-		fprintf(stderr, "keyhandover: a worker died of signal %d\n",
-			WTERMSIG(status));
+	if (ret > 0 && WIFSIGNALED(status)) {
+		char msg[64];
+		int len = snprintf(msg, sizeof(msg),
+				   "keyhandover: a worker died of signal %d\n",
+				   WTERMSIG(status));
+
+		khu_stream_keep(&t->out[1], msg, len);
+	}
 	t->pid = 0;
 	t->done = true;
 	p->running--;
@@ -226,8 +245,14 @@ static void khu_pool_poll(struct khu_pool *p)
 			streams[n++] = &p->tasks[i].out[s];
 		}
 	}
-	if (!n || poll(fds, n, -1) < 0)
+	if (!n)
 		return;
+	if (poll(fds, n, -1) < 0) {
+		/* Out of memory for the poll, say: try again, not at once. */
+		if (errno != EINTR)
+			usleep(10000);
+		return;
+	}
 	for (i = 0; i < n; i++)
 		if (fds[i].revents)
 			khu_stream_drain(streams[i]);
@@ -235,7 +260,7 @@ static void khu_pool_poll(struct khu_pool *p)
 		struct khu_task *t = &p->tasks[i];
 
 		if (t->pid && t->out[0].fd < 0 && t->out[1].fd < 0)
-			khu_task_reap(p, t);
+			khu_task_reap(p, i);
 	}
 }
 
@@ -245,7 +270,7 @@ static void khu_pool_show(struct khu_pool *p)
 	while (p->head < p->started) {
 		struct khu_task *t = &p->tasks[p->head];
 
-		khu_task_show(t);
+		khu_task_show(p, t);
 		if (!t->done)
 			return;
 		p->failed += t->failed;
@@ -274,20 +299,29 @@ static void khu_pool_run_here(struct khu_pool *p, unsigned int i)
 /*
  * Run @fn(i, @arg) for every i below @n, at most @jobs at once, each in
  * a child process; the output is shown in the order of i, as a serial
- * run's would be (each task's stdout, then its stderr, where the two
- * interleave). One task's failure never stops or hides another. With
- * @jobs or @n at most 1 everything runs here, one after another.
- * Returns how many tasks failed (@fn non-zero, or a child that died).
+ * run's would be. One task's failure never stops or hides another. With
+ * @jobs or @n at most 1 (or no stdout or stderr to show it on)
+ * everything runs here, one after another. Returns how many tasks failed
+ * (@fn non-zero, or a child that died); at least 1 when some output
+ * could not be written.
  */
+/* Are our stdout and stderr open? A pipe must not land on fd 1 or 2. */
+static bool khu_stdio_open(void)
+{
+	return fcntl(STDOUT_FILENO, F_GETFD) >= 0 &&
+	       fcntl(STDERR_FILENO, F_GETFD) >= 0;
+}
+
 unsigned int khu_parallel_run(unsigned int n, unsigned int jobs,
 			      khu_parallel_fn fn, void *arg)
 {
 	struct khu_pool p = { .n = n, .fn = fn, .arg = arg };
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
 	unsigned int i;
 
 	if (jobs > KHU_PARALLEL_MAX)
 		jobs = KHU_PARALLEL_MAX;
-	if (jobs <= 1 || n <= 1) {
+	if (jobs <= 1 || n <= 1 || !khu_stdio_open()) {
 		for (i = 0; i < n; i++)
 			p.failed += fn(i, arg) != 0;
 		return p.failed;
@@ -295,6 +329,9 @@ unsigned int khu_parallel_run(unsigned int n, unsigned int jobs,
 	p.tasks = calloc(n, sizeof(*p.tasks));
 	if (!p.tasks)
 		return khu_parallel_run(n, 1, fn, arg);
+	/* An inherited SIG_IGN would reap our children before waitpid(). */
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &old);
 	for (i = 0; i < n; i++)
 		p.tasks[i].out[0].fd = p.tasks[i].out[1].fd = -1;
 	while (p.head < p.n) {
@@ -307,10 +344,12 @@ unsigned int khu_parallel_run(unsigned int n, unsigned int jobs,
 		khu_pool_poll(&p);
 		khu_pool_show(&p);
 	}
+	sigaction(SIGCHLD, &old, NULL);
 	for (i = 0; i < n; i++)
 		khu_task_free(&p.tasks[i]);
 	free(p.tasks);
-	return p.failed;
+	/* Output that could not be shown fails the run, as it would serially. */
+	return p.failed + (p.lost_output && !p.failed);
 }
 
 /* The default --jobs: one per online CPU, at least 1. */

@@ -29,6 +29,8 @@
  * single pointer stores, safe to read from a signal handler.
  */
 static uint8_t *volatile khu_secmem_live[KHU_SECMEM_SLOTS];
+/* Which of them are shared with the children this process forks. */
+static bool khu_secmem_is_shared[KHU_SECMEM_SLOTS];
 static void (*volatile khu_secmem_hook)(void);
 /* Every buffer this process ever asked for, for khu_secmem_stats(). */
 static size_t khu_secmem_count, khu_secmem_bytes;
@@ -123,17 +125,36 @@ int khu_secmem_harden_process(void)
 	return 0;
 }
 
-static int khu_secmem_track(uint8_t *map)
+static int khu_secmem_track(uint8_t *map, bool shared)
 {
 	size_t i;
 
 	for (i = 0; i < KHU_SECMEM_SLOTS; i++) {
 		if (!khu_secmem_live[i]) {
+			khu_secmem_is_shared[i] = shared;
 			khu_secmem_live[i] = map;
 			return 0;
 		}
 	}
 	return -ENOMEM;
+}
+
+/*
+ * In a forked child: the shared buffers are its parent's, still in use
+ * by its other children. Off this process's list, so that a fatal signal
+ * here wipes its own buffers only, not every worker's keys; the parent
+ * wipes the shared ones once all its children are gone.
+ */
+void khu_secmem_forget_shared(void)
+{
+	size_t i;
+
+	for (i = 0; i < KHU_SECMEM_SLOTS; i++) {
+		if (khu_secmem_live[i] && khu_secmem_is_shared[i]) {
+			khu_secmem_live[i] = NULL;
+			khu_secmem_is_shared[i] = false;
+		}
+	}
 }
 
 static void khu_secmem_untrack(const uint8_t *map)
@@ -178,7 +199,7 @@ static int khu_secmem_map(size_t len, bool shared, void **out)
 		madvise(map, map_len, MADV_WIPEONFORK);
 
 	memcpy(map, &map_len, sizeof(map_len));
-	ret = khu_secmem_track(map);
+	ret = khu_secmem_track(map, shared);
 	if (ret)
 		goto out_unlock;
 	khu_secmem_count++;

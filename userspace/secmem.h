@@ -10,6 +10,7 @@
 int khu_secmem_harden_process(void);
 int khu_secmem_alloc(size_t len, void **out);
 int khu_secmem_alloc_shared(size_t len, void **out);
+void khu_secmem_forget_shared(void);
 int khu_secmem_lock_all(void);
 void khu_secmem_free(void *p);
 void khu_secmem_stats(size_t *count, size_t *bytes);

@@ -45,9 +45,13 @@ static int khu_task_killed(unsigned int i, void *arg)
 	return 0;
 }
 
-/* Each task adds one to a counter in shared memory, and notes the peak. */
+/*
+ * Each task adds one to a counter in shared memory, notes the peak, and
+ * stays until @want are running (at most 5 s): with the pool's limit
+ * kept, the peak is @want however loaded the machine; over it, more.
+ */
 struct khu_count {
-	int running, peak;
+	int running, peak, want;
 };
 
 static int khu_task_count(unsigned int i, void *arg)
@@ -55,14 +59,26 @@ static int khu_task_count(unsigned int i, void *arg)
 	struct khu_count *c = arg;
 	int now = __atomic_add_fetch(&c->running, 1, __ATOMIC_SEQ_CST);
 	int peak = __atomic_load_n(&c->peak, __ATOMIC_SEQ_CST);
+	int waited;
 
 	(void)i;
 	while (now > peak &&
 	       !__atomic_compare_exchange_n(&c->peak, &peak, now, false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		;
-	usleep(100000);
+	for (waited = 0; waited < 5000 &&
+	     __atomic_load_n(&c->running, __ATOMIC_SEQ_CST) < c->want; waited++)
+		usleep(1000);
+	usleep(20000);
 	__atomic_sub_fetch(&c->running, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* A task that succeeds. */
+static int khu_task_count_ok(unsigned int i, void *arg)
+{
+	(void)i;
+	(void)arg;
 	return 0;
 }
 
@@ -165,9 +181,11 @@ static void test_at_once(void)
 		check(0, "shared counter allocated");
 		return;
 	}
+	c->want = 4;
 	khu_capture(8, 4, khu_task_count, c, out, err, sizeof(out));
 	check(c->peak == 4, "8 tasks, --jobs 4: four ran at once, no more");
 	memset(c, 0, sizeof(*c));
+	c->want = 1;
 	khu_capture(3, 1, khu_task_count, c, out, err, sizeof(out));
 	check(c->peak == 1, "--jobs 1: one at a time");
 	khu_secmem_free(c);
@@ -201,6 +219,65 @@ static void test_secret(void)
 	khu_secmem_free(private);
 }
 
+/*
+ * Task 1 dies of SIGABRT while 0 and 2 still hold their keys: a worker's
+ * fatal-signal wipe must not reach into the buffer the others share.
+ */
+static int khu_task_abort(unsigned int i, void *arg)
+{
+	unsigned char *buf = arg;
+
+	if (i == 1) {
+		usleep(50000);
+		raise(SIGABRT);
+	}
+	usleep(400000);
+	return buf[i] == 0xa0 + i ? 0 : 1;
+}
+
+static void test_crash_spares_others(void)
+{
+	unsigned char *shared = NULL;
+	char out[256], err[256];
+	unsigned int i;
+	int failed;
+
+	if (khu_secmem_alloc_shared(3, (void **)&shared)) {
+		check(0, "shared buffer allocated");
+		return;
+	}
+	for (i = 0; i < 3; i++)
+		shared[i] = 0xa0 + i;
+	failed = khu_capture(3, 3, khu_task_abort, shared, out, err,
+			     sizeof(out));
+	check(failed == 1,
+	      "a worker killed by SIGABRT (its handler wipes its buffers): only it fails");
+	check(strstr(err, "died of signal") != NULL, "... and its death is said");
+	khu_secmem_free(shared);
+}
+
+/* With SIGCHLD ignored (as a parent may leave it) tasks still count. */
+static void test_sigchld_ignored(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	unsigned char *shared = NULL;
+	char out[64], err[64];
+	int failed;
+
+	if (khu_secmem_alloc_shared(KHU_TEST_TASKS, (void **)&shared)) {
+		check(0, "shared buffer allocated");
+		return;
+	}
+	memset(shared, 0, KHU_TEST_TASKS);
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGCHLD, &ign, &old);
+	failed = khu_capture(KHU_TEST_TASKS, 3, khu_task_count_ok, shared, out,
+			     err, sizeof(out));
+	sigaction(SIGCHLD, &old, NULL);
+	check(!failed, "SIGCHLD ignored by whoever started us: no task miscounted");
+	khu_secmem_free(shared);
+}
+
 int main(void)
 {
 	check(khu_parallel_cpus() >= 1, "at least one CPU");
@@ -208,5 +285,11 @@ int main(void)
 	test_killed();
 	test_at_once();
 	test_secret();
+	test_sigchld_ignored();
+	/* Last: it installs the tool's fatal-signal handlers in this process. */
+	if (khu_secmem_harden_process())
+		check(0, "fatal-signal handlers installed");
+	else
+		test_crash_spares_others();
 	return khu_tap_done();
 }
