@@ -125,9 +125,10 @@ static int khu_cli_store_operand(const struct khu_cli_ctx *ctx, int id,
 	return 0;
 }
 
-/* 1..KH_TIMEOUT_MAX seconds, digits only. */
-static int khu_cli_store_seconds(const struct khu_cli_ctx *ctx, int id,
-				 unsigned int *slot, const char *val)
+/* 1..@max, digits only; @unit is said after the range ("" or " seconds"). */
+static int khu_cli_store_count(const struct khu_cli_ctx *ctx, int id,
+			       unsigned int *slot, const char *val,
+			       unsigned long max, const char *unit)
 {
 	const char *name = khu_cli_opts[id].name;
 	unsigned long v;
@@ -137,32 +138,25 @@ static int khu_cli_store_seconds(const struct khu_cli_ctx *ctx, int id,
 	v = strtoul(val, &end, 10);
 	if (*slot)
 		return khu_cli_err(ctx, "--%s given twice", name);
-	if (errno || end == val || *end || val[0] == '-' || v == 0 ||
-	    v > KH_TIMEOUT_MAX)
-		return khu_cli_err(ctx, "--%s must be 1..%d seconds, got '%s'",
-				   name, KH_TIMEOUT_MAX, val);
+	if (errno || end == val || *end || val[0] == '-' || v == 0 || v > max)
+		return khu_cli_err(ctx, "--%s must be 1..%lu%s, got '%s'",
+				   name, max, unit, val);
 	*slot = v;
 	return 0;
 }
 
-/* 1..KH_MAX_ENTRIES workers, digits only: restore has no more volumes. */
+static int khu_cli_store_seconds(const struct khu_cli_ctx *ctx, int id,
+				 unsigned int *slot, const char *val)
+{
+	return khu_cli_store_count(ctx, id, slot, val, KH_TIMEOUT_MAX,
+				   " seconds");
+}
+
+/* restore's workers: no more than a stash has volumes. */
 static int khu_cli_store_jobs(const struct khu_cli_ctx *ctx, int id,
 			      unsigned int *slot, const char *val)
 {
-	const char *name = khu_cli_opts[id].name;
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(val, &end, 10);
-	if (*slot)
-		return khu_cli_err(ctx, "--%s given twice", name);
-	if (errno || end == val || *end || val[0] == '-' || v == 0 ||
-	    v > KH_MAX_ENTRIES)
-		return khu_cli_err(ctx, "--%s must be 1..%d, got '%s'", name,
-				   KH_MAX_ENTRIES, val);
-	*slot = v;
-	return 0;
+	return khu_cli_store_count(ctx, id, slot, val, KH_MAX_ENTRIES, "");
 }
 
 /* The next of the volumes counted by *@n, or NULL: "too many @what". */
