@@ -232,16 +232,22 @@ a figure of that one run, not a median).
 
 restore one at a time (\`--jobs 1\`) and at once (the default: as many
 workers as CPUs, here $(param cpus)); every run of either opened every
-volume.
+volume. Beside them the machine's own parallelism, the floor for
+restore's: the same volumes opened by \`cryptsetup open
+--volume-key-file\` one after another, and in $(param cpus) shell streams at
+once.
 
-| volumes | stash (s) | load (s) | restore, one at a time (s) | restore, at once (s) | at once / one at a time |
-|---|---|---|---|---|---|
+| volumes | stash (s) | load (s) | restore, one at a time (s) | restore, at once (s) | at once / one at a time | cryptsetup, one stream (s) | cryptsetup, $(param cpus) streams (s) | streams / one |
+|---|---|---|---|---|---|---|---|---|
 EOF
+cpus=$(param cpus)
 for n in 1 4 16; do
 	eval "sn=\$s_$n pn=\$p_$n"
-	printf '| %s | %s | %s | %s | %s | %s |\n' "$n" "$(sec "$(median "stash-n$n" 3)")" \
-		"$(sec "$(median "load-n$n" 3)")" "$(sec "$sn")" "$(sec "$pn")" \
-		"$(ratio2 "$pn" "$sn")"
+	f1=$(median "floor-s1-n$n" 3) fc=$(median "floor-s${cpus:-2}-n$n" 3)
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" \
+		"$(sec "$(median "stash-n$n" 3)")" "$(sec "$(median "load-n$n" 3)")" \
+		"$(sec "$sn")" "$(sec "$pn")" "$(ratio2 "$pn" "$sn")" \
+		"$(sec "$f1")" "$(sec "$fc")" "$(ratio2 "$fc" "$f1")"
 done
 cat <<EOF
 

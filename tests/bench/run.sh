@@ -21,7 +21,8 @@
 #
 # Environment: KH_BENCH_RUNS (default 5), KH_BENCH_PIPELINE_RUNS
 # (default 3), KH_BENCH_OUT (default docs/benchmarks.md), KH_BENCH_PARTS
-# (unlock,scale,keyring,module,pipeline), KH_BENCH_RAW (a file for the
+# (unlock,scale,keyring,module,pipeline,footprint: the initramfs the
+# integration adds, two mkinitramfs runs on the host), KH_BENCH_RAW (a file for the
 # guest's raw lines), KH_KVER.
 set -eu -o pipefail
 
@@ -94,9 +95,12 @@ make_volumes() {
 	"$WORK/mkstash" "$WORK/data/stash-n1" "$NONCE" "${uuids[@]:0:2}"
 	"$WORK/mkstash" "$WORK/data/stash-n4" "$NONCE" "${uuids[@]:0:8}"
 	"$WORK/mkstash" "$WORK/data/stash-n16" "$NONCE" "${uuids[@]}"
-	# The volume keys as files, for the floor (--volume-key-file) and the
+	# The volume keys as files, for the floors (--volume-key-file) and the
 	# keyring mode's logon keys: test keys of throwaway volumes.
 	cp "$WORK/vk0" "$WORK/data/vk-small"
+	for ((i = 0; i < NVOL; i++)); do
+		cp "$WORK/vk$i" "$WORK/data/vk-bench$i"
+	done
 	head -c 64 /dev/urandom >"$WORK/data/vk-default"
 	cat /proc/sys/kernel/random/uuid >"$WORK/data/default.uuid"
 	"$WORK/mkstash" "$WORK/data/stash-default" "$NONCE" \
@@ -182,10 +186,10 @@ main() {
 	KH_FIXTURES=$WORK/fixtures KH_KVER=$VER KH_KERNEL_ROOT=$ROOT \
 		KH_EXTRA_BINS="/usr/bin/unmkinitramfs /usr/bin/cpio /usr/bin/zstd /bin/dd /bin/grep /bin/dash" \
 		"$top/tests/qemu/mkinitramfs.sh" "$WORK/initrd.img"
-	integration_sizes
+	case ,${KH_BENCH_PARTS:-footprint}, in *,footprint,*) integration_sizes ;; esac
 	echo "# benchmark guest running ($RUNS runs per figure; takes a while under TCG)" >&2
 	run_guest
-	cat "$WORK/sizes" >>"$WORK/results"
+	[ ! -f "$WORK/sizes" ] || cat "$WORK/sizes" >>"$WORK/results"
 	[ -z "${KH_BENCH_RAW:-}" ] || cp "$WORK/results" "$KH_BENCH_RAW"
 	"$here/report.sh" "$WORK/results" "$VER" "$RUNS" \
 		"$(du -b "$top/kmod/keyhandover.ko" | cut -f1)" \

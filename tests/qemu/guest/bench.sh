@@ -106,6 +106,31 @@ bench_close() {
 	done
 }
 
+# The machine's own parallelism, the floor for restore's: the first N
+# volumes opened with cryptsetup open --volume-key-file one after another,
+# and in as many streams as there are CPUs (volume i in stream i % CPUS).
+bench_floor_streams() {
+	n=$1 streams=$2
+	s=0 pids=
+	while [ $s -lt "$streams" ]; do
+		(
+			i=$s
+			while [ $i -lt "$n" ]; do
+				cryptsetup open --volume-key-file "$B/vk-bench$i" \
+					"$(bench_devices $((i + 1)) | tail -n 1)" "bench$i" || exit 1
+				i=$((i + streams))
+			done
+		) &
+		pids="$pids $!"
+		s=$((s + 1))
+	done
+	rc=0
+	for pid in $pids; do
+		wait "$pid" || rc=1
+	done
+	return $rc
+}
+
 # keyhandover stash + load, and restore one at a time (--jobs 1) and in
 # parallel (as many at once as there are CPUs: the default), for N
 # volumes. Restore must open every volume either way.
@@ -122,6 +147,13 @@ bench_scale() {
 			bench_fail "load"
 		bench_time "wipe-n$n" keyhandover wipe
 		rmmod keyhandover
+		for streams in $(bench_order "$si" 1 "$CPUS"); do
+			bench_time "floor-s$streams-n$n" sh -c \
+				". /lib/kh-guest/bench.sh; B=$B; bench_floor_streams $n $streams" ||
+				bench_fail "cryptsetup open of $n volumes in $streams stream(s)"
+			[ "$(bench_open)" = "$n" ] || fail "the floor opened not all $n volumes"
+			bench_close "$n"
+		done
 		for jobs in $(bench_order "$si" 1 cpus); do
 			set --
 			[ "$jobs" = cpus ] || set -- --jobs "$jobs"
@@ -287,6 +319,7 @@ stage_bench() {
 			print "KH-PARAM " $1 " " $2 }' >"$MARKER"
 	echo "KH-PARAM cpus $(grep -c ^processor /proc/cpuinfo)" >"$MARKER"
 	mark_stage formatted
+	CPUS=$(grep -c ^processor /proc/cpuinfo)
 	parts=$(cmdline_arg kh.bench)
 	if bench_has unlock; then
 		bench_unlock small /dev/vda
