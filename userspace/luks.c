@@ -196,6 +196,17 @@ static int khu_luks_check_existing(struct crypt_device *cd, const char *name)
 	return ret ? KHU_LUKS_ALREADY_OPEN : -EEXIST;
 }
 
+/*
+ * Set up, in this process, what libcryptsetup sets up at first use: the
+ * crypto backend and the header code came with @cd's load; this asks
+ * device-mapper a question, which opens its control device and checks
+ * its version. Processes forked after it inherit all of that.
+ */
+void khu_luks_warm_up(struct crypt_device *cd)
+{
+	crypt_status(cd, "keyhandover-warm-up");
+}
+
 /* Does @key match the header digest? 0 or -EPERM, nothing activated. */
 int khu_luks_verify(struct crypt_device *cd, const void *key, size_t key_size)
 {
@@ -433,8 +444,13 @@ static bool khu_luks_fd_has_uuid(int fd, const char *uuid)
 		if (memcmp(hdr, magic[i != 0], KHU_LUKS_MAGIC_LEN))
 			continue;
 		hdr[sizeof(hdr) - 1] = '\0';
-		if (!strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid))
-			return true;
+		/*
+		 * A readable first header is the one libcryptsetup takes: its
+		 * UUID decides, and the second copies of another volume (16
+		 * KiB on) are not read for nothing.
+		 */
+		if (!strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid) || i == 0)
+			return !strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid);
 	}
 	return false;
 }

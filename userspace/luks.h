@@ -18,6 +18,7 @@ void khu_luks_set_verbose(bool verbose);
 int khu_luks_open(const char *path, struct crypt_device **out);
 int khu_luks_open_by_uuid(const char *uuid, struct crypt_device **out);
 bool khu_luks_present(const char *uuid);
+void khu_luks_warm_up(struct crypt_device *cd);
 int khu_luks_reload(struct crypt_device *cd);
 void khu_luks_close(struct crypt_device *cd);
 const char *khu_luks_uuid(struct crypt_device *cd);
