@@ -482,6 +482,7 @@ struct khu_restore_job {
 	struct khu_restore_ring *kr;
 	struct kh_entry *entries;
 	const uint32_t *pick;	/* task i is entry pick[i] */
+	bool no_wait;		/* its device was just seen: no waiting */
 };
 
 /*
@@ -493,10 +494,19 @@ static int khu_restore_task(unsigned int i, void *arg)
 {
 	struct khu_restore_job *job = arg;
 	struct kh_entry *e = &job->entries[job->pick[i]];
+	unsigned int waited = khu_restore_waited_ms;
 	int ret;
 
+	/*
+	 * A worker's budget would be a copy of its own, spent apart from
+	 * every other's: workers take no wait (the glance saw their devices
+	 * a moment ago), and the one budget stays with the volumes after.
+	 */
+	if (job->no_wait)
+		khu_restore_waited_ms = KHU_RESTORE_WAIT_MS;
 	ret = job->o->to_keyring ? khu_restore_keyring_one(job->kr, job->t, e) :
 				   khu_restore_one(job->t, e);
+	khu_restore_waited_ms = waited;
 	explicit_bzero(e->key, sizeof(e->key));
 	return ret;
 }
@@ -508,7 +518,10 @@ static bool khu_restore_own_ring(int32_t ring)
 	       ring == KEY_SPEC_THREAD_KEYRING;
 }
 
-/* Two entries for one volume: only one at a time tells them apart. */
+/*
+ * Two entries for one volume, or one name for two: only one at a time
+ * tells them apart (the first wins, the second finds it taken).
+ */
 static bool khu_restore_twice(const struct kh_entry *entries, uint32_t count)
 {
 	uint32_t i, j;
@@ -516,7 +529,9 @@ static bool khu_restore_twice(const struct kh_entry *entries, uint32_t count)
 	for (i = 0; i < count; i++)
 		for (j = i + 1; j < count; j++)
 			if (!strncasecmp(entries[i].uuid, entries[j].uuid,
-					 sizeof(entries[i].uuid)))
+					 sizeof(entries[i].uuid)) ||
+			    !strncmp(entries[i].name, entries[j].name,
+				     sizeof(entries[i].name)))
 				return true;
 	return false;
 }
@@ -563,19 +578,31 @@ static bool khu_restore_ready(const struct kh_entry *e)
 }
 
 /*
- * Before the workers start: libcryptsetup and device-mapper set up once,
- * here, with the first volume's device, and inherited by every worker.
- * Each worker set them up again for itself before, which cost it as much
- * as its volume's own work (docs/benchmarks.md).
+ * Before the workers start: libcryptsetup's crypto backend and random
+ * source, its header code and device-mapper's version check set up once,
+ * here, with the device of the first volume that is not open yet, and
+ * inherited by every worker. Each worker set them up again for itself
+ * before, which cost it as much as its volume's own work
+ * (docs/benchmarks.md).
  */
-static void khu_restore_warm_up(const struct kh_entry *e)
+static void khu_restore_warm_up(const struct kh_entry *entries,
+				const uint32_t *pick, uint32_t n)
 {
+	char open_as[KH_NAME_LEN];
 	struct crypt_device *cd;
+	uint32_t i;
 
-	if (!khu_restore_entry_ok(e) || khu_luks_open_by_uuid(e->uuid, &cd))
+	for (i = 0; i < n; i++) {
+		const struct kh_entry *e = &entries[pick[i]];
+
+		if (!khu_restore_entry_ok(e) ||
+		    khu_luks_find_mapping(e->uuid, open_as, sizeof(open_as)) ||
+		    khu_luks_open_by_uuid(e->uuid, &cd))
+			continue;
+		khu_luks_warm_up(cd);
+		khu_luks_close(cd);
 		return;
-	khu_luks_warm_up(cd);
-	khu_luks_close(cd);
+	}
 }
 
 /*
@@ -599,10 +626,16 @@ static unsigned int khu_restore_run(struct khu_restore_job *job,
 			later[n_later++] = i;
 	}
 	if (jobs > 1 && n_now > 1)
-		khu_restore_warm_up(&job->entries[now[0]]);
+		khu_restore_warm_up(job->entries, now, n_now);
 	job->pick = now;
+	job->no_wait = jobs > 1 && n_now > 1;
 	failed = khu_parallel_run(n_now, jobs, khu_restore_task, job);
+	/* A worker killed before its own wipe left its key: gone now. */
+	for (i = 0; i < n_now; i++)
+		explicit_bzero(job->entries[now[i]].key,
+			       sizeof(job->entries[now[i]].key));
 	job->pick = later;
+	job->no_wait = false;
 	failed += khu_parallel_run(n_later, 1, khu_restore_task, job);
 	return failed;
 }

@@ -418,6 +418,39 @@ static const uint64_t khu_luks_hdr_offsets[] = {
 #define KHU_LUKS_UUID_OFFSET	168
 #define KHU_LUKS_UUID_LEN	40
 
+#define KHU_LUKS_VERSION_OFFSET	6
+#define KHU_LUKS2_SIZE_OFFSET	8
+
+/*
+ * LUKS2's second copy, at the offset the first header @first gives as its
+ * size (big-endian, one of libcryptsetup's places): does it carry @uuid?
+ * LUKS1 has no second copy.
+ */
+static bool khu_luks_fd_second_has_uuid(int fd, const char *first,
+					const char *uuid)
+{
+	const unsigned char *p = (const unsigned char *)first;
+	char hdr[KHU_LUKS_UUID_OFFSET + KHU_LUKS_UUID_LEN + 1];
+	uint64_t size = 0;
+	size_t i;
+
+	if (p[KHU_LUKS_VERSION_OFFSET] != 0 ||
+	    p[KHU_LUKS_VERSION_OFFSET + 1] != 2)
+		return false;
+	for (i = 0; i < 8; i++)
+		size = size << 8 | p[KHU_LUKS2_SIZE_OFFSET + i];
+	for (i = 1; i < sizeof(khu_luks_hdr_offsets) /
+			sizeof(khu_luks_hdr_offsets[0]); i++)
+		if (khu_luks_hdr_offsets[i] == size)
+			break;
+	if (i == sizeof(khu_luks_hdr_offsets) / sizeof(khu_luks_hdr_offsets[0]) ||
+	    pread(fd, hdr, sizeof(hdr) - 1, size) != (ssize_t)sizeof(hdr) - 1 ||
+	    memcmp(hdr, "SKUL\xba\xbe", KHU_LUKS_MAGIC_LEN))
+		return false;
+	hdr[sizeof(hdr) - 1] = '\0';
+	return !strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid);
+}
+
 /* Does any header copy on the open device @fd carry @uuid? */
 static bool khu_luks_fd_has_uuid(int fd, const char *uuid)
 {
@@ -444,13 +477,16 @@ static bool khu_luks_fd_has_uuid(int fd, const char *uuid)
 		if (memcmp(hdr, magic[i != 0], KHU_LUKS_MAGIC_LEN))
 			continue;
 		hdr[sizeof(hdr) - 1] = '\0';
+		if (!strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid))
+			return true;
 		/*
-		 * A readable first header is the one libcryptsetup takes: its
-		 * UUID decides, and the second copies of another volume (16
-		 * KiB on) are not read for nothing.
+		 * A first header naming another volume: libcryptsetup may
+		 * still take the second copy (a newer one, or the first's
+		 * checksum bad), which sits where the first's size says.
+		 * That one copy is read, not all nine places.
 		 */
-		if (!strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid) || i == 0)
-			return !strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid);
+		if (i == 0)
+			return khu_luks_fd_second_has_uuid(fd, hdr, uuid);
 	}
 	return false;
 }

@@ -49,8 +49,11 @@ struct khu_pool {
 	void *arg;
 };
 
-/* Out of memory for output: the output is lost, never the task. */
-static void khu_stream_keep(struct khu_stream *s, const char *data, size_t len)
+/*
+ * Out of memory for output: the output is lost (and the run fails, as a
+ * serial one that cannot write its output does), never the task.
+ */
+static bool khu_stream_keep(struct khu_stream *s, const char *data, size_t len)
 {
 	if (s->len + len > s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 4096;
@@ -60,12 +63,13 @@ static void khu_stream_keep(struct khu_stream *s, const char *data, size_t len)
 			cap *= 2;
 		buf = realloc(s->buf, cap);
 		if (!buf)
-			return;
+			return false;
 		s->buf = buf;
 		s->cap = cap;
 	}
 	memcpy(s->buf + s->len, data, len);
 	s->len += len;
+	return true;
 }
 
 /* false when not all of it could be written (as fflush() would fail). */
@@ -89,8 +93,9 @@ static void khu_task_show(struct khu_pool *p, struct khu_task *t)
 {
 	int i;
 
+	/* stdout only, as main() checks a serial run's (stderr is best effort). */
 	for (i = 0; i < 2; i++) {
-		if (!khu_write_all(i + 1, t->out[i].buf, t->out[i].len))
+		if (!khu_write_all(i + 1, t->out[i].buf, t->out[i].len) && !i)
 			p->lost_output = true;
 		t->out[i].len = 0;
 	}
@@ -212,7 +217,7 @@ static void khu_task_reap(struct khu_pool *p, unsigned int i)
 }
 
 /* Read what is there on one stream; at its end close it. */
-static void khu_stream_drain(struct khu_stream *s)
+static void khu_stream_drain(struct khu_pool *p, struct khu_stream *s)
 {
 	char data[4096];
 	ssize_t n;
@@ -221,7 +226,8 @@ static void khu_stream_drain(struct khu_stream *s)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n > 0) {
-		khu_stream_keep(s, data, n);
+		if (!khu_stream_keep(s, data, n))
+			p->lost_output = true;
 		return;
 	}
 	close(s->fd);
@@ -255,7 +261,7 @@ static void khu_pool_poll(struct khu_pool *p)
 	}
 	for (i = 0; i < n; i++)
 		if (fds[i].revents)
-			khu_stream_drain(streams[i]);
+			khu_stream_drain(p, streams[i]);
 	for (i = p->head; i < p->started; i++) {
 		struct khu_task *t = &p->tasks[i];
 
@@ -317,6 +323,7 @@ unsigned int khu_parallel_run(unsigned int n, unsigned int jobs,
 {
 	struct khu_pool p = { .n = n, .fn = fn, .arg = arg };
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	bool saved;
 	unsigned int i;
 
 	if (jobs > KHU_PARALLEL_MAX)
@@ -331,7 +338,7 @@ unsigned int khu_parallel_run(unsigned int n, unsigned int jobs,
 		return khu_parallel_run(n, 1, fn, arg);
 	/* An inherited SIG_IGN would reap our children before waitpid(). */
 	sigemptyset(&dfl.sa_mask);
-	sigaction(SIGCHLD, &dfl, &old);
+	saved = !sigaction(SIGCHLD, &dfl, &old);
 	for (i = 0; i < n; i++)
 		p.tasks[i].out[0].fd = p.tasks[i].out[1].fd = -1;
 	while (p.head < p.n) {
@@ -344,7 +351,8 @@ unsigned int khu_parallel_run(unsigned int n, unsigned int jobs,
 		khu_pool_poll(&p);
 		khu_pool_show(&p);
 	}
-	sigaction(SIGCHLD, &old, NULL);
+	if (saved)
+		sigaction(SIGCHLD, &old, NULL);
 	for (i = 0; i < n; i++)
 		khu_task_free(&p.tasks[i]);
 	free(p.tasks);
