@@ -104,7 +104,7 @@ system_boot_disk() {
 	configfile \$prefix/grub.cfg
 	EOF
 	rm -f "$WORK/esp.img"
-	mkfs.vfat -C -F 32 -n KH-ESP "$WORK/esp.img" $((16 * 1024)) >/dev/null &&
+	mkfs.vfat -C -F 32 -n KH-ESP "$WORK/esp.img" $((64 * 1024)) >/dev/null &&
 		mmd -i "$WORK/esp.img" ::/EFI ::/EFI/BOOT ::/EFI/debian &&
 		mcopy -i "$WORK/esp.img" "$GRUB_EFI" ::/EFI/BOOT/BOOTX64.EFI &&
 		mcopy -i "$WORK/esp.img" "$WORK/esp-grub.cfg" ::/EFI/BOOT/grub.cfg &&
@@ -323,6 +323,15 @@ row() {
 			(a == "NA" || b == "NA" || a == 0) ? "—" : sprintf("%.2f", b / a) }'
 }
 
+# table: the table of both paths, a row for each "FIELD TITLE" line read.
+table() {
+	local f t
+	printf '| | keyhandover reboot (kexec) | firmware reboot | firmware / kexec |\n|---|---|---|---|\n'
+	while read -r f t; do
+		row "$t" "$f"
+	done
+}
+
 count() {
 	awk -v p="$1" '$1 == p && $3 != "NA"' "$WORK/figures" | wc -l
 }
@@ -363,15 +372,15 @@ write_section() {
 		parts need not add up to the whole. Runs: $(count kexec) kexec, $(count firmware) firmware
 		(KH_DOWNTIME_RUNS=$RUNS); a run whose console lines are missing is not counted.
 
-		| | keyhandover reboot (kexec) | firmware reboot | firmware / kexec |
-		|---|---|---|---|
 		EOF
-		row '**whole downtime** (s)' 3
-		row 'shutdown (s)' 4
-		row 'firmware + GRUB (s)' 5
-		row 'kernel (s)' 6
-		row 'initramfs incl. unlock (s)' 7
-		row 'userspace to multi-user.target (s)' 8
+		table <<-EOF
+		3 **whole downtime** (s)
+		4 shutdown (s)
+		5 firmware + GRUB (s)
+		6 kernel (s)
+		7 initramfs incl. unlock (s)
+		8 userspace to multi-user.target (s)
+		EOF
 		cat <<-EOF
 
 		The guest's own clocks, medians (s): the printk time of \`Run /init\`
@@ -380,14 +389,14 @@ write_section() {
 		so systemd's "kernel" holds the initramfs too; GRUB on Debian reports
 		no loader time to systemd, so it shows no firmware or loader part).
 
-		| | keyhandover reboot (kexec) | firmware reboot | firmware / kexec |
-		|---|---|---|---|
 		EOF
-		row 'kernel: printk time of Run /init' 9
-		row 'kernel + initramfs: printk time of systemd in the real root' 10
-		row 'systemd-analyze: kernel' 11
-		row 'systemd-analyze: userspace' 13
-		row 'systemd-analyze: multi-user.target reached in userspace' 14
+		table <<-EOF
+		9 kernel: printk time of Run /init
+		10 kernel + initramfs: printk time of systemd in the real root
+		11 systemd-analyze: kernel
+		13 systemd-analyze: userspace
+		14 systemd-analyze: multi-user.target reached in userspace
+		EOF
 		cat <<-EOF
 
 		QEMU's OVMF starts in about a second or two of this; real server
