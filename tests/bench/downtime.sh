@@ -92,6 +92,7 @@ system_boot_disk() {
 	set timeout=0
 	linux /vmlinuz-$VER root=/dev/mapper/cryptroot ro console=ttyS0 $TCG_CMDLINE memmap=${KH_REGION/\$/\\\$} keyhandover.region=${KH_REGION/\$/\\\$}
 	initrd /initrd.img-$VER
+	boot
 	EOF
 	# Room for update-grub and an initramfs made again.
 	mb=$(($(du -sm "$WORK/boot-tree" | cut -f1) + 160))
@@ -148,7 +149,9 @@ start_guest() {
 	cp "$OVMF_VARS" "$WORK/vars.fd"
 	rm -f "$DIR/tty0.in" "$DIR/tty0.out"
 	mkfifo "$DIR/tty0.in" "$DIR/tty0.out"
-	python3 -c "$STAMPER" "$DIR/tty0.out" "$DIR/console.log" "$DIR/console.ts" &
+	: >"$DIR/console.log"
+	: >"$DIR/console.ts"
+	/usr/bin/python3 -c "$STAMPER" "$DIR/tty0.out" "$DIR/console.log" "$DIR/console.ts" &
 	QEMU_CATS+=($!)
 	# A bound on the whole session: every wait inside it is bounded too.
 	qemu_start "$DIR" $((3600 + RUNS * 2400)) \
