@@ -250,27 +250,25 @@ no_prompt_since() {
 # analyze PATH I MARK: one boot's figures, from the console lines after
 # line MARK of console.ts and from systemd-analyze time in the guest, as
 # one line of $WORK/figures: PATH I, then the host's (whole, shutdown,
-# firmware+GRUB, kernel, initramfs, userspace) and the guest's (printk
-# time of /init, systemd's start in kernel time, systemd-analyze's
-# kernel, initrd, userspace, multi-user.target in userspace). The
-# kernel's start on the host's clock: the host's stamp of "Run /init"
-# (printed live) less its printk time.
+# the jump: firmware + GRUB or purgatory, kernel, initramfs, userspace)
+# and the guest's (printk time of /init and of the real root's first
+# line, systemd-analyze's kernel, initrd, userspace, multi-user.target in
+# userspace). The real root's first line: TOMOYO's word when systemd is
+# executed (lsm= lists it) or systemd's own first, whichever comes first.
 analyze() {
 	local host sa
-	host=$(tail -n +"$(($3 + 1))" "$DIR/console.ts" | awk -v path="$1" '
+	host=$(tail -n +"$(($3 + 1))" "$DIR/console.ts" | awk '
 		function kt(s) { return substr(s, index(s, "[") + 1, index(s, "]") - index(s, "[") - 1) + 0 }
-		!cmd && /# (keyhandover reboot <\/dev\/null|systemctl reboot)$/ { cmd = $1; next }
+		!cmd && /# (keyhandover reboot <\/dev\/null|systemctl reboot)/ { cmd = $1; next }
 		cmd && !down && /kexec_core: Starting new kernel|reboot: Restarting system/ { down = $1; next }
-		down && !init && /\] Run \/init as init process/ { init = $1; kinit = kt($0); next }
-		init && !sysd && /systemd\[1\]: systemd [0-9].* running in system mode/ { sysd = $1; ksysd = kt($0); next }
-		sysd && !mu && /Reached target multi-user\.target/ { mu = $1 }
+		down && !lin && /\] Linux version / { lin = $1; next }
+		lin && !init && /\] Run \/init as init process/ { init = $1; kinit = kt($0); next }
+		init && !sysd && /systemd\[1\]:|Not activating Mandatory Access Control/ { sysd = $1; ksysd = kt($0); next }
+		sysd && !mu && /Reached target .*multi-user\.target/ { mu = $1 }
 		END {
 			if (!mu) { print "NA"; exit }
-			k0 = init - kinit
-			fw = path == "firmware" ? k0 - down : "NA"
-			kern = path == "firmware" ? init - k0 : init - down
-			printf "%.3f %.3f %s %.3f %.3f %.3f %.3f %.3f\n", mu - cmd, down - cmd,
-				fw == "NA" ? fw : sprintf("%.3f", fw), kern, sysd - init, mu - sysd, kinit, ksysd
+			printf "%.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f\n", mu - cmd, down - cmd,
+				lin - down, init - lin, sysd - init, mu - sysd, kinit, ksysd
 		}')
 	guest 'systemd-analyze time' 120 || return 1
 	sa=$(tr -d '\r' <"$OUT" | awk '
@@ -365,12 +363,13 @@ write_section() {
 		to the same target. Each part is timed on the host's clock from the
 		serial console's lines as they arrive: shutdown, the command to the
 		old kernel's last line (\`kexec_core: Starting new kernel\` or
-		\`reboot: Restarting system\`); firmware + GRUB, that line to the new
-		kernel's start (the host's stamp of \`Run /init as init process\` less
-		its printk time: the kernel's decompression falls here); kernel, to
-		\`Run /init\` (on the kexec path from the old kernel's last line, so
-		purgatory and decompression are in it); initramfs with the unlock,
-		to systemd's first line in the real root; userspace, to \`Reached
+		\`reboot: Restarting system\`); firmware + GRUB, that line to the
+		new kernel's first (\`Linux version\`): OVMF, GRUB, the EFI stub
+		loading the initramfs and decompressing the kernel, the kernel's
+		start before its console; on the kexec path the same span holds
+		purgatory, the decompression and that start (the jump); kernel, to
+		\`Run /init as init process\`; initramfs with the unlock, to the
+		real root's first line (systemd executed); userspace, to \`Reached
 		target multi-user.target\`. Medians of each part separately: the
 		parts need not add up to the whole. Runs: $(count kexec) kexec, $(count firmware) firmware
 		(KH_DOWNTIME_RUNS=$RUNS); a run whose console lines are missing is not counted.
@@ -379,7 +378,7 @@ write_section() {
 		table <<-EOF
 		3 **whole downtime** (s)
 		4 shutdown (s)
-		5 firmware + GRUB (s)
+		5 firmware + GRUB (s); kexec: the jump
 		6 kernel (s)
 		7 initramfs incl. unlock (s)
 		8 userspace to multi-user.target (s)
@@ -387,8 +386,10 @@ write_section() {
 		cat <<-EOF
 
 		The guest's own clocks, medians (s): the printk time of \`Run /init\`
-		and of systemd's first line in the real root; \`systemd-analyze
-		time\` in the guest after each boot (initramfs-tools has no systemd,
+		and of the real root's first line (the kernel's clock starts only
+		after its first lines, which say 0.000000, so it leaves out the
+		start that the host sees); \`systemd-analyze time\` in the guest
+		after each boot (initramfs-tools has no systemd,
 		so systemd's "kernel" holds the initramfs too; GRUB on Debian reports
 		no loader time to systemd, so it shows no firmware or loader part).
 
