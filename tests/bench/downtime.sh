@@ -457,6 +457,8 @@ main() {
 		run_kexec "$i" || { ok=0; break; }
 		kh_log "# run $i of $RUNS: firmware"
 		run_firmware "$i" || { ok=0; break; }
+		# The section so far: a run stopped early still leaves its figures.
+		write_section
 		[ "$i" = "$RUNS" ] || link_root_key || ok=0
 	done
 	qemu_stop "$DIR"
