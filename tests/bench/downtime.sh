@@ -178,13 +178,17 @@ first_boot() {
 # at cryptsetup's prompt; systemd-cryptsetup linked the data disk's at
 # this boot already. Preparation for the next kexec, not measured.
 link_root_key() {
-	send "cryptsetup refresh --link-vk-to-keyring '@u::%logon:$KEY_DESC' cryptroot" || return 1
+	# Its own end marker (computed by the guest's shell, as guest's): what
+	# is typed while cryptsetup runs is lost when it restores the echo.
+	send "cryptsetup refresh --link-vk-to-keyring '@u::%logon:$KEY_DESC' cryptroot; echo KH-LINK-\$(($BOOT + 0))-rc-\$?-end" ||
+		return 1
 	check "$SCENARIO: boot $BOOT: cryptsetup refresh asks for root's passphrase" \
 		wait_for 'Enter passphrase for'
 	[ "$LAST_OK" = 1 ] || return 1
 	type_passphrase
-	guest_ok "boot $BOOT: root's key linked in @u (cryptsetup refresh --link-vk-to-keyring)" \
-		"keyctl search @u logon $KEY_DESC"
+	check "$SCENARIO: boot $BOOT: cryptsetup refresh --link-vk-to-keyring succeeded" \
+		wait_for "KH-LINK-$BOOT-rc-0-end"
+	guest_ok "boot $BOOT: root's key linked in @u" "keyctl search @u logon $KEY_DESC"
 	[ "$LAST_OK" = 1 ]
 }
 
