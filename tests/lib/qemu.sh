@@ -104,11 +104,11 @@ qemu_type() {
 	qemu_keys "$1" "$2"$'\r'
 }
 
-# qemu_type_file DIR FILE: the same with a secret from a file (never on
-# a command line), after the half second a program takes to turn the
-# echo off behind its prompt.
+# qemu_type_file DIR FILE [DELAY]: the same with a secret from a file
+# (never on a command line), after the half second (DELAY) a program
+# takes to turn the echo off behind its prompt.
 qemu_type_file() {
-	sleep 0.5
+	sleep "${3:-0.5}"
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	timeout 5 sh -c 'printf "%s\r" "$(cat "$1")" >"$2"' sh "$2" "$1/tty0.in"
 }
@@ -116,7 +116,7 @@ qemu_type_file() {
 # wait_for TEXT [SECONDS [ABORT-TEXT]]: wait until TEXT appears on
 # $DIR's console after the last match (POS, its offset); move past it.
 # Returns 2 at once when ABORT-TEXT appears first, 1 when QEMU ends or
-# SECONDS (default WAIT) pass.
+# SECONDS (default WAIT) pass. It looks every WAIT_POLL seconds (0.5).
 wait_for() {
 	local text=$1 end=$((SECONDS + ${2:-$WAIT})) abort=${3:-} hit gone=
 	while :; do
@@ -137,7 +137,7 @@ wait_for() {
 			continue
 		fi
 		[ "$SECONDS" -lt "$end" ] || { note "waited ${2:-$WAIT} s for '$text'"; return 1; }
-		sleep 0.5
+		sleep "${WAIT_POLL:-0.5}"
 	done
 }
 

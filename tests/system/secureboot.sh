@@ -40,6 +40,8 @@ set -eu -o pipefail
 KH_TOP=$(cd "$(dirname -- "$0")/../.." && pwd)
 # shellcheck source=../lib/suite.sh
 . "$KH_TOP/tests/lib/suite.sh"
+# shellcheck source=../lib/efi.sh
+. "$KH_TOP/tests/lib/efi.sh"
 # shellcheck source=systems/trixie.sh
 . "$KH_TOP/tests/system/systems/trixie.sh"
 
@@ -60,9 +62,6 @@ SHIM_GUID=605dab50-e046-4300-abb6-3dd810dd8b23
 # The one-time password of the MokManager enrolment (typed at
 # MokManager's prompt; a test's, guarding nothing).
 MOK_PASSWORD=kh-test-mok
-# The ESP's type GUID and Linux's file system one.
-ESP_TYPE=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
-LINUX_TYPE=0FC63DAF-8483-4772-8E79-3D69D8477DE4
 
 # shellcheck disable=SC2034 # KEEP: read by keep_or_remove_work
 for a in "$@"; do
@@ -80,36 +79,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# kh_sb_binaries CROOT: print a cached directory with Debian 13's signed
-# shim, MokManager and GRUB (shimx64.efi, mmx64.efi, grubx64.efi), keyed
-# by the packages' versions, downloaded once by the trixie chroot's apt.
-kh_sb_binaries() {
-	local croot=$1 v d t
-	# shellcheck disable=SC2016 # apt-cache's output, not the shell's
-	v=$(for p in shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed; do
-		chroot "$croot" apt-cache policy "$p" | sed -n 's/^ *Candidate: //p'
-	done | tr '\n:' '_-')
-	d=$KH_CACHE/secureboot/${v%_}
-	if [ ! -e "$d.complete" ]; then
-		kh_log "downloading Debian 13's signed shim and GRUB (once)"
-		t=$croot/tmp/kh-sb-dl.$$
-		rm -rf "$t" "$d"
-		mkdir -p "$t" "$d"
-		# shellcheck disable=SC2016 # expanded by the inner sh
-		kh_chroot_run "$croot" sh -c 'cd "$1" && apt-get download -qq \
-			-o APT::Sandbox::User=root shim-signed shim-helpers-amd64-signed \
-			grub-efi-amd64-signed' sh "/tmp/kh-sb-dl.$$" >&2 || return 1
-		for p in "$t"/*.deb; do dpkg -x "$p" "$t/x"; done
-		cp "$t/x/usr/lib/shim/shimx64.efi.signed" "$d/shimx64.efi" &&
-			cp "$t/x/usr/lib/shim/mmx64.efi.signed" "$d/mmx64.efi" &&
-			cp "$t/x/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed" "$d/grubx64.efi" &&
-			cp "$t"/*.deb "$d/" || return 1
-		rm -rf "$t"
-		: >"$d.complete"
-	fi
-	printf '%s\n' "$d"
-}
 
 # The base system: Debian 13 as the system suite makes it (tests/lib/
 # debian.sh kh_build_system_base: Debian's kernel, DKMS, headers,
@@ -225,14 +194,8 @@ make_disk() {
 	rm -f "$WORK/root.ext4"
 	mke2fs -q -t ext4 -U "$uuid" -L kh-root -d "$MERGED" "$WORK/root.ext4" "${root_mb}M" \
 		>"$WORK/mke2fs.log" 2>&1 || { cat "$WORK/mke2fs.log" >&2; return 1; }
-	truncate -s $((1 + esp_mb + root_mb + 1))M "$WORK/disk.img"
-	sfdisk -q "$WORK/disk.img" >/dev/null <<-EOF
-	label: gpt
-	start=2048, size=$((esp_mb * 2048)), type=$ESP_TYPE, name=ESP
-	start=$(((1 + esp_mb) * 2048)), size=$((root_mb * 2048)), type=$LINUX_TYPE, name=root
-	EOF
-	dd if="$WORK/esp.img" of="$WORK/disk.img" bs=1M seek=1 conv=notrunc status=none
-	dd if="$WORK/root.ext4" of="$WORK/disk.img" bs=1M seek=$((1 + esp_mb)) conv=notrunc status=none
+	gpt_disk "$WORK/disk.img" "$ESP_TYPE:ESP:$WORK/esp.img" "$LINUX_TYPE:root:$WORK/root.ext4" ||
+		return 1
 	rm -f "$WORK/esp.img" "$WORK/root.ext4"
 }
 
