@@ -17,7 +17,7 @@
 #   3. the module's own cost (function_graph; the reboot notifier's own
 #      line); 4. footprint; 5. scaling with 1, 4 and 16 volumes, restore
 #      serial and parallel; 6. the downtime of a whole Debian 13 system
-#      (downtime.sh; KH_BENCH_DOWNTIME=0 leaves it out).
+#      (downtime.sh, KH_DOWNTIME_RUNS; KH_BENCH_DOWNTIME=0 leaves it out).
 #
 # Environment: KH_BENCH_RUNS (default 5), KH_BENCH_PIPELINE_RUNS
 # (default 3), KH_BENCH_OUT (default docs/benchmarks.md), KH_BENCH_PARTS
@@ -191,9 +191,14 @@ main() {
 	run_guest
 	[ ! -f "$WORK/sizes" ] || cat "$WORK/sizes" >>"$WORK/results"
 	[ -z "${KH_BENCH_RAW:-}" ] || cp "$WORK/results" "$KH_BENCH_RAW"
+	if [ "${KH_BENCH_DOWNTIME:-1}" != 0 ]; then
+		echo "# the whole-system downtime (tests/bench/downtime.sh: an hour or more under TCG)" >&2
+		"$here/downtime.sh" "$WORK/downtime.md"
+	fi
 	"$here/report.sh" "$WORK/results" "$VER" "$RUNS" \
 		"$(du -b "$top/kmod/keyhandover.ko" | cut -f1)" \
-		"$(du -b "$WORK/data/real-initrd.img" | cut -f1)" "$PRUNS" | tee "$OUT"
+		"$(du -b "$WORK/data/real-initrd.img" | cut -f1)" "$PRUNS" \
+		"$WORK/downtime.md" | tee "$OUT"
 	echo "# written to $OUT" >&2
 	DONE=1
 }
