@@ -1,5 +1,6 @@
 #!/bin/bash
 # report.sh RESULTS KVER RUNS MODULE_BYTES REAL_INITRD_BYTES PIPELINE_RUNS [DOWNTIME_MD]
+# (KH_BENCH_NOTE: one more line for the run's header, about its conditions)
 # Turns the guest's "KH-BENCH name microseconds maxrss_kib rc",
 # "KH-MODULE op microseconds" and "KH-PARAM name value" lines into
 # docs/benchmarks.md (on stdout): medians and ratios taken in this one
@@ -24,6 +25,13 @@ mmedian() {
 			if (!NR) { print "n/a"; exit }
 			if (NR % 2) print v[(NR + 1) / 2]
 			else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# spread NAME: the fastest and the slowest run of NAME, in seconds.
+spread() {
+	awk -v n="$1" '$1 == "KH-BENCH" && $2 == n { print $3 }' "$res" | sort -n |
+		awk 'NR == 1 { lo = $1 } { hi = $1 } END {
+			if (!NR) print "n/a"; else printf "%.2f..%.2f", lo / 1e6, hi / 1e6 }'
 }
 
 # Seconds with two decimals from microseconds.
@@ -127,7 +135,8 @@ turns (a, b, a, b, ...). Timings are reported, never asserted.
   initramfs with the module, the tool, cryptsetup 2.6.1 and kexec-tools
   (no udev: restore finds each device by its LUKS header).
 - Reproduce: \`make bench\` (\`KH_BENCH_RUNS\` sets the runs).
-- Commands that failed during the run: $(failures) (should be 0).
+- Commands that failed during the run: $(failures) (should be 0).${KH_BENCH_NOTE:+
+- $KH_BENCH_NOTE}
 
 ## At a glance
 
@@ -253,7 +262,15 @@ cat <<EOF
 
 stash grows with one passphrase derivation per volume; restore with one
 digest check and one activation per volume, which its workers share out
-among the CPUs; load does not depend on it.
+among the CPUs; load does not depend on it. These volumes' digest is at
+cryptsetup's least (1000 PBKDF2 iterations: a forced keyslot cost skips
+the benchmark), so each volume leaves a worker little CPU work to take
+over; a volume formatted with cryptsetup's own choice costs its digest
+check what section 1's default volume shows.
+
+Spread of the restores of 16 volumes (min..max of the runs, s): one at a
+time $(spread restore-j1-n16), at once $(spread restore-jcpus-n16);
+cryptsetup in one stream $(spread floor-s1-n16), in $(param cpus) $(spread "floor-s$(param cpus)-n16").
 EOF
 if [ -n "$downtime" ] && [ -s "$downtime" ]; then
 	echo
