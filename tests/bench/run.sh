@@ -100,6 +100,7 @@ make_volumes() {
 	cp "$WORK/vk0" "$WORK/data/vk-small"
 	for ((i = 0; i < NVOL; i++)); do
 		cp "$WORK/vk$i" "$WORK/data/vk-bench$i"
+		printf '%s\n' "${uuids[2 * i]}" >"$WORK/data/uuid-bench$i"
 	done
 	head -c 64 /dev/urandom >"$WORK/data/vk-default"
 	cat /proc/sys/kernel/random/uuid >"$WORK/data/default.uuid"
