@@ -6,6 +6,7 @@
  * themselves are in cli_options.h, one line each: the getopt tables and
  * the usage text are made from that table.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <getopt.h>
@@ -125,7 +126,10 @@ static int khu_cli_store_operand(const struct khu_cli_ctx *ctx, int id,
 	return 0;
 }
 
-/* 1..@max, digits only; @unit is said after the range ("" or " seconds"). */
+/*
+ * 1..@max, digits only (strtoul() alone takes " 5", "+5" and "-1");
+ * @unit is said after the range ("" or " seconds").
+ */
 static int khu_cli_store_count(const struct khu_cli_ctx *ctx, int id,
 			       unsigned int *slot, const char *val,
 			       unsigned long max, const char *unit)
@@ -138,7 +142,7 @@ static int khu_cli_store_count(const struct khu_cli_ctx *ctx, int id,
 	v = strtoul(val, &end, 10);
 	if (*slot)
 		return khu_cli_err(ctx, "--%s given twice", name);
-	if (errno || end == val || *end || val[0] == '-' || v == 0 || v > max)
+	if (errno || !isdigit((unsigned char)val[0]) || *end || v == 0 || v > max)
 		return khu_cli_err(ctx, "--%s must be 1..%lu%s, got '%s'",
 				   name, max, unit, val);
 	*slot = v;

@@ -406,6 +406,12 @@ static void khu_test_keyring(void)
 	khu_report(khu_usage_error(ret, "--jobs must be 1..16"), "restore --jobs 0");
 	ret = KHU_PARSE("restore", "--jobs", "-1");
 	khu_report(khu_usage_error(ret, "--jobs must be 1..16"), "restore --jobs -1");
+	ret = KHU_PARSE("restore", "--jobs", "+5");
+	khu_report(khu_usage_error(ret, "--jobs must be 1..16"), "restore --jobs +5: digits only");
+	ret = KHU_PARSE("restore", "--jobs", " 5");
+	khu_report(khu_usage_error(ret, "--jobs must be 1..16"), "restore --jobs ' 5': digits only");
+	ret = KHU_PARSE("stash", "--timeout", "+5", "/dev/a");
+	khu_report(khu_usage_error(ret, "--timeout must be 1.."), "stash --timeout +5: digits only");
 	ret = KHU_PARSE("restore", "--jobs", "2x");
 	khu_report(khu_usage_error(ret, "--jobs must be 1..16"), "restore --jobs 2x");
 	ret = KHU_PARSE("restore", "--jobs", "2", "--jobs", "3");
