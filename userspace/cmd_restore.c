@@ -564,16 +564,21 @@ static unsigned int khu_restore_jobs(const struct khu_opts *o,
 	return o->jobs ? o->jobs : khu_parallel_cpus();
 }
 
+/* Is @e's volume open already, under any name? Quietly. */
+static bool khu_restore_mapped(const struct kh_entry *e)
+{
+	char open_as[KH_NAME_LEN];
+
+	return khu_luks_find_mapping(e->uuid, open_as, sizeof(open_as));
+}
+
 /*
  * Can entry @e go at once with the others: open already, its device
  * here, or malformed (it fails at once)?
  */
 static bool khu_restore_ready(const struct kh_entry *e)
 {
-	char open_as[KH_NAME_LEN];
-
-	return !khu_restore_entry_ok(e) ||
-	       khu_luks_find_mapping(e->uuid, open_as, sizeof(open_as)) ||
+	return !khu_restore_entry_ok(e) || khu_restore_mapped(e) ||
 	       khu_luks_present(e->uuid);
 }
 
@@ -588,15 +593,13 @@ static bool khu_restore_ready(const struct kh_entry *e)
 static void khu_restore_warm_up(const struct kh_entry *entries,
 				const uint32_t *pick, uint32_t n)
 {
-	char open_as[KH_NAME_LEN];
 	struct crypt_device *cd;
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
 		const struct kh_entry *e = &entries[pick[i]];
 
-		if (!khu_restore_entry_ok(e) ||
-		    khu_luks_find_mapping(e->uuid, open_as, sizeof(open_as)) ||
+		if (!khu_restore_entry_ok(e) || khu_restore_mapped(e) ||
 		    khu_luks_open_by_uuid(e->uuid, &cd))
 			continue;
 		khu_luks_warm_up(cd);
@@ -618,6 +621,7 @@ static unsigned int khu_restore_run(struct khu_restore_job *job,
 	uint32_t now[KH_MAX_ENTRIES], later[KH_MAX_ENTRIES];
 	uint32_t i, n_now = 0, n_later = 0;
 	unsigned int failed;
+	bool at_once;
 
 	for (i = 0; i < count; i++) {
 		if (jobs <= 1 || khu_restore_ready(&job->entries[i]))
@@ -625,10 +629,11 @@ static unsigned int khu_restore_run(struct khu_restore_job *job,
 		else
 			later[n_later++] = i;
 	}
-	if (jobs > 1 && n_now > 1)
+	at_once = jobs > 1 && n_now > 1;
+	if (at_once)
 		khu_restore_warm_up(job->entries, now, n_now);
 	job->pick = now;
-	job->no_wait = jobs > 1 && n_now > 1;
+	job->no_wait = at_once;
 	failed = khu_parallel_run(n_now, jobs, khu_restore_task, job);
 	/* A worker killed before its own wipe left its key: gone now. */
 	for (i = 0; i < n_now; i++)

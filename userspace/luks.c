@@ -315,25 +315,35 @@ static int khu_luks_try(const char *path, const char *uuid,
 }
 
 /*
- * udev names the link after the UUID as blkid prints it: lower case. The
- * lower-case link is tried only if it is another path: the same path is
- * not tried twice.
+ * The udev links of @uuid into @path, and how many: as given, then in
+ * lower case only if that is another path (udev names the link after the
+ * UUID as blkid prints it: lower case; no path is tried twice).
  */
-static int khu_luks_try_by_uuid_link(const char *uuid,
-				     struct crypt_device **out)
+static unsigned int khu_luks_uuid_links(const char *uuid,
+					char path[2][PATH_MAX])
 {
-	char path[PATH_MAX];
 	bool lowered = false;
 	size_t i, len;
 
-	len = snprintf(path, sizeof(path), "/dev/disk/by-uuid/%s", uuid);
-	if (!khu_luks_try(path, uuid, out))
-		return 0;
+	len = snprintf(path[0], PATH_MAX, "/dev/disk/by-uuid/%s", uuid);
+	memcpy(path[1], path[0], len + 1);
 	for (i = len - strlen(uuid); i < len; i++) {
-		lowered |= isupper((unsigned char)path[i]);
-		path[i] = tolower((unsigned char)path[i]);
+		lowered |= isupper((unsigned char)path[1][i]);
+		path[1][i] = tolower((unsigned char)path[1][i]);
 	}
-	return lowered ? khu_luks_try(path, uuid, out) : -ENODEV;
+	return lowered ? 2 : 1;
+}
+
+static int khu_luks_try_by_uuid_link(const char *uuid,
+				     struct crypt_device **out)
+{
+	char path[2][PATH_MAX];
+	unsigned int i, n = khu_luks_uuid_links(uuid, path);
+
+	for (i = 0; i < n; i++)
+		if (!khu_luks_try(path[i], uuid, out))
+			return 0;
+	return -ENODEV;
 }
 
 static bool khu_sysfs_exists(const char *dev, const char *attr)
@@ -367,18 +377,9 @@ static bool khu_sysfs_empty(const char *dev)
 static bool khu_sysfs_held(const char *dev)
 {
 	char path[PATH_MAX];
-	struct dirent *de;
-	bool held = false;
-	DIR *dir;
 
 	snprintf(path, sizeof(path), "/sys/class/block/%s/holders", dev);
-	dir = opendir(path);
-	if (!dir)
-		return false;
-	while (!held && (de = readdir(dir)))
-		held = de->d_name[0] != '.';
-	closedir(dir);
-	return held;
+	return khu_dir_has_entries(path);
 }
 
 /*
@@ -420,17 +421,44 @@ static const uint64_t khu_luks_hdr_offsets[] = {
 
 #define KHU_LUKS_VERSION_OFFSET	6
 #define KHU_LUKS2_SIZE_OFFSET	8
+#define KHU_LUKS_COPIES \
+	(sizeof(khu_luks_hdr_offsets) / sizeof(khu_luks_hdr_offsets[0]))
+
+/* The part of a header copy read: up to the end of its UUID, and a NUL. */
+typedef char khu_luks_hdr[KHU_LUKS_UUID_OFFSET + KHU_LUKS_UUID_LEN + 1];
+
+/*
+ * The header copy at @off into @hdr: 1 when it has @magic, 0 when not,
+ * -EIO when it cannot be read, -ENODATA past the end of the device.
+ */
+static int khu_luks_read_copy(int fd, uint64_t off, const char *magic,
+			      khu_luks_hdr hdr)
+{
+	ssize_t n = pread(fd, hdr, sizeof(khu_luks_hdr) - 1, off);
+
+	if (n < 0)
+		return -EIO;
+	if (n != (ssize_t)sizeof(khu_luks_hdr) - 1)
+		return -ENODATA;
+	hdr[sizeof(khu_luks_hdr) - 1] = '\0';
+	return !memcmp(hdr, magic, KHU_LUKS_MAGIC_LEN);
+}
+
+static bool khu_luks_hdr_names(const khu_luks_hdr hdr, const char *uuid)
+{
+	return !strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid);
+}
 
 /*
  * LUKS2's second copy, at the offset the first header @first gives as its
  * size (big-endian, one of libcryptsetup's places): does it carry @uuid?
  * LUKS1 has no second copy.
  */
-static bool khu_luks_fd_second_has_uuid(int fd, const char *first,
+static bool khu_luks_fd_second_has_uuid(int fd, const khu_luks_hdr first,
 					const char *uuid)
 {
 	const unsigned char *p = (const unsigned char *)first;
-	char hdr[KHU_LUKS_UUID_OFFSET + KHU_LUKS_UUID_LEN + 1];
+	khu_luks_hdr hdr;
 	uint64_t size = 0;
 	size_t i;
 
@@ -439,45 +467,33 @@ static bool khu_luks_fd_second_has_uuid(int fd, const char *first,
 		return false;
 	for (i = 0; i < 8; i++)
 		size = size << 8 | p[KHU_LUKS2_SIZE_OFFSET + i];
-	for (i = 1; i < sizeof(khu_luks_hdr_offsets) /
-			sizeof(khu_luks_hdr_offsets[0]); i++)
+	for (i = 1; i < KHU_LUKS_COPIES; i++)
 		if (khu_luks_hdr_offsets[i] == size)
-			break;
-	if (i == sizeof(khu_luks_hdr_offsets) / sizeof(khu_luks_hdr_offsets[0]) ||
-	    pread(fd, hdr, sizeof(hdr) - 1, size) != (ssize_t)sizeof(hdr) - 1 ||
-	    memcmp(hdr, "SKUL\xba\xbe", KHU_LUKS_MAGIC_LEN))
-		return false;
-	hdr[sizeof(hdr) - 1] = '\0';
-	return !strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid);
+			return khu_luks_read_copy(fd, size, "SKUL\xba\xbe", hdr) == 1 &&
+			       khu_luks_hdr_names(hdr, uuid);
+	return false;
 }
 
 /* Does any header copy on the open device @fd carry @uuid? */
 static bool khu_luks_fd_has_uuid(int fd, const char *uuid)
 {
-	static const char magic[][KHU_LUKS_MAGIC_LEN] = {
-		{ 'L', 'U', 'K', 'S', '\xba', '\xbe' },
-		{ 'S', 'K', 'U', 'L', '\xba', '\xbe' },
-	};
-	char hdr[KHU_LUKS_UUID_OFFSET + KHU_LUKS_UUID_LEN + 1];
+	khu_luks_hdr hdr;
 	size_t i;
 
-	for (i = 0; i < sizeof(khu_luks_hdr_offsets) /
-			sizeof(khu_luks_hdr_offsets[0]); i++) {
-		ssize_t n = pread(fd, hdr, sizeof(hdr) - 1,
-				  khu_luks_hdr_offsets[i]);
+	for (i = 0; i < KHU_LUKS_COPIES; i++) {
+		int ret = khu_luks_read_copy(fd, khu_luks_hdr_offsets[i],
+					     i ? "SKUL\xba\xbe" : "LUKS\xba\xbe",
+					     hdr);
 
 		/*
 		 * An unreadable copy: libcryptsetup goes on to the next
 		 * offset, so do we. The end of the device: no more copies.
 		 */
-		if (n < 0)
-			continue;
-		if (n != (ssize_t)sizeof(hdr) - 1)
+		if (ret == -ENODATA)
 			return false;
-		if (memcmp(hdr, magic[i != 0], KHU_LUKS_MAGIC_LEN))
+		if (ret <= 0)
 			continue;
-		hdr[sizeof(hdr) - 1] = '\0';
-		if (!strcasecmp(hdr + KHU_LUKS_UUID_OFFSET, uuid))
+		if (khu_luks_hdr_names(hdr, uuid))
 			return true;
 		/*
 		 * A first header naming another volume: libcryptsetup may
@@ -492,9 +508,10 @@ static bool khu_luks_fd_has_uuid(int fd, const char *uuid)
 }
 
 /*
- * Could /dev/@dev be the LUKS device @uuid? A few raw reads where the
- * header's copies are, instead of libcryptsetup's whole load (locks,
- * both JSON areas and their checksums) of every block device there is.
+ * Could /dev/@dev be the LUKS device @uuid? Not one the scan skips, and
+ * a few raw reads where the header's copies are, instead of
+ * libcryptsetup's whole load (locks, both JSON areas and their
+ * checksums) of every block device there is.
  */
 static bool khu_luks_may_be(const char *dev, const char *uuid)
 {
@@ -502,6 +519,8 @@ static bool khu_luks_may_be(const char *dev, const char *uuid)
 	bool maybe;
 	int fd;
 
+	if (khu_sysfs_skip(dev))
+		return false;
 	snprintf(path, sizeof(path), "/dev/%s", dev);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
@@ -531,8 +550,7 @@ static int khu_luks_scan_sysfs(const char *uuid, struct crypt_device **out)
 	if (!dir)
 		return -errno;
 	while ((de = readdir(dir))) {
-		if (khu_sysfs_skip(de->d_name) ||
-		    !khu_luks_may_be(de->d_name, uuid))
+		if (!khu_luks_may_be(de->d_name, uuid))
 			continue;
 		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
 		if (khu_luks_try(path, uuid, &cd))
@@ -606,27 +624,23 @@ int khu_luks_find_mapping(const char *uuid, char *name, size_t len)
  */
 bool khu_luks_present(const char *uuid)
 {
-	char path[PATH_MAX];
+	char path[2][PATH_MAX];
 	struct dirent *de;
 	bool found = false;
-	size_t i, len;
+	unsigned int i, n;
 	DIR *dir;
 
 	if (!khu_luks_uuid_valid(uuid))
 		return false;
-	len = snprintf(path, sizeof(path), "/dev/disk/by-uuid/%s", uuid);
-	if (!access(path, F_OK))
-		return true;
-	for (i = len - strlen(uuid); i < len; i++)
-		path[i] = tolower((unsigned char)path[i]);
-	if (!access(path, F_OK))
-		return true;
+	n = khu_luks_uuid_links(uuid, path);
+	for (i = 0; i < n; i++)
+		if (!access(path[i], F_OK))
+			return true;
 	dir = opendir("/sys/class/block");
 	if (!dir)
 		return false;
 	while (!found && (de = readdir(dir)))
-		found = !khu_sysfs_skip(de->d_name) &&
-			khu_luks_may_be(de->d_name, uuid);
+		found = khu_luks_may_be(de->d_name, uuid);
 	closedir(dir);
 	return found;
 }

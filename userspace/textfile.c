@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Small text files read whole (crypttab, grub.cfg, grubenv, drop-ins), and
- * one-line files (sysfs attributes, module parameters).
+ * one-line files (sysfs attributes, module parameters); whether a directory
+ * holds anything (a holder in sysfs, a mounted efivarfs).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,4 +62,19 @@ int khu_text_read_line(const char *path, char *buf, size_t len)
 		return -EIO;
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
+}
+
+/* Does @dir hold an entry (other than . and .. and hidden ones)? */
+bool khu_dir_has_entries(const char *dir)
+{
+	struct dirent *d;
+	bool used = false;
+	DIR *dp = opendir(dir);
+
+	if (!dp)
+		return false;
+	while (!used && (d = readdir(dp)))
+		used = d->d_name[0] != '.';
+	closedir(dp);
+	return used;
 }

@@ -24,7 +24,6 @@
  * (khu_trust_judge): the tests give each its own fake tree. Never prints.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <keyutils.h>
@@ -80,21 +79,6 @@ static int khu_trust_efi_var(const char *sys, const char *name,
 	return 0;
 }
 
-/* Does @dir hold an entry: is efivarfs mounted there? */
-static bool khu_trust_dir_used(const char *dir)
-{
-	struct dirent *d;
-	bool used = false;
-	DIR *dp = opendir(dir);
-
-	if (!dp)
-		return false;
-	while (!used && (d = readdir(dp)))
-		used = d->d_name[0] != '.';
-	closedir(dp);
-	return used;
-}
-
 /*
  * Secure Boot, as the firmware says it: no /sys/firmware/efi, not booted
  * through UEFI; no SecureBoot variable where efivarfs shows others, a
@@ -113,7 +97,7 @@ void khu_trust_read_sb(const char *sys, struct khu_trust *t)
 	}
 	ret = khu_trust_efi_var(sys, "SecureBoot", &on);
 	snprintf(path, sizeof(path), "%s/firmware/efi/efivars", sys);
-	if (ret == -ENOENT && khu_trust_dir_used(path)) {
+	if (ret == -ENOENT && khu_dir_has_entries(path)) {
 		t->sb = KHU_SB_OFF;
 		return;
 	}

@@ -9,22 +9,23 @@ set -eu
 res=$1 kver=$2 runs=$3 ko_bytes=$4 initrd_bytes=$5 pruns=$6
 downtime=${7:-}
 
+# The median of the numbers on stdin, one a line; n/a for none.
+median_of() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (!NR) { print "n/a"; exit }
+		if (NR % 2) print v[(NR + 1) / 2]
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 # median NAME FIELD: the median of one measurement (field 3: us, 4: KiB).
 median() {
 	awk -v n="$1" -v f="$2" '$1 == "KH-BENCH" && $2 == n { print $f }' "$res" |
-		sort -n | awk '{ v[NR] = $1 } END {
-			if (!NR) { print "n/a"; exit }
-			if (NR % 2) print v[(NR + 1) / 2]
-			else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+		median_of
 }
 
 # The median of the module's own timings of OP (KH-MODULE lines), in us.
 mmedian() {
-	awk -v n="$1" '$1 == "KH-MODULE" && $2 == n { print $3 }' "$res" |
-		sort -g | awk '{ v[NR] = $1 } END {
-			if (!NR) { print "n/a"; exit }
-			if (NR % 2) print v[(NR + 1) / 2]
-			else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	awk -v n="$1" '$1 == "KH-MODULE" && $2 == n { print $3 }' "$res" | median_of
 }
 
 # spread NAME: the fastest and the slowest run of NAME, in seconds.
