@@ -60,12 +60,28 @@ checkpatch() {
 	[ "$rc" = 0 ] && ! grep -qE ': (ERROR|WARNING|CHECK):' "$tmp/checkpatch.out"
 }
 
+# The RFC series (upstream/, docs/upstream.md) as a maintainer would run
+# it: each patch file, --strict, nothing reported.
+checkpatch_series() {
+	local script=$1 p rc=0
+	: >"$tmp/checkpatch-series.out"
+	for p in "$top"/upstream/[0-9][0-9][0-9][1-9]-*.patch; do
+		[ -f "$p" ] || return 1
+		perl "$script" --strict --no-tree --terse --show-types "$p" \
+			>>"$tmp/checkpatch-series.out" 2>&1 || rc=$?
+	done
+	grep -v ' 0 errors, 0 warnings, 0 checks,' "$tmp/checkpatch-series.out"
+	[ "$rc" = 0 ] && ! grep -qE ': (ERROR|WARNING|CHECK):' "$tmp/checkpatch-series.out"
+}
+
 # The source tree lives in the trixie chroot (its apt, chroot(8)): root
 # only. Without root this check is skipped, and says so.
 if [ "$(id -u)" = 0 ]; then
 	if src=$(kh_kho_source); then
 		check_output "module: checkpatch.pl --strict --no-tree reports nothing (linux-source-7.3)" \
 			checkpatch "${src% *}${src#* }/scripts/checkpatch.pl"
+		check_output "upstream: checkpatch.pl --strict reports nothing on each patch of the RFC series" \
+			checkpatch_series "${src% *}${src#* }/scripts/checkpatch.pl"
 	else
 		check_output "module: linux-source-7.3 unpacked for checkpatch.pl" false
 	fi

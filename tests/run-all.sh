@@ -108,8 +108,9 @@ stop_all() {
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 
-# The KHO and debug kernel (lane qemu's kho and debug scenarios) is a
-# build of ten minutes on both cores when the cache is cold. It starts
+# The KHO and debug kernel with the RFC series (lane qemu's kho, debug and
+# upstream scenarios) is a
+# build of about 25 minutes on both cores when the cache is cold. It starts
 # now, beside the quick suites, whose downloads and debootstraps leave
 # the cores idle, instead of after them. Its
 # source goes into the trixie chroot first; the suites that use the

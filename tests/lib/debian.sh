@@ -437,6 +437,23 @@ kh_build_module_chroot() {
 	rm -rf "$kh_croot$kh_b"
 }
 
+# kh_sign_module_chroot CROOT TREE KO: sign KO with the key the kernel
+# TREE (a path in CROOT) made for its own modules, when that kernel
+# checks module signatures; nothing otherwise.
+kh_sign_module_chroot() {
+	kh_croot=$1 kh_t=$2 kh_ko=$3
+	grep -qx 'CONFIG_MODULE_SIG=y' "$kh_croot$kh_t/.config" || return 0
+	cp "$kh_ko" "$kh_croot/tmp/kh-sign.ko"
+	kh_chroot_run "$kh_croot" "$kh_t/scripts/sign-file" sha512 \
+		"$kh_t/certs/signing_key.pem" "$kh_t/certs/signing_key.x509" \
+		/tmp/kh-sign.ko || {
+		rm -f "$kh_croot/tmp/kh-sign.ko"
+		kh_log "signing $kh_ko with $kh_t's key failed"
+		return 1
+	}
+	mv "$kh_croot/tmp/kh-sign.ko" "$kh_ko"
+}
+
 # The packages that hold KVER's image and modules, pinned: the unsigned
 # image where there is one (6.12), else the image and what 7.x split out
 # of it (linux-base-KVER with modules.builtin, linux-binary-KVER,
@@ -483,15 +500,41 @@ kh_fetch_trixie_kernel() {
 # --- the Kexec HandOver test kernel -----------------------------------------
 #
 # No Debian kernel enables CONFIG_KEXEC_HANDOVER yet: the test kernel is
-# Debian's linux-source-7.3 with tinyconfig, tests/qemu/kho.config and
+# Debian's linux-source-7.3 with tinyconfig, tests/qemu/kho.config,
 # tests/qemu/debug.config (KASAN, KFENCE, UBSAN, lockdep, kmemleak, fault
-# injection: the same kernel serves the `kho` and the `debug` scenarios),
-# built in the trixie chroot (gcc-14) and cached by the hash of those
-# files and the source package's version.
+# injection) and the RFC series of upstream/: the same kernel serves the
+# `kho`, `debug` and `upstream` scenarios, built in the trixie chroot
+# (gcc-14) and cached by the hash of those files, the patches and the
+# source package's version.
 
 # (KH_KHO_CONFIGS=kho.config: the kernel without the debug options, for
 # comparisons.)
 KH_KHO_CONFIGS=${KH_KHO_CONFIGS:-kho.config debug.config}
+
+# The RFC series in upstream/ (docs/upstream.md) is part of that kernel:
+# its patches applied to the unpacked source in order, upstream/series.config
+# merged after the configs above, both in the cache key, so that the `kho`
+# and `debug` scenarios and the series' own `upstream` scenario boot one
+# kernel, built once. (KH_KHO_SERIES= : the kernel without the series.)
+KH_KHO_SERIES=${KH_KHO_SERIES-$KH_TOP/upstream}
+
+# kh_kho_patches: the series' patch files in order (not the cover letter).
+kh_kho_patches() {
+	[ -n "$KH_KHO_SERIES" ] || return 0
+	for kh_p in "$KH_KHO_SERIES"/[0-9][0-9][0-9][1-9]-*.patch; do
+		[ -f "$kh_p" ] || kh_die "no patches in $KH_KHO_SERIES"
+		printf '%s\n' "$kh_p"
+	done
+}
+
+# kh_kho_config_files: the configuration fragments, in merge order.
+kh_kho_config_files() {
+	for kh_c in $KH_KHO_CONFIGS; do
+		[ -f "$KH_QEMU_DIR/$kh_c" ] || kh_die "no $KH_QEMU_DIR/$kh_c"
+		printf '%s\n' "$KH_QEMU_DIR/$kh_c"
+	done
+	[ -z "$KH_KHO_SERIES" ] || printf '%s\n' "$KH_KHO_SERIES/series.config"
+}
 
 # kh_kho_source: print the chroot and the path inside it of the unpacked
 # linux-source-7.3 tree that the test kernel is built in (unpacked once;
@@ -507,11 +550,11 @@ kh_kho_source() {
 		libssl-dev cpio xz-utils gcc kmod dwarves) || exit 1
 	# shellcheck disable=SC2016 # a dpkg-query format, not for the shell
 	kh_sv=$(chroot "$kh_croot" dpkg-query -W -f='${Version}' linux-source-7.3)
-	for kh_c in $KH_KHO_CONFIGS; do
-		[ -f "$KH_QEMU_DIR/$kh_c" ] || kh_die "no $KH_QEMU_DIR/$kh_c"
-	done
-	kh_key=$({ printf '%s\n' "$kh_sv"
-		for kh_c in $KH_KHO_CONFIGS; do cat "$KH_QEMU_DIR/$kh_c"; done; } |
+	kh_files=$(kh_kho_config_files) || exit 1
+	kh_patches=$(kh_kho_patches) || exit 1
+	[ -z "$kh_patches" ] || kh_need_pkgs patch
+	# shellcheck disable=SC2086 # one file name a word
+	kh_key=$({ printf '%s\n' "$kh_sv"; cat $kh_files $kh_patches; } |
 		sha256sum | cut -c1-12)
 	kh_b=/usr/src/kh-kho-$kh_key
 	if [ ! -e "$kh_croot$kh_b/.extracted" ]; then
@@ -520,6 +563,13 @@ kh_kho_source() {
 		tar -xJf "$kh_croot/usr/src/linux-source-7.3.tar.xz" \
 			-C "$kh_croot$kh_b" --strip-components=1 ||
 			kh_die "unpacking linux-source-7.3 into $kh_croot$kh_b failed"
+		# Each patch must apply as it is, without fuzz: the series is
+		# against this source, and a patch that only nearly applies
+		# is not the series any more.
+		for kh_p in $kh_patches; do
+			patch -d "$kh_croot$kh_b" -p1 -s -N -F 0 -r - <"$kh_p" ||
+				kh_die "${kh_p##*/} does not apply to linux-source-7.3 $kh_sv"
+		done
 		: >"$kh_croot$kh_b/.extracted"
 	fi
 	printf '%s %s\n' "$kh_croot" "$kh_b"
@@ -548,10 +598,11 @@ kh_kho_kernel() {
 
 kh_build_kho_kernel() {
 	kh_croot=$1 kh_b=$2
-	kh_log "building the KHO and debug test kernel in $kh_croot$kh_b (once, about 10 minutes)"
+	kh_log "building the KHO and debug test kernel in $kh_croot$kh_b (once, about 25 minutes on 2 CPUs)"
 	# An interrupted build resumes: make is incremental on the same tree.
+	kh_files=$(kh_kho_config_files) || return 1
 	# shellcheck disable=SC2086 # one file name a word
-	(cd "$KH_QEMU_DIR" && cat $KH_KHO_CONFIGS) >"$kh_croot$kh_b/kho.config"
+	cat $kh_files >"$kh_croot$kh_b/kho.config"
 	kh_chroot_run "$kh_croot" sh -c 'set -e
 		cd "$1"
 		start=$(date +%s)

@@ -111,31 +111,56 @@ build_distro_image() {
 
 # --- Kexec HandOver: Debian's 7.3 source, built with tests/qemu/kho.config --
 
-KHO_KVER=
+KHO_KVER= KHO_MODULE=
 
-# The KHO and debug kernel (built once, cached), the module built against
-# its tree, an initramfs for it (every guest driver is built in) and a
-# boot disk holding both for the kexec.
-image_kho() {
-	local tree croot dir=$WORK/kho.boot
-	if [ ! -e "$WORK/kho.tar" ]; then
-		tree=$(kh_kho_kernel) || return 1
-		KHO_KVER=$(cat "$tree/include/config/kernel.release") || return 1
-		croot=$KH_CACHE/chroot-trixie
-		check "kho: module builds W=1-clean against $KHO_KVER (CONFIG_KEXEC_HANDOVER)" \
-			kh_build_module_chroot "$croot" "$KHO_KVER" "$WORK/keyhandover-kho.ko" \
-			"${tree#"$croot"}"
-		[ "$LAST_OK" = 1 ] || return 1
+# The KHO and debug kernel with the RFC series (built once, cached) and
+# the module built against its tree, W=1, and signed with the tree's own
+# key (the series' lockdown LSM brings module signing along; an unsigned
+# module would load, but tainted).
+kho_kernel_and_module() {
+	local croot=$KH_CACHE/chroot-trixie
+	[ -z "$KHO_MODULE" ] || return 0
+	KHO_TREE=$(kh_kho_kernel) || return 1
+	KHO_KVER=$(cat "$KHO_TREE/include/config/kernel.release") || return 1
+	check "kho: module builds W=1-clean against $KHO_KVER (CONFIG_KEXEC_HANDOVER)" \
+		kh_build_module_chroot "$croot" "$KHO_KVER" "$WORK/keyhandover-kho.ko" \
+		"${KHO_TREE#"$croot"}"
+	[ "$LAST_OK" = 1 ] || return 1
+	kh_sign_module_chroot "$croot" "${KHO_TREE#"$croot"}" \
+		"$WORK/keyhandover-kho.ko" || return 1
+	KHO_MODULE=$WORK/keyhandover-kho.ko
+}
+
+# kho_image NAME [TREE]: an initramfs for that kernel (every guest driver
+# is built in), with TREE's files added (kh_trixie_tree: cryptsetup 2.7),
+# and a boot disk holding both for the kexec.
+kho_image() {
+	local name=$1 extra=${2:-} dir=$WORK/$1.boot
+	if [ ! -e "$WORK/$name.tar" ]; then
+		kho_kernel_and_module || return 1
 		mkdir -p "$dir"
-		cp "$tree/arch/x86/boot/bzImage" "$dir/vmlinuz"
-		KH_FIXTURES=$WORK/fixtures KH_KVER=$KHO_KVER KH_KERNEL_ROOT=$tree/root \
-			KH_MODULE=$WORK/keyhandover-kho.ko KH_EXTRA_BINS=/usr/bin/keyctl \
-			"$KH_QEMU_DIR/mkinitramfs.sh" "$WORK/initrd-kho.img" || return 1
-		cp "$WORK/initrd-kho.img" "$dir/initrd.img"
+		cp "$KHO_TREE/arch/x86/boot/bzImage" "$dir/vmlinuz"
+		KH_FIXTURES=$WORK/fixtures KH_KVER=$KHO_KVER KH_KERNEL_ROOT=$KHO_TREE/root \
+			KH_MODULE=$KHO_MODULE KH_EXTRA_BINS=/usr/bin/keyctl \
+			KH_EXTRA_TREE=$extra \
+			"$KH_QEMU_DIR/mkinitramfs.sh" "$WORK/initrd-$name.img" || return 1
+		cp "$WORK/initrd-$name.img" "$dir/initrd.img"
 		# Beside the kernel, as /boot has it: `load` checks that the next
 		# kernel has Kexec HandOver before it hands a KHO region to it.
-		cp "$tree/.config" "$dir/config-$KHO_KVER"
-		tar -c -f "$WORK/kho.tar" -C "$dir" vmlinuz initrd.img "config-$KHO_KVER"
+		cp "$KHO_TREE/.config" "$dir/config-$KHO_KVER"
+		tar -c -f "$WORK/$name.tar" -C "$dir" vmlinuz initrd.img "config-$KHO_KVER"
 	fi
-	KERNEL=$dir/vmlinuz INITRD=$WORK/initrd-kho.img BOOTDISK=$WORK/kho.tar
+	KERNEL=$dir/vmlinuz INITRD=$WORK/initrd-$name.img BOOTDISK=$WORK/$name.tar
+}
+
+image_kho() {
+	kho_image kho
+}
+
+# The same kernel with Debian 13's cryptsetup 2.7 and keyctl: the
+# `upstream` scenario's, for the RFC series' round trip.
+image_upstream() {
+	local tree=
+	[ -e "$WORK/upstream.tar" ] || tree=$(kh_trixie_tree) || return 1
+	kho_image upstream "$tree"
 }

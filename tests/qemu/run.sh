@@ -137,7 +137,8 @@ parse_args() {
 #   NEVER_PROMPT  a prompt that must not come: the run stops at once
 #   VOLUME_UUID   the LUKS volume's UUID (else a random one)
 #   REGION_CHECKS no: the region is not checked (no module in the boot)
-#   RAM_CHECK     why all RAM is not searched at the end (else it is)
+#   RAM_CHECK     why all RAM is not searched at the end (else it is);
+#           "own": dumped, and searched by the scenario's scenario_checks
 #   THEN, THEN_ENDS, WIPED_LINE   lifecycle: what ends the boot
 #           (kh.then=), how it ends (paused: QEMU stops at the reset or
 #           power-off; held: the guest lives on), the module's own line
@@ -215,6 +216,8 @@ build_test_tools() {
 		-o "$WORK/fixtures/kh-stress-test" "$KH_QEMU_DIR/stress_test.c" &&
 		gcc -static -O2 -Wall -Wextra \
 		-o "$WORK/fixtures/kh-logon-key" "$KH_QEMU_DIR/logon_key.c" &&
+		gcc -static -O2 -Wall -Wextra \
+		-o "$WORK/fixtures/kh-keep-key" "$KH_QEMU_DIR/keep_key.c" &&
 		gcc -O2 -Wall -Wextra -I"$KH_TOP/kmod" -o "$WORK/mkplant" \
 			"$KH_QEMU_DIR/mkplant.c" "$KH_TOP/kmod/format.c" \
 			"$KH_TOP/userspace/format_user.c" -lcrypto &&
@@ -293,7 +296,8 @@ unexpected_prompt() {
 }
 
 # The guest's "KH-DUMP TAG" requests (guest/planted.sh request_dump):
-# stop the guest, save the region as region-TAG.bin, and only once the
+# stop the guest, save the region as region-TAG.bin (a TAG that starts
+# with ram-: all its RAM as TAG.bin), and only once the
 # monitor has answered (after the pmemsave) and says paused, look whether
 # the guest's "KH-DUMP-END TAG" is out yet: dumps.log gets "TAG in-time"
 # if not, "TAG late" if so (the guest went on meanwhile).
@@ -304,7 +308,10 @@ serve_dumps() {
 	for tag in $(sed -n 's/^KH-DUMP \([-a-z0-9]*\)$/\1/p' <<<"$markers"); do
 		! grep -q "^$tag " "$dir/dumps.log" 2>/dev/null || continue
 		qemu_monitor "$dir" stop || true
-		qemu_monitor "$dir" "pmemsave $(region_addr "$dir") $REGION_SIZE \"$dir/region-$tag.bin\"" || true
+		case $tag in
+		ram-*) qemu_monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/$tag.bin\"" ;;
+		*) qemu_monitor "$dir" "pmemsave $(region_addr "$dir") $REGION_SIZE \"$dir/region-$tag.bin\"" ;;
+		esac || true
 		case $(qemu_status "$dir") in
 		paused*)
 			markers=$(strip_cr "$dir/marker.log")
@@ -337,7 +344,7 @@ wait_guest() {
 		addr=$(region_addr "$dir")
 		[ -z "$addr" ] ||
 			qemu_monitor "$dir" "pmemsave $addr $REGION_SIZE \"$dir/region.bin\"" || true
-		[ "$RAMDUMP" = 0 ] || [ -n "$RAM_CHECK" ] ||
+		[ "$RAMDUMP" = 0 ] || { [ -n "$RAM_CHECK" ] && [ "$RAM_CHECK" != own ]; } ||
 			qemu_monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/ram.bin\"" || true
 		qemu_monitor "$dir" quit || true
 	fi
@@ -602,7 +609,9 @@ run_boots() {
 			region_clean "$dir"
 		check "$name: region is all zero at the end" region_zero "$dir"
 	fi
-	if [ -n "$RAM_CHECK" ]; then
+	if [ "$RAM_CHECK" = own ]; then
+		: # scenario_checks searched it
+	elif [ -n "$RAM_CHECK" ]; then
 		note "$name: no RAM check: $RAM_CHECK"
 	elif [ "$RAMDUMP" = 1 ]; then
 		check "$name: guest RAM at the end holds no key bytes (volume closed)" \

@@ -123,6 +123,11 @@ unpack_boot() {
 
 # $1: next stage; $2: "tool" (keyhandover load) or "kexec" (kexec-tools).
 load_and_kexec() {
+	load_next "$@"
+	exec_next
+}
+
+load_next() {
 	unpack_boot
 	next_kernel
 	cmd=$(next_cmdline "$1")
@@ -136,6 +141,9 @@ load_and_kexec() {
 			--command-line="$cmd" || fail "kexec -s -l exited $?"
 	fi
 	mark_stage loaded
+}
+
+exec_next() {
 	say "kexec -e"
 	sync
 	kexec -e
