@@ -7,10 +7,12 @@
 #              logon key; the key is marked with KEYCTL_PRESERVE_KEXEC
 #              (kh-keep-key, tests/qemu/keep_key.c) and the same kernel
 #              is kexec'd with kexec-tools' kexec_file_load (KHO on)
-#   uprestore  the key is in the root-only .kexec keyring, found and
-#              used as Documentation/security/keys/kexec.rst of the series
-#              says; cryptsetup 2.7 opens the volume from it; lockdown=
-#              confidentiality refuses the next mark
+#   uprestore  the key is in the .kexec keyring, which nobody can read,
+#              search or claim but root with CAP_SYS_ADMIN; claimed and
+#              used in a session of its own as the series'
+#              Documentation/security/keys/kexec.rst says, cryptsetup 2.7
+#              opens the volume from it; lockdown=confidentiality then
+#              refuses a mark and the claim
 
 KH_STAGES="$KH_STAGES uparm uprestore"
 
@@ -21,11 +23,17 @@ up_serial() {
 	$KEYCTL27 search "$3" "$1" "$2" 2>/dev/null
 }
 
-# The .kexec keyring's serial, read from /proc/keys as the series'
-# documentation does it (root alone sees it there).
+# The .kexec keyring's serial (uid 0 may see it in /proc/keys, nothing
+# more before the claim).
 up_kexec_ring() {
 	r=$(awk '$8 == "keyring" && $9 == ".kexec:" { print $1 }' /proc/keys)
-	[ -n "$r" ] && printf '0x%s\n' "$r"
+	[ -n "$r" ] && printf '%d\n' "0x$r"
+}
+
+# The serial of the user key $1, from /proc/keys.
+up_proc_key() {
+	k=$(awk -v d="$1:" '$8 == "user" && $9 == d { print $1 }' /proc/keys)
+	[ -n "$k" ] && printf '%d\n' "0x$k"
 }
 
 stage_uparm() {
@@ -36,14 +44,17 @@ stage_uparm() {
 	write_and_close
 	id=$(up_serial logon "$UP_KEY" @u) || fail "no logon key $UP_KEY"
 	# The kernel's refusals, seen from userspace: a user key is not
-	# handed over (only logon keys are), and a mark taken off that was
-	# never put on is an error.
+	# handed over (only logon keys are), a mark taken off that was
+	# never put on is an error, and so is a claim in a kernel that
+	# was handed nothing.
 	uid=$(head -c 64 /dev/urandom | $KEYCTL27 padd user kh:upuser @u)
 	gcheck "a user key cannot be marked (EOPNOTSUPP)" \
 		[ "$(kh-keep-key "$uid")" = EOPNOTSUPP ]
 	$KEYCTL27 invalidate "$uid"
 	gcheck "cancelling a mark never made: ENOENT" \
 		[ "$(kh-keep-key --cancel "$id")" = ENOENT ]
+	gcheck "nothing to claim in a kernel that was handed nothing: ENOENT" \
+		[ "$(kh-keep-key --claim)" = ENOENT ]
 	gcheck "KEYCTL_PRESERVE_KEXEC marks the volume's logon key" \
 		[ "$(kh-keep-key "$id")" = ok ]
 	mark_stage marked
@@ -59,28 +70,60 @@ stage_uparm() {
 	exec_next
 }
 
+# Before the claim: uid 0 sees the keyring and the key, and can do
+# nothing else with them, with or without its capabilities.
+up_unclaimed() {
+	gcheck "before the claim root cannot read the key (EACCES)" \
+		[ "$(kh-keep-key --read "$1")" = EACCES ]
+	gcheck "before the claim nobody can search .kexec" \
+		eval "! $KEYCTL27 search $2 user $UP_KEY >/dev/null 2>&1"
+	gcheck "uid 0 without capabilities cannot read the key (EACCES)" \
+		[ "$(kh-keep-key --capless --read "$1")" = EACCES ]
+	gcheck "uid 0 without capabilities cannot claim (EPERM)" \
+		[ "$(kh-keep-key --capless --claim)" = EPERM ]
+}
+
+# The claim and the use, in a session keyring of their own as the series'
+# documentation shows: the claim links .kexec into it, and what runs in
+# that session possesses the key. One line per step for the checks.
+up_claimed_session() {
+	cat >/tmp/up-session.sh <<-EOS
+	echo "claim=\$(kh-keep-key --claim)"
+	echo "listed=\$($KEYCTL27 rlist $2 | wc -w)"
+	echo "link=\$($KEYCTL27 link @u $2 2>&1)"
+	$CRYPTSETUP27 open --volume-key-keyring "%user:$UP_KEY" "$VOLUME" "$NAME"
+	echo "open=\$?"
+	$KEYCTL27 invalidate "$1"
+	echo "invalidate=\$?"
+	EOS
+	$KEYCTL27 session - sh /tmp/up-session.sh >/tmp/up-session.out 2>&1
+	cat /tmp/up-session.out
+}
+
+up_said() {
+	grep -qx "$1" /tmp/up-session.out
+}
+
 stage_uprestore() {
 	ring=$(up_kexec_ring)
 	gcheck "the .kexec keyring is in /proc/keys" [ -n "$ring" ]
 	[ -n "$ring" ] || fail "no .kexec keyring"
-	id=$(up_serial user "$UP_KEY" "$ring")
-	gcheck "the handed-over key is a user key in .kexec" [ -n "$id" ]
-	[ -n "$id" ] || fail "no user key $UP_KEY in .kexec"
-	gcheck "nothing else was handed over (one key in .kexec)" \
-		[ "$($KEYCTL27 rlist "$ring" | wc -w)" = 1 ]
+	id=$(up_proc_key "$UP_KEY")
+	gcheck "the handed-over key is a user key in /proc/keys" [ -n "$id" ]
+	[ -n "$id" ] || fail "no user key $UP_KEY"
 	gcheck "the restored key expires (a timeout is set)" up_expires "$id"
-	gcheck "no key can be linked into .kexec" \
-		eval "! $KEYCTL27 link @u $ring 2>/dev/null"
-	$KEYCTL27 link "$id" @s >/dev/null || fail "keyctl link the key to @s"
-	say "cryptsetup 2.7 open --volume-key-keyring %user:$UP_KEY (no passphrase in this boot)"
-	gcheck "cryptsetup 2.7 opens the volume with the handed-over key" \
-		$CRYPTSETUP27 open --volume-key-keyring "%user:$UP_KEY" \
-		"$VOLUME" "$NAME"
+	up_unclaimed "$id" "$ring"
+	say "in a session of its own: claim, cryptsetup 2.7 open --volume-key-keyring %user:$UP_KEY"
+	up_claimed_session "$id" "$ring"
+	gcheck "root with CAP_SYS_ADMIN claims .kexec into its session" up_said claim=ok
+	gcheck "nothing else was handed over (one key in .kexec)" up_said listed=1
+	gcheck "no key can be linked into .kexec (EPERM)" \
+		eval 'grep -q "^link=.*not permitted" /tmp/up-session.out'
+	gcheck "cryptsetup 2.7 opens the volume with the handed-over key" up_said open=0
 	[ -b "/dev/mapper/$NAME" ] || fail "no /dev/mapper/$NAME"
 	check_content
 	cryptsetup close "$NAME" || fail "cryptsetup close"
-	gcheck "the handed-over key invalidates after use" \
-		$KEYCTL27 invalidate "$id"
+	gcheck "the handed-over key invalidates after use" up_said invalidate=0
 	gcheck "the key garbage collector destroys it (gone from /proc/keys)" \
 		up_key_destroyed "$id"
 	up_lockdown
@@ -102,7 +145,7 @@ up_key_destroyed() {
 		[ $i -le 100 ] || return 1
 		sleep 0.1
 	done
-	say "keys destroyed after ${i}00 ms"
+	say "keys destroyed after $((i * 100)) ms"
 }
 
 # /proc/keys shows a timeout (such as 9m) in its fourth field, "perm" for
@@ -122,5 +165,7 @@ up_lockdown() {
 	lid=$(head -c 32 /dev/urandom | $KEYCTL27 padd logon kh:uplocked @u)
 	gcheck "under lockdown=confidentiality the mark is refused (EPERM)" \
 		[ "$(kh-keep-key "$lid")" = EPERM ]
+	gcheck "under lockdown=confidentiality the claim is refused (EPERM)" \
+		[ "$(kh-keep-key --claim)" = EPERM ]
 	$KEYCTL27 invalidate "$lid"
 }
