@@ -57,14 +57,15 @@ qemu_monitor() {
 	timeout 5 sh -c 'printf "%s\n" "$1" >"$2"' sh "$2" "$1/mon.in"
 }
 
-# qemu_answer DIR COMMAND: send COMMAND and wait until the monitor has
-# answered. The monitor runs commands in order, so every command sent
+# qemu_answer DIR COMMAND [TENTHS]: send COMMAND and wait until the
+# monitor has answered (at most TENTHS tenths of a second, 50 unless
+# given). The monitor runs commands in order, so every command sent
 # before it is done too.
 qemu_answer() {
 	local before
 	before=$(stat -c %s "$1/monitor.log")
 	qemu_monitor "$1" "$2" || return 1
-	for _ in $(seq 50); do
+	for _ in $(seq "${3:-50}"); do
 		[ "$(stat -c %s "$1/monitor.log")" -gt "$before" ] && sleep 0.2 && return 0
 		sleep 0.1
 	done
@@ -82,12 +83,13 @@ qemu_qmp() {
 	timeout 5 sh -c 'printf "%s\n" "$1" >"$2"' sh "$2" "$1/qmp.in"
 }
 
-# qemu_dump DIR ADDR SIZE FILE: SIZE bytes of guest-physical memory from
-# ADDR, complete when this returns.
+# qemu_dump DIR ADDR SIZE FILE [TENTHS]: SIZE bytes of guest-physical
+# memory from ADDR, complete when this returns (waiting at most TENTHS
+# tenths of a second for it: a GiB takes seconds on a loaded machine).
 qemu_dump() {
 	rm -f "$4"
 	qemu_monitor "$1" "pmemsave $2 $3 \"$4\"" &&
-		qemu_answer "$1" "info version" &&
+		qemu_answer "$1" "info version" "${5:-50}" &&
 		[ "$(stat -c %s "$4" 2>/dev/null)" = "$3" ]
 }
 

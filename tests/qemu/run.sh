@@ -309,7 +309,7 @@ serve_dumps() {
 		! grep -q "^$tag " "$dir/dumps.log" 2>/dev/null || continue
 		qemu_monitor "$dir" stop || true
 		case $tag in
-		ram-*) qemu_monitor "$dir" "pmemsave 0 $((MEM_MB << 20)) \"$dir/$tag.bin\"" ;;
+		ram-*) qemu_dump "$dir" 0 $((MEM_MB << 20)) "$dir/$tag.bin" 600 ;;
 		*) qemu_monitor "$dir" "pmemsave $(region_addr "$dir") $REGION_SIZE \"$dir/region-$tag.bin\"" ;;
 		esac || true
 		case $(qemu_status "$dir") in
@@ -448,8 +448,11 @@ guest_checks() {
 # cryptreboot use it in their scenario_checks.
 guest_json() {
 	local line
-	line=$(strip_cr "$1/marker.log" | grep -m1 -- "^KH-JSON $2 ") ||
+	# grep reads to the end: with -m1 it could exit while tr still
+	# writes, and pipefail would take tr's SIGPIPE for "not found".
+	line=$(strip_cr "$1/marker.log" | grep -- "^KH-JSON $2 ") ||
 		{ note "no KH-JSON $2 from the guest"; return 1; }
+	line=${line%%$'\n'*}
 	python3 -c '
 import json, re, sys
 _, _, rc, text = sys.argv[1].split(" ", 3)

@@ -334,13 +334,14 @@ load_not_a_kernel() {
 	printf '%s\n' "$out"
 }
 
-# Ask the host (run.sh serve_dumps) to dump the region as "TAG": it
-# stops the guest, saves the region with pmemsave and lets it go on. The
-# guest cannot tell when that happened, so it waits, then says
-# KH-DUMP-END; the host takes a dump only while that line is not out yet.
+# request_dump TAG [SECONDS]: ask the host (run.sh serve_dumps) to dump
+# the region as "TAG" (a TAG ram-*: all RAM); it stops the guest, saves
+# the region with pmemsave and lets it go on. The guest cannot tell when
+# that happened, so it waits (6 s unless told), then says KH-DUMP-END;
+# the host takes a dump only while that line is not out yet.
 request_dump() {
 	echo "KH-DUMP $1" >"$MARKER"
-	sleep 6
+	sleep "${2:-6}"
 	echo "KH-DUMP-END $1" >"$MARKER"
 	sleep 1 # the line out of the UART before anything changes
 }

@@ -66,7 +66,9 @@ stage_uparm() {
 	# overwrite it: the host dumps all RAM here, the last moment before
 	# the kexec, to tell that residue from copies the new kernel makes.
 	load_next uprestore kexec
-	request_dump ram-kexec
+	# All of RAM, on a machine that may be loaded: the host has longer
+	# to notice the request than for a region (guest/planted.sh).
+	request_dump ram-kexec 15
 	exec_next
 }
 
