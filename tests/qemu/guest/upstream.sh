@@ -142,7 +142,7 @@ stage_uprestore() {
 up_key_destroyed() {
 	hex=$(printf '%08x' "$1")
 	i=0
-	while awk -v id="$hex" '$1 == id || $9 ~ /^cryptsetup:/ { f = 1 } END { exit !f }' /proc/keys; do
+	while awk -v id="$hex" '$1 "" == id || $9 ~ /^cryptsetup:/ { f = 1 } END { exit !f }' /proc/keys; do
 		i=$((i + 1))
 		[ $i -le 100 ] || return 1
 		sleep 0.1
@@ -151,9 +151,10 @@ up_key_destroyed() {
 }
 
 # /proc/keys shows a timeout (such as 9m) in its fourth field, "perm" for
-# none.
+# none. (Serials compared as strings: awk compares a serial such as
+# 12e45678 as a number, and equal to every other that overflows.)
 up_expires() {
-	t=$(awk -v id="$(printf '%08x' "$1")" '$1 == id { print $4 }' /proc/keys)
+	t=$(awk -v id="$(printf '%08x' "$1")" '$1 "" == id { print $4 }' /proc/keys)
 	[ -n "$t" ] && [ "$t" != perm ]
 }
 
