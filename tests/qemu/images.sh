@@ -151,6 +151,10 @@ kho_image() {
 		tar -c -f "$WORK/$name.tar" -C "$dir" vmlinuz initrd.img "config-$KHO_KVER"
 	fi
 	KERNEL=$dir/vmlinuz INITRD=$WORK/initrd-$name.img BOOTDISK=$WORK/$name.tar
+	# The kernel's own need, whatever the scenario: KASAN's shadow is an
+	# eighth of RAM, and a KHO boot's scratch areas
+	# (kho_scratch=16M,256M,16M) take 288 MiB of it.
+	MEM_MB=1024
 }
 
 image_kho() {

@@ -142,7 +142,8 @@ parse_args() {
 #   THEN, THEN_ENDS, WIPED_LINE   lifecycle: what ends the boot
 #           (kh.then=), how it ends (paused: QEMU stops at the reset or
 #           power-off; held: the guest lives on), the module's own line
-#   MEM_MB  the guest's RAM (512: every byte is dumped and searched)
+#   MEM_MB  the guest's RAM (512: every byte is dumped and searched; the
+#           KHO test kernel's images set 1024)
 #   QEMU_SMP  its vCPUs (1)
 #   DEFAULT no: only when named; LANE the lane of tests/run-all.sh;
 #           ORDER its place in the default list (default 50, lower first)

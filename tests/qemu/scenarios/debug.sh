@@ -11,9 +11,6 @@ MARKER=debug-ok
 IMAGE=kho
 APPEND=" kasan.fault=panic oops=panic log_buf_len=16M kfence.sample_interval=10"
 RAM_CHECK="the volume key never enters this boot (test patterns only)"
-# KASAN's shadow is an eighth of RAM, and the KHO boot's scratch areas
-# (kho_scratch=16M,256M,16M) take 288 MiB of it.
-MEM_MB=1024
 LANE=1
 # Last in its lane: on a cold cache make test is still building its
 # kernel when the lane starts.

@@ -7,9 +7,6 @@ STAGES="arm restore"
 MARKER=restore-ok
 IMAGE=kho
 BACKEND=kho
-# KASAN's shadow is an eighth of RAM, and the KHO boot's scratch areas
-# (kho_scratch=16M,256M,16M) take 288 MiB of it.
-MEM_MB=1024
 LANE=1
 # Last in its lane: on a cold cache make test is still building its
 # kernel when the lane starts.

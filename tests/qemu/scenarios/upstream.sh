@@ -15,9 +15,6 @@ REGION_CHECKS=no
 # All RAM is searched, by this scenario's own check below: the old
 # kernel's logon key is alive at its kexec by design.
 RAM_CHECK=own
-# KASAN's shadow is an eighth of RAM, and the KHO boot's scratch areas
-# (kho_scratch=16M,256M,16M) take 288 MiB of it.
-MEM_MB=1024
 LANE=1
 # Last in its lane: on a cold cache make test is still building its
 # kernel when the lane starts.
