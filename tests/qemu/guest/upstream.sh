@@ -23,16 +23,11 @@ up_serial() {
 	$KEYCTL27 search "$3" "$1" "$2" 2>/dev/null
 }
 
-# The .kexec keyring's serial (uid 0 may see it in /proc/keys, nothing
+# The decimal serial of the key of type $1 and description $2 as
+# /proc/keys shows it (uid 0 sees .kexec and its keys there, nothing
 # more before the claim).
-up_kexec_ring() {
-	r=$(awk '$8 == "keyring" && $9 == ".kexec:" { print $1 }' /proc/keys)
-	[ -n "$r" ] && printf '%d\n' "0x$r"
-}
-
-# The serial of the user key $1, from /proc/keys.
-up_proc_key() {
-	k=$(awk -v d="$1:" '$8 == "user" && $9 == d { print $1 }' /proc/keys)
+up_proc_serial() {
+	k=$(awk -v t="$1" -v d="$2:" '$8 == t && $9 == d { print $1 }' /proc/keys)
 	[ -n "$k" ] && printf '%d\n' "0x$k"
 }
 
@@ -107,10 +102,10 @@ up_said() {
 }
 
 stage_uprestore() {
-	ring=$(up_kexec_ring)
+	ring=$(up_proc_serial keyring .kexec)
 	gcheck "the .kexec keyring is in /proc/keys" [ -n "$ring" ]
 	[ -n "$ring" ] || fail "no .kexec keyring"
-	id=$(up_proc_key "$UP_KEY")
+	id=$(up_proc_serial user "$UP_KEY")
 	gcheck "the handed-over key is a user key in /proc/keys" [ -n "$id" ]
 	[ -n "$id" ] || fail "no user key $UP_KEY"
 	gcheck "the restored key expires (a timeout is set)" up_expires "$id"
