@@ -275,12 +275,15 @@ prepare_system() {
 
 # tree_sums DIR: each file, link and directory under DIR with what it
 # holds (a file's sha256, a link's target), sorted: what an overlay's
-# upper layer says the system changed.
+# upper layer says the system changed. (Debian 12's mawk, the host's awk
+# where gawk is not installed, knows no {64}: such a pattern matched
+# nothing there, and every line kept the hash first.)
 tree_sums() {
 	(cd "$1" && find . -mindepth 1 \( -type d -printf '%p dir\n' \) -o \
 		\( -type l -printf '%p -> %l\n' \) -o \( -type c -printf '%p whiteout\n' \) -o \
 		\( -type f -exec sha256sum {} + \) ) |
-		awk '$1 ~ /^[0-9a-f]{64}$/ { print $2, $1; next } { print }' | LC_ALL=C sort
+		awk 'length($1) == 64 && $1 ~ /^[0-9a-f]+$/ { print $2, $1; next } { print }' |
+		LC_ALL=C sort
 }
 
 # The purge, on the installed system (the overlay as the install left it,
