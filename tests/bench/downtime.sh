@@ -427,8 +427,8 @@ write_section() {
 		The kexec path's shutdown holds \`keyhandover reboot\`'s own work,
 		which the firmware path does not do: the stash from the keyring
 		and \`kexec_file_load\` of the kernel and its initramfs, read and
-		hashed under TCG (\`make bench\`: stash 0.6 s, load 4.7 s for
-		Debian 12's in a busybox guest). On hardware that load takes a
+		hashed under TCG (\`make bench\` times both: its stash and load
+		rows in docs/benchmarks.md). On hardware that load takes a
 		fraction of a second.
 
 		The translation cache: under TCG, QEMU keeps the blocks it has

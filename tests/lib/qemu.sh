@@ -45,12 +45,9 @@ qemu_fifo() {
 # never fills in a test, it spent seconds on nothing else (QEMU's
 # `info jit`: the block count flat and about 15,000 invalidations a
 # second in boot 2 of `negative`). A cache that fills a few times per
-# boot drops the stale blocks in one cheap flush. Measured (2026-12-01):
-# Debian 13's kexec'd kernel reached /init in 7.8 s against 13.1 s and
-# the `trixie-dracut` scenario took 233 s against 259 s, side by side;
-# boot 2 of `negative` reached /init in 3.3 s at 32 MiB and 5.4 s at 64
-# against 6.6 to 7.8 s at the default. 16 MiB and less slow the first
-# boot (it translates the same code again and again), so 48.
+# boot drops the stale blocks in one cheap flush; 16 MiB and less slow
+# the first boot (it translates the same code again and again), so 48.
+# The measurements: docs/benchmarks.md and docs/testing.md.
 KH_TCG_TB_MB=${KH_TCG_TB_MB:-48}
 
 qemu_start() {
